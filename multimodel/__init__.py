@@ -1,0 +1,48 @@
+"""multimodel: one prompt to many LLM providers, answers normalized into pandas, compared side by side.
+
+Public names: Client, Result, ToolCall, ResultError, ConfigError (plus ParamWarning, PriceWarning) and
+the ``sim`` and ``plot`` modules. Everything loads on first use, so ``import multimodel`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Client": "multimodel.client",
+    "ParamWarning": "multimodel.client",
+    "ConfigError": "multimodel.config",
+    "PriceWarning": "multimodel.pricing",
+    "Result": "multimodel.results",
+    "ResultError": "multimodel.results",
+    "ToolCall": "multimodel.results",
+}
+_MODULES = {"sim": "multimodel.sim", "plot": "multimodel.plots"}
+
+__all__ = ["__version__", *_LAZY, *_MODULES]
+
+if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at run time
+    from multimodel import plots as plot  # noqa: F401
+    from multimodel import sim  # noqa: F401
+    from multimodel.client import Client, ParamWarning  # noqa: F401
+    from multimodel.config import ConfigError  # noqa: F401
+    from multimodel.pricing import PriceWarning  # noqa: F401
+    from multimodel.results import Result, ResultError, ToolCall  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    else:
+        raise AttributeError(f"module 'multimodel' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

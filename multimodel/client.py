@@ -1,0 +1,539 @@
+"""The Client: model string → provider; one request → Result (retries included); fan-out via compare().
+
+Data flows one way: arguments are validated (ConfigError before anything is sent), the provider's
+dialect shapes the body, the transport carries it, the wire layer normalizes what comes back, and the
+Result carries usage, cost and timings. Provider and network failures never raise: they become
+``Result.error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import random
+import time
+import warnings
+from collections.abc import Iterable
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import orjson
+
+from multimodel import pricing
+from multimodel.config import (
+    BUILTIN_PROVIDERS,
+    ConfigError,
+    ProviderConfig,
+    build_provider,
+    check_reasoning,
+    check_tools,
+    normalize_messages,
+    split_model,
+)
+from multimodel.providers import get_dialect
+from multimodel.providers.base import Dialect
+from multimodel.results import Result, ResultError
+from multimodel.transport import IO, run_async, run_sync
+from multimodel.wire.accumulate import Accumulator
+from multimodel.wire.errors import error_from_http
+from multimodel.wire.sse import DONE, SSEDecoder
+from multimodel.wire.usage import normalize_usage
+
+if TYPE_CHECKING:
+    from multimodel.comparison import Comparison
+
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-generation-id", "x-ds-trace-id")
+_PASSTHROUGH = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "n",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "tool_choice",
+    "parallel_tool_calls",
+    "logprobs",
+    "top_logprobs",
+    "user",
+    "extra_body",
+)
+
+
+class ParamWarning(UserWarning):
+    """A parameter was dropped, renamed or capped because the provider or model would reject it."""
+
+
+class Client:
+    """Calls any configured OpenAI-compatible provider and returns normalized Results."""
+
+    def __init__(
+        self,
+        providers: dict[str, dict[str, Any]] | None = None,
+        *,
+        cache: str | bool | None = None,
+        retries: int = 2,
+        timeout: float | None = None,
+    ) -> None:
+        if providers is not None and not isinstance(providers, dict):
+            raise ConfigError("providers must be a dict of name → settings, e.g. {'deepseek': {'api_key': 'k'}}")
+        self.providers: dict[str, ProviderConfig] = {}
+        for name in BUILTIN_PROVIDERS:
+            self.providers[name] = build_provider(name, None)
+        for name, entry in (providers or {}).items():
+            if entry is not None and not isinstance(entry, dict):
+                raise ConfigError(f"providers[{name!r}] must be a dict of settings, got {type(entry).__name__}")
+            self.providers[name] = build_provider(name, entry)
+        if not isinstance(retries, int) or retries < 0:
+            raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
+        self.retries = retries
+        self.timeout = timeout
+        self.simulated = False
+        self._sim: Any = None
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._warned: set[str] = set()
+        from multimodel.store import open_cache
+
+        self.cache = open_cache(cache)
+
+    # ------------------------------------------------------------------ construction helpers
+    @classmethod
+    def simulated(cls, *, cache: str | bool | None = False, **sim_options: Any) -> Client:
+        """Every built-in provider served by the embedded simulator (started, or reused if running)."""
+        from multimodel import sim
+
+        handle = sim.running() if not sim_options else None
+        if handle is None:
+            handle = sim.start(**sim_options)
+        providers = {
+            name: {"base_url": handle.base_url(name), "api_key": "sim-key", "dialect": name}
+            for name in BUILTIN_PROVIDERS
+        }
+        client = cls(providers=providers, cache=cache)
+        for cfg in client.providers.values():
+            cfg.simulated = True
+        client.simulated = True
+        client._sim = handle
+        return client
+
+    @property
+    def sim(self) -> Any:
+        """The simulator handle behind a simulated client (None for a real one)."""
+        return self._sim
+
+    def __repr__(self) -> str:
+        kind = "simulated" if self.simulated else "live"
+        return f"<multimodel.Client {kind} providers={sorted(self.providers)}>"
+
+    # ------------------------------------------------------------------ SDK access
+    def openai_client(self, provider: str) -> Any:
+        """The official ``openai.OpenAI`` client pointed at that provider's base URL and key."""
+        import openai
+
+        cfg = self._provider(provider)
+        return openai.OpenAI(
+            base_url=cfg.base_url, api_key=cfg.resolve_key(), default_headers=cfg.default_headers or None
+        )
+
+    def async_openai_client(self, provider: str) -> Any:
+        """The official ``openai.AsyncOpenAI`` client pointed at that provider."""
+        import openai
+
+        cfg = self._provider(provider)
+        return openai.AsyncOpenAI(
+            base_url=cfg.base_url, api_key=cfg.resolve_key(), default_headers=cfg.default_headers or None
+        )
+
+    def _provider(self, name: str) -> ProviderConfig:
+        cfg = self.providers.get(name)
+        if cfg is None:
+            raise ConfigError(f"unknown provider {name!r}; configured: {sorted(self.providers)}")
+        return cfg
+
+    # ------------------------------------------------------------------ single requests
+    def complete(self, model: str, prompt: Any, **kwargs: Any) -> Result:
+        """Send one request and return its Result; works in scripts and inside a running Jupyter kernel."""
+        prepared = self.prepare(model, prompt, **kwargs)
+        return run_sync(self._execute(prepared))
+
+    async def acomplete(self, model: str, prompt: Any, **kwargs: Any) -> Result:
+        """Async twin of complete()."""
+        prepared = self.prepare(model, prompt, **kwargs)
+        return await run_async(self._execute(prepared))
+
+    def prepare(
+        self,
+        model: str,
+        prompt: Any,
+        *,
+        stream: bool = False,
+        reasoning: str | int | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        retries: int | None = None,
+        timeout: float | None = None,
+        cache: bool = True,
+        **params: Any,
+    ) -> PreparedRequest:
+        """Validate the arguments and build the request; raises ConfigError before anything is sent."""
+        cfg, model_id = split_model(model, self.providers)
+        messages = normalize_messages(prompt)
+        tools = check_tools(tools)
+        reasoning = check_reasoning(reasoning)
+        unknown = set(params) - set(_PASSTHROUGH)
+        if unknown:
+            raise ConfigError(
+                f"unknown parameter(s) {sorted(unknown)}; pass provider-specific fields in extra_body={{...}}"
+            )
+        if retries is not None and (not isinstance(retries, int) or retries < 0):
+            raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
+        key = cfg.resolve_key()
+        dialect = get_dialect(cfg.dialect)
+        notes: list[str] = []
+        body = dialect.build_body(
+            model_id,
+            messages,
+            stream=bool(stream),
+            reasoning=reasoning,
+            tools=tools,
+            params=dict(params),
+            options=cfg.options,
+            warn=notes.append,
+        )
+        for note in notes:
+            self._warn_once(f"{model}: {note}")
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        headers.update(cfg.default_headers)
+        payload = orjson.dumps(body)
+        return PreparedRequest(
+            model=model,
+            model_id=model_id,
+            provider=cfg,
+            dialect=dialect,
+            url=f"{cfg.base_url}/chat/completions",
+            headers=headers,
+            body=body,
+            payload=payload,
+            stream=bool(stream),
+            retries=self.retries if retries is None else retries,
+            timeout=timeout if timeout is not None else (self.timeout or cfg.timeout_s),
+            use_cache=bool(cache) and self.cache is not None,
+        )
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            warnings.warn(message, ParamWarning, stacklevel=4)
+
+    # ------------------------------------------------------------------ execution (on the I/O loop)
+    def _semaphore(self, cfg: ProviderConfig) -> asyncio.Semaphore:
+        sem = self._semaphores.get(cfg.name)
+        if sem is None:
+            sem = self._semaphores[cfg.name] = asyncio.Semaphore(cfg.concurrency)
+        return sem
+
+    async def _execute(self, req: PreparedRequest) -> Result:
+        """Cache lookup, then up to 1 + retries attempts with backoff that honours retry-after."""
+        if req.use_cache:
+            hit = self.cache.get(req.cache_key)
+            if hit is not None:
+                hit.cached = True
+                return hit
+        attempts = 0
+        started = time.monotonic()
+        result: Result | None = None
+        while True:
+            attempts += 1
+            async with self._semaphore(req.provider):
+                result = await send_once(req)
+            result.attempts = attempts
+            err = result.error
+            if err is None or not err.retryable or attempts > req.retries:
+                break
+            delay = backoff_delay(attempts, err.retry_after_s)
+            if time.monotonic() - started + delay > req.timeout:
+                break
+            await asyncio.sleep(delay)
+        if req.use_cache and result.error is None:
+            self.cache.put(req.cache_key, result)
+        return result
+
+    # ------------------------------------------------------------------ fan-out
+    def compare(self, prompt: Any, models: Iterable[str], **kwargs: Any) -> Comparison:
+        """Send the same prompt to several models at once; one Result per model, in the order given."""
+        from multimodel.comparison import Comparison
+
+        models = list(models)
+        if not models:
+            raise ConfigError("compare() needs at least one model, e.g. models=['openai/gpt-5.4', ...]")
+        prepared = [self.prepare(m, prompt, **kwargs) for m in models]
+        results = run_sync(_gather([self._execute(p) for p in prepared]))
+        return Comparison(prompt=prompt, results=results, simulated=self.simulated)
+
+    async def acompare(self, prompt: Any, models: Iterable[str], **kwargs: Any) -> Comparison:
+        """Async twin of compare()."""
+        from multimodel.comparison import Comparison
+
+        models = list(models)
+        if not models:
+            raise ConfigError("compare() needs at least one model")
+        prepared = [self.prepare(m, prompt, **kwargs) for m in models]
+        results = await run_async(_gather([self._execute(p) for p in prepared]))
+        return Comparison(prompt=prompt, results=results, simulated=self.simulated)
+
+
+async def _gather(coros: list[Any]) -> list[Result]:
+    return list(await asyncio.gather(*coros))
+
+
+def backoff_delay(attempt: int, retry_after_s: float | None, *, base: float = 0.5, cap: float = 30.0) -> float:
+    """Exponential backoff with full jitter; a provider's retry-after wins when it is longer."""
+    delay = random.uniform(0, min(cap, base * (2 ** (attempt - 1))))
+    if retry_after_s is not None:
+        delay = max(delay, min(retry_after_s, 120.0))
+    return delay
+
+
+class PreparedRequest:
+    """A validated request ready to send; holds the API key only in its headers (never shown)."""
+
+    __slots__ = (
+        "_cache_key",
+        "body",
+        "dialect",
+        "headers",
+        "model",
+        "model_id",
+        "payload",
+        "provider",
+        "retries",
+        "stream",
+        "timeout",
+        "url",
+        "use_cache",
+    )
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        model_id: str,
+        provider: ProviderConfig,
+        dialect: Dialect,
+        url: str,
+        headers: dict[str, str],
+        body: dict[str, Any],
+        payload: bytes,
+        stream: bool,
+        retries: int,
+        timeout: float,
+        use_cache: bool,
+    ) -> None:
+        self.model = model
+        self.model_id = model_id
+        self.provider = provider
+        self.dialect = dialect
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.payload = payload
+        self.stream = stream
+        self.retries = retries
+        self.timeout = timeout
+        self.use_cache = use_cache
+        self._cache_key: str | None = None
+
+    @property
+    def cache_key(self) -> str:
+        """Hash of the normalized request: provider, endpoint, model and body; never the key."""
+        if self._cache_key is None:
+            h = hashlib.sha256()
+            h.update(self.provider.name.encode())
+            h.update(b"\0")
+            h.update(self.provider.base_url.encode())
+            h.update(b"\0")
+            h.update(orjson.dumps(self.body, option=orjson.OPT_SORT_KEYS))
+            self._cache_key = h.hexdigest()
+        return self._cache_key
+
+    def __repr__(self) -> str:
+        return f"<PreparedRequest {self.model} stream={self.stream}>"
+
+
+def _request_id(headers: Any) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _base_result(req: PreparedRequest) -> Result:
+    return Result(
+        model=req.model,
+        provider=req.provider.name,
+        stream=req.stream,
+        simulated=req.provider.simulated,
+        created_at=time.time(),
+    )
+
+
+async def send_once(req: PreparedRequest) -> Result:
+    """One HTTP exchange → Result. Never raises for provider or network failures."""
+    result = _base_result(req)
+    acc = Accumulator()
+    raw: list[bytes] = []
+    streaming_started = False
+    session = IO.session()
+    timeout = aiohttp.ClientTimeout(total=req.timeout)
+    t0 = perf_counter()
+    try:
+        async with session.post(req.url, data=req.payload, headers=req.headers, timeout=timeout) as resp:
+            status = resp.status
+            headers = resp.headers
+            result.request_id = _request_id(headers)
+            if headers.get("x-multimodel-simulated") == "true":
+                result.simulated = True
+            if status >= 400:
+                body = await resp.read()
+                result.error = error_from_http(status, headers, body)
+                result.raw = body.decode("utf-8", "replace")
+                result.finish_reason = "error"
+                result.e2e_s = perf_counter() - t0
+                return result
+            ctype = headers.get("content-type", "")
+            if "event-stream" in ctype:
+                streaming_started = True
+                decoder = SSEDecoder()
+                done = False
+                async for data in resp.content.iter_any():
+                    t = perf_counter()
+                    for event, payload in decoder.feed(data):
+                        raw.append(payload)
+                        if _handle_event(acc, event, payload, t):
+                            done = True
+                            break
+                    if done:
+                        break
+                if not done:
+                    for event, payload in decoder.close():
+                        raw.append(payload)
+                        if _handle_event(acc, event, payload, perf_counter()):
+                            break
+                result.raw = b"\n".join(raw).decode("utf-8", "replace")
+            else:
+                body = await resp.read()
+                t = perf_counter()
+                result.raw = body.decode("utf-8", "replace")
+                try:
+                    parsed = orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    parsed = None
+                if not isinstance(parsed, dict):
+                    result.error = ResultError(
+                        kind="server",
+                        message=f"the provider answered HTTP {status} with a body that is not a JSON object",
+                        status=status,
+                    )
+                else:
+                    acc.add_message(parsed, t)
+    except TimeoutError:
+        acc.error = ResultError(kind="timeout", message=f"no complete answer within {req.timeout:g}s")
+    except aiohttp.ClientPayloadError as exc:
+        acc.error = ResultError(kind="stream", message=f"the connection broke mid-response: {exc}")
+    except aiohttp.ServerDisconnectedError:
+        kind = "stream" if streaming_started else "connection"
+        acc.error = ResultError(kind=kind, message="the server closed the connection before answering in full")
+    except aiohttp.ClientConnectionError as exc:
+        kind = "stream" if streaming_started else "connection"
+        acc.error = ResultError(kind=kind, message=f"connection failed: {type(exc).__name__}: {exc}")
+    except aiohttp.ClientError as exc:
+        acc.error = ResultError(kind="connection", message=f"{type(exc).__name__}: {exc}")
+    if result.error is None:
+        result.error = acc.error
+    if raw and result.raw is None:
+        result.raw = b"\n".join(raw).decode("utf-8", "replace")
+    _fill(result, acc, req, t0)
+    return result
+
+
+def _handle_event(acc: Accumulator, event: bytes, payload: bytes, t: float) -> bool:
+    """Feed one SSE event; True when the stream is over ([DONE], an error, or a malformed chunk)."""
+    if payload == DONE:
+        return True
+    try:
+        obj = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        if not payload.strip():
+            return False
+        acc.error = ResultError(kind="stream", message=f"malformed chunk in the stream: {payload[:120]!r}")
+        return True
+    if event == b"error":
+        acc.add_event_error(obj)
+        return True
+    if not isinstance(obj, dict):
+        return False
+    acc.add_chunk(obj, t)
+    return acc.error is not None
+
+
+def _fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> None:
+    """Copy the accumulated, normalized fields into the Result; compute cost and timings."""
+    acc.finish()
+    if acc.error is not None and result.error is None:
+        result.error = acc.error
+    result.response_model = acc.response_model
+    result.content = acc.content_text()
+    result.reasoning = acc.reasoning_text()
+    result.tool_calls = acc.tool_calls()
+    result.finish_reason = "error" if result.error else acc.finish_reason(bool(result.tool_calls))
+    result.native_finish_reason = acc.finish_raw if acc.finish_raw else None
+    usage = normalize_usage(acc.usage)
+    result.prompt_tokens = usage.prompt_tokens
+    result.completion_tokens = usage.completion_tokens
+    result.reasoning_tokens = usage.reasoning_tokens
+    result.cached_tokens = usage.cached_tokens
+    reported = req.dialect.cost_from_usage(acc.usage)
+    if reported is not None:
+        result.cost_usd, result.cost_source = reported, "provider"
+    elif usage.prompt_tokens is not None and usage.completion_tokens is not None:
+        price = _price_for(req)
+        if price is not None:
+            result.cost_usd, result.cost_source = price.cost(
+                usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens
+            ), "price_table"
+        elif result.error is None:
+            pricing.warn_unknown(req.provider.name, req.model_id)
+    if acc.first_token_t is not None:
+        result.ttft_s = acc.first_token_t - t0
+    if acc.first_answer_t is not None:
+        result.ttfat_s = acc.first_answer_t - t0
+    if acc.last_token_t is not None:
+        result.e2e_s = acc.last_token_t - t0
+    elif result.e2e_s is None:
+        result.e2e_s = perf_counter() - t0
+    result.provider_state = req.dialect.echo_state(acc)
+    if math.isnan(result.cost_usd):
+        result.cost_source = None
+
+
+def _price_for(req: PreparedRequest) -> pricing.Price | None:
+    custom = req.provider.prices.get(req.model_id)
+    if custom is not None:
+        return pricing.Price(
+            input_per_m=float(custom["input"]),
+            cached_input_per_m=float(custom["cached_input"]) if custom.get("cached_input") is not None else None,
+            output_per_m=float(custom["output"]),
+            source="user",
+            as_of="",
+        )
+    if req.provider.name in BUILTIN_PROVIDERS:
+        return pricing.lookup(req.provider.name, req.model_id)
+    return None
+
+
+__all__ = ["Client", "ParamWarning"]

@@ -1,0 +1,122 @@
+"""The reference dialect (OpenAI Chat Completions) and the hooks each provider module overrides.
+
+A provider quirk lives in its own module as an override of one of these hooks, never as an
+``if provider == ...`` branch elsewhere: request shaping (messages, parameters, reasoning), what
+to echo back on the next turn, and where the provider reports cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from multimodel.wire.accumulate import Accumulator
+
+EFFORT_BUDGET = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 24576, "xhigh": 32768}
+
+
+def budget_to_effort(budget: int) -> str:
+    """Map a token budget onto the nearest effort name for providers that only take efforts."""
+    if budget <= 1024:
+        return "minimal"
+    if budget <= 4096:
+        return "low"
+    if budget <= 16384:
+        return "medium"
+    return "high"
+
+
+class Dialect:
+    """OpenAI's Chat Completions as the reference; generic OpenAI-compatible endpoints use it as is."""
+
+    name = "openai-compatible"
+    #: ask for the final usage chunk when streaming
+    stream_usage = True
+
+    # ---------------------------------------------------------------- request
+    def build_body(
+        self,
+        model_id: str,
+        messages: list[dict[str, Any]],
+        *,
+        stream: bool,
+        reasoning: str | int | None,
+        tools: list[dict[str, Any]] | None,
+        params: dict[str, Any],
+        options: dict[str, Any],
+        warn: Any,
+    ) -> dict[str, Any]:
+        """The JSON body for ``POST /chat/completions``; ``warn(msg)`` reports any change made."""
+        body: dict[str, Any] = {"model": model_id, "messages": self.shape_messages(messages, tools, options, warn)}
+        extra_body = params.pop("extra_body", None)
+        for key, value in params.items():
+            if value is not None:
+                body[key] = value
+        if tools:
+            body["tools"] = self.shape_tools(tools, warn)
+        if stream:
+            body["stream"] = True
+            if self.stream_usage:
+                body["stream_options"] = {"include_usage": True}
+        if reasoning is not None:
+            self.apply_reasoning(body, model_id, reasoning, warn)
+        self.adjust_params(body, model_id, warn)
+        if extra_body:
+            body.update(extra_body)
+        return body
+
+    def shape_messages(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any
+    ) -> list[dict[str, Any]]:
+        return messages
+
+    def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
+        return tools
+
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
+        """Generic endpoints: pass an effort through as ``reasoning_effort``; a budget becomes an effort."""
+        effort = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
+        body["reasoning_effort"] = effort
+
+    def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
+        """Drop or rename parameters the model would reject."""
+
+    # ---------------------------------------------------------------- response
+    def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:
+        """Provider-reported cost in USD, when the provider reports one."""
+        return None
+
+    def echo_state(self, acc: Accumulator) -> dict[str, Any] | None:
+        """Opaque fields the provider needs on the assistant message of the next turn."""
+        return None
+
+
+def drop(body: dict[str, Any], keys: tuple[str, ...], warn: Any, why: str) -> None:
+    """Remove parameters a model rejects, with one warning naming them."""
+    dropped = [k for k in keys if body.get(k) is not None]
+    for k in keys:
+        body.pop(k, None)
+    if dropped:
+        warn(f"dropped {', '.join(dropped)}: {why}")
+
+
+def strip_strict(tools: list[dict[str, Any]], warn: Any, why: str) -> list[dict[str, Any]]:
+    """Remove ``strict`` from function definitions for providers that ignore or reject it."""
+    out = []
+    removed = False
+    for tool in tools:
+        fn = tool.get("function")
+        if isinstance(fn, dict) and "strict" in fn:
+            fn = {k: v for k, v in fn.items() if k != "strict"}
+            tool = {**tool, "function": fn}
+            removed = True
+        out.append(tool)
+    if removed:
+        warn(f"dropped tools[].function.strict: {why}")
+    return out
+
+
+def developer_to_system(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rewrite ``developer`` messages as ``system`` for providers that reject the role."""
+    if not any(m.get("role") == "developer" for m in messages):
+        return messages
+    return [{**m, "role": "system"} if m.get("role") == "developer" else m for m in messages]

@@ -1,0 +1,51 @@
+"""xAI Grok (api.x.ai/v1).
+
+Quirks (provider-quirks.md section 4): reasoning models reject ``stop``, ``presence_penalty`` and
+``frequency_penalty`` (400); ``reasoning_effort`` is accepted only by grok-3-mini (low|high) and is an
+error on the grok-4 family; only grok-3-mini returns ``reasoning_content``; completion_tokens exclude
+reasoning (folded by the usage normalizer); exact cost in ``usage.cost_in_usd_ticks`` (1e-10 USD);
+``strict`` removed from tools (LiteLLM strips it; [INFERRED] that xAI rejects or ignores it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from multimodel.providers.base import Dialect, budget_to_effort, drop, strip_strict
+
+
+def _is_reasoning(model_id: str) -> bool:
+    mid = model_id.lower()
+    if "non-reasoning" in mid:
+        return False
+    return mid.startswith(("grok-3-mini", "grok-4", "grok-code"))
+
+
+class XAIDialect(Dialect):
+    name = "xai"
+
+    def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
+        return strip_strict(tools, warn, "xAI does not take strict in function definitions")
+
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
+        mid = model_id.lower()
+        effort = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
+        if mid.startswith("grok-3-mini"):
+            body["reasoning_effort"] = "low" if effort in ("none", "minimal", "low") else "high"
+        elif _is_reasoning(mid):
+            warn(f"{model_id} always reasons and rejects reasoning_effort: reasoning={reasoning!r} not sent")
+        else:
+            warn(f"{model_id} is not a reasoning model: reasoning={reasoning!r} ignored")
+
+    def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
+        if _is_reasoning(model_id):
+            drop(body, ("stop", "presence_penalty", "frequency_penalty"), warn,
+                 f"xAI reasoning model {model_id} rejects them")
+
+    def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:
+        if not isinstance(usage, dict):
+            return None
+        ticks = usage.get("cost_in_usd_ticks")
+        if isinstance(ticks, int | float) and not isinstance(ticks, bool):
+            return ticks / 1e10
+        return None

@@ -1,0 +1,1 @@
+"""Wire format handling: SSE framing, chunk accumulation, response/usage/error normalization."""

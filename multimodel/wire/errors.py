@@ -1,0 +1,205 @@
+"""Turn every provider's error shape into a ResultError.
+
+Shapes handled (research/provider-quirks.md section 7): OpenAI ``{"error": {message, type, param, code}}``;
+Gemini's list ``[{"error": {code, message, status}}]``; xAI's ``{"code": "<text>", "error": "<text>"}``;
+OpenRouter's numeric ``error.code`` with ``metadata.raw``; Groq's in-stream ``status_code``; plain text.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from multimodel.results import ResultError
+
+_STATUS_KIND = {
+    400: "bad_request",
+    401: "auth",
+    402: "billing",
+    403: "auth",
+    404: "not_found",
+    408: "timeout",
+    409: "server",
+    413: "bad_request",
+    422: "bad_request",
+    429: "rate_limit",
+    500: "server",
+    502: "server",
+    503: "overloaded",
+    504: "timeout",
+    529: "overloaded",
+}
+# Provider codes that override the HTTP status's kind.
+_CODE_KIND = {
+    "insufficient_quota": "billing",
+    "billing_error": "billing",
+    "insufficient_balance": "billing",
+    "overloaded_error": "overloaded",
+    "resource_exhausted": "rate_limit",
+    "rate_limit_exceeded": "rate_limit",
+    "rate_limit_error": "rate_limit",
+    "server_error": "server",
+    "api_error": "server",
+    "internal": "server",
+    "unavailable": "overloaded",
+    "content_filter": "content_filter",
+    "content_policy_violation": "content_filter",
+    "model_not_found": "not_found",
+    "invalid_api_key": "auth",
+    "authentication_error": "auth",
+    "permission_denied": "auth",
+    "deadline_exceeded": "timeout",
+}
+_DURATION = re.compile(r"^\s*([0-9.]+)\s*(ms|s)?\s*$")
+
+
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` / ``retry-after`` (seconds or an HTTP date)."""
+    if not headers:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _duration_s(text: Any) -> float | None:
+    """Parse "17s", "250ms", "1.5" into seconds (Gemini RetryInfo.retryDelay style)."""
+    if isinstance(text, int | float):
+        return float(text)
+    if not isinstance(text, str):
+        return None
+    m = _DURATION.match(text)
+    if not m:
+        return None
+    value = float(m.group(1))
+    return value / 1000.0 if m.group(2) == "ms" else value
+
+
+def _unwrap(body: Any) -> tuple[dict[str, Any], Any]:
+    """Find the error object in a parsed body; returns (error_obj, top-level)."""
+    if isinstance(body, list) and body and isinstance(body[0], dict):  # Gemini's list-shaped errors
+        body = body[0]
+    if not isinstance(body, dict):
+        return {}, body
+    err = body.get("error")
+    if isinstance(err, dict):
+        return err, body
+    if isinstance(err, str):  # xAI: {"code": "Client specified an invalid argument", "error": "Incorrect API key…"}
+        return {"message": err, "code": body.get("code")}, body
+    if body.get("type") == "error" and isinstance(body.get("error"), dict):
+        return body["error"], body
+    if "message" in body or "detail" in body:
+        return {"message": body.get("message") or body.get("detail"), "code": body.get("code")}, body
+    return {}, body
+
+
+def error_from_object(
+    err: dict[str, Any],
+    *,
+    http_status: int | None,
+    headers: Mapping[str, str] | None = None,
+    in_stream: bool = False,
+) -> ResultError:
+    """Build a ResultError from an already-unwrapped provider error object."""
+    message = err.get("message")
+    if not isinstance(message, str) or not message:
+        message = str(err) if err else "unknown error"
+    metadata = err.get("metadata")
+    if isinstance(metadata, dict):
+        raw = metadata.get("raw")
+        if raw and isinstance(raw, str) and raw not in message:
+            message = f"{message}: {raw}"
+        elif raw and not isinstance(raw, str):
+            message = f"{message}: {orjson.dumps(raw).decode()}"
+
+    code = err.get("code")
+    embedded_status: int | None = None
+    for key in ("status_code", "http_status"):
+        v = err.get(key)
+        if isinstance(v, int):
+            embedded_status = v
+    if isinstance(code, int) and 100 <= code < 600:
+        embedded_status = embedded_status or code
+    provider_code: str | None = None
+    for candidate in (code, err.get("status"), err.get("type")):
+        if isinstance(candidate, str) and candidate:
+            provider_code = candidate
+            break
+    if provider_code is None and code is not None:
+        provider_code = str(code)
+
+    status = http_status
+    if in_stream or status is None or status == 200:
+        status = embedded_status
+
+    kind = None
+    for candidate in (err.get("code"), err.get("status"), err.get("type")):
+        if isinstance(candidate, str):
+            kind = _CODE_KIND.get(candidate.lower())
+            if kind:
+                break
+    if kind is None and isinstance(metadata, dict) and (metadata.get("reasons") or metadata.get("flagged_input")):
+        kind = "content_filter"  # OpenRouter moderation (403 with flagged input)
+    if kind is None and status is not None:
+        kind = _STATUS_KIND.get(status) or ("server" if status >= 500 else "bad_request" if status >= 400 else None)
+    if kind is None:
+        kind = "stream" if in_stream else "server"
+
+    retry_after = parse_retry_after(headers)
+    if retry_after is None:
+        for detail in err.get("details") or []:
+            if isinstance(detail, dict) and "retryDelay" in detail:
+                retry_after = _duration_s(detail["retryDelay"])
+        if retry_after is None and isinstance(metadata, dict):
+            retry_after = _duration_s(metadata.get("retry_after") or metadata.get("retry_after_seconds"))
+    return ResultError(
+        kind=kind,
+        message=message,
+        status=status,
+        retry_after_s=retry_after,
+        provider_code=provider_code,
+    )
+
+
+def error_from_http(status: int, headers: Mapping[str, str] | None, body: bytes) -> ResultError:
+    """An HTTP error response (status >= 400) in any provider's shape."""
+    parsed: Any = None
+    text = body.strip()
+    if text:
+        try:
+            parsed = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            parsed = None
+    err, _ = _unwrap(parsed)
+    if not err:
+        snippet = text.decode("utf-8", "replace")[:500] if text else ""
+        err = {"message": snippet or f"HTTP {status} with an empty body"}
+    return error_from_object(err, http_status=status, headers=headers)
+
+
+def error_from_stream(obj: Any, headers: Mapping[str, str] | None = None) -> ResultError:
+    """An error delivered inside a 200 stream (``data: {"error": …}`` or ``event: error``)."""
+    err, _ = _unwrap(obj)
+    if not err:
+        err = {"message": str(obj)[:500]}
+    return error_from_object(err, http_status=200, headers=headers, in_stream=True)

@@ -1,0 +1,55 @@
+"""Usage normalization: one meaning for each token count, whatever the provider called it (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(slots=True)
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def normalize_usage(usage: dict[str, Any] | None) -> Usage:
+    """Fold reasoning into completion_tokens and find cached tokens under every name in the corpus.
+
+    Some providers (xAI, Gemini) count reasoning outside ``completion_tokens`` but inside
+    ``total_tokens``; the difference is folded back so completion_tokens always includes reasoning.
+    """
+    if not isinstance(usage, dict):
+        return Usage()
+    prompt = _int(usage.get("prompt_tokens"))
+    completion = _int(usage.get("completion_tokens"))
+    total = _int(usage.get("total_tokens"))
+    details = usage.get("completion_tokens_details")
+    reasoning = _int(details.get("reasoning_tokens")) if isinstance(details, dict) else None
+    if prompt is not None and completion is not None and total is not None and total > prompt + completion:
+        hidden = total - prompt - completion
+        completion = total - prompt
+        if reasoning is None:
+            reasoning = hidden
+    cached = None
+    pdetails = usage.get("prompt_tokens_details")
+    if isinstance(pdetails, dict):
+        cached = _int(pdetails.get("cached_tokens"))
+    if cached is None:
+        cached = _int(usage.get("prompt_cache_hit_tokens"))  # DeepSeek
+    if cached is None:
+        cached = _int(usage.get("cached_tokens"))  # Together (top level)
+    if cached is None:
+        cached = _int(usage.get("num_cached_tokens"))  # Mistral
+    return Usage(prompt, completion, reasoning, cached)
