@@ -14,7 +14,7 @@ import math
 import random
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
@@ -177,9 +177,16 @@ class Client:
         retries: int | None = None,
         timeout: float | None = None,
         cache: bool = True,
+        on_delta: Callable[[str, str], None] | None = None,
         **params: Any,
     ) -> PreparedRequest:
-        """Validate the arguments and build the request; raises ConfigError before anything is sent."""
+        """Validate the arguments and build the request; raises ConfigError before anything is sent.
+
+        ``on_delta(kind, text)`` is called on the I/O thread as text arrives (kind ``content`` or
+        ``reasoning``), for live views; it must be quick and must not block.
+        """
+        if on_delta is not None and not callable(on_delta):
+            raise ConfigError("on_delta must be a callable taking (kind, text)")
         cfg, model_id = split_model(model, self.providers)
         messages = normalize_messages(prompt)
         tools = check_tools(tools)
@@ -222,6 +229,7 @@ class Client:
             retries=self.retries if retries is None else retries,
             timeout=timeout if timeout is not None else (self.timeout or cfg.timeout_s),
             use_cache=bool(cache) and self.cache is not None,
+            on_delta=on_delta,
         )
 
     def _warn_once(self, message: str) -> None:
@@ -308,6 +316,7 @@ class PreparedRequest:
         "headers",
         "model",
         "model_id",
+        "on_delta",
         "payload",
         "provider",
         "retries",
@@ -332,6 +341,7 @@ class PreparedRequest:
         retries: int,
         timeout: float,
         use_cache: bool,
+        on_delta: Callable[[str, str], None] | None = None,
     ) -> None:
         self.model = model
         self.model_id = model_id
@@ -345,6 +355,7 @@ class PreparedRequest:
         self.retries = retries
         self.timeout = timeout
         self.use_cache = use_cache
+        self.on_delta = on_delta
         self._cache_key: str | None = None
 
     @property
@@ -410,6 +421,7 @@ async def send_once(req: PreparedRequest) -> Result:
                 streaming_started = True
                 decoder = SSEDecoder()
                 done = False
+                emitter = _DeltaEmitter(req.on_delta) if req.on_delta else None
                 async for data in resp.content.iter_any():
                     t = perf_counter()
                     for event, payload in decoder.feed(data):
@@ -417,6 +429,8 @@ async def send_once(req: PreparedRequest) -> Result:
                         if _handle_event(acc, event, payload, t):
                             done = True
                             break
+                    if emitter is not None:
+                        emitter.emit(acc)
                     if done:
                         break
                 if not done:
@@ -459,6 +473,32 @@ async def send_once(req: PreparedRequest) -> Result:
         result.raw = b"\n".join(raw).decode("utf-8", "replace")
     _fill(result, acc, req, t0)
     return result
+
+
+class _DeltaEmitter:
+    """Reports text added to the accumulator since the last call; a failing callback is switched off."""
+
+    __slots__ = ("callback", "content", "reasoning")
+
+    def __init__(self, callback: Callable[[str, str], None]) -> None:
+        self.callback: Callable[[str, str], None] | None = callback
+        self.content = 0
+        self.reasoning = 0
+
+    def emit(self, acc: Accumulator) -> None:
+        cb = self.callback
+        if cb is None:
+            return
+        try:
+            if len(acc.reasoning) > self.reasoning:
+                cb("reasoning", "".join(acc.reasoning[self.reasoning :]))
+                self.reasoning = len(acc.reasoning)
+            if len(acc.content) > self.content:
+                cb("content", "".join(acc.content[self.content :]))
+                self.content = len(acc.content)
+        except Exception as exc:  # a broken view must not break the request
+            self.callback = None
+            warnings.warn(f"on_delta callback failed and was switched off: {exc!r}", RuntimeWarning, stacklevel=2)
 
 
 def _handle_event(acc: Accumulator, event: bytes, payload: bytes, t: float) -> bool:

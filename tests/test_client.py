@@ -300,3 +300,20 @@ def test_openai_client_points_at_the_provider(server):
     assert str(sdk.base_url).rstrip("/") == server.base_url
     out = sdk.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
     assert out.choices[0].message.content == "hello"
+
+
+def test_on_delta_reports_text_as_it_streams(server):
+    chunks = [{"choices": [{"index": 0, "delta": {"reasoning": "hmm"}}]}]
+    chunks += [{"choices": [{"index": 0, "delta": {"content": w}}]} for w in ("x", "y")]
+    server.default = sse_step(chunks, part_delay_s=0.01)
+    seen: list[tuple[str, str]] = []
+    r = make_client(server).complete("loc/m", "hi", stream=True, on_delta=lambda k, t: seen.append((k, t)))
+    assert seen == [("reasoning", "hmm"), ("content", "x"), ("content", "y")]
+    assert r.content == "xy"
+
+    def broken(kind, text):
+        raise RuntimeError("view crashed")
+
+    with pytest.warns(RuntimeWarning, match="switched off"):
+        r = make_client(server).complete("loc/m", "hi", stream=True, on_delta=broken)
+    assert r.error is None and r.content == "xy"
