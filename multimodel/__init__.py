@@ -20,13 +20,16 @@ _LAZY = {
     "ResultError": "multimodel.results",
     "ToolCall": "multimodel.results",
 }
-_MODULES = {"sim": "multimodel.sim", "plot": "multimodel.plots"}
+_MODULES = {"sim": "multimodel.sim", "plot": "multimodel.plots", "scorers": "multimodel.scorers"}
 
 __all__ = ["__version__", *_LAZY, *_MODULES]
 
 if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at run time
     from multimodel import plots as plot  # noqa: F401
-    from multimodel import sim  # noqa: F401
+    from multimodel import (
+        scorers,  # noqa: F401
+        sim,  # noqa: F401
+    )
     from multimodel.client import Client, ParamWarning  # noqa: F401
     from multimodel.config import ConfigError  # noqa: F401
     from multimodel.pricing import PriceWarning  # noqa: F401

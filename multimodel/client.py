@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-import random
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -35,6 +34,7 @@ from multimodel.config import (
 from multimodel.providers import get_dialect
 from multimodel.providers.base import Dialect
 from multimodel.results import Result, ResultError
+from multimodel.runner import ProviderGate, execute_with_retries, gates_for
 from multimodel.transport import IO, run_async, run_sync
 from multimodel.wire.accumulate import Accumulator
 from multimodel.wire.errors import error_from_http
@@ -43,6 +43,7 @@ from multimodel.wire.usage import normalize_usage
 
 if TYPE_CHECKING:
     from multimodel.comparison import Comparison
+    from multimodel.evaluation import Evaluation
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-generation-id", "x-ds-trace-id")
 _PASSTHROUGH = (
@@ -95,7 +96,7 @@ class Client:
         self.timeout = timeout
         self.simulated = False
         self._sim: Any = None
-        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._gates: dict[str, ProviderGate] = {}
         self._warned: set[str] = set()
         from multimodel.store import open_cache
 
@@ -238,72 +239,94 @@ class Client:
             warnings.warn(message, ParamWarning, stacklevel=4)
 
     # ------------------------------------------------------------------ execution (on the I/O loop)
-    def _semaphore(self, cfg: ProviderConfig) -> asyncio.Semaphore:
-        sem = self._semaphores.get(cfg.name)
-        if sem is None:
-            sem = self._semaphores[cfg.name] = asyncio.Semaphore(cfg.concurrency)
-        return sem
+    def gate(self, provider: str) -> ProviderGate:
+        """The admission gate (concurrency, rpm/tpm, learned pauses) of one provider."""
+        gates_for(self.providers, self._gates)
+        return self._gates[provider]
 
-    async def _execute(self, req: PreparedRequest) -> Result:
-        """Cache lookup, then up to 1 + retries attempts with backoff that honours retry-after."""
+    async def _execute(self, req: PreparedRequest, run_id: str | None = None) -> Result:
+        """Cache lookup, then attempts through the provider's gate with retries (runner.py).
+
+        A hit is marked ``cached`` unless it was written by the same evaluation run: then it is that
+        run's own live result, recovered after a crash or restart, and keeps counting in latency stats.
+        """
         if req.use_cache:
-            hit = self.cache.get(req.cache_key)
+            hit = self.cache.get_with_run(req.cache_key)
             if hit is not None:
-                hit.cached = True
-                return hit
-        attempts = 0
-        started = time.monotonic()
-        result: Result | None = None
-        while True:
-            attempts += 1
-            async with self._semaphore(req.provider):
-                result = await send_once(req)
-            result.attempts = attempts
-            err = result.error
-            if err is None or not err.retryable or attempts > req.retries:
-                break
-            delay = backoff_delay(attempts, err.retry_after_s)
-            if time.monotonic() - started + delay > req.timeout:
-                break
-            await asyncio.sleep(delay)
+                result, stored_run = hit
+                result.cached = run_id is None or stored_run != run_id
+                return result
+        result = await execute_with_retries(req, self.gate(req.provider.name), send_once)
         if req.use_cache and result.error is None:
-            self.cache.put(req.cache_key, result)
+            self.cache.put(req.cache_key, result, run_id)
         return result
 
     # ------------------------------------------------------------------ fan-out
-    def compare(self, prompt: Any, models: Iterable[str], **kwargs: Any) -> Comparison:
-        """Send the same prompt to several models at once; one Result per model, in the order given."""
-        from multimodel.comparison import Comparison
+    def compare(self, prompt: Any, models: Iterable[str], *, fallbacks: dict[str, Any] | None = None,
+                **kwargs: Any) -> Comparison:
+        """Send the same prompt to several models at once; one Result per model, in the order given.
 
+        ``fallbacks={"anthropic/claude-sonnet-4-6": ["openai/gpt-5.4"]}`` answers from the next model when
+        one fails; the row then names the model that answered and ``fallback_from``.
+        """
+        plan = self._plan_compare(prompt, models, fallbacks, kwargs)
+        results = run_sync(_gather([self._execute_with_fallbacks(req, fbs) for req, fbs in plan]))
+        return self._comparison(prompt, results)
+
+    def evaluate(self, prompts: Any, models: Iterable[str] | None = None, **kwargs: Any) -> Evaluation:
+        """Many prompts × models (× repeats) → an Evaluation; resumable, budgeted, with a progress bar.
+
+        Keywords: repeats, scorers, concurrency, budget_usd, budget_override, run_id, progress, fallbacks,
+        routes (task → model, for a prompts DataFrame with a ``task`` column), and any request parameter.
+        """
+        from multimodel.evaluation import evaluate
+
+        return evaluate(self, prompts, list(models) if models is not None else None, **kwargs)
+
+    async def acompare(self, prompt: Any, models: Iterable[str], *, fallbacks: dict[str, Any] | None = None,
+                       **kwargs: Any) -> Comparison:
+        """Async twin of compare()."""
+        plan = self._plan_compare(prompt, models, fallbacks, kwargs)
+        results = await run_async(_gather([self._execute_with_fallbacks(req, fbs) for req, fbs in plan]))
+        return self._comparison(prompt, results)
+
+    def _plan_compare(self, prompt: Any, models: Iterable[str], fallbacks: dict[str, Any] | None,
+                      kwargs: dict[str, Any]) -> list[tuple[PreparedRequest, list[PreparedRequest]]]:
+        if isinstance(models, str):
+            raise ConfigError("models must be a list of 'provider/model-id' strings, not one string")
         models = list(models)
         if not models:
             raise ConfigError("compare() needs at least one model, e.g. models=['openai/gpt-5.4', ...]")
-        prepared = [self.prepare(m, prompt, **kwargs) for m in models]
-        results = run_sync(_gather([self._execute(p) for p in prepared]))
-        return Comparison(prompt=prompt, results=results, simulated=self.simulated)
+        fallbacks = fallbacks or {}
+        plan = []
+        for m in models:
+            fbs = fallbacks.get(m, [])
+            fbs = [fbs] if isinstance(fbs, str) else list(fbs)
+            plan.append((self.prepare(m, prompt, **kwargs), [self.prepare(fb, prompt, **kwargs) for fb in fbs]))
+        return plan
 
-    async def acompare(self, prompt: Any, models: Iterable[str], **kwargs: Any) -> Comparison:
-        """Async twin of compare()."""
+    def _comparison(self, prompt: Any, results: list[Result]) -> Comparison:
         from multimodel.comparison import Comparison
 
-        models = list(models)
-        if not models:
-            raise ConfigError("compare() needs at least one model")
-        prepared = [self.prepare(m, prompt, **kwargs) for m in models]
-        results = await run_async(_gather([self._execute(p) for p in prepared]))
         return Comparison(prompt=prompt, results=results, simulated=self.simulated)
+
+    async def _execute_with_fallbacks(self, req: PreparedRequest, fallbacks: list[PreparedRequest],
+                                      run_id: str | None = None, cancelled: Callable[[], bool] | None = None
+                                      ) -> Result:
+        """The first model's Result, or the first fallback that answers; ``fallback_from`` names the first."""
+        result = await self._execute(req, run_id)
+        for fb in fallbacks:
+            if result.error is None or (cancelled is not None and cancelled()):
+                break
+            earlier = result
+            result = await self._execute(fb, run_id)
+            result.fallback_from = req.model
+            result.attempts += earlier.attempts
+        return result
 
 
 async def _gather(coros: list[Any]) -> list[Result]:
     return list(await asyncio.gather(*coros))
-
-
-def backoff_delay(attempt: int, retry_after_s: float | None, *, base: float = 0.5, cap: float = 30.0) -> float:
-    """Exponential backoff with full jitter; a provider's retry-after wins when it is longer."""
-    delay = random.uniform(0, min(cap, base * (2 ** (attempt - 1))))
-    if retry_after_s is not None:
-        delay = max(delay, min(retry_after_s, 120.0))
-    return delay
 
 
 class PreparedRequest:
@@ -320,6 +343,7 @@ class PreparedRequest:
         "payload",
         "provider",
         "retries",
+        "salt",
         "stream",
         "timeout",
         "url",
@@ -356,6 +380,7 @@ class PreparedRequest:
         self.timeout = timeout
         self.use_cache = use_cache
         self.on_delta = on_delta
+        self.salt = ""  # distinguishes repeats of one request (repeat 1, 2, ... are separate samples)
         self._cache_key: str | None = None
 
     @property
@@ -368,6 +393,8 @@ class PreparedRequest:
             h.update(self.provider.base_url.encode())
             h.update(b"\0")
             h.update(orjson.dumps(self.body, option=orjson.OPT_SORT_KEYS))
+            if self.salt:
+                h.update(b"\0" + self.salt.encode())
             self._cache_key = h.hexdigest()
         return self._cache_key
 
@@ -393,7 +420,7 @@ def _base_result(req: PreparedRequest) -> Result:
     )
 
 
-async def send_once(req: PreparedRequest) -> Result:
+async def send_once(req: PreparedRequest, gate: ProviderGate | None = None) -> Result:
     """One HTTP exchange → Result. Never raises for provider or network failures."""
     result = _base_result(req)
     acc = Accumulator()
@@ -412,10 +439,14 @@ async def send_once(req: PreparedRequest) -> Result:
             if status >= 400:
                 body = await resp.read()
                 result.error = error_from_http(status, headers, body)
+                if gate is not None:
+                    gate.observe(status, headers, result.error.retry_after_s)
                 result.raw = body.decode("utf-8", "replace")
                 result.finish_reason = "error"
                 result.e2e_s = perf_counter() - t0
                 return result
+            if gate is not None:
+                gate.observe(status, headers, None)
             ctype = headers.get("content-type", "")
             if "event-stream" in ctype:
                 streaming_started = True
@@ -541,7 +572,7 @@ def _fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> 
     if reported is not None:
         result.cost_usd, result.cost_source = reported, "provider"
     elif usage.prompt_tokens is not None and usage.completion_tokens is not None:
-        price = _price_for(req)
+        price = pricing.price_for(req.provider, req.model_id)
         if price is not None:
             result.cost_usd, result.cost_source = price.cost(
                 usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens
@@ -559,21 +590,6 @@ def _fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> 
     result.provider_state = req.dialect.echo_state(acc)
     if math.isnan(result.cost_usd):
         result.cost_source = None
-
-
-def _price_for(req: PreparedRequest) -> pricing.Price | None:
-    custom = req.provider.prices.get(req.model_id)
-    if custom is not None:
-        return pricing.Price(
-            input_per_m=float(custom["input"]),
-            cached_input_per_m=float(custom["cached_input"]) if custom.get("cached_input") is not None else None,
-            output_per_m=float(custom["output"]),
-            source="user",
-            as_of="",
-        )
-    if req.provider.name in BUILTIN_PROVIDERS:
-        return pricing.lookup(req.provider.name, req.model_id)
-    return None
 
 
 __all__ = ["Client", "ParamWarning"]

@@ -12,7 +12,7 @@ COLUMNS = (
     "native_finish_reason", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens",
     "cost_usd", "cost_source", "ttft_s", "ttfat_s", "e2e_s", "itl_s", "output_tps", "error", "error_kind",
     "error_status", "error_message", "error_retry_after_s", "error_provider_code", "attempts", "cached",
-    "simulated", "stream", "request_id", "created_at",
+    "simulated", "stream", "request_id", "created_at", "fallback_from",
 )
 _INT_COLUMNS = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "error_status")
 _FLOAT_COLUMNS = ("cost_usd", "ttft_s", "ttfat_s", "e2e_s", "itl_s", "output_tps", "error_retry_after_s")

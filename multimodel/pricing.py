@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 _DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|\d{2}-\d{2})$")
 # OpenRouter vendor prefixes → our provider names, to fall back on the upstream's own price.
@@ -117,3 +118,22 @@ def warn_unknown(provider: str, model: str) -> None:
         PriceWarning,
         stacklevel=3,
     )
+
+
+def price_for(provider: Any, model_id: str) -> Price | None:
+    """The price for a configured provider's model: its own ``prices`` entry, else the table (built-ins only)."""
+    from multimodel.config import BUILTIN_PROVIDERS
+
+    custom = provider.prices.get(model_id)
+    if custom is not None:
+        cached = custom.get("cached_input")
+        return Price(
+            input_per_m=float(custom["input"]),
+            cached_input_per_m=float(cached) if cached is not None else None,
+            output_per_m=float(custom["output"]),
+            source="user",
+            as_of="",
+        )
+    if provider.name in BUILTIN_PROVIDERS:
+        return lookup(provider.name, model_id)
+    return None

@@ -123,6 +123,7 @@ class Result:
     stream: bool = False
     request_id: str | None = None
     created_at: float | None = None
+    fallback_from: str | None = None  # the model that was asked first, when a fallback answered
     # Opaque state the provider needs echoed back on the next assistant turn
     # (DeepSeek reasoning_content, OpenRouter reasoning_details, Gemini extra_content).
     provider_state: dict[str, Any] | None = None
@@ -198,6 +199,7 @@ class Result:
             "stream": self.stream,
             "request_id": self.request_id,
             "created_at": self.created_at,
+            "fallback_from": self.fallback_from,
         }
 
     def to_frame(self) -> Any:

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY,
     created REAL NOT NULL,
     model TEXT NOT NULL,
+    run_id TEXT,
     result BLOB NOT NULL
 )
 """
@@ -51,23 +52,33 @@ class ResultCache:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(results)")}
+        if "run_id" not in columns:  # a file from before run ids were recorded
+            self._conn.execute("ALTER TABLE results ADD COLUMN run_id TEXT")
 
     def get(self, key: str) -> Result | None:
+        """The stored Result for a request hash, or None."""
+        hit = self.get_with_run(key)
+        return hit[0] if hit else None
+
+    def get_with_run(self, key: str) -> tuple[Result, str | None] | None:
+        """The stored Result and the id of the evaluation run that produced it."""
         with self._lock:
-            row = self._conn.execute("SELECT result FROM results WHERE key = ?", (key,)).fetchone()
+            row = self._conn.execute("SELECT result, run_id FROM results WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
         try:
-            return Result.from_json(row[0])
+            return Result.from_json(row[0]), row[1]
         except (ValueError, TypeError):
             return None  # a row written by an incompatible version: treat as a miss
 
-    def put(self, key: str, result: Result) -> None:
+    def put(self, key: str, result: Result, run_id: str | None = None) -> None:
+        """Store a successful Result; one statement, so a killed process never leaves half a row."""
         blob = result.to_json()
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO results (key, created, model, result) VALUES (?, ?, ?, ?)",
-                (key, time.time(), result.model, blob),
+                "INSERT OR REPLACE INTO results (key, created, model, run_id, result) VALUES (?, ?, ?, ?, ?)",
+                (key, time.time(), result.model, run_id, blob),
             )
 
     def __len__(self) -> int:

@@ -1,0 +1,388 @@
+"""evaluate(): many prompts × many models (× repeats) → one long DataFrame, resumable and budgeted.
+
+Nothing is lost: each finished request is written to the SQLite cache as it completes (one statement,
+WAL), keyed by the request hash plus the repeat number, so calling the same evaluation again after a
+crash, a kill -9 or a kernel restart sends only what is missing. Every (prompt, model, repeat) slot
+yields exactly one row: an answer, an error after the retry budget, or a row saying why it was not sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import math
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from multimodel import pricing
+from multimodel.config import ConfigError
+from multimodel.frames import results_to_frame
+from multimodel.results import Result
+from multimodel.runner import skipped
+from multimodel.transport import io_loop
+
+if TYPE_CHECKING:
+    from multimodel.client import Client, PreparedRequest
+
+DEFAULT_OUTPUT_GUESS = 4096  # worst-case output tokens assumed when max_tokens is not set
+
+
+@dataclass
+class Slot:
+    index: int
+    row_index: int
+    model: str
+    repeat: int
+    req: PreparedRequest
+    fallbacks: list[PreparedRequest] = field(default_factory=list)
+
+
+@dataclass
+class RunState:
+    """Shared between the I/O loop (writer) and the main thread (progress, interrupt)."""
+
+    results: list[Result | None]
+    spent_usd: float = 0.0
+    done: int = 0
+    errors: int = 0
+    stop_reason: str | None = None
+    per_model: dict[str, int] = field(default_factory=dict)
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+def _prompt_rows(prompts: Any) -> list[dict[str, Any]]:
+    """A list of prompts or a DataFrame with a 'prompt' or 'messages' column → row dicts."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(prompts, pd.DataFrame):
+        if "prompt" not in prompts.columns and "messages" not in prompts.columns:
+            raise ConfigError(
+                f"the prompts DataFrame needs a 'prompt' or 'messages' column; it has {list(prompts.columns)}"
+            )
+        rows = prompts.to_dict(orient="records")
+    elif isinstance(prompts, str):
+        raise ConfigError("evaluate() takes a list of prompts or a DataFrame; for one prompt use compare()")
+    elif isinstance(prompts, Iterable):
+        rows = [{"prompt": p} for p in prompts]
+    else:
+        raise ConfigError(f"prompts must be a list or a DataFrame, got {type(prompts).__name__}")
+    if not rows:
+        raise ConfigError("prompts is empty")
+    return rows
+
+
+def plan(
+    client: Client,
+    prompts: Any,
+    models: list[str] | None,
+    *,
+    repeats: int,
+    routes: Mapping[str, str] | None,
+    fallbacks: Mapping[str, list[str]] | None,
+    params: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[Slot]]:
+    """Validate everything and prepare every request before anything is sent."""
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ConfigError(f"repeats must be a positive int, got {repeats!r}")
+    rows = _prompt_rows(prompts)
+    models = list(models or [])
+    if routes and any("task" in r for r in rows):
+        missing = sorted({str(r.get("task")) for r in rows if r.get("task") not in routes})
+        if missing and not models:
+            raise ConfigError(f"no route for task(s) {missing}; add them to routes= or pass models=")
+    elif not models:
+        raise ConfigError("evaluate() needs models=[...] (or routes= with a 'task' column in the prompts)")
+    fallbacks = dict(fallbacks or {})
+    for key, value in fallbacks.items():
+        if isinstance(value, str):
+            fallbacks[key] = [value]
+    slots: list[Slot] = []
+    for i, row in enumerate(rows):
+        prompt = row.get("messages") if row.get("messages") is not None else row.get("prompt")
+        row_models = [routes[row["task"]]] if routes and row.get("task") in routes else models
+        for model in row_models:
+            for rep in range(repeats):
+                req = client.prepare(model, prompt, **params)
+                fbs = [client.prepare(fb, prompt, **params) for fb in fallbacks.get(model, [])]
+                if rep:
+                    req.salt = f"repeat={rep}"
+                    for fb in fbs:
+                        fb.salt = req.salt
+                slots.append(Slot(len(slots), i, model, rep, req, fbs))
+    return rows, slots
+
+
+def estimate_cost(slots: list[Slot]) -> tuple[float, int]:
+    """Worst-case USD from prices and max_tokens (or a 4,096-token guess); also how many had no price."""
+    total = 0.0
+    unknown = 0
+    for slot in slots:
+        req = slot.req
+        price = pricing.price_for(req.provider, req.model_id)
+        if price is None:
+            unknown += 1
+            continue
+        out = req.body.get("max_completion_tokens") or req.body.get("max_tokens") or DEFAULT_OUTPUT_GUESS
+        total += price.cost(int(len(req.payload) / 4) + 1, int(out), 0)
+    return total, unknown
+
+
+async def run_slots(client: Client, slots: list[Slot], state: RunState, *, run_id: str,
+                    concurrency: int | None, budget_usd: float | None) -> None:
+    """Run every slot on the I/O loop; results land in ``state.results`` as they complete."""
+    global_cap = asyncio.Semaphore(concurrency) if concurrency else None
+
+    async def one(slot: Slot) -> None:
+        if global_cap is not None:
+            await global_cap.acquire()
+        try:
+            if state.cancel.is_set():
+                return
+            if state.stop_reason == "budget":
+                result = skipped(slot.req, "budget", f"not sent: the budget of ${budget_usd:g} was reached")
+            else:
+                result = await client._execute_with_fallbacks(slot.req, slot.fallbacks, run_id,
+                                                              state.cancel.is_set)
+            state.results[slot.index] = result
+            state.done += 1
+            if result.error is not None:
+                state.errors += 1
+            state.per_model[slot.model] = state.per_model.get(slot.model, 0) + 1
+            if not result.cached and not math.isnan(result.cost_usd):
+                state.spent_usd += result.cost_usd
+                if budget_usd is not None and state.spent_usd >= budget_usd:
+                    state.stop_reason = "budget"
+        finally:
+            if global_cap is not None:
+                global_cap.release()
+
+    await asyncio.gather(*(one(s) for s in slots))
+
+
+class Evaluation:
+    """The rows of one evaluate() call: ``df`` in long form, ``summary()`` per model, exports."""
+
+    def __init__(self, rows: list[dict[str, Any]], slots: list[Slot], results: list[Result | None], *,
+                 scorers: list[Callable[..., Any]], run_id: str, estimate_usd: float | None,
+                 simulated: bool, interrupted: bool = False) -> None:
+        self.run_id = run_id
+        self.estimate_usd = estimate_usd
+        self.simulated = simulated or any(r is not None and r.simulated for r in results)
+        self.interrupted = interrupted
+        kept = [(s, r) for s, r in zip(slots, results, strict=True) if r is not None]
+        self.results = [r for _, r in kept]
+        self._slots = [s for s, _ in kept]
+        self._rows = rows
+        self._scores = _score(scorers, self._slots, self.results, rows)
+        self._df: Any = None
+
+    @property
+    def complete(self) -> bool:
+        return not self.interrupted
+
+    @property
+    def df(self) -> Any:
+        if self._df is None:
+            self._df = self._build_frame()
+        return self._df
+
+    def _build_frame(self) -> Any:
+        base = results_to_frame(self.results)
+        ident: dict[str, list[Any]] = {"prompt_index": [s.row_index for s in self._slots],
+                                       "requested_model": [s.model for s in self._slots],
+                                       "repeat": [s.repeat for s in self._slots]}
+        carried = sorted({k for row in self._rows for k in row} - {"prompt_index", "repeat"},
+                         key=lambda k: (k not in ("prompt", "messages"), k))
+        for key in carried:
+            if key in base.columns:
+                continue
+            ident[key] = [self._rows[s.row_index].get(key) for s in self._slots]
+        for pos, (key, values) in enumerate(ident.items()):
+            base.insert(pos, key, values)
+        for name, values in self._scores.items():
+            base[name] = values
+        return base
+
+    @property
+    def score_columns(self) -> list[str]:
+        return list(self._scores)
+
+    def summary(self, *, seed: int = 0, resamples: int = 1000) -> Any:
+        """Per model: n, error rate, p50/p95 TTFT and e2e on live rows, tokens, cost, mean score ± 95% CI."""
+        import numpy as np
+        import pandas as pd
+
+        df = self.df
+        out = []
+        rng = np.random.default_rng(seed)
+        for model, g in df.groupby("model", sort=False):
+            live = g[g["error_kind"].isna() & ~g["cached"].astype(bool)]
+            ok = g[g["error_kind"].isna()]
+            row: dict[str, Any] = {
+                "model": model,
+                "n": len(g),
+                "errors": int(g["error_kind"].notna().sum()),
+                "error_rate": float(g["error_kind"].notna().mean()),
+                "live_rows": len(live),
+                "ttft_p50_s": live["ttft_s"].quantile(0.5) if len(live) else math.nan,
+                "ttft_p95_s": live["ttft_s"].quantile(0.95) if len(live) else math.nan,
+                "e2e_p50_s": live["e2e_s"].quantile(0.5) if len(live) else math.nan,
+                "e2e_p95_s": live["e2e_s"].quantile(0.95) if len(live) else math.nan,
+                "prompt_tokens": int(ok["prompt_tokens"].sum()),
+                "completion_tokens": int(ok["completion_tokens"].sum()),
+                "reasoning_tokens": int(ok["reasoning_tokens"].sum()),
+                "cost_usd": float(ok["cost_usd"].sum(min_count=1)) if ok["cost_usd"].notna().any() else math.nan,
+                "cost_per_request_usd": float(ok["cost_usd"].mean()) if ok["cost_usd"].notna().any() else math.nan,
+            }
+            for name in self._scores:
+                values = g[name].dropna().to_numpy(dtype=float)
+                row[f"{name}_mean"] = float(values.mean()) if len(values) else math.nan
+                if len(values) > 1:
+                    idx = rng.integers(0, len(values), size=(resamples, len(values)))
+                    means = values[idx].mean(axis=1)
+                    row[f"{name}_ci95_low"], row[f"{name}_ci95_high"] = (float(np.quantile(means, 0.025)),
+                                                                         float(np.quantile(means, 0.975)))
+                else:
+                    row[f"{name}_ci95_low"] = row[f"{name}_ci95_high"] = math.nan
+            out.append(row)
+        return pd.DataFrame(out)
+
+    # ---------------------------------------------------------------- exports
+    def _export_frame(self) -> Any:
+        df = self.df.copy()
+        df["tool_calls"] = [orjson.dumps(v).decode() for v in df["tool_calls"]]
+        if "messages" in df.columns:
+            df["messages"] = [orjson.dumps(v).decode() if v is not None else None for v in df["messages"]]
+        return df
+
+    def to_csv(self, path: str) -> None:
+        self._export_frame().to_csv(path, index=False)
+
+    def to_parquet(self, path: str) -> None:
+        self._export_frame().to_parquet(path, index=False)
+
+    def to_jsonl(self, path: str) -> None:
+        self._export_frame().to_json(path, orient="records", lines=True)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __repr__(self) -> str:
+        label = "SIMULATED" if self.simulated else "live"
+        state = " INTERRUPTED (partial)" if self.interrupted else ""
+        errors = sum(r.error is not None for r in self.results)
+        return f"<Evaluation {label}{state}: {len(self.results)} rows, {errors} errors, run {self.run_id}>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = html.escape(repr(self))
+        return f"<p><b>{head}</b></p>" + self.summary().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+def _score(scorers: list[Callable[..., Any]], slots: list[Slot], results: list[Result],
+           rows: list[dict[str, Any]]) -> dict[str, list[float]]:
+    columns: dict[str, list[float]] = {}
+    for scorer in scorers:
+        name = getattr(scorer, "__name__", None) or type(scorer).__name__
+        if name in columns or name == "<lambda>":
+            name = f"score_{len(columns)}" if name == "<lambda>" else f"{name}_{len(columns)}"
+        values = []
+        failures = 0
+        for slot, result in zip(slots, results, strict=True):
+            try:
+                value = scorer(result, rows[slot.row_index])
+                values.append(math.nan if value is None else float(value))
+            except Exception:  # a scorer bug must not lose the run
+                failures += 1
+                values.append(math.nan)
+        if failures:
+            warnings.warn(f"scorer {name!r} raised on {failures} row(s); those scores are NaN", RuntimeWarning,
+                          stacklevel=3)
+        columns[name] = values
+    return columns
+
+
+def run_id_for(slots: list[Slot]) -> str:
+    """Deterministic: the same prompts, models, repeats and parameters give the same run id."""
+    h = hashlib.sha256()
+    for slot in slots:
+        h.update(slot.req.cache_key.encode())
+    return h.hexdigest()[:16]
+
+
+def evaluate(client: Client, prompts: Any, models: list[str] | None = None, *, repeats: int = 1,
+             scorers: list[Callable[..., Any]] | None = None, concurrency: int | None = None,
+             budget_usd: float | None = None, budget_override: bool = False, run_id: str | None = None,
+             progress: bool = True, fallbacks: Mapping[str, list[str]] | None = None,
+             routes: Mapping[str, str] | None = None, **params: Any) -> Evaluation:
+    """Plan, check the budget, run on the I/O loop with a progress bar, score, and return an Evaluation."""
+    if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
+        raise ConfigError(f"concurrency must be a positive int, got {concurrency!r}")
+    if scorers is not None and not all(callable(s) for s in scorers):
+        raise ConfigError("scorers must be callables taking (result, row)")
+    rows, slots = plan(client, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks, params=params)
+    estimate, unpriced = estimate_cost(slots)
+    if budget_usd is not None:
+        if estimate > budget_usd and not budget_override:
+            raise ConfigError(
+                f"the worst-case cost estimate ${estimate:.4f} (prices × max_tokens, or {DEFAULT_OUTPUT_GUESS} output "
+                f"tokens when max_tokens is unset) exceeds budget_usd=${budget_usd:g}; set max_tokens, raise the "
+                "budget, or pass budget_override=True to run and stop when the spend reaches it"
+            )
+        if unpriced:
+            warnings.warn(f"{unpriced} request(s) have no price: the budget cannot count them",
+                          pricing.PriceWarning, stacklevel=2)
+    run_id = run_id or run_id_for(slots)
+    state = RunState(results=[None] * len(slots))
+    fut = asyncio.run_coroutine_threadsafe(
+        run_slots(client, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd), io_loop()
+    )
+    interrupted = False
+    bar = _progress_bar(len(slots), progress, client.simulated)
+    try:
+        while True:
+            try:
+                fut.result(timeout=0.2)
+                break
+            except concurrent.futures.TimeoutError:
+                _update_bar(bar, state)
+    except KeyboardInterrupt:
+        interrupted = True
+        state.cancel.set()
+        fut.cancel()
+        warnings.warn(f"evaluation interrupted: returning the {state.done} of {len(slots)} rows finished so far; "
+                      "run the same call again to finish it", RuntimeWarning, stacklevel=2)
+    finally:
+        if bar is not None:
+            _update_bar(bar, state)
+            bar.close()
+    return Evaluation(rows, slots, list(state.results), scorers=list(scorers or []), run_id=run_id,
+                      estimate_usd=estimate, simulated=client.simulated, interrupted=interrupted)
+
+
+def _progress_bar(total: int, enabled: bool, simulated: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="evaluate (SIMULATED)" if simulated else "evaluate", unit="req")
+
+
+def _update_bar(bar: Any, state: RunState) -> None:
+    if bar is None:
+        return
+    bar.n = state.done
+    postfix = {"errors": state.errors, "spend": f"${state.spent_usd:.4f}"}
+    if len(state.per_model) <= 6:
+        postfix.update({m.split("/")[-1][:18]: n for m, n in state.per_model.items()})
+    bar.set_postfix(postfix, refresh=False)
+    bar.refresh()

@@ -1,0 +1,217 @@
+"""Fan-out and batches: per-provider gates (concurrency, rpm/tpm, learned pauses), retries, failover.
+
+Every request, single or batched, passes through its provider's gate, so a provider that throttles
+slows down only itself. Limits come from the configuration and are also learned from responses:
+``retry-after`` on a 429/503 pauses that provider, ``x-ratelimit-remaining-* = 0`` pauses it until the
+matching reset, ``x-ratelimit-limit-requests`` sets its rpm. Retries use exponential backoff with full
+jitter and honour retry-after, within a bounded number of attempts and a total time budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from multimodel.results import Result, ResultError
+
+if TYPE_CHECKING:
+    from multimodel.client import PreparedRequest
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_WINDOW_S = 60.0
+
+
+def parse_reset(value: str | None) -> float | None:
+    """OpenAI-style reset durations: ``"12ms"``, ``"1.5s"``, ``"6m0s"``, ``"1h2m"``, or plain seconds."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    total = 0.0
+    found = False
+    for number, unit in _DURATION_PART.findall(value):
+        found = True
+        n = float(number)
+        total += n / 1000 if unit == "ms" else n * 3600 if unit == "h" else n * 60 if unit == "m" else n
+    return total if found else None
+
+
+class SlidingWindow:
+    """At most ``limit`` units in any rolling 60 s, the way providers count rpm and tpm."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = float(limit)
+        self.events: deque[tuple[float, float]] = deque()
+        self.total = 0.0
+
+    def _expire(self, now: float) -> None:
+        events = self.events
+        while events and events[0][0] <= now - _WINDOW_S:
+            self.total -= events.popleft()[1]
+
+    def wait_time(self, amount: float, now: float) -> float:
+        """Seconds until ``amount`` more fits (0 if it fits now); an oversize request waits for an empty window."""
+        self._expire(now)
+        if self.total + amount <= self.limit or not self.events:
+            return 0.0
+        need = self.total + amount - self.limit
+        freed = 0.0
+        for t, n in self.events:
+            freed += n
+            if freed >= need:
+                return t + _WINDOW_S - now
+        return self.events[-1][0] + _WINDOW_S - now
+
+    def add(self, amount: float, now: float) -> None:
+        self.events.append((now, amount))
+        self.total += amount
+
+    def adjust_last(self, delta: float) -> None:
+        """Correct a token estimate once the real usage is known."""
+        if self.events:
+            t, n = self.events[-1]
+            self.events[-1] = (t, max(0.0, n + delta))
+            self.total = max(0.0, self.total + delta)
+
+
+class ProviderGate:
+    """Admission control for one provider: a concurrency cap, rpm/tpm windows and a learned pause."""
+
+    def __init__(self, name: str, concurrency: int, rpm: float | None = None, tpm: float | None = None) -> None:
+        self.name = name
+        self.concurrency = concurrency
+        self._sem = asyncio.Semaphore(concurrency)
+        self.rpm = SlidingWindow(rpm) if rpm else None
+        self.tpm = SlidingWindow(tpm) if tpm else None
+        self.pause_until = 0.0
+        self._lock = asyncio.Lock()
+        self.rate_limited = 0  # 429s seen, for progress and benchmarks
+        self.learned_rpm: float | None = None
+
+    async def acquire(self, est_tokens: float) -> None:
+        await self._sem.acquire()
+        try:
+            async with self._lock:  # admit one at a time so the windows stay exact
+                while True:
+                    now = time.monotonic()
+                    wait = max(0.0, self.pause_until - now)
+                    if self.rpm is not None:
+                        wait = max(wait, self.rpm.wait_time(1, now))
+                    if self.tpm is not None:
+                        wait = max(wait, self.tpm.wait_time(est_tokens, now))
+                    if wait <= 0:
+                        break
+                    await asyncio.sleep(wait)
+                now = time.monotonic()
+                if self.rpm is not None:
+                    self.rpm.add(1, now)
+                if self.tpm is not None:
+                    self.tpm.add(est_tokens, now)
+        except BaseException:
+            self._sem.release()
+            raise
+
+    def release(self, est_tokens: float, used_tokens: int | None) -> None:
+        if self.tpm is not None and used_tokens is not None:
+            self.tpm.adjust_last(used_tokens - est_tokens)
+        self._sem.release()
+
+    def observe(self, status: int, headers: Mapping[str, str], retry_after_s: float | None) -> None:
+        """Learn from a response: pause on 429/503 with retry-after or exhausted quotas; adopt rpm limits."""
+        now = time.monotonic()
+        if status == 429:
+            self.rate_limited += 1
+        if status in (429, 503, 529) and retry_after_s:
+            self.pause_until = max(self.pause_until, now + min(retry_after_s, 300.0))
+        elif status == 429:
+            self.pause_until = max(self.pause_until, now + 1.0)
+        if headers.get("x-ratelimit-remaining-requests") == "0":
+            reset = parse_reset(headers.get("x-ratelimit-reset-requests"))
+            if reset:
+                self.pause_until = max(self.pause_until, now + min(reset, 300.0))
+        if headers.get("x-ratelimit-remaining-tokens") == "0":
+            reset = parse_reset(headers.get("x-ratelimit-reset-tokens"))
+            if reset:
+                self.pause_until = max(self.pause_until, now + min(reset, 300.0))
+        limit = headers.get("x-ratelimit-limit-requests")
+        if limit and self.rpm is None:
+            try:
+                value = float(limit)
+            except ValueError:
+                value = 0.0
+            if value > 0:
+                self.learned_rpm = value
+                self.rpm = SlidingWindow(value)
+
+
+def estimate_tokens(req: PreparedRequest) -> float:
+    """A cheap upper-ish estimate for tpm admission: ~4 bytes per prompt token plus the output cap."""
+    body = req.body
+    out = body.get("max_completion_tokens") or body.get("max_tokens") or 512
+    return len(req.payload) / 4 + float(out)
+
+
+def backoff_delay(attempt: int, retry_after_s: float | None, *, base: float = 0.5, cap: float = 30.0) -> float:
+    """Exponential backoff with full jitter; a provider's retry-after wins when it is longer."""
+    delay = random.uniform(0, min(cap, base * (2 ** (attempt - 1))))
+    if retry_after_s is not None:
+        delay = max(delay, min(retry_after_s, 120.0))
+    return delay
+
+
+SendOnce = Callable[["PreparedRequest", ProviderGate], Awaitable[Result]]
+
+
+async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, send: SendOnce) -> Result:
+    """Up to 1 + ``req.retries`` attempts of retryable failures, within ``req.timeout`` seconds in all."""
+    attempts = 0
+    started = time.monotonic()
+    est = estimate_tokens(req)
+    while True:
+        attempts += 1
+        await gate.acquire(est)
+        result: Result | None = None
+        try:
+            result = await send(req, gate)
+        finally:
+            used = None
+            if result is not None and result.prompt_tokens is not None:
+                used = result.prompt_tokens + (result.completion_tokens or 0)
+            gate.release(est, used)
+        result.attempts = attempts
+        err = result.error
+        if err is None or not err.retryable or attempts > req.retries:
+            return result
+        delay = backoff_delay(attempts, err.retry_after_s)
+        if time.monotonic() - started + delay > req.timeout:
+            return result
+        await asyncio.sleep(delay)
+
+
+def skipped(req: PreparedRequest, kind: str, message: str) -> Result:
+    """A row for a request that was never sent (budget reached, run cancelled)."""
+    return Result(
+        model=req.model,
+        provider=req.provider.name,
+        error=ResultError(kind=kind, message=message),
+        finish_reason="error",
+        attempts=0,
+        simulated=req.provider.simulated,
+        stream=req.stream,
+        created_at=time.time(),
+    )
+
+
+def gates_for(providers: Mapping[str, Any], existing: dict[str, ProviderGate]) -> dict[str, ProviderGate]:
+    """One gate per configured provider, created on the I/O loop and kept for the client's life."""
+    for name, cfg in providers.items():
+        if name not in existing:
+            existing[name] = ProviderGate(name, cfg.concurrency, cfg.rpm, cfg.tpm)
+    return existing

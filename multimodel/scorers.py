@@ -1,0 +1,139 @@
+"""Scorers for evaluate(): callables of (result, row) → number or bool.
+
+Built-ins: exact_match, contains, regex, valid_json, json_schema, and llm_judge, which asks a judge
+model through the same client. A scorer that raises gives NaN for that row, with a warning, so one bad
+row never loses the run. ``expected`` names the column of the prompts DataFrame holding the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from multimodel.results import Result
+
+Scorer = Callable[[Result, dict[str, Any]], float | bool | None]
+
+
+def _norm(text: Any) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def _named(fn: Scorer, name: str) -> Scorer:
+    fn.__name__ = name
+    return fn
+
+
+def exact_match(expected: str = "expected", *, normalize: bool = True) -> Scorer:
+    """1.0 when the answer equals the expected column (whitespace- and case-insensitive by default)."""
+
+    def score(result: Result, row: dict[str, Any]) -> float:
+        want = row.get(expected)
+        if result.error or want is None:
+            return math.nan
+        got = result.content.strip()
+        return float(_norm(got) == _norm(want)) if normalize else float(got == str(want))
+
+    return _named(score, "exact_match")
+
+
+def contains(expected: str = "expected", *, case_sensitive: bool = False) -> Scorer:
+    """1.0 when the expected text appears in the answer."""
+
+    def score(result: Result, row: dict[str, Any]) -> float:
+        want = row.get(expected)
+        if result.error or want is None:
+            return math.nan
+        if case_sensitive:
+            return float(str(want) in result.content)
+        return float(_norm(want) in _norm(result.content))
+
+    return _named(score, "contains")
+
+
+def regex(pattern: str, *, flags: int = re.IGNORECASE) -> Scorer:
+    """1.0 when the pattern matches anywhere in the answer."""
+    compiled = re.compile(pattern, flags)
+
+    def score(result: Result, row: dict[str, Any]) -> float:
+        if result.error:
+            return math.nan
+        return float(compiled.search(result.content) is not None)
+
+    return _named(score, "regex")
+
+
+def _extract_json(text: str) -> Any:
+    text = text.strip()
+    fence = re.search(r"```(?:json)?\s*(.*?)```", text, re.DOTALL)
+    if fence:
+        text = fence.group(1).strip()
+    return orjson.loads(text)
+
+
+def valid_json() -> Scorer:
+    """1.0 when the answer (or its fenced code block) parses as JSON."""
+
+    def score(result: Result, row: dict[str, Any]) -> float:
+        if result.error:
+            return math.nan
+        try:
+            _extract_json(result.content)
+        except orjson.JSONDecodeError:
+            return 0.0
+        return 1.0
+
+    return _named(score, "valid_json")
+
+
+def json_schema(schema: dict[str, Any]) -> Scorer:
+    """1.0 when the answer is JSON valid against the schema (jsonschema library)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def score(result: Result, row: dict[str, Any]) -> float:
+        if result.error:
+            return math.nan
+        try:
+            data = _extract_json(result.content)
+        except orjson.JSONDecodeError:
+            return 0.0
+        return float(validator.is_valid(data))
+
+    return _named(score, "json_schema")
+
+
+JUDGE_PROMPT = """You are grading an answer. Reply with a single integer score from 0 to 10 and nothing else.
+
+Question:
+{prompt}
+
+Reference answer (may be empty):
+{expected}
+
+Answer to grade:
+{answer}
+"""
+
+
+def llm_judge(client: Any, model: str, *, expected: str = "expected", prompt_column: str = "prompt",
+              template: str = JUDGE_PROMPT, **params: Any) -> Scorer:
+    """Ask a judge model for a 0–10 grade, returned as 0–1; judged through the same client (cached)."""
+
+    def score(result: Result, row: dict[str, Any]) -> float:
+        if result.error:
+            return math.nan
+        text = template.format(prompt=row.get(prompt_column, ""), expected=row.get(expected, "") or "",
+                               answer=result.content)
+        judged = client.complete(model, text, **params)
+        if judged.error:
+            return math.nan
+        m = re.search(r"\b(10|\d)\b", judged.content)
+        return int(m.group(1)) / 10 if m else math.nan
+
+    return _named(score, f"judge_{model.split('/')[-1]}")
