@@ -1,0 +1,32 @@
+"""multimodel.sim: a real loopback HTTP server that speaks six providers' OpenAI-compatible dialects.
+
+    import multimodel as mm
+    with mm.sim.start(latency_scale=0) as sim:
+        sim.base_url("anthropic")        # http://127.0.0.1:<port>/anthropic/v1
+        sim.set_faults({"rate_limit": 0.1}, provider="openai")
+        sim.stats()["received"]
+
+``python -m multimodel.sim --port 8787`` runs one in the foreground. Everything it produces is
+labelled simulated: the ``x-multimodel-simulated: true`` header and answers that start with
+``[simulated <model>]``.
+"""
+
+from __future__ import annotations
+
+from .catalogue import CATALOGUE, DIALECTS, SimModel, resolve
+from .faults import FAULT_KINDS
+from .server import ANSWER_TOKENS_HEADER, SIM_HEADER, SimHandle, SimServer, running, start
+
+__all__ = [
+    "ANSWER_TOKENS_HEADER",
+    "CATALOGUE",
+    "DIALECTS",
+    "FAULT_KINDS",
+    "SIM_HEADER",
+    "SimHandle",
+    "SimModel",
+    "SimServer",
+    "resolve",
+    "running",
+    "start",
+]

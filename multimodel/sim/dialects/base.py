@@ -1,0 +1,164 @@
+"""The dialect interface and helpers shared by the six simulated providers.
+
+A dialect owns everything provider-specific: request validation and reasoning switches, id formats,
+error bodies, the JSON body and the SSE event sequence. ``stream()`` yields ``(tokens, data)`` pairs:
+``tokens`` > 0 means "this event carries that many generated tokens" (the server paces it),
+0 is framing sent with the next batch, -1 is a comment flushed at once. ``data`` may be ``b""`` for
+hidden reasoning time that produces no bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import string
+import uuid
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import orjson
+
+from ..catalogue import SimModel, models_for
+from ..engine import Ctx, Plan, SimError
+
+ALNUM = string.ascii_letters + string.digits
+JSON_CT = "application/json"
+_OBF = tuple("".join(random.Random(i).choices(ALNUM, k=3 + i % 11)) for i in range(16))
+
+
+def sse(obj: Any) -> bytes:
+    return b"data: " + orjson.dumps(obj) + b"\n\n"
+
+
+DONE = b"data: [DONE]\n\n"
+
+
+def obfuscation(i: int) -> str:
+    return _OBF[i & 15]
+
+
+class Dialect:
+    name: ClassVar[str] = ""
+    request_id_header: ClassVar[str] = "x-request-id"
+    ratelimit_headers: ClassVar[bool] = False  # sends x-ratelimit-* on responses and 429s
+    keepalive: ClassVar[bytes | None] = None  # SSE comment sent while waiting for the first token
+    nonstream_prefix: ClassVar[bytes] = b""  # bytes sent before a non-stream JSON body
+    hoists_system: ClassVar[bool] = False  # all system/developer messages become one leading system prompt
+    vision: ClassVar[bool] = True
+    audio: ClassVar[bool] = True
+    honours_response_format: ClassVar[bool] = True
+    honours_stop: ClassVar[bool] = True
+    filter_empties: ClassVar[bool] = False  # a safety block returns no content at all
+    cache_rule: ClassVar[tuple[int, int] | None] = None  # (block tokens, minimum prompt tokens)
+    models_need_auth: ClassVar[bool] = True
+    error_content_type: ClassVar[str] = JSON_CT
+
+    def __init__(self) -> None:
+        self._ids = random.Random()  # response/request ids: unique, not seeded
+
+    # ------------------------------------------------------------------ ids
+    def alnum(self, k: int, rng: random.Random | None = None) -> str:
+        """k random letters/digits (base64 with alphanumeric altchars: cheap and uniform enough for ids)."""
+        n = (k * 3 + 3) // 4 + 3
+        return base64.b64encode((rng or self._ids).randbytes(n - n % 3), b"xQ").decode()[:k]
+
+    def new_request_id(self) -> str:
+        return f"req_{self._ids.getrandbits(128):032x}"
+
+    def new_response_id(self, ctx: Ctx) -> str:
+        return "chatcmpl-" + self.alnum(29)
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def tool_call_id(self, ctx: Ctx, i: int) -> str:
+        return "call_" + self.alnum(24, ctx.rng)
+
+    def dump_args(self, args: dict[str, Any]) -> str:
+        return orjson.dumps(args).decode()
+
+    def tool_preamble(self, ctx: Ctx) -> bool:
+        return False
+
+    def response_model(self, ctx: Ctx) -> str:
+        return ctx.model.response_model or ctx.requested
+
+    def signature(self, ctx: Ctx, plan: Plan, n: int = 48) -> str:
+        r = random.Random(plan.signature or ctx.seed_int)
+        return base64.b64encode(r.randbytes(n)).decode()
+
+    # ------------------------------------------------------------------ request semantics
+    def validate(self, ctx: Ctx) -> None:
+        """Raise SimError for requests the provider rejects. Called after reasoning()."""
+        if ctx.req.n != 1:
+            raise self.bad_request("The simulator only supports n=1.", param="n")
+
+    def reasoning(self, ctx: Ctx) -> None:
+        """Set ctx.reasoning_on / ctx.effort / ctx.visible from the request (may raise SimError)."""
+        m = ctx.model
+        ctx.effort = m.reasoning_default
+        ctx.reasoning_on = m.reasons and ctx.effort not in (None, "none")
+        ctx.visible = False
+
+    # ------------------------------------------------------------------ errors (override per dialect)
+    def error(self, status: int, message: str, *, type_: str, code: Any = None, param: Any = None,
+              outcome: str = "bad_request", headers: dict[str, str] | None = None) -> SimError:
+        body = {"error": {"message": message, "type": type_, "param": param, "code": code}}
+        return SimError(status, orjson.dumps(body), outcome, headers)
+
+    def bad_request(self, message: str, param: str | None = None, code: str | None = None) -> SimError:
+        return self.error(400, message, type_="invalid_request_error", code=code, param=param)
+
+    def auth_missing(self) -> SimError:
+        raise NotImplementedError
+
+    def auth_invalid(self) -> SimError:
+        raise NotImplementedError
+
+    def model_not_found(self, model: str) -> SimError:
+        raise NotImplementedError
+
+    def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None,
+                     fault: bool) -> SimError:
+        raise NotImplementedError
+
+    def server_error(self, status: int) -> SimError:
+        raise NotImplementedError
+
+    def overloaded(self) -> SimError:
+        raise NotImplementedError
+
+    def stream_error_event(self, ctx: Ctx) -> bytes:
+        return sse({"error": {"message": "The server had an error while processing your request. Sorry about that!",
+                              "type": "server_error", "param": None, "code": None}})
+
+    def stream_error_body(self, ctx: Ctx, plan: Plan) -> tuple[int, bytes] | None:
+        """Non-stream answer for the stream_error fault; None means 'use server_error(500)'."""
+        return None
+
+    # ------------------------------------------------------------------ rendering
+    def completion(self, ctx: Ctx, plan: Plan) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def stream(self, ctx: Ctx, plan: Plan) -> Iterator[tuple[int, bytes]]:
+        raise NotImplementedError
+
+    def success_headers(self, ctx: Ctx) -> dict[str, str]:
+        return {}
+
+    def models_list(self) -> dict[str, Any]:
+        return {"object": "list", "data": [
+            {"id": m.id, "object": "model", "created": m.created, "owned_by": self.name}
+            for m in models_for(self.name)]}
+
+    # ------------------------------------------------------------------ shared helpers
+    @staticmethod
+    def json_value(v: Any) -> str:
+        try:
+            return orjson.dumps(v).decode()
+        except TypeError:
+            return str(v)
+
+    @staticmethod
+    def model_of(ctx: Ctx) -> SimModel:
+        return ctx.model

@@ -1,0 +1,177 @@
+"""OpenAI Chat Completions: the reference dialect (quirks section 1, realcorpus t03/t04/u02/e03/e05)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from ..engine import Ctx, Plan, SimError
+from .base import DONE, Dialect, obfuscation, sse
+
+_OBF_B = tuple(obfuscation(i).encode() for i in range(16))
+
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+# "All models before gpt-5.1 default to medium ... and do not support none" (quirks 1.2)
+EFFORTS_PRE_51 = ("minimal", "low", "medium", "high")
+SERVER_MSG = "The server had an error while processing your request. Sorry about that!"
+
+
+def _fmt_list(values: tuple[str, ...]) -> str:
+    q = [f"'{v}'" for v in values]
+    return ", ".join(q[:-1]) + ", and " + q[-1]
+
+
+class OpenAI(Dialect):
+    name = "openai"
+    request_id_header = "x-request-id"
+    ratelimit_headers = True
+    cache_rule = (128, 1024)  # prompts >= 1024 tokens cache in 128-token steps
+    error_content_type = "application/json; charset=utf-8"  # realcorpus e05
+
+    # ------------------------------------------------------------------ request semantics
+    def reasoning(self, ctx: Ctx) -> None:
+        m = ctx.model
+        eff = ctx.req.body.get("reasoning_effort")
+        ctx.visible = False  # Chat Completions never returns reasoning text (quirks 1.2)
+        if not m.reasons:
+            if eff is not None:
+                raise self.bad_request("Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+                                       param="reasoning_effort", code="unsupported_parameter")
+            return
+        allowed = EFFORTS if m.reasoning_default == "none" else EFFORTS_PRE_51
+        if eff is not None and eff not in allowed:
+            raise self.bad_request(
+                f"Unsupported value: 'reasoning_effort' does not support {self.json_value(eff)} with this model. "
+                f"Supported values are: {_fmt_list(allowed)}.", param="reasoning_effort", code="unsupported_value")
+        ctx.effort = eff or m.reasoning_default
+        ctx.reasoning_on = ctx.effort != "none"
+
+    def validate(self, ctx: Ctx) -> None:
+        super().validate(ctx)
+        body = ctx.req.body
+        if ctx.model.reasons:  # gpt-5* / o*: the real 400 bodies (quirks 1.2)
+            if body.get("max_tokens") is not None:
+                raise self.bad_request(
+                    "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                    "Use 'max_completion_tokens' instead.", param="max_tokens", code="unsupported_parameter")
+            t = body.get("temperature")
+            if t is not None and t != 1:
+                raise self.bad_request(
+                    f"Unsupported value: 'temperature' does not support {self.json_value(t)} with this model. "
+                    "Only the default (1) value is supported.", param="temperature", code="unsupported_value")
+
+    # ------------------------------------------------------------------ errors
+    def auth_missing(self) -> SimError:
+        return self.error(401, "You didn't provide an API key. You need to provide your API key in an Authorization "
+                               "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an "
+                               "API key from https://platform.openai.com/account/api-keys.",
+                          type_="invalid_request_error", outcome="auth_error")
+
+    def auth_invalid(self) -> SimError:
+        # the real message shows a masked key; the simulator never echoes any part of it
+        return self.error(401, "Incorrect API key provided: ********. You can find your API key at "
+                               "https://platform.openai.com/account/api-keys.",
+                          type_="invalid_request_error", code="invalid_api_key", outcome="auth_error")
+
+    def model_not_found(self, model: str) -> SimError:
+        return self.error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                          type_="invalid_request_error", code="model_not_found", outcome="not_found")
+
+    def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None, fault: bool) -> SimError:
+        unit = "tokens per min (TPM)" if which == "tokens" else "requests per min (RPM)"
+        lim = f"Limit {limit}, " if limit else ""
+        msg = (f"Rate limit reached for {model} in organization org-simulated on {unit}: {lim}"
+               f"please try again in {retry_after_s:.3g}s. Visit https://platform.openai.com/account/rate-limits "
+               "to learn more.")
+        return self.error(429, msg, type_="tokens" if which == "tokens" else "requests", code="rate_limit_exceeded",
+                          outcome="limited" if not fault else "rate_limit")
+
+    def server_error(self, status: int) -> SimError:
+        if status == 503:
+            return self.error(503, "The server is overloaded or not ready yet.", type_="server_error",
+                              outcome="server_error")
+        return self.error(status, SERVER_MSG, type_="server_error", outcome="server_error")
+
+    def overloaded(self) -> SimError:
+        return self.error(503, "The engine is currently overloaded, please try again later.", type_="server_error",
+                          outcome="overloaded")
+
+    # ------------------------------------------------------------------ rendering
+    def finish(self, ctx: Ctx, plan: Plan) -> str:
+        f = plan.finish
+        if f == "tool_calls" and isinstance(ctx.req.tool_choice, dict):
+            return "stop"  # a forced named function comes back with "stop" (quirks 1.4, GoModel#124)
+        return "stop" if f == "insufficient_system_resource" else f
+
+    def fingerprint(self, ctx: Ctx) -> str | None:
+        return None if ctx.model.id.startswith("gpt-5") else "fp_3f58d112f7"
+
+    def usage(self, ctx: Ctx, plan: Plan) -> dict[str, Any]:
+        out = plan.output_tokens  # reasoning included in completion_tokens (quirks 1.2)
+        return {
+            "prompt_tokens": plan.prompt_tokens,
+            "completion_tokens": out,
+            "total_tokens": plan.prompt_tokens + out,
+            "prompt_tokens_details": {"cached_tokens": plan.cached_tokens, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": plan.reasoning_tokens, "audio_tokens": 0,
+                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+        }
+
+    def completion(self, ctx: Ctx, plan: Plan) -> dict[str, Any]:
+        msg: dict[str, Any] = {"role": "assistant", "content": plan.text if (plan.content or not plan.tool_calls)
+                               else None}
+        if plan.tool_calls:
+            msg["tool_calls"] = [{"id": tc.id, "type": "function",
+                                  "function": {"name": tc.name, "arguments": tc.arguments}} for tc in plan.tool_calls]
+        msg["refusal"] = None
+        msg["annotations"] = []
+        return {
+            "id": ctx.rid, "object": "chat.completion", "created": ctx.created, "model": self.response_model(ctx),
+            "choices": [{"index": 0, "message": msg, "logprobs": None, "finish_reason": self.finish(ctx, plan)}],
+            "usage": self.usage(ctx, plan), "service_tier": "default", "system_fingerprint": self.fingerprint(ctx),
+        }
+
+    def stream(self, ctx: Ctx, plan: Plan) -> Iterator[tuple[int, bytes]]:
+        head = (b'data: {"id":"' + ctx.rid.encode() + b'","object":"chat.completion.chunk","created":'
+                + str(ctx.created).encode() + b',"model":' + orjson.dumps(self.response_model(ctx))
+                + b',"service_tier":"default","system_fingerprint":' + orjson.dumps(self.fingerprint(ctx))
+                + (b',"usage":null' if ctx.req.include_usage else b"") + b',"choices":[{"index":0,"delta":')
+        i = 0
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            nonlocal i
+            i += 1
+            return (head + orjson.dumps(delta) + b',"logprobs":null,"finish_reason":'
+                    + (b"null" if finish is None else b'"' + finish.encode() + b'"')
+                    + b'}],"obfuscation":"' + obfuscation(i).encode() + b'"}\n\n')
+
+        if plan.reasoning_tokens:
+            yield plan.reasoning_tokens, b""  # hidden reasoning: time passes, nothing is sent
+        if plan.tool_calls and not plan.content:
+            yield 0, chunk({"role": "assistant", "content": None})
+        else:
+            yield 0, chunk({"role": "assistant", "content": "", "refusal": None})
+            pre = head + b'{"content":'
+            post = b'},"logprobs":null,"finish_reason":null}],"obfuscation":"'
+            dumps = orjson.dumps
+            for p in plan.content:  # hot path: no dict per token
+                i += 1
+                yield 1, pre + dumps(p) + post + _OBF_B[i & 15] + b'"}\n\n'
+        for k, tc in enumerate(plan.tool_calls):
+            yield 1, chunk({"tool_calls": [{"index": k, "id": tc.id, "type": "function",
+                                            "function": {"name": tc.name, "arguments": ""}}]})
+            for frag in tc.fragments:
+                yield 1, chunk({"tool_calls": [{"index": k, "function": {"arguments": frag}}]})
+        yield 0, chunk({}, self.finish(ctx, plan))
+        if ctx.req.include_usage:
+            obj = {"id": ctx.rid, "object": "chat.completion.chunk", "created": ctx.created,
+                   "model": self.response_model(ctx), "service_tier": "default",
+                   "system_fingerprint": self.fingerprint(ctx), "choices": [], "usage": self.usage(ctx, plan),
+                   "obfuscation": obfuscation(i + 1)}
+            yield 0, sse(obj)
+        yield 0, DONE
+
+    def success_headers(self, ctx: Ctx) -> dict[str, str]:
+        return {"openai-version": "2020-10-01", "openai-processing-ms": str(40 + ctx.seed_int % 400)}

@@ -1,0 +1,348 @@
+"""Request parsing and the generation plan: what a simulated model answers, before any dialect shapes it.
+
+A :class:`Plan` holds token pieces (reasoning, content), tool calls and the finish reason; a dialect
+renders it as a JSON body or as SSE events. Token counts are piece counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .catalogue import EFFORT_FACTOR, SimModel
+from .text import (
+    PromptInfo,
+    answer_pieces,
+    part_text,
+    pieces_of,
+    preamble_pieces,
+    reasoning_pieces,
+    schema_value,
+)
+
+if TYPE_CHECKING:
+    from .dialects.base import Dialect
+
+IMAGE_TOKENS = 85  # per image part [INFERRED: OpenAI low-detail figure, used for every dialect]
+MAX_PARALLEL_CALLS = 3
+
+
+class SimError(Exception):
+    """An HTTP error response in a dialect's shape."""
+
+    def __init__(self, status: int, body: bytes, outcome: str, headers: dict[str, str] | None = None,
+                 reason: str | None = None) -> None:
+        super().__init__(f"{status} {outcome}")
+        self.status = status
+        self.body = body
+        self.outcome = outcome
+        self.headers = headers or {}
+        self.reason = reason
+
+
+class Req:
+    """The parsed request body (only what the simulator looks at)."""
+
+    __slots__ = ("answer_tokens", "body", "cap", "cap_param", "include_usage", "messages", "model_name", "n",
+                 "parallel", "raw", "response_format", "stop", "stream", "tool_choice", "tools")
+
+    def __init__(self, body: dict[str, Any], raw: bytes) -> None:
+        self.body = body
+        self.raw = raw
+        self.model_name = body.get("model")
+        self.messages = body.get("messages")
+        self.stream = body.get("stream") is True
+        so = body.get("stream_options")
+        self.include_usage = isinstance(so, dict) and so.get("include_usage") is True
+        mct = body.get("max_completion_tokens")
+        mt = body.get("max_tokens")
+        self.cap_param = "max_completion_tokens" if mct is not None else ("max_tokens" if mt is not None else None)
+        cap = mct if mct is not None else mt
+        self.cap = cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else None
+        tools = body.get("tools")
+        self.tools = tools if isinstance(tools, list) and tools else None
+        self.tool_choice = body.get("tool_choice")
+        self.parallel = body.get("parallel_tool_calls") is not False
+        n = body.get("n")
+        self.n = n if isinstance(n, int) else 1
+        stop = body.get("stop")
+        self.stop = [stop] if isinstance(stop, str) else (stop if isinstance(stop, list) else None)
+        self.response_format = body.get("response_format")
+        self.answer_tokens: int | None = None
+
+
+@dataclass(slots=True)
+class ToolCallPlan:
+    id: str
+    name: str
+    arguments: str
+    fragments: list[str]  # argument pieces for dialects that stream fragments
+
+    @property
+    def tokens(self) -> int:
+        return len(self.fragments) + 1
+
+
+@dataclass(slots=True)
+class Plan:
+    prompt_tokens: int
+    cached_tokens: int = 0
+    reasoning: list[str] = field(default_factory=list)  # visible reasoning pieces ([] when hidden)
+    reasoning_tokens: int = 0
+    content: list[str] = field(default_factory=list)
+    tool_calls: list[ToolCallPlan] = field(default_factory=list)
+    finish: str = "stop"  # stop | length | tool_calls | content_filter | insufficient_system_resource
+    signature: str = ""  # opaque reasoning signature / encrypted blob seed
+
+    @property
+    def tool_tokens(self) -> int:
+        return sum(tc.tokens for tc in self.tool_calls)
+
+    @property
+    def output_tokens(self) -> int:
+        """All generated tokens: reasoning + answer + tool calls."""
+        return self.reasoning_tokens + len(self.content) + self.tool_tokens
+
+    @property
+    def text(self) -> str:
+        return "".join(self.content)
+
+    @property
+    def reasoning_text(self) -> str:
+        return "".join(self.reasoning)
+
+    def cost_usd(self, model: SimModel) -> tuple[float, float]:
+        """(prompt cost, completion cost) in USD at the model's prices."""
+        p_in, p_cached, p_out = model.prices_per_token
+        prompt = (self.prompt_tokens - self.cached_tokens) * p_in + self.cached_tokens * p_cached
+        return prompt, self.output_tokens * p_out
+
+
+class Ctx:
+    """Per-request context handed to the dialect."""
+
+    __slots__ = ("created", "dialect", "effort", "fault", "info", "label", "model", "reasoning_on", "req",
+                 "requested", "rid", "rng", "seed_int", "visible")
+
+    def __init__(self, dialect: Dialect, model: SimModel, req: Req, seed: int) -> None:
+        self.dialect = dialect
+        self.model = model
+        self.req = req
+        self.requested: str = req.model_name
+        self.label = model.id
+        h = hashlib.blake2b(digest_size=8)
+        h.update(f"{seed}|{dialect.name}|{model.id}|".encode())
+        h.update(orjson.dumps(req.messages, option=orjson.OPT_SORT_KEYS))
+        if req.tools:
+            h.update(orjson.dumps(req.tools, option=orjson.OPT_SORT_KEYS))
+        self.seed_int = int.from_bytes(h.digest(), "big")
+        self.rng = random.Random(self.seed_int)
+        self.created = 0
+        self.rid = ""
+        self.fault: str | None = None
+        self.info: PromptInfo | None = None
+        self.effort: str | None = None
+        self.reasoning_on = False
+        self.visible = False
+
+
+class PrefixCache:
+    """Deterministic prompt-prefix cache: hits are whole blocks already seen in an earlier prompt."""
+
+    def __init__(self, cap: int = 200_000) -> None:
+        self._seen: dict[bytes, None] = {}
+        self._cap = cap
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+    def lookup_and_store(self, key: str, text: str, block_tokens: int, min_tokens: int, prompt_tokens: int) -> int:
+        if prompt_tokens < min_tokens:
+            return 0
+        block = block_tokens * 4  # chars
+        n_blocks = len(text) // block
+        if n_blocks == 0:
+            return 0
+        h = hashlib.blake2b(key.encode(), digest_size=16)
+        seen = self._seen
+        hits = 0
+        counting = True
+        for i in range(n_blocks):
+            h.update(text[i * block:(i + 1) * block].encode())
+            d = h.copy().digest()
+            if counting and d in seen:
+                hits += 1
+            else:
+                counting = False
+                seen[d] = None
+        while len(seen) > self._cap:
+            seen.pop(next(iter(seen)))
+        cached = hits * block_tokens
+        if cached < min_tokens:
+            return 0
+        return min(cached, prompt_tokens - 1)
+
+
+def analyze(dialect: Dialect, messages: list[dict[str, Any]]) -> tuple[PromptInfo, str]:
+    """PromptInfo plus the prompt text used for prefix caching."""
+    info = PromptInfo()
+    chars = 0
+    sys_parts: list[str] = []
+    leading = True
+    texts: list[str] = []
+    call_names: dict[str, str] = {}
+    trailing_tools: list[tuple[str, str]] = []
+    last_user = ""
+    for m in messages:
+        role = m.get("role")
+        content = m.get("content")
+        t = part_text(content)
+        chars += len(t)
+        texts.append(f"{role}:{t}")
+        if isinstance(content, list):
+            for p in content:
+                if not isinstance(p, dict):
+                    continue
+                pt = p.get("type")
+                if pt == "image_url":
+                    info.images += 1
+                elif pt == "input_audio":
+                    info.audio += 1
+                elif pt == "file":
+                    info.files += 1
+        if role in ("system", "developer"):
+            if leading or dialect.hoists_system:
+                sys_parts.append(t)
+            trailing_tools = []
+            continue
+        leading = False
+        if role == "assistant":
+            for tc in m.get("tool_calls") or ():
+                if isinstance(tc, dict):
+                    fn = tc.get("function") or {}
+                    call_names[str(tc.get("id"))] = str(fn.get("name", "tool"))
+                    chars += len(str(fn.get("arguments", ""))) + len(str(fn.get("name", "")))
+            trailing_tools = []
+        elif role == "tool":
+            name = m.get("name") or call_names.get(str(m.get("tool_call_id")), "tool")
+            trailing_tools.append((str(name), t))
+        elif role == "user":
+            last_user = t
+            trailing_tools = []
+    if not dialect.audio:
+        info.audio = 0
+    info.chars = chars
+    info.n_messages = len(messages)
+    info.system = "\n".join(sys_parts)
+    info.last_user = last_user
+    info.tool_results = trailing_tools
+    return info, "\n".join(texts)
+
+
+def _fragments(s: str, size: int) -> list[str]:
+    return [s[i:i + size] for i in range(0, len(s), size)] or [""]
+
+
+def _pick_tools(req: Req, info: PromptInfo) -> list[dict[str, Any]]:
+    tools = [t for t in req.tools or () if isinstance(t, dict) and isinstance(t.get("function"), dict)]
+    if not tools:
+        return []
+    choice = req.tool_choice
+    if choice == "none" or info.tool_results:
+        return []
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name")
+        return [t for t in tools if t["function"].get("name") == name][:1]
+    prompt = info.last_user.lower()
+
+    def mentioned(t: dict[str, Any]) -> bool:  # "get_weather" is mentioned by "...the weather in Paris?"
+        words = str(t["function"].get("name", "")).lower().replace("-", "_").split("_")
+        return any(len(w) >= 4 and w in prompt for w in words)
+
+    ranked = sorted(range(len(tools)), key=lambda i: (not mentioned(tools[i]), i))
+    k = min(len(tools), MAX_PARALLEL_CALLS) if req.parallel and len(tools) >= 2 else 1
+    return [tools[i] for i in ranked[:k]]
+
+
+def build_plan(dialect: Dialect, ctx: Ctx, prompt_tokens: int, cached: int, answer_tokens: int | None) -> Plan:
+    """Decide everything the model 'says' for this request."""
+    req, model, rng, info = ctx.req, ctx.model, ctx.rng, ctx.info
+    assert info is not None
+    plan = Plan(prompt_tokens=prompt_tokens, cached_tokens=cached)
+
+    # reasoning
+    if ctx.reasoning_on:
+        factor = EFFORT_FACTOR.get(ctx.effort or "medium", 1.0)
+        n = max(8, round(model.reasoning_tokens * factor * rng.uniform(0.85, 1.15)))
+        if ctx.visible:
+            plan.reasoning = reasoning_pieces(info, rng, n)
+            n = len(plan.reasoning)  # ends on a sentence boundary: count what is streamed
+        plan.reasoning_tokens = n
+        plan.signature = f"{ctx.seed_int:016x}"
+
+    # tools or answer
+    chosen = _pick_tools(req, info)
+    exact = answer_tokens is not None
+    if chosen:
+        names = [str(t["function"].get("name", "tool")) for t in chosen]
+        for i, t in enumerate(chosen):
+            fn = t["function"]
+            args = schema_value(fn.get("parameters") or {"type": "object", "properties": {}}, "", info, rng)
+            if not isinstance(args, dict):
+                args = {}
+            s = dialect.dump_args(args)
+            plan.tool_calls.append(ToolCallPlan(dialect.tool_call_id(ctx, i), str(fn.get("name", "tool")), s,
+                                                _fragments(s, 4)))
+        if dialect.tool_preamble(ctx):
+            plan.content = preamble_pieces(ctx.label, names)
+        plan.finish = "tool_calls"
+    else:
+        rf = req.response_format
+        rf_type = rf.get("type") if isinstance(rf, dict) and dialect.honours_response_format else None
+        if rf_type == "json_schema":
+            js = rf.get("json_schema") or {}
+            val = schema_value(js.get("schema") or {"type": "object"}, "", info, rng)
+            plan.content = _fragments(orjson.dumps(val).decode(), 4)
+        elif rf_type == "json_object":
+            words = answer_pieces(ctx.label, info, rng, answer_tokens or 24, True)
+            val = {"simulated": True, "model": ctx.label, "answer": "".join(words)}
+            plan.content = _fragments(orjson.dumps(val).decode(), 4)
+        else:
+            target = answer_tokens if exact else max(4, round(model.answer_tokens * rng.uniform(0.8, 1.2)))
+            plan.content = answer_pieces(ctx.label, info, rng, target, exact, vision=dialect.vision,
+                                         audio=dialect.audio, quote_system=True)
+        if req.stop and dialect.honours_stop:
+            text = plan.text
+            cut = min((i for i in (text.find(s) for s in req.stop if isinstance(s, str) and s.strip()) if i >= 0),
+                      default=-1)
+            if cut >= 0:
+                plan.content = pieces_of(text[:cut]) if cut > 0 else []
+
+    # output cap (max_tokens / max_completion_tokens covers reasoning + answer)
+    cap = req.cap
+    if cap is not None and plan.output_tokens > cap:
+        if plan.reasoning_tokens >= cap:
+            plan.reasoning_tokens = cap
+            del plan.reasoning[cap:]
+            plan.content = []
+        else:
+            room = cap - plan.reasoning_tokens
+            del plan.content[room:]
+        plan.tool_calls = []
+        plan.finish = "length"
+
+    # faults that change the answer itself
+    if ctx.fault == "content_filter":
+        plan.tool_calls = []
+        keep = 0 if dialect.filter_empties else max(1, len(plan.content) // 3)
+        del plan.content[keep:]
+        plan.finish = "content_filter"
+    elif ctx.fault == "insufficient_system_resource":
+        plan.tool_calls = []
+        del plan.content[max(1, len(plan.content) // 2):]
+        plan.finish = "insufficient_system_resource"
+    return plan

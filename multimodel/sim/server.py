@@ -1,0 +1,740 @@
+"""The simulator's aiohttp app: chat completions and model lists per dialect, control endpoints,
+counters and per-request records, pacing of streamed tokens, and the in-process handle.
+
+Never store, log or echo the API key: the handler only checks that it is present and whether it
+starts with "invalid", then drops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+import socket
+import struct
+import threading
+import time
+from collections import Counter, deque
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from .catalogue import DIALECTS, resolve
+from .dialects import DIALECT_CLASSES, Dialect
+from .engine import IMAGE_TOKENS, Ctx, Plan, PrefixCache, Req, SimError, analyze, build_plan
+from .faults import DEFAULT_RPM, DEFAULT_TPM, FAULT_KINDS, Faults, Limits, LimitState, retry_after_header
+from .text import estimate_tokens
+
+log = logging.getLogger("multimodel.sim")
+
+SIM_HEADER = "x-multimodel-simulated"
+ANSWER_TOKENS_HEADER = "x-sim-answer-tokens"
+MAX_RECORDS = 100_000
+MAX_DONE_HASHES = 200_000
+HANG_S = 600.0  # a hung request is closed after this long if the client never gives up
+KEEPALIVE_EVERY_S = 1.0  # SSE comment cadence while waiting for the first token (deepseek, openrouter)
+COMPLETE_OUTCOMES = frozenset({"ok", "content_filter"})
+MID_STREAM = frozenset({"stream_disconnect", "stream_error", "malformed_chunk"})
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+class Record:
+    __slots__ = ("cached_tokens", "completed_at", "completion_tokens", "dialect", "fault", "first_byte_at",
+                 "first_token_at", "id", "model", "outcome", "prompt_tokens", "reasoning_tokens", "received_at",
+                 "status", "stream")
+
+    def __init__(self, rid: str, dialect: str, received_at: float) -> None:
+        self.id = rid
+        self.dialect = dialect
+        self.received_at = received_at
+        self.model: str | None = None
+        self.stream = False
+        self.outcome: str | None = None
+        self.status: int | None = None
+        self.fault: str | None = None
+        self.first_byte_at: float | None = None
+        self.first_token_at: float | None = None
+        self.completed_at: float | None = None
+        self.prompt_tokens: int | None = None
+        self.completion_tokens: int | None = None
+        self.reasoning_tokens: int | None = None
+        self.cached_tokens: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in (
+            "id", "dialect", "model", "stream", "outcome", "status", "fault", "received_at", "first_byte_at",
+            "first_token_at", "completed_at", "prompt_tokens", "completion_tokens", "reasoning_tokens",
+            "cached_tokens")}
+
+
+class SimServer:
+    """State and handlers of one simulator (runs on one event loop)."""
+
+    def __init__(self, *, seed: int = 0, latency_scale: float = 1.0, faults: dict[str, Any] | None = None,
+                 answer_tokens: int | None = None, limits: dict[str, Any] | None = None) -> None:
+        if latency_scale < 0:
+            raise ValueError("latency_scale must be >= 0")
+        self.seed = int(seed)
+        self.latency_scale = float(latency_scale)
+        self.answer_tokens = answer_tokens
+        self.dialects: dict[str, Dialect] = {n: cls() for n, cls in DIALECT_CLASSES.items()}
+        self.faults = Faults(self.seed)
+        self.limits = Limits()
+        self.cache = PrefixCache()
+        self._status_rng = random.Random(f"status:{self.seed}")
+        self._jitter_rng = random.Random(f"jitter:{self.seed}")
+        self._seq = 0
+        self.started_at = time.time()
+        self.reset_counters()
+        if faults:
+            self.faults.set(faults)
+        if limits:
+            self.limits.set(limits.get("rpm"), limits.get("tpm"))
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    # ------------------------------------------------------------------ state
+    def reset_counters(self) -> None:
+        self.received = 0
+        self.completed = 0
+        self.duplicates = 0
+        self.in_flight = 0
+        self.active_streams = 0
+        self.models_requests = 0
+        self.by_dialect: Counter[str] = Counter()
+        self.by_model: Counter[str] = Counter()
+        self.by_outcome: Counter[str] = Counter()
+        self.records: deque[Record] = deque(maxlen=MAX_RECORDS)
+        self._done: dict[bytes, None] = {}
+
+    def reset(self) -> None:
+        self.reset_counters()
+        self.faults.clear()
+        self.limits.clear()
+        self.cache.clear()
+        self._status_rng = random.Random(f"status:{self.seed}")
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "received": self.received, "completed": self.completed, "duplicates": self.duplicates,
+            "in_flight": self.in_flight, "active_streams": self.active_streams,
+            "by_dialect": dict(self.by_dialect), "by_model": dict(self.by_model),
+            "by_outcome": dict(self.by_outcome), "models_requests": self.models_requests,
+            "faults": self.faults.snapshot(), "limits": self.limits.snapshot(),
+            "seed": self.seed, "latency_scale": self.latency_scale, "answer_tokens": self.answer_tokens,
+            "uptime_s": round(time.time() - self.started_at, 3), "simulated": True,
+        }
+
+    def request_records(self, limit: int | None = None) -> list[dict[str, Any]]:
+        recs = list(self.records)
+        if limit is not None:
+            recs = recs[-limit:] if limit > 0 else []
+        return [r.as_dict() for r in recs]
+
+    def configure(self, payload: dict[str, Any]) -> None:
+        """Apply a control payload: {"faults": {...}|null, "limits": {...}|null, "provider", "model"}."""
+        if not isinstance(payload, dict):
+            raise ValueError("expected a JSON object")
+        provider, model = payload.get("provider"), payload.get("model")
+        if provider is not None and provider not in DIALECTS:
+            raise ValueError(f"unknown provider {provider!r}; known: {', '.join(DIALECTS)}")
+        if "faults" not in payload and "limits" not in payload:
+            raise ValueError('expected "faults" and/or "limits"')
+        if "faults" in payload:
+            self.faults.set(payload["faults"], provider, model)
+        if "limits" in payload:
+            lim = payload["limits"] or {}
+            if not isinstance(lim, dict):
+                raise ValueError('"limits" must be an object like {"rpm": 60, "tpm": 100000}')
+            unknown = set(lim) - {"rpm", "tpm"}
+            if unknown:
+                raise ValueError(f"unknown limit(s) {sorted(unknown)}; use rpm and/or tpm")
+            self.limits.set(lim.get("rpm"), lim.get("tpm"), provider, model)
+
+    # ------------------------------------------------------------------ app
+    def make_app(self) -> web.Application:
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        app.on_response_prepare.append(self._mark)
+        r = app.router
+        r.add_post("/{dialect}/v1/chat/completions", self.chat)
+        r.add_post("/{dialect}/chat/completions", self.chat)  # DeepSeek also serves the bare host
+        r.add_get("/{dialect}/v1/models", self.models)
+        r.add_get("/{dialect}/models", self.models)
+        r.add_get("/_sim/stats", self.h_stats)
+        r.add_post("/_sim/faults", self.h_faults)
+        r.add_post("/_sim/reset", self.h_reset)
+        r.add_get("/_sim/requests", self.h_requests)
+        r.add_get("/", self.h_root)
+        return app
+
+    @staticmethod
+    async def _mark(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers[SIM_HEADER] = "true"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self.runner = web.AppRunner(self.make_app(), access_log=None, handler_cancellation=True,
+                                    shutdown_timeout=0.25)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, host, port, reuse_address=True, backlog=4096)
+        await site.start()
+        h, p = self.runner.addresses[0][:2]
+        shown = f"[{h}]" if ":" in h else h
+        self.url = f"http://{shown}:{p}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+    # ------------------------------------------------------------------ control handlers
+    async def h_root(self, request: web.Request) -> web.Response:
+        return web.json_response({"simulator": "multimodel.sim", "simulated": True, "dialects": list(DIALECTS),
+                                  "base_urls": {d: f"{self.url}/{d}/v1" for d in DIALECTS},
+                                  "faults": list(FAULT_KINDS)}, dumps=lambda o: orjson.dumps(o).decode())
+
+    async def h_stats(self, request: web.Request) -> web.Response:
+        return web.Response(body=orjson.dumps(self.stats()), headers=JSON_HEADERS)
+
+    async def h_requests(self, request: web.Request) -> web.Response:
+        lim = request.query.get("limit")
+        return web.Response(body=orjson.dumps(self.request_records(int(lim) if lim else None)),
+                            headers=JSON_HEADERS)
+
+    async def h_reset(self, request: web.Request) -> web.Response:
+        self.reset()
+        return web.Response(body=orjson.dumps({"ok": True}), headers=JSON_HEADERS)
+
+    async def h_faults(self, request: web.Request) -> web.Response:
+        try:
+            self.configure(orjson.loads(await request.read()))
+        except (ValueError, orjson.JSONDecodeError) as e:
+            return web.Response(status=400, body=orjson.dumps({"error": str(e)}), headers=JSON_HEADERS)
+        return web.Response(body=orjson.dumps({"ok": True, "faults": self.faults.snapshot(),
+                                               "limits": self.limits.snapshot()}), headers=JSON_HEADERS)
+
+    # ------------------------------------------------------------------ model lists
+    async def models(self, request: web.Request) -> web.Response:
+        d = self.dialects.get(request.match_info["dialect"])
+        if d is None:
+            return web.Response(status=404, body=b'{"error":"unknown dialect"}', headers=JSON_HEADERS)
+        self.models_requests += 1
+        hdrs = {d.request_id_header: d.new_request_id(), "x-sim-request-id": self._next_id(),
+                "Content-Type": "application/json"}
+        if d.models_need_auth and not _has_key(request):
+            e = d.auth_missing()
+            return web.Response(status=e.status, body=e.body, headers={**hdrs, **e.headers})
+        return web.Response(body=orjson.dumps(d.models_list()), headers=hdrs)
+
+    def _next_id(self) -> str:
+        self._seq += 1
+        return f"sim-{self._seq:08x}"
+
+    # ------------------------------------------------------------------ chat completions
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        dname = request.match_info["dialect"]
+        d = self.dialects.get(dname)
+        if d is None:
+            return web.Response(status=404, body=b'{"error":"unknown dialect"}', headers=JSON_HEADERS)
+        rec = Record(self._next_id(), dname, time.time())
+        t_in = asyncio.get_running_loop().time()  # pacing is measured from here, not from when we reply
+        self.received += 1
+        self.by_dialect[dname] += 1
+        self.in_flight += 1
+        hdrs = {"x-sim-request-id": rec.id, d.request_id_header: d.new_request_id()}
+        try:
+            return await self._chat(request, d, rec, hdrs, t_in)
+        except SimError as e:
+            if rec.outcome is None:
+                rec.outcome = rec.fault if rec.fault else e.outcome
+            rec.status = e.status
+            resp = web.Response(status=e.status, reason=e.reason, body=e.body,
+                                headers={**hdrs, **e.headers, "Content-Type": d.error_content_type})
+            rec.first_byte_at = time.time()
+            return resp
+        except (ConnectionError, asyncio.CancelledError):
+            if rec.outcome is None:
+                rec.outcome = "client_disconnected"
+            raise
+        except Exception:  # a simulator bug: answer in the dialect's shape, keep the traceback in the log
+            log.exception("multimodel.sim: internal error while answering %s", rec.id)
+            e = d.server_error(500)
+            rec.outcome, rec.status = "internal_error", 500
+            return web.Response(status=500, body=e.body, headers={**hdrs, "Content-Type": d.error_content_type})
+        finally:
+            self.in_flight -= 1
+            if rec.outcome is None:
+                rec.outcome = "error"
+            if rec.completed_at is None:
+                rec.completed_at = time.time()
+            self.by_outcome[rec.outcome] += 1
+            if rec.model is not None:
+                key = rec.model if (rec.model in self.by_model or len(self.by_model) < 10_000) else "(other)"
+                self.by_model[key] += 1
+            self.records.append(rec)
+
+    async def _chat(self, request: web.Request, d: Dialect, rec: Record, hdrs: dict[str, str],
+                    t_in: float) -> web.StreamResponse:
+        # --- auth: presence and the "invalid" prefix only; the key goes out of scope right here
+        kind = _key_kind(request)
+        if kind == "missing":
+            raise d.auth_missing()
+        if kind == "invalid":
+            raise d.auth_invalid()
+
+        raw = await request.read()
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise d.bad_request("We could not parse the JSON body of your request.") from None
+        if not isinstance(body, dict):
+            raise d.bad_request("The request body must be a JSON object.")
+        digest = hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=16,
+                                 person=d.name.encode()[:16]).digest()
+        if digest in self._done:
+            self.duplicates += 1
+
+        model_name = body.get("model")
+        if not isinstance(model_name, str) or not model_name:
+            raise d.bad_request("you must provide a model parameter", param="model")
+        rec.model = model_name
+        model = resolve(d.name, model_name)
+        if model is None:
+            raise d.model_not_found(model_name)
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
+            raise d.bad_request("'messages' must be a non-empty array of message objects.", param="messages")
+        for i, m in enumerate(messages):
+            if m.get("role") not in ("system", "developer", "user", "assistant", "tool", "function"):
+                raise d.bad_request(f"Invalid value: {d.json_value(m.get('role'))}. Supported values are: 'system', "
+                                    "'assistant', 'user', 'function', 'tool', and 'developer'.",
+                                    param=f"messages[{i}].role")
+        req = Req(body, raw)
+        rec.stream = req.stream
+        answer_tokens = self.answer_tokens
+        h = request.headers.get(ANSWER_TOKENS_HEADER)
+        if h:
+            try:
+                answer_tokens = max(1, min(int(h), 1_000_000))
+            except ValueError:
+                raise d.bad_request(f"{ANSWER_TOKENS_HEADER} must be an integer") from None
+        req.answer_tokens = answer_tokens
+
+        ctx = Ctx(d, model, req, self.seed)
+        info, prompt_text = analyze(d, messages)
+        ctx.info = info
+        prompt_tokens = estimate_tokens(info.chars) + 3 * info.n_messages + 3 + info.images * IMAGE_TOKENS
+        if req.tools:
+            prompt_tokens += len(orjson.dumps(req.tools)) // 4
+
+        d.reasoning(ctx)
+        d.validate(ctx)
+
+        ids = (model.id, model_name)
+        lstate: LimitState | None = None
+        if self.limits:
+            loop_now = asyncio.get_running_loop().time()
+            lstate = self.limits.check(d.name, ids, prompt_tokens + (req.cap or model.answer_tokens), loop_now)
+            if lstate is not None and lstate.which:
+                e = d.rate_limited(model_name, lstate.retry_after_s, lstate.which,
+                                   lstate.limit_tokens if lstate.which == "tokens" else lstate.limit_requests,
+                                   fault=False)
+                e.headers["retry-after"] = retry_after_header(lstate.retry_after_s)
+                if d.ratelimit_headers:
+                    e.headers.update(lstate.headers())
+                raise e
+
+        fault = self.faults.pick(d.name, ids)
+        rec.fault = fault
+        if fault is not None:
+            dropped = await self._early_fault(request, d, fault, model_name, req.stream, rec)
+            if dropped is not None:
+                return dropped
+        ctx.fault = fault
+
+        cached = 0
+        if d.cache_rule is not None:
+            block, minimum = d.cache_rule
+            cached = self.cache.lookup_and_store(f"{d.name}|{model.id}", prompt_text, block, minimum, prompt_tokens)
+        plan = build_plan(d, ctx, prompt_tokens, cached, answer_tokens)
+        rec.prompt_tokens = plan.prompt_tokens
+        rec.completion_tokens = plan.output_tokens
+        rec.reasoning_tokens = plan.reasoning_tokens
+        rec.cached_tokens = plan.cached_tokens
+
+        ctx.created = int(rec.received_at)
+        ctx.rid = d.new_response_id(ctx)
+        if d.name == "openrouter":
+            hdrs["x-generation-id"] = ctx.rid
+        hdrs.update(d.success_headers(ctx))
+        if d.ratelimit_headers:
+            hdrs.update((lstate or _DEFAULT_LIMITS).headers())
+
+        scale = self.latency_scale
+        if scale > 0:
+            jr = random.Random(ctx.seed_int ^ self._jitter_rng.getrandbits(32))
+            j = model.jitter
+            ttft = model.ttft_s * scale * (1 + j * (2 * jr.random() - 1))
+            per_tok = scale / model.tokens_per_s * (1 + j * (2 * jr.random() - 1))
+        else:
+            ttft = per_tok = 0.0
+
+        if req.stream:
+            return await self._stream(request, d, ctx, plan, rec, hdrs, ttft, per_tok, digest, t_in)
+        wait = ttft + plan.output_tokens * per_tok - (asyncio.get_running_loop().time() - t_in)
+        return await self._nonstream(request, d, ctx, plan, rec, hdrs, wait, digest)
+
+    async def _early_fault(self, request: web.Request, d: Dialect, fault: str, model_name: str, stream: bool,
+                           rec: Record) -> web.StreamResponse | None:
+        """Raise the fault's error response, or drop/hang the connection (returns a response that
+        aiohttp will fail to write, quietly), or return None when the fault acts later."""
+        if fault == "rate_limit":
+            retry = float(self._status_rng.choice((1, 2, 3)))
+            e = d.rate_limited(model_name, retry, "requests", None, fault=True)
+            e.headers["retry-after"] = retry_after_header(retry)
+            if d.ratelimit_headers:
+                e.headers.update(LimitState(DEFAULT_RPM, 0, retry, DEFAULT_TPM, DEFAULT_TPM, 0.0).headers())
+            raise e
+        if fault == "server_error" or (fault == "insufficient_system_resource" and d.name != "deepseek"):
+            raise d.server_error(self._status_rng.choice((500, 502, 503)))
+        if fault == "overloaded":
+            raise d.overloaded()
+        if fault == "connection_reset" or (fault == "stream_disconnect" and not stream):
+            rec.outcome = fault
+            _drop(request, reset=fault == "connection_reset")
+            return web.Response()
+        if fault == "hang":
+            rec.outcome = "hang"
+            await asyncio.sleep(HANG_S)  # cancelled when the client gives up (handler_cancellation)
+            _drop(request, reset=False)
+            return web.Response()
+        return None
+
+    def _finish(self, rec: Record, outcome: str, digest: bytes) -> None:
+        rec.outcome = outcome
+        rec.status = 200
+        rec.completed_at = time.time()
+        if outcome in COMPLETE_OUTCOMES:
+            self.completed += 1
+            done = self._done
+            done[digest] = None
+            if len(done) > MAX_DONE_HASHES:
+                done.pop(next(iter(done)))
+
+    async def _nonstream(self, request: web.Request, d: Dialect, ctx: Ctx, plan: Plan, rec: Record,
+                         hdrs: dict[str, str], wait: float, digest: bytes) -> web.StreamResponse:
+        fault = ctx.fault
+        status = 200
+        if fault == "stream_error":
+            alt = d.stream_error_body(ctx, plan)
+            if alt is None:
+                if wait > 0:
+                    await asyncio.sleep(wait / 2)
+                raise d.server_error(500)
+            status, body = alt
+        else:
+            body = orjson.dumps(d.completion(ctx, plan))
+        if fault == "malformed_chunk":
+            body = body[: len(body) // 2]  # truncated JSON
+        hdrs["Content-Type"] = "application/json"
+        if d.nonstream_prefix:
+            # DeepSeek: blank lines while the answer is generated, then the JSON (quirks 5.5)
+            resp = web.StreamResponse(status=status, headers=hdrs)
+            await resp.prepare(request)
+            await resp.write(d.nonstream_prefix)
+            rec.first_byte_at = time.time()
+            while wait > KEEPALIVE_EVERY_S:
+                await asyncio.sleep(KEEPALIVE_EVERY_S)
+                wait -= KEEPALIVE_EVERY_S
+                await resp.write(d.nonstream_prefix)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await resp.write(body)
+            await resp.write_eof()
+        else:
+            if wait > 0:
+                await asyncio.sleep(wait)
+            resp = web.Response(status=status, body=body, headers=hdrs)
+            await resp.prepare(request)
+            rec.first_byte_at = time.time()
+            await resp.write_eof()
+        rec.first_token_at = rec.first_byte_at
+        self._finish(rec, fault if fault in ("malformed_chunk", "stream_error") else _outcome(plan), digest)
+        return resp
+
+    async def _stream(self, request: web.Request, d: Dialect, ctx: Ctx, plan: Plan, rec: Record,
+                      hdrs: dict[str, str], ttft: float, per_tok: float, digest: bytes,
+                      t_in: float) -> web.StreamResponse:
+        hdrs["Content-Type"] = "text/event-stream; charset=utf-8"
+        hdrs["Cache-Control"] = "no-cache"
+        resp = web.StreamResponse(status=200, headers=hdrs)
+        await resp.prepare(request)
+        self.active_streams += 1
+        try:
+            outcome = await self._drive(resp, d, ctx, plan, rec, ttft, per_tok, t_in)
+        except ConnectionError:
+            rec.outcome = "client_disconnected"
+            return resp
+        finally:
+            self.active_streams -= 1
+        if outcome == "stream_disconnect":
+            rec.outcome = outcome
+            rec.status = 200
+            _drop(request, reset=False)
+            return resp
+        await resp.write_eof()
+        self._finish(rec, outcome, digest)
+        return resp
+
+    async def _drive(self, resp: web.StreamResponse, d: Dialect, ctx: Ctx, plan: Plan, rec: Record, ttft: float,
+                     per_tok: float, t0: float) -> str:
+        """Write the dialect's events, each token at t0 + ttft + k * per_tok.
+
+        Tokens due within ``tick`` of the current write are batched into it (the tick grows with the
+        number of active streams, so a loaded server makes fewer, larger writes instead of falling
+        behind); a server that is behind sends everything already due at once.
+        """
+        loop = asyncio.get_running_loop()
+        paced = ttft > 0 or per_tok > 0
+        fault = ctx.fault if ctx.fault in MID_STREAM else None
+        mid = max(1, plan.output_tokens // 2)
+        cum = 0
+        buf: list[bytes] = []
+        token_pending = False
+        first_token = True
+        keepalive = d.keepalive
+        base = t0 + ttft
+        limit = loop.time() + 0.01
+
+        async def flush() -> None:
+            nonlocal token_pending
+            data = b"".join(buf)
+            buf.clear()
+            await resp.write(data)
+            now = time.time()
+            if rec.first_byte_at is None:
+                rec.first_byte_at = now
+            if token_pending:
+                rec.first_token_at = now
+                token_pending = False
+
+        for n, data in d.stream(ctx, plan):
+            if n < 0:
+                buf.append(data)
+                await flush()
+                continue
+            if fault is not None and cum >= mid and (fault != "malformed_chunk" or data.startswith(b"data: {")):
+                if fault == "stream_disconnect":
+                    if buf:
+                        await flush()
+                    return "stream_disconnect"
+                if fault == "stream_error":
+                    buf.append(d.stream_error_event(ctx))
+                    await flush()
+                    return "stream_error"
+                buf.append(data[: len(data) // 2] + b"\n\n")  # malformed: a chunk cut in half
+                fault = None
+            if n > 0:
+                cum += n
+                if paced:
+                    due = base + cum * per_tok
+                    if due > limit:
+                        if buf:
+                            await flush()
+                        delay = due - loop.time()
+                        if keepalive is not None and first_token:
+                            while delay > KEEPALIVE_EVERY_S:
+                                await asyncio.sleep(KEEPALIVE_EVERY_S)
+                                await resp.write(keepalive)
+                                delay = due - loop.time()
+                        if delay > 0:
+                            await asyncio.sleep(delay)
+                        # batch what falls due within the next tick; coarser as more streams are active
+                        limit = max(due, loop.time()) + 0.01 + self.active_streams * 1e-4
+                if first_token and data:
+                    token_pending = True
+                    first_token = False
+            if data:
+                buf.append(data)
+        if buf:
+            await flush()
+        if ctx.fault == "malformed_chunk":
+            return "malformed_chunk"
+        return _outcome(plan)
+
+
+_DEFAULT_LIMITS = LimitState(DEFAULT_RPM, DEFAULT_RPM - 1, 0.002, DEFAULT_TPM, DEFAULT_TPM - 1, 0.0)
+
+
+def _outcome(plan: Plan) -> str:
+    if plan.finish == "content_filter":
+        return "content_filter"
+    if plan.finish == "insufficient_system_resource":
+        return "insufficient_system_resource"
+    return "ok"
+
+
+def _key_kind(request: web.Request) -> str:
+    """'missing', 'invalid' or 'ok'. The key itself is never kept."""
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() != "bearer " or not auth[7:].strip():
+        return "missing"
+    return "invalid" if auth[7:].lstrip().startswith("invalid") else "ok"
+
+
+def _has_key(request: web.Request) -> bool:
+    return _key_kind(request) != "missing"
+
+
+def _drop(request: web.Request, reset: bool) -> None:
+    """Close the connection: RST (SO_LINGER 0) for a reset, FIN otherwise."""
+    tr = request.transport
+    if tr is None:
+        return
+    if reset:
+        sock = tr.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        tr.abort()
+    else:
+        tr.close()
+
+
+# ====================================================================== in-process handle
+
+_RUNNING: list[SimHandle] = []
+_RUNNING_LOCK = threading.Lock()
+
+
+class SimHandle:
+    """A simulator running in a daemon thread with its own event loop."""
+
+    def __init__(self, server: SimServer, host: str, port: int) -> None:
+        self._server = server
+        self._host = host
+        self._port = port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+        self._stopped = False
+
+    # lifecycle
+    def _start(self) -> None:
+        ready = threading.Event()
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = loop
+            try:
+                box["url"] = loop.run_until_complete(self._server.start(self._host, self._port))
+            except BaseException as e:  # report bind errors to the caller
+                box["error"] = e
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                with contextlib.suppress(Exception):
+                    loop.run_until_complete(self._server.stop())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="multimodel-sim", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if "error" in box:
+            raise box["error"]
+        self.url = box["url"]
+        with _RUNNING_LOCK:
+            _RUNNING.append(self)
+
+    def _call(self, fn, *args, **kw):
+        if self._stopped or self._loop is None:
+            raise RuntimeError("this simulator has been stopped")
+
+        async def run():
+            return fn(*args, **kw)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
+
+    @property
+    def running(self) -> bool:
+        return not self._stopped and self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        with _RUNNING_LOCK:
+            if self in _RUNNING:
+                _RUNNING.remove(self)
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            fut = asyncio.run_coroutine_threadsafe(self._server.stop(), loop)
+            with contextlib.suppress(Exception):
+                fut.result(timeout=10)
+            loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> SimHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<multimodel.sim {self.url or '(not started)'}{' stopped' if self._stopped else ''}>"
+
+    # API
+    def base_url(self, dialect: str) -> str:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+        return f"{self.url}/{dialect}/v1"
+
+    def set_faults(self, faults: dict[str, Any] | None, provider: str | None = None, model: str | None = None) -> None:
+        """Set (or with None/{} clear) the faults of a scope."""
+        self._call(self._server.configure, {"faults": faults, "provider": provider, "model": model})
+
+    def set_limits(self, rpm: int | None = None, tpm: int | None = None, provider: str | None = None,
+                   model: str | None = None) -> None:
+        """Set (or with both None clear) the rpm/tpm limits of a scope."""
+        self._call(self._server.configure, {"limits": {"rpm": rpm, "tpm": tpm}, "provider": provider,
+                                            "model": model})
+
+    def stats(self) -> dict[str, Any]:
+        return self._call(self._server.stats)
+
+    def requests(self, limit: int | None = None) -> list[dict[str, Any]]:
+        return self._call(self._server.request_records, limit)
+
+    def reset(self) -> None:
+        """Clear counters, records, faults, limits and the prompt cache."""
+        self._call(self._server.reset)
+
+
+def start(port: int = 0, seed: int = 0, latency_scale: float = 1.0, faults: dict[str, Any] | None = None,
+          host: str = "127.0.0.1", answer_tokens: int | None = None,
+          limits: dict[str, Any] | None = None) -> SimHandle:
+    """Start a simulator in a background thread and return once it is listening."""
+    server = SimServer(seed=seed, latency_scale=latency_scale, faults=faults, answer_tokens=answer_tokens,
+                       limits=limits)
+    handle = SimHandle(server, host, port)
+    handle._start()
+    return handle
+
+
+def running() -> SimHandle | None:
+    """The most recently started simulator of this process that is still running, or None."""
+    with _RUNNING_LOCK:
+        for h in reversed(_RUNNING):
+            if h.running:
+                return h
+    return None
