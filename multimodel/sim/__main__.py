@@ -49,13 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rpm", type=int, default=None, help="requests per minute limit (all providers)")
     p.add_argument("--tpm", type=int, default=None, help="tokens per minute limit (all providers)")
     p.add_argument("--answer-tokens", type=int, default=None, help="fixed answer length in tokens")
+    p.add_argument("--fault-retry-after", type=float, default=None,
+                   help="retry-after (s) of injected rate_limit faults; default 1-3 s like real providers")
     return p
 
 
 async def serve(args: argparse.Namespace) -> None:
     limits = {"rpm": args.rpm, "tpm": args.tpm} if (args.rpm or args.tpm) else None
     server = SimServer(seed=args.seed, latency_scale=args.latency_scale, faults=args.faults,
-                       answer_tokens=args.answer_tokens, limits=limits)
+                       answer_tokens=args.answer_tokens, limits=limits, fault_retry_after_s=args.fault_retry_after)
     url = await server.start(args.host, args.port)
     sys.stdout.write(url + "\n")
     sys.stdout.flush()

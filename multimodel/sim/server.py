@@ -74,12 +74,16 @@ class SimServer:
     """State and handlers of one simulator (runs on one event loop)."""
 
     def __init__(self, *, seed: int = 0, latency_scale: float = 1.0, faults: dict[str, Any] | None = None,
-                 answer_tokens: int | None = None, limits: dict[str, Any] | None = None) -> None:
+                 answer_tokens: int | None = None, limits: dict[str, Any] | None = None,
+                 fault_retry_after_s: float | None = None) -> None:
         if latency_scale < 0:
             raise ValueError("latency_scale must be >= 0")
         self.seed = int(seed)
         self.latency_scale = float(latency_scale)
         self.answer_tokens = answer_tokens
+        # retry-after of injected rate_limit faults; None = 1-3 s like real providers. Tests and
+        # benchmarks set it small so thousands of faulted requests finish in seconds.
+        self.fault_retry_after_s = fault_retry_after_s
         self.dialects: dict[str, Dialect] = {n: cls() for n, cls in DIALECT_CLASSES.items()}
         self.faults = Faults(self.seed)
         self.limits = Limits()
@@ -141,8 +145,13 @@ class SimServer:
         provider, model = payload.get("provider"), payload.get("model")
         if provider is not None and provider not in DIALECTS:
             raise ValueError(f"unknown provider {provider!r}; known: {', '.join(DIALECTS)}")
-        if "faults" not in payload and "limits" not in payload:
-            raise ValueError('expected "faults" and/or "limits"')
+        if "faults" not in payload and "limits" not in payload and "retry_after_s" not in payload:
+            raise ValueError('expected "faults", "limits" and/or "retry_after_s"')
+        if "retry_after_s" in payload:
+            value = payload["retry_after_s"]
+            if value is not None and (not isinstance(value, int | float) or value < 0):
+                raise ValueError('"retry_after_s" must be a non-negative number or null')
+            self.fault_retry_after_s = value
         if "faults" in payload:
             self.faults.set(payload["faults"], provider, model)
         if "limits" in payload:
@@ -392,9 +401,14 @@ class SimServer:
         """Raise the fault's error response, or drop/hang the connection (returns a response that
         aiohttp will fail to write, quietly), or return None when the fault acts later."""
         if fault == "rate_limit":
-            retry = float(self._status_rng.choice((1, 2, 3)))
+            if self.fault_retry_after_s is not None:
+                retry = float(self.fault_retry_after_s)
+            else:
+                retry = float(self._status_rng.choice((1, 2, 3)))
             e = d.rate_limited(model_name, retry, "requests", None, fault=True)
             e.headers["retry-after"] = retry_after_header(retry)
+            if retry < 1:  # sub-second: also the millisecond header OpenAI's SDK reads first
+                e.headers["retry-after-ms"] = str(round(retry * 1000))
             if d.ratelimit_headers:
                 e.headers.update(LimitState(DEFAULT_RPM, 0, retry, DEFAULT_TPM, DEFAULT_TPM, 0.0).headers())
             raise e
@@ -722,10 +736,10 @@ class SimHandle:
 
 def start(port: int = 0, seed: int = 0, latency_scale: float = 1.0, faults: dict[str, Any] | None = None,
           host: str = "127.0.0.1", answer_tokens: int | None = None,
-          limits: dict[str, Any] | None = None) -> SimHandle:
+          limits: dict[str, Any] | None = None, fault_retry_after_s: float | None = None) -> SimHandle:
     """Start a simulator in a background thread and return once it is listening."""
     server = SimServer(seed=seed, latency_scale=latency_scale, faults=faults, answer_tokens=answer_tokens,
-                       limits=limits)
+                       limits=limits, fault_retry_after_s=fault_retry_after_s)
     handle = SimHandle(server, host, port)
     handle._start()
     return handle
