@@ -12,7 +12,7 @@ DEMO_MODELS = [
     "anthropic/claude-sonnet-4-6",
     "gemini/gemini-3-flash-preview",
     "xai/grok-3-mini",
-    "deepseek/deepseek-reasoner",
+    "deepseek/deepseek-v4-flash",
 ]
 DEMO_PROMPT = "Why is the sky blue? Answer in two sentences."
 

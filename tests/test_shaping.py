@@ -83,8 +83,10 @@ def test_xai_reasoning_models_drop_stop_and_penalties(client):
     b, notes = body(client, "xai/grok-3-mini", stop=["x"], presence_penalty=0.5, reasoning="medium", tools=TOOLS)
     assert "stop" not in b and "presence_penalty" not in b and b["reasoning_effort"] == "high"
     assert "strict" not in b["tools"][0]["function"]
-    b, notes = body(client, "xai/grok-4.3", reasoning="high")
+    b, notes = body(client, "xai/grok-4-1-fast-reasoning", reasoning="high")
     assert "reasoning_effort" not in b and any("rejects reasoning_effort" in n for n in notes)
+    assert body(client, "xai/grok-4.3", reasoning="medium")[0]["reasoning_effort"] == "medium"
+    assert body(client, "xai/grok-4.7", reasoning="none")[0]["reasoning_effort"] == "low"
     b, _ = body(client, "xai/grok-4-1-fast-non-reasoning", stop=["x"])
     assert b["stop"] == ["x"]
 

@@ -1,17 +1,36 @@
 """xAI Grok (api.x.ai/v1).
 
 Quirks (provider-quirks.md section 4): reasoning models reject ``stop``, ``presence_penalty`` and
-``frequency_penalty`` (400); ``reasoning_effort`` is accepted only by grok-3-mini (low|high) and is an
-error on the grok-4 family; only grok-3-mini returns ``reasoning_content``; completion_tokens exclude
-reasoning (folded by the usage normalizer); exact cost in ``usage.cost_in_usd_ticks`` (1e-10 USD);
-``strict`` removed from tools (LiteLLM strips it; [INFERRED] that xAI rejects or ignores it).
+``frequency_penalty`` (400); ``reasoning_effort`` is accepted by grok-3-mini (low|high), grok-4.3
+(none..high) and grok-4.5+ (low..high), and is an error on grok-4, 4.1 and 4.20; only grok-3-mini
+returns ``reasoning_content``; completion_tokens exclude reasoning (folded by the usage normalizer);
+exact cost in ``usage.cost_in_usd_ticks`` (1e-10 USD); ``strict`` removed from tools (LiteLLM strips
+it; [INFERRED] that xAI rejects or ignores it).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from multimodel.providers.base import Dialect, budget_to_effort, drop, strip_strict
+
+_GROK4_MINOR = re.compile(r"^grok-4\.(\d+)")
+
+
+def _accepted_efforts(model_id: str) -> tuple[str, ...]:
+    """Efforts a model takes: grok-3-mini low|high; grok-4.3 none..high; grok-4.5+ low..high; else none."""
+    mid = model_id.lower()
+    if mid.startswith("grok-3-mini"):
+        return ("low", "high")
+    m = _GROK4_MINOR.match(mid)
+    if m:
+        minor = int(m.group(1))
+        if minor == 3:
+            return ("none", "low", "medium", "high")
+        if 5 <= minor < 20:  # grok-4.5+ (not 4.20, an earlier release): low|medium|high, default high
+            return ("low", "medium", "high")
+    return ()
 
 
 def _is_reasoning(model_id: str) -> bool:
@@ -30,8 +49,18 @@ class XAIDialect(Dialect):
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
         mid = model_id.lower()
         effort = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
-        if mid.startswith("grok-3-mini"):
+        accepted = _accepted_efforts(mid)
+        if accepted == ("low", "high"):
             body["reasoning_effort"] = "low" if effort in ("none", "minimal", "low") else "high"
+        elif accepted:
+            if effort == "minimal":
+                effort = "low"
+            elif effort == "xhigh":
+                effort = "high"
+            if effort not in accepted:
+                warn(f"{model_id} takes reasoning_effort in {accepted}: sending {accepted[0]!r} for {effort!r}")
+                effort = accepted[0]
+            body["reasoning_effort"] = effort
         elif _is_reasoning(mid):
             warn(f"{model_id} always reasons and rejects reasoning_effort: reasoning={reasoning!r} not sent")
         else:

@@ -38,7 +38,12 @@ class XAI(Dialect):
     def reasoning(self, ctx: Ctx) -> None:
         m = ctx.model
         eff = ctx.req.body.get("reasoning_effort")
-        if eff is not None:
+        if eff is not None and m.id == "grok-4.3":
+            # grok-4.3 takes none|low|medium|high (Vercel AI SDK changelog, quirks 4.2) [INFERRED message]
+            if eff not in ("none", "low", "medium", "high"):
+                raise self.bad_request(f"Invalid reasoning effort {self.json_value(eff)}: supported values are "
+                                       "'none', 'low', 'medium' and 'high'.")
+        elif eff is not None:
             if m.id != "grok-3-mini":
                 # xAI docs + LiteLLM PR #16265 (real body)
                 raise self.bad_request(f"Model {ctx.requested} does not support parameter reasoningEffort.")
