@@ -11,36 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from multimodel.results import Result, ResultError
+from multimodel.wire.errors import parse_duration
 
 if TYPE_CHECKING:
     from multimodel.client import PreparedRequest
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _WINDOW_S = 60.0
-
-
-def parse_reset(value: str | None) -> float | None:
-    """OpenAI-style reset durations: ``"12ms"``, ``"1.5s"``, ``"6m0s"``, ``"1h2m"``, or plain seconds."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    total = 0.0
-    found = False
-    for number, unit in _DURATION_PART.findall(value):
-        found = True
-        n = float(number)
-        total += n / 1000 if unit == "ms" else n * 3600 if unit == "h" else n * 60 if unit == "m" else n
-    return total if found else None
 
 
 class SlidingWindow:
@@ -133,11 +115,11 @@ class ProviderGate:
         elif status == 429:
             self.pause_until = max(self.pause_until, now + 1.0)
         if headers.get("x-ratelimit-remaining-requests") == "0":
-            reset = parse_reset(headers.get("x-ratelimit-reset-requests"))
+            reset = parse_duration(headers.get("x-ratelimit-reset-requests"))
             if reset:
                 self.pause_until = max(self.pause_until, now + min(reset, 300.0))
         if headers.get("x-ratelimit-remaining-tokens") == "0":
-            reset = parse_reset(headers.get("x-ratelimit-reset-tokens"))
+            reset = parse_duration(headers.get("x-ratelimit-reset-tokens"))
             if reset:
                 self.pause_until = max(self.pause_until, now + min(reset, 300.0))
         limit = headers.get("x-ratelimit-limit-requests")

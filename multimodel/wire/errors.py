@@ -55,7 +55,7 @@ _CODE_KIND = {
     "permission_denied": "auth",
     "deadline_exceeded": "timeout",
 }
-_DURATION = re.compile(r"^\s*([0-9.]+)\s*(ms|s)?\s*$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
 
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -82,17 +82,29 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
         return None
 
 
-def _duration_s(text: Any) -> float | None:
-    """Parse "17s", "250ms", "1.5" into seconds (Gemini RetryInfo.retryDelay style)."""
+def parse_duration(text: Any) -> float | None:
+    """Seconds from ``12``, ``"1.5"``, ``"17s"``, ``"250ms"``, ``"6m0s"``, ``"1h2m"``.
+
+    Gemini's RetryInfo.retryDelay and OpenAI's x-ratelimit-reset-* headers use these spellings.
+    """
+    if isinstance(text, bool):
+        return None
     if isinstance(text, int | float):
-        return float(text)
-    if not isinstance(text, str):
+        return max(0.0, float(text))
+    if not isinstance(text, str) or not text.strip():
         return None
-    m = _DURATION.match(text)
-    if not m:
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    parts = _DURATION_PART.findall(text)
+    if not parts or _DURATION_PART.sub("", text).strip():
         return None
-    value = float(m.group(1))
-    return value / 1000.0 if m.group(2) == "ms" else value
+    total = 0.0
+    for number, unit in parts:
+        n = float(number)
+        total += n / 1000 if unit == "ms" else n * 3600 if unit == "h" else n * 60 if unit == "m" else n
+    return total
 
 
 def _unwrap(body: Any) -> tuple[dict[str, Any], Any]:
@@ -169,9 +181,9 @@ def error_from_object(
     if retry_after is None:
         for detail in err.get("details") or []:
             if isinstance(detail, dict) and "retryDelay" in detail:
-                retry_after = _duration_s(detail["retryDelay"])
+                retry_after = parse_duration(detail["retryDelay"])
         if retry_after is None and isinstance(metadata, dict):
-            retry_after = _duration_s(metadata.get("retry_after") or metadata.get("retry_after_seconds"))
+            retry_after = parse_duration(metadata.get("retry_after") or metadata.get("retry_after_seconds"))
     return ResultError(
         kind=kind,
         message=message,
