@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BROWSER_STAMP := .browser/.installed
+HTML_MANAGER  := @jupyter-widgets/html-manager@1.0.15
 
 .PHONY: demo test lint clean
 
@@ -14,14 +16,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Browser tests drive the system's Chromium with Playwright (no browser download) and render the
+# ipywidgets embed offline with the widget manager's JS from the npm registry.
+$(BROWSER_STAMP): requirements-browser.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	mkdir -p .browser
+	cd .browser && npm pack --silent $(HTML_MANAGER) >/dev/null && rm -rf html-manager package \
+		&& tar -xzf jupyter-widgets-html-manager-*.tgz && mv package html-manager
+	touch $(BROWSER_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/multimodel demo --out out/demo_cost_vs_latency.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check multimodel tests benchmarks
 
-test: $(STAMP) lint
+test: $(STAMP) $(BROWSER_STAMP) lint
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) .browser out .pytest_cache

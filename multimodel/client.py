@@ -14,6 +14,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Iterable
+from functools import partial
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
@@ -263,15 +264,42 @@ class Client:
 
     # ------------------------------------------------------------------ fan-out
     def compare(self, prompt: Any, models: Iterable[str], *, fallbacks: dict[str, Any] | None = None,
-                **kwargs: Any) -> Comparison:
+                live: bool = True, **kwargs: Any) -> Comparison:
         """Send the same prompt to several models at once; one Result per model, in the order given.
 
+        In a Jupyter kernel the models' columns fill in live while they stream (``live=False`` turns it
+        off; elsewhere nothing is shown until the Comparison is returned).
         ``fallbacks={"anthropic/claude-sonnet-4-6": ["openai/gpt-5.4"]}`` answers from the next model when
         one fails; the row then names the model that answered and ``fallback_from``.
         """
         plan = self._plan_compare(prompt, models, fallbacks, kwargs)
-        results = run_sync(_gather([self._execute_with_fallbacks(req, fbs) for req, fbs in plan]))
-        return self._comparison(prompt, results)
+        view = None
+        if live:
+            from multimodel.notebook import start_live_view
+
+            view = start_live_view([req.model for req, _ in plan], prompt=prompt, simulated=self.simulated)
+        if view is not None:
+            for i, (req, fbs) in enumerate(plan):
+                for r in (req, *fbs):
+                    r.on_delta = _chain(r.on_delta, partial(view.on_delta, i))
+
+        async def one(i: int, req: PreparedRequest, fbs: list[PreparedRequest]) -> Result:
+            result = await self._execute_with_fallbacks(req, fbs)
+            if view is not None:
+                view.finish(i, result)
+            return result
+
+        try:
+            results = run_sync(_gather([one(i, req, fbs) for i, (req, fbs) in enumerate(plan)]))
+        except BaseException:
+            if view is not None:
+                view.close(None)
+            raise
+        cmp = self._comparison(prompt, results)
+        if view is not None:
+            view.close(cmp)
+            cmp.live_view = view
+        return cmp
 
     def evaluate(self, prompts: Any, models: Iterable[str] | None = None, **kwargs: Any) -> Evaluation:
         """Many prompts × models (× repeats) → an Evaluation; resumable, budgeted, with a progress bar.
@@ -323,6 +351,19 @@ class Client:
             result.fallback_from = req.model
             result.attempts += earlier.attempts
         return result
+
+
+def _chain(first: Callable[[str, str], None] | None,
+           second: Callable[[str, str], None]) -> Callable[[str, str], None]:
+    """Call the caller's own on_delta (if any) and then the live view's."""
+    if first is None:
+        return second
+
+    def both(kind: str, text: str) -> None:
+        first(kind, text)
+        second(kind, text)
+
+    return both
 
 
 async def _gather(coros: list[Any]) -> list[Result]:

@@ -215,6 +215,19 @@ class Evaluation:
     def score_columns(self) -> list[str]:
         return list(self._scores)
 
+    @property
+    def plot(self) -> Any:
+        """Charts of this evaluation: ``ev.plot.cost_vs_latency()``, ``.latency_distribution()``, ..."""
+        from multimodel.plots import PlotAccessor
+
+        return PlotAccessor(lambda: self.df, score_columns=self.score_columns)
+
+    def to_html(self, path: str) -> Any:
+        """A standalone HTML report (tables and charts embedded) that opens with no kernel."""
+        from multimodel.report import write_report
+
+        return write_report(self, path)
+
     def summary(self, *, seed: int = 0, resamples: int = 1000) -> Any:
         """Per model: n, error rate, p50/p95 TTFT and e2e on live rows, tokens, cost, mean score ± 95% CI."""
         import numpy as np
@@ -284,8 +297,10 @@ class Evaluation:
     def _repr_html_(self) -> str:
         import html
 
+        from multimodel.notebook.html import summary_table_html
+
         head = html.escape(repr(self))
-        return f"<p><b>{head}</b></p>" + self.summary().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        return f"<p><b>{head}</b></p>" + summary_table_html(self.df, self.score_columns)
 
 
 def _score(scorers: list[Callable[..., Any]], slots: list[Slot], results: list[Result],

@@ -236,6 +236,11 @@ class Result:
             cost_usd=_NAN if cost is None else float(cost),
         )
 
+    def _repr_html_(self) -> str:
+        from multimodel.notebook.html import result_html
+
+        return result_html(self)
+
     def __repr__(self) -> str:
         tag = " simulated" if self.simulated else ""
         head = f"<Result {self.model}{tag}"
