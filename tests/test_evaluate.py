@@ -214,3 +214,40 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
     assert {"contains_mean", "contains_ci95_low", "regex_mean", "ttft_p50_s", "e2e_p95_s"} <= set(summary.columns)
     assert (summary["regex_mean"] == 1.0).all()
     assert not math.isnan(summary["cost_usd"].iloc[0])
+
+
+INTERRUPT_SCRIPT = textwrap.dedent("""
+    import sys, warnings, multimodel as mm
+    url = sys.argv[1]
+    providers = {"openai": {"base_url": f"{url}/openai/v1", "api_key": "sim-key", "concurrency": 4}}
+    client = mm.Client(providers=providers, cache=False)
+    print("ready", flush=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ev = client.evaluate([f"interrupt me {i}" for i in range(400)], ["openai/gpt-4.1-mini"], progress=False)
+    print(len(ev.df), ev.interrupted, ev.df["error_kind"].isna().all(),
+          any("interrupted" in str(w.message) for w in caught), flush=True)
+""")
+
+
+def test_keyboard_interrupt_returns_the_partial_results(tmp_path):
+    proc, url = start_sim_process("--latency-scale", "0.3")
+    try:
+        script = tmp_path / "interrupt.py"
+        script.write_text(INTERRUPT_SCRIPT)
+        child = subprocess.Popen([sys.executable, str(script), url], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "ready"
+        deadline = time.time() + 60
+        while sim_stats(url)["completed"] < 12 and time.time() < deadline:
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)  # what the kernel's stop button does
+        out, _ = child.communicate(timeout=60)
+        n, interrupted, all_ok, warned = out.split()
+        assert interrupted == "True" and all_ok == "True" and warned == "True"
+        assert 12 <= int(n) < 400
+        received = sim_stats(url)["received"]
+        time.sleep(0.5)
+        assert sim_stats(url)["received"] == received  # nothing more is sent after the interrupt
+    finally:
+        proc.terminate()
+        proc.wait(10)
