@@ -18,10 +18,14 @@ DEMO_PROMPT = "Why is the sky blue? Answer in two sentences."
 
 EXAMPLES = """examples:
   multimodel demo                                  five providers, simulated unless all keys are set
-  multimodel compare "Why is the sky blue?" -m openai/gpt-5.4 -m deepseek/deepseek-reasoner
+  multimodel compare "Why is the sky blue?" -m openai/gpt-5.4 -m deepseek/deepseek-v4-flash
   multimodel compare "2+2?" -m xai/grok-3-mini --reasoning high --stream --simulated
+  multimodel eval data/eval_prompts.csv -m openai/gpt-5-mini -m xai/grok-3-mini --scorer contains \\
+      --out out/results.parquet --html out/report.html --simulated
+  multimodel report out/results.parquet --html out/report.html
   multimodel sim --port 8787                       serve the simulator for other tools
 """
+SCORERS = ("exact_match", "contains", "valid_json", "regex:PATTERN")
 
 
 def _print_frame(cmp: object) -> None:
@@ -69,6 +73,75 @@ def _run_compare(prompt: str, models: list[str], *, simulated: bool, stream: boo
     return 0 if all(r.error is None for r in cmp.results) else 1
 
 
+def _read_table(path: Path) -> object:
+    """A prompts or results table from .csv, .parquet, .jsonl (or .txt: one prompt per line)."""
+    import pandas as pd
+
+    import multimodel as mm
+
+    if not path.exists():
+        raise mm.ConfigError(f"{path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(path)
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix in (".jsonl", ".json"):
+        return pd.read_json(path, lines=suffix == ".jsonl")
+    if suffix == ".txt":
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        return pd.DataFrame({"prompt": lines})
+    raise mm.ConfigError(f"{path}: use a .csv, .parquet, .jsonl or .txt file")
+
+
+def _scorer(spec: str, expected: str) -> object:
+    import multimodel as mm
+
+    if spec == "exact_match":
+        return mm.scorers.exact_match(expected)
+    if spec == "contains":
+        return mm.scorers.contains(expected)
+    if spec == "valid_json":
+        return mm.scorers.valid_json()
+    if spec.startswith("regex:"):
+        return mm.scorers.regex(spec[len("regex:"):])
+    raise mm.ConfigError(f"unknown scorer {spec!r}; use one of {', '.join(SCORERS)}")
+
+
+def _run_eval(ns: argparse.Namespace) -> int:
+    import multimodel as mm
+
+    out_suffix = ns.out.suffix.lower()
+    if out_suffix not in (".parquet", ".csv", ".jsonl"):
+        raise mm.ConfigError(f"--out must end in .parquet, .csv or .jsonl, got {ns.out.name!r}")
+    prompts = _read_table(ns.prompts)
+    scorers = [_scorer(s, ns.expected) for s in ns.scorer]
+    cache: str | bool | None = None if ns.cache is None else (False if ns.cache == "off" else ns.cache)
+    client = mm.Client.simulated(cache=cache if cache is not None else False) if ns.simulated else mm.Client(
+        cache=cache)
+    if ns.simulated:
+        print("SIMULATED RUN: answers come from multimodel's built-in simulator, not real models.")
+    params: dict[str, object] = {"stream": ns.stream}
+    if ns.max_tokens:
+        params["max_tokens"] = ns.max_tokens
+    if ns.reasoning:
+        params["reasoning"] = int(ns.reasoning) if ns.reasoning.isdigit() else ns.reasoning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mm.ParamWarning)
+        ev = client.evaluate(prompts, ns.model, repeats=ns.repeats, scorers=scorers, concurrency=ns.concurrency,
+                             budget_usd=ns.budget, **params)
+    ns.out.parent.mkdir(parents=True, exist_ok=True)
+    {".parquet": ev.to_parquet, ".csv": ev.to_csv, ".jsonl": ev.to_jsonl}[out_suffix](str(ns.out))
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.max_columns", 30, "display.float_format", "{:.4g}".format):
+        print(ev.summary().to_string(index=False))
+    print(f"\n{len(ev.df)} rows written to {ns.out}")
+    if ns.html:
+        print(f"report written to {ev.to_html(str(ns.html))}")
+    return 0 if not ev.interrupted else 130
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="multimodel", description=__doc__, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -89,6 +162,29 @@ def main(argv: list[str] | None = None) -> int:
     cmp.add_argument("--reasoning", help="effort (minimal/low/medium/high) or a token budget")
     cmp.add_argument("--chart", type=Path, help="write a cost-vs-latency chart (.png/.svg/.pdf)")
 
+    ev = sub.add_parser("eval", help="run many prompts × models into one results file", epilog=EXAMPLES,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ev.add_argument("prompts", type=Path, help=".csv/.parquet/.jsonl with a 'prompt' column, or .txt (one per line)")
+    ev.add_argument("-m", "--model", action="append", required=True, help="provider/model-id (repeatable)")
+    ev.add_argument("--out", type=Path, required=True, help="results file: .parquet, .csv or .jsonl")
+    ev.add_argument("--html", type=Path, help="also write a standalone HTML report")
+    ev.add_argument("--scorer", action="append", default=[], help=f"one of {', '.join(SCORERS)} (repeatable)")
+    ev.add_argument("--expected", default="expected", help="column with the expected answers (for scorers)")
+    ev.add_argument("--repeats", type=int, default=1)
+    ev.add_argument("--concurrency", type=int, help="global cap on requests in flight")
+    ev.add_argument("--budget", type=float, help="stop when the spend reaches this many USD")
+    ev.add_argument("--max-tokens", type=int, help="output cap per request (also bounds the budget estimate)")
+    ev.add_argument("--reasoning", help="effort (minimal/low/medium/high) or a token budget")
+    ev.add_argument("--stream", action="store_true", help="stream (measures time to first token)")
+    ev.add_argument("--simulated", action="store_true", help="answer from the built-in simulator")
+    ev.add_argument("--cache", help="cache file (default: the user cache directory); 'off' disables it")
+
+    rep = sub.add_parser("report", help="turn a results file into a standalone HTML report", epilog=EXAMPLES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rep.add_argument("results", type=Path, help="a .parquet/.csv/.jsonl written by 'multimodel eval'")
+    rep.add_argument("--html", type=Path, required=True, help="where to write the report")
+    rep.add_argument("--title", help="report title")
+
     sim = sub.add_parser("sim", help="serve the provider simulator (same flags as python -m multimodel.sim)")
     sim.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -107,6 +203,15 @@ def main(argv: list[str] | None = None) -> int:
         if ns.command == "compare":
             return _run_compare(ns.prompt, ns.model, simulated=ns.simulated, stream=ns.stream,
                                 reasoning=ns.reasoning, out=ns.chart)
+        if ns.command == "eval":
+            return _run_eval(ns)
+        if ns.command == "report":
+            from multimodel.report import write_report
+
+            df = _read_table(ns.results)
+            path = write_report(df, ns.html, title=ns.title)
+            print(f"report written to {path} ({len(df)} rows)")
+            return 0
         if ns.command == "sim":
             from multimodel.sim.__main__ import main as sim_main
 
