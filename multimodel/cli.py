@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   multimodel eval data/eval_prompts.csv -m openai/gpt-5-mini -m xai/grok-3-mini --scorer contains \\
       --out out/results.parquet --html out/report.html --simulated
   multimodel report out/results.parquet --html out/report.html
+  multimodel probe openrouter/deepseek/deepseek-chat deepseek/deepseek-chat --simulated
   multimodel sim --port 8787                       serve the simulator for other tools
 """
 SCORERS = ("exact_match", "contains", "valid_json", "regex:PATTERN")
@@ -142,6 +143,28 @@ def _run_eval(ns: argparse.Namespace) -> int:
     return 0 if not ev.interrupted else 130
 
 
+def _run_probe(ns: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import multimodel as mm
+    from multimodel.probe import format_probe, plot_probe_matrix
+
+    client = mm.Client.simulated(cache=False) if ns.simulated else mm.Client(cache=False)
+    if ns.simulated:
+        print("SIMULATED: probing multimodel's built-in simulator, not the real providers.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if len(ns.model) == 1:
+            print(format_probe(client.probe(ns.model[0], timeout=ns.timeout, capabilities=ns.capability)))
+            return 0
+        matrix = client.probe_matrix(ns.model, timeout=ns.timeout, capabilities=ns.capability)
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 100):
+        print(matrix.to_string())
+    if ns.chart:
+        print(f"chart written to {mm.plot.save(plot_probe_matrix(matrix), ns.chart)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="multimodel", description=__doc__, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -185,6 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--html", type=Path, required=True, help="where to write the report")
     rep.add_argument("--title", help="report title")
 
+    pr = sub.add_parser("probe", help="which parts of the Chat Completions API an endpoint supports",
+                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    pr.add_argument("model", nargs="+", help="provider/model-id (several: a capability × endpoint matrix)")
+    pr.add_argument("--timeout", type=float, default=60.0, help="seconds per probe request")
+    pr.add_argument("--capability", action="append", help="only these capabilities (repeatable)")
+    pr.add_argument("--simulated", action="store_true", help="probe the built-in simulator's dialects")
+    pr.add_argument("--chart", type=Path, help="with several models: write the matrix chart (.png/.svg/.pdf)")
+
     sim = sub.add_parser("sim", help="serve the provider simulator (same flags as python -m multimodel.sim)")
     sim.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -212,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             path = write_report(df, ns.html, title=ns.title)
             print(f"report written to {path} ({len(df)} rows)")
             return 0
+        if ns.command == "probe":
+            return _run_probe(ns)
         if ns.command == "sim":
             from multimodel.sim.__main__ import main as sim_main
 

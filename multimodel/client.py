@@ -311,6 +311,32 @@ class Client:
 
         return evaluate(self, prompts, list(models) if models is not None else None, **kwargs)
 
+    # ------------------------------------------------------------------ endpoint evaluation (probe/)
+    def probe(self, model: str, **kwargs: Any) -> Any:
+        """Run the capability battery against one endpoint: one row per capability with status and evidence."""
+        from multimodel.probe import probe
+
+        return probe(self, model, **kwargs)
+
+    def probe_matrix(self, models: Iterable[str], **kwargs: Any) -> Any:
+        """The probe across endpoints as one capability × endpoint table (chart: mm.probe.plot_probe_matrix)."""
+        from multimodel.probe import probe_matrix
+
+        return probe_matrix(self, list(models), **kwargs)
+
+    def diff(self, model_a: str, model_b: str, prompts: Any, **params: Any) -> Any:
+        """The same prompts through two endpoints (e.g. a gateway and the provider): structure and content."""
+        from multimodel.probe import diff
+
+        return diff(self, model_a, model_b, prompts, **params)
+
+    def latency(self, model: str, n: int = 100, concurrency: int = 5, baseline: str | None = None,
+                **kwargs: Any) -> Any:
+        """TTFT/e2e percentiles, tokens/s and error rate; with ``baseline``, the overhead with a 95% CI."""
+        from multimodel.probe import latency
+
+        return latency(self, model, n=n, concurrency=concurrency, baseline=baseline, **kwargs)
+
     async def acompare(self, prompt: Any, models: Iterable[str], *, fallbacks: dict[str, Any] | None = None,
                        **kwargs: Any) -> Comparison:
         """Async twin of compare()."""
@@ -603,7 +629,7 @@ def _fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> 
     result.reasoning = acc.reasoning_text()
     result.tool_calls = acc.tool_calls()
     result.finish_reason = "error" if result.error else acc.finish_reason(bool(result.tool_calls))
-    result.native_finish_reason = acc.finish_raw if acc.finish_raw else None
+    result.native_finish_reason = acc.finish_raw  # kept as sent, "" included (xAI's empty reason with tools)
     usage = normalize_usage(acc.usage)
     result.prompt_tokens = usage.prompt_tokens
     result.completion_tokens = usage.completion_tokens

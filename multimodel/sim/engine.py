@@ -235,6 +235,8 @@ def analyze(dialect: Dialect, messages: list[dict[str, Any]]) -> tuple[PromptInf
             trailing_tools = []
     if not dialect.audio:
         info.audio = 0
+    if not dialect.files:
+        info.files = 0
     info.chars = chars
     info.n_messages = len(messages)
     info.system = "\n".join(sys_parts)

@@ -22,6 +22,7 @@ class Anthropic(Dialect):
     ratelimit_headers = True
     hoists_system = True
     audio = False  # "Audio input is not supported; it will simply be ignored and stripped from input"
+    files = False  # `type == "file"` (PDF) parts: "Ignored" in the compatibility layer's request table
     honours_response_format = False  # response_format: Ignored
     cache_rule = None  # "Prompt caching is not supported via this layer"
 

@@ -46,6 +46,7 @@ class Dialect:
     hoists_system: ClassVar[bool] = False  # all system/developer messages become one leading system prompt
     vision: ClassVar[bool] = True
     audio: ClassVar[bool] = True
+    files: ClassVar[bool] = True  # `file` content parts (PDF) are read
     honours_response_format: ClassVar[bool] = True
     honours_stop: ClassVar[bool] = True
     filter_empties: ClassVar[bool] = False  # a safety block returns no content at all
