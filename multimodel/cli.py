@@ -224,11 +224,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if ns.command == "demo":
-            client = mm.Client(cache=False)
-            missing = [m for m in DEMO_MODELS if not client.providers[m.split("/")[0]].has_key()]
-            simulated = ns.simulated or bool(missing)
-            if missing and not ns.simulated:
-                print(f"no API key for {', '.join(sorted({m.split('/')[0] for m in missing}))}: using the simulator")
+            probe_client = mm.Client.auto(DEMO_MODELS) if not ns.simulated else None
+            simulated = ns.simulated or bool(probe_client and probe_client.simulated)
+            if probe_client is not None and probe_client.missing_keys:
+                print(f"no API key for {', '.join(probe_client.missing_keys)}: using the simulator")
             return _run_compare(DEMO_PROMPT, DEMO_MODELS, simulated=simulated, stream=True, reasoning=None,
                                 out=ns.out)
         if ns.command == "compare":

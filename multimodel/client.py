@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -96,6 +98,7 @@ class Client:
         self.retries = retries
         self.timeout = timeout
         self.simulated = False
+        self.missing_keys: list[str] = []
         self._sim: Any = None
         self._gates: dict[str, ProviderGate] = {}
         self._warned: set[str] = set()
@@ -121,6 +124,24 @@ class Client:
             cfg.simulated = True
         client.simulated = True
         client._sim = handle
+        return client
+
+    @classmethod
+    def auto(cls, models: Iterable[str] | None = None, *, cache: str | bool | None = None,
+             **sim_options: Any) -> Client:
+        """Real providers when every key they need is set, else the simulator (clearly labelled).
+
+        ``models`` limits the check to the providers they name; ``MULTIMODEL_SIMULATE=1`` forces the
+        simulator. ``client.missing_keys`` lists the providers whose keys were missing.
+        """
+        real = cls(cache=cache)
+        names = {m.split("/", 1)[0] for m in models} if models is not None else set(BUILTIN_PROVIDERS)
+        missing = sorted(n for n in names if n in real.providers and not real.providers[n].has_key())
+        if missing or os.environ.get("MULTIMODEL_SIMULATE") == "1":
+            client = cls.simulated(cache=False if cache is None else cache, **sim_options)
+        else:
+            client = real
+        client.missing_keys = missing
         return client
 
     @property
@@ -237,7 +258,7 @@ class Client:
     def _warn_once(self, message: str) -> None:
         if message not in self._warned:
             self._warned.add(message)
-            warnings.warn(message, ParamWarning, stacklevel=4)
+            warnings.warn(message, ParamWarning, stacklevel=_user_stacklevel())
 
     # ------------------------------------------------------------------ execution (on the I/O loop)
     def gate(self, provider: str) -> ProviderGate:
@@ -377,6 +398,19 @@ class Client:
             result.fallback_from = req.model
             result.attempts += earlier.attempts
         return result
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel that points a warning at the caller's own code (a notebook cell), not at ours."""
+    frame = sys._getframe(2)  # the function that called the one warning
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _chain(first: Callable[[str, str], None] | None,

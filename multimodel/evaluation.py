@@ -16,6 +16,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -222,11 +223,14 @@ class Evaluation:
 
         return PlotAccessor(lambda: self.df, score_columns=self.score_columns)
 
-    def to_html(self, path: str) -> Any:
-        """A standalone HTML report (tables and charts embedded) that opens with no kernel."""
+    def to_html(self, path: str, **report_options: Any) -> Any:
+        """A standalone HTML report (tables and charts embedded) that opens with no kernel; returns its path.
+
+        Options as ``multimodel.report.write_report``: ``title``, ``charts``, ``chart_format``.
+        """
         from multimodel.report import write_report
 
-        return write_report(self, path)
+        return write_report(self, path, **report_options)
 
     def summary(self, *, seed: int = 0, resamples: int = 1000) -> Any:
         """Per model: n, error rate, p50/p95 TTFT and e2e on live rows, tokens, cost, mean score ± 95% CI."""
@@ -249,9 +253,10 @@ class Evaluation:
                 "ttft_p95_s": live["ttft_s"].quantile(0.95) if len(live) else math.nan,
                 "e2e_p50_s": live["e2e_s"].quantile(0.5) if len(live) else math.nan,
                 "e2e_p95_s": live["e2e_s"].quantile(0.95) if len(live) else math.nan,
-                "prompt_tokens": int(ok["prompt_tokens"].sum()),
-                "completion_tokens": int(ok["completion_tokens"].sum()),
-                "reasoning_tokens": int(ok["reasoning_tokens"].sum()),
+                # NaN when the provider never reported the count (not the same as zero)
+                "prompt_tokens": _total(ok["prompt_tokens"]),
+                "completion_tokens": _total(ok["completion_tokens"]),
+                "reasoning_tokens": _total(ok["reasoning_tokens"]),
                 "cost_usd": float(ok["cost_usd"].sum(min_count=1)) if ok["cost_usd"].notna().any() else math.nan,
                 "cost_per_request_usd": float(ok["cost_usd"].mean()) if ok["cost_usd"].notna().any() else math.nan,
             }
@@ -276,14 +281,20 @@ class Evaluation:
             df["messages"] = [orjson.dumps(v).decode() if v is not None else None for v in df["messages"]]
         return df
 
-    def to_csv(self, path: str) -> None:
+    def to_csv(self, path: str | Path) -> Path:
+        """All rows as CSV (tool calls and messages as JSON text); returns the path."""
         self._export_frame().to_csv(path, index=False)
+        return Path(path)
 
-    def to_parquet(self, path: str) -> None:
+    def to_parquet(self, path: str | Path) -> Path:
+        """All rows as Parquet (tool calls and messages as JSON text); returns the path."""
         self._export_frame().to_parquet(path, index=False)
+        return Path(path)
 
-    def to_jsonl(self, path: str) -> None:
+    def to_jsonl(self, path: str | Path) -> Path:
+        """All rows as JSON lines; returns the path."""
         self._export_frame().to_json(path, orient="records", lines=True)
+        return Path(path)
 
     def __len__(self) -> int:
         return len(self.results)
@@ -301,6 +312,10 @@ class Evaluation:
 
         head = html.escape(repr(self))
         return f"<p><b>{head}</b></p>" + summary_table_html(self.df, self.score_columns)
+
+
+def _total(column: Any) -> float:
+    return float(column.sum(min_count=1)) if column.notna().any() else math.nan
 
 
 def _score(scorers: list[Callable[..., Any]], slots: list[Slot], results: list[Result],

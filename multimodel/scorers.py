@@ -23,6 +23,10 @@ def _norm(text: Any) -> str:
     return " ".join(str(text).split()).casefold()
 
 
+def _strip_punct(text: str) -> str:
+    return text.strip().strip(".!?;:,\"'`*").strip()
+
+
 def _named(fn: Scorer, name: str) -> Scorer:
     fn.__name__ = name
     return fn
@@ -36,21 +40,26 @@ def exact_match(expected: str = "expected", *, normalize: bool = True) -> Scorer
         if result.error or want is None:
             return math.nan
         got = result.content.strip()
-        return float(_norm(got) == _norm(want)) if normalize else float(got == str(want))
+        if normalize:
+            return float(_norm(_strip_punct(got)) == _norm(_strip_punct(str(want))))
+        return float(got == str(want))
 
     return _named(score, "exact_match")
 
 
-def contains(expected: str = "expected", *, case_sensitive: bool = False) -> Scorer:
-    """1.0 when the expected text appears in the answer."""
+def contains(expected: str = "expected", *, case_sensitive: bool = False, whole_word: bool = True) -> Scorer:
+    """1.0 when the expected text appears in the answer; by default as a whole word or number, so "4"
+    does not match inside "gpt-5.4" or "12" inside "120"."""
 
     def score(result: Result, row: dict[str, Any]) -> float:
         want = row.get(expected)
         if result.error or want is None:
             return math.nan
-        if case_sensitive:
-            return float(str(want) in result.content)
-        return float(_norm(want) in _norm(result.content))
+        hay, needle = (result.content, str(want)) if case_sensitive else (_norm(result.content), _norm(want))
+        if not whole_word:
+            return float(needle in hay)
+        pattern = r"(?<![\w.])" + re.escape(needle) + r"(?![\w]|\.\d)"
+        return float(re.search(pattern, hay) is not None)
 
     return _named(score, "contains")
 

@@ -317,3 +317,21 @@ def test_on_delta_reports_text_as_it_streams(server):
     with pytest.warns(RuntimeWarning, match="switched off"):
         r = make_client(server).complete("loc/m", "hi", stream=True, on_delta=broken)
     assert r.error is None and r.content == "xy"
+
+
+def test_param_warning_points_at_the_callers_line(server):
+    client = make_client(server)
+    with pytest.warns(mm.ParamWarning) as record:
+        client.evaluate(["hi"], ["loc/gpt-5.4"], max_tokens=10, progress=False)
+    assert record[0].filename == __file__  # the user's code, not multimodel/evaluation.py
+
+
+def test_auto_picks_the_simulator_without_keys(monkeypatch):
+    monkeypatch.delenv("XAI_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    c = mm.Client.auto(["openai/gpt-5.4", "xai/grok-3-mini"], latency_scale=0)
+    assert c.simulated and c.missing_keys == ["xai"]
+    real = mm.Client.auto(["openai/gpt-5.4"], cache=False)
+    assert not real.simulated and real.missing_keys == []
+    monkeypatch.setenv("MULTIMODEL_SIMULATE", "1")
+    assert mm.Client.auto(["openai/gpt-5.4"], latency_scale=0).simulated

@@ -134,3 +134,14 @@ def test_simulated_client_labels_everything():
     cmp = c.compare("hello", ["openai/gpt-5-mini", "deepseek/deepseek-chat"])
     assert cmp.simulated and all(cmp.df["simulated"])
     assert "SIMULATED" in repr(cmp) and "SIMULATED" in cmp._repr_html_()
+
+
+def test_gemini_streamed_echo_carries_only_the_signature(client):
+    r = client.complete(MODELS["gemini"], "Why is the sky blue?", stream=True, reasoning="low")
+    assert r.reasoning and not r.content.startswith("<thought>")
+    state = r.as_message().get("extra_content")
+    assert state is None or set(state["google"]) == {"thought_signature"}  # never the per-delta "thought" flag
+    tools = client.complete(MODELS["gemini"], "weather in Paris?", tools=[WEATHER], stream=True, reasoning="low")
+    for call in tools.as_message()["tool_calls"]:
+        google = call.get("extra_content", {}).get("google", {})
+        assert "thought" not in google

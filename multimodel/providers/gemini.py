@@ -71,6 +71,10 @@ class GeminiDialect(Dialect):
         extra.setdefault("google", {})["thinking_config"] = config
 
     def echo_state(self, acc: Accumulator) -> dict[str, Any] | None:
-        if acc.extra_content:
-            return {"extra_content": acc.extra_content}
+        """Only the thought signature goes back: per-delta flags such as ``thought: true`` describe the
+        stream, and echoing them would mark the whole answer as a thought."""
+        google = (acc.extra_content or {}).get("google")
+        signature = google.get("thought_signature") if isinstance(google, dict) else None
+        if signature:
+            return {"extra_content": {"google": {"thought_signature": signature}}}
         return None

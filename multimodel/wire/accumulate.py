@@ -272,9 +272,12 @@ class Accumulator:
                 elif isinstance(args, dict):  # some gateways send parsed arguments
                     builder.args.append(orjson.dumps(args).decode())
             extra = tc.get("extra_content")
-            if isinstance(extra, dict):
+            if isinstance(extra, dict):  # provider state to echo with this call (Gemini's thought_signature)
                 builder.extra = builder.extra or {"extra_content": {}}
                 _merge_dict(builder.extra["extra_content"], extra)
+                google = builder.extra["extra_content"].get("google")
+                if isinstance(google, dict):
+                    google.pop("thought", None)  # a stream flag, not state
             self._token(t, True)
 
     # ------------------------------------------------------------------ feeding
