@@ -161,7 +161,8 @@ def _run_probe(ns: argparse.Namespace) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 100):
         print(matrix.to_string())
     if ns.chart:
-        print(f"chart written to {mm.plot.save(plot_probe_matrix(matrix), ns.chart)}")
+        path = mm.plot.save(plot_probe_matrix(matrix), ns.chart, endpoints=ns.model, simulated=client.simulated)
+        print(f"chart written to {path}")
     return 0
 
 

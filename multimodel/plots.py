@@ -580,24 +580,28 @@ class PlotAccessor:
 
 
 # ---------------------------------------------------------------------------------------------- export
-def stamp_text(df: Any = None, endpoints: list[str] | None = None) -> str:
+def stamp_text(df: Any = None, endpoints: list[str] | None = None, simulated: bool | None = None) -> str:
     """The provenance line: date, multimodel version, price-table date, endpoints, SIMULATED or live."""
     from multimodel import __version__, pricing
 
-    simulated = is_simulated(df) if df is not None else False
+    if simulated is None and df is not None:
+        simulated = is_simulated(df)
+    mode = "mode n/a" if simulated is None else ("SIMULATED" if simulated else "live")
     if endpoints is None and df is not None:
         df = _frame(df)
         if "provider" in df:
             endpoints = sorted({str(p) for p in df["provider"].dropna()})
     return (
         f"{_dt.date.today().isoformat()} · multimodel {__version__} · prices as of {pricing.table_date() or 'n/a'}"
-        f" · endpoints: {', '.join(endpoints or []) or 'n/a'} · {'SIMULATED' if simulated else 'live'}"
+        f" · endpoints: {', '.join(endpoints or []) or 'n/a'} · {mode}"
     )
 
 
-def save(fig: Any, path: str | Path, *, df: Any = None, endpoints: list[str] | None = None) -> Path:
+def save(fig: Any, path: str | Path, *, df: Any = None, endpoints: list[str] | None = None,
+         simulated: bool | None = None) -> Path:
     """Save as PNG, SVG or PDF (by extension), stamped with date, version, price-table date, endpoints, mode.
 
+    The mode (SIMULATED or live) comes from ``simulated`` or else from the rows of ``df``.
     The stamp is drawn in the figure's bottom-left corner and written to the file's metadata
     (PNG/SVG ``Description``, PDF ``Subject``). Saving the same figure again replaces the stamp.
     """
@@ -608,7 +612,7 @@ def save(fig: Any, path: str | Path, *, df: Any = None, endpoints: list[str] | N
 
         raise ConfigError(f"save as .png, .svg or .pdf, got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = stamp_text(df, endpoints)
+    stamp = stamp_text(df, endpoints, simulated)
     engine = fig.get_layout_engine() if hasattr(fig, "get_layout_engine") else None
     if engine is not None and hasattr(engine, "set") and type(engine).__name__ == "ConstrainedLayoutEngine":
         frac = min(0.1, 0.15 / fig.get_figheight())  # ~11 pt: keep the stamp clear of the axis labels

@@ -53,9 +53,14 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "out/03_reasoning.csv": ["reasoning_tokens", "xai/grok-3-mini"],
         "out/03_reasoning_cost_breakdown.png": [],
     },
+    "04_gateway_vs_direct": {
+        "out/04_probe_matrix.png": [],
+    },
 }
 # Text that must appear in some cell output of the executed notebook.
 EXPECTED_OUTPUT_TEXT: dict[str, list[str]] = {
+    "04_gateway_vs_direct": ["an endpoint against itself: identical", "overhead", "system_mid_conversation",
+                             "rejected"],
     "03_reasoning_and_tools": ["thought_signature", "without the signature: HTTP 400", "with the signature:"],
 }
 STDERR_FAILURES = ("Traceback (most recent call last)", "live view could not be shown", "live view finish()",
