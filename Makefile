@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BROWSER_STAMP := .browser/.installed
 HTML_MANAGER  := @jupyter-widgets/html-manager@1.0.15
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: $(STAMP)
 
 test: $(STAMP) $(BROWSER_STAMP) lint
 	$(BIN)/python -m pytest
+
+# Benchmarks against the raw openai SDK and LiteLLM (installs benchmarks/requirements.txt; ~5 minutes).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .browser out .pytest_cache
