@@ -134,3 +134,14 @@ def test_sse_decoder_is_independent_of_how_bytes_are_split(split):
         events += dec.feed(stream[i:i + split])
     events += dec.close()
     assert events == [(b"", b'{"a":1}'), (b"error", b'{"b":\n2}'), (b"", b"[DONE]")]
+
+
+@pytest.mark.parametrize("split", [1, 5, 13, 4096])
+def test_sse_fast_path_matches_the_line_parser(split):
+    stream = b"data: {\"a\":1}\n\ndata: {\"b\":2}\n\n\n\ndata: x\ndata: y\n\n: ping\n\ndata:{\"c\":3}\n\ndata: [DONE]"
+    dec = SSEDecoder()
+    events = []
+    for i in range(0, len(stream), split):
+        events += dec.feed(stream[i:i + split])
+    events += dec.close()
+    assert events == [(b"", b'{"a":1}'), (b"", b'{"b":2}'), (b"", b"x\ny"), (b"", b'{"c":3}'), (b"", b"[DONE]")]

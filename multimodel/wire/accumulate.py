@@ -107,6 +107,10 @@ class Accumulator:
             self._token(t, True)
             return
         if self._tag_state == "tag":
+            if not self._pending and "<" not in text:  # fast path: plain reasoning text inside the tag
+                self.reasoning.append(text)
+                self._token(t, False)
+                return
             buf = self._pending + text
             close = self._tag_close
             idx = buf.find(close)

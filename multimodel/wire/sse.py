@@ -23,6 +23,23 @@ class SSEDecoder:
     def feed(self, chunk: bytes) -> list[tuple[bytes, bytes]]:
         """Consume bytes; return the events completed by them."""
         buf = self._buf + chunk if self._buf else chunk
+        if self._data or self._event or b"\r" in buf:
+            return self._feed_lines(buf)
+        # Fast path for the common framing, one "data: {...}" line per event: split on blank lines and
+        # hand anything unusual (comments, event: names, multi-line data) to the line parser.
+        blocks = buf.split(b"\n\n")
+        rest = blocks.pop()
+        out: list[tuple[bytes, bytes]] = []
+        for block in blocks:
+            if block[:6] == b"data: " and b"\n" not in block:
+                out.append((b"", block[6:]))
+            elif block:
+                out.extend(self._feed_lines(block + b"\n\n"))
+        self._buf = rest
+        return out
+
+    def _feed_lines(self, buf: bytes) -> list[tuple[bytes, bytes]]:
+        """The general line-by-line parser (any framing the SSE spec allows)."""
         out: list[tuple[bytes, bytes]] = []
         start = 0
         find = buf.find
@@ -59,7 +76,7 @@ class SSEDecoder:
         """Flush at end of stream: a final event without its blank line still counts."""
         out: list[tuple[bytes, bytes]] = []
         if self._buf:
-            out = self.feed(b"\n")
+            out = self._feed_lines(self._buf + b"\n")
             self._buf = b""
         if self._data:
             out.append((self._event, b"\n".join(self._data)))
