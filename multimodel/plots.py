@@ -84,6 +84,14 @@ def detached() -> Iterator[None]:
         _local.detached = previous
 
 
+def _scatter_axes(ax: Any) -> tuple[Any, Any, bool]:
+    """The figure and axes to draw a per-model scatter on, and whether they were created here."""
+    if ax is None:
+        fig, ax = _new_figure((8.5, 4.8))
+        return fig, ax, True
+    return ax.figure, ax, False
+
+
 def _new_figure(figsize: tuple[float, float], ncols: int = 1, **kwargs: Any) -> tuple[Any, Any]:
     if getattr(_local, "detached", False):
         from matplotlib.figure import Figure
@@ -209,11 +217,7 @@ def cost_vs_latency(df: Any, *, latency: str = "e2e_s", ax: Any = None, title: s
     grouped = live.groupby("model", sort=False).agg(
         cost=("cost_usd", "mean"), latency=(latency, "median"), provider=("provider", "first")
     )
-    created = ax is None
-    if created:
-        fig, ax = _new_figure((8.5, 4.8))
-    else:
-        fig = ax.figure
+    fig, ax, created = _scatter_axes(ax)
     known = grouped["cost"].dropna()
     scale, unit = cost_scale(float(known.max()) if len(known) else math.nan)
     pts: list[tuple[float, float]] = []
@@ -463,11 +467,7 @@ def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: s
     providers = _providers(df)
     data = df.assign(_score=pd.to_numeric(df[score], errors="coerce"))
     grouped = data.groupby("model", sort=False).agg(score=("_score", "mean"), cost=("cost_usd", "mean"))
-    created = ax is None
-    if created:
-        fig, ax = _new_figure((8.5, 4.8))
-    else:
-        fig = ax.figure
+    fig, ax, created = _scatter_axes(ax)
     known = grouped["cost"].dropna()
     scale, unit = cost_scale(float(known.max()) if len(known) else math.nan)
     pts: list[tuple[float, float]] = []
