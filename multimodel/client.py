@@ -37,7 +37,7 @@ from multimodel.config import (
 from multimodel.providers import get_dialect
 from multimodel.providers.base import Dialect
 from multimodel.results import Result, ResultError
-from multimodel.runner import ProviderGate, execute_with_retries, gates_for
+from multimodel.runner import ProviderGate, execute_with_retries
 from multimodel.transport import IO, run_async, run_sync
 from multimodel.wire.accumulate import Accumulator
 from multimodel.wire.errors import error_from_http
@@ -263,8 +263,11 @@ class Client:
     # ------------------------------------------------------------------ execution (on the I/O loop)
     def gate(self, provider: str) -> ProviderGate:
         """The admission gate (concurrency, rpm/tpm, learned pauses) of one provider."""
-        gates_for(self.providers, self._gates)
-        return self._gates[provider]
+        gate = self._gates.get(provider)
+        if gate is None:
+            cfg = self._provider(provider)
+            gate = self._gates[provider] = ProviderGate(provider, cfg.concurrency, cfg.rpm, cfg.tpm)
+        return gate
 
     async def _execute(self, req: PreparedRequest, run_id: str | None = None) -> Result:
         """Cache lookup, then attempts through the provider's gate with retries (runner.py).

@@ -212,7 +212,7 @@ def check_tools(tools: Any) -> list[dict[str, Any]] | None:
     for i, tool in enumerate(tools):
         if not isinstance(tool, dict):
             raise ConfigError(f"tools[{i}] must be a dict, got {type(tool).__name__}")
-        fn = tool.get("function") if tool.get("type", "function") == "function" and "function" in tool else None
+        fn = tool.get("function") if tool.get("type", "function") == "function" else None
         if fn is None and "name" in tool:  # bare {"name", "parameters"} → wrap it
             fn = tool
             tool = {"type": "function", "function": fn}

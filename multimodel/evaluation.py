@@ -186,10 +186,6 @@ class Evaluation:
         self._df: Any = None
 
     @property
-    def complete(self) -> bool:
-        return not self.interrupted
-
-    @property
     def df(self) -> Any:
         if self._df is None:
             self._df = self._build_frame()

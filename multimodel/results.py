@@ -7,7 +7,7 @@ a row of ``cmp.df`` and a row of ``ev.df`` all read the same way.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import orjson
@@ -210,17 +210,12 @@ class Result:
 
     # ---- serialization for the cache / store ----
     def to_json(self) -> bytes:
-        d = self.to_dict()
-        for k in ("itl_s", "output_tps", "error"):
-            d.pop(k)
+        """Every stored field (derived metrics excluded), for the cache; NaN cost is stored as null."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["tool_calls"] = [tc.to_dict() for tc in self.tool_calls]
         d["error"] = self.error.to_dict() if self.error else None
-        d["provider_state"] = self.provider_state
-        d["raw"] = self.raw
-        if isinstance(d["cost_usd"], float) and math.isnan(d["cost_usd"]):
+        if math.isnan(self.cost_usd):
             d["cost_usd"] = None
-        for k in list(d):
-            if k.startswith("error_"):
-                d.pop(k)
         return orjson.dumps(d)
 
     @classmethod

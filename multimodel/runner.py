@@ -14,7 +14,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from multimodel.results import Result, ResultError
 from multimodel.wire.errors import parse_duration
@@ -90,6 +90,8 @@ class ProviderGate:
 
     async def acquire(self, est_tokens: float) -> None:
         await self._sem.acquire()
+        if self.rpm is None and self.tpm is None and self.pause_until <= time.monotonic():
+            return  # nothing to pace: skip the admission lock on the common path
         try:
             async with self._lock:  # admit one at a time so the windows stay exact
                 while True:
@@ -200,11 +202,3 @@ def skipped(req: PreparedRequest, kind: str, message: str) -> Result:
         stream=req.stream,
         created_at=time.time(),
     )
-
-
-def gates_for(providers: Mapping[str, Any], existing: dict[str, ProviderGate]) -> dict[str, ProviderGate]:
-    """One gate per configured provider, created on the I/O loop and kept for the client's life."""
-    for name, cfg in providers.items():
-        if name not in existing:
-            existing[name] = ProviderGate(name, cfg.concurrency, cfg.rpm, cfg.tpm)
-    return existing

@@ -85,16 +85,8 @@ def stream(sim, dialect: str, body: dict[str, Any], **kw: Any) -> tuple[httpx.Re
     return r, sse_events(r.text)
 
 
-@pytest.fixture(scope="module")
-def sim():
-    with msim.start(latency_scale=0) as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def _clean(sim):
-    sim.reset()
-    yield
+# `sim` (one simulator per module) and `clean_sim` (reset before each test) come from tests/conftest.py
+pytestmark = pytest.mark.usefixtures("clean_sim")
 
 
 # ---------------------------------------------------------------- process and handle

@@ -19,16 +19,8 @@ ASK = user("What's the weather in Paris?")
 USAGE = {"stream_options": {"include_usage": True}}
 
 
-@pytest.fixture(scope="module")
-def sim():
-    with msim.start(latency_scale=0) as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def _clean(sim):
-    sim.reset()
-    yield
+# `sim` (one simulator per module) and `clean_sim` (reset before each test) come from tests/conftest.py
+pytestmark = pytest.mark.usefixtures("clean_sim")
 
 
 def price(dialect: str, model: str) -> tuple[float, float, float]:

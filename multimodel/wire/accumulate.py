@@ -45,6 +45,11 @@ _FINISH_MAP = {
     "refusal": "content_filter",
     "error": "error",
 }
+# Native finish reasons that mean the generation failed: (error kind, message). DeepSeek stops with
+# insufficient_system_resource when it runs out of capacity (gateways relay it): transient, retryable.
+_FAILED_FINISH = {
+    "insufficient_system_resource": ("overloaded", "generation interrupted: insufficient_system_resource"),
+}
 
 
 class _ToolBuilder:
@@ -89,7 +94,6 @@ class Accumulator:
         self._tag_close = ""
         self._pending = ""
         self._lstrip_next = False
-        self.chunks = 0
 
     # ------------------------------------------------------------------ timing
     def _token(self, t: float, answer: bool) -> None:
@@ -287,7 +291,6 @@ class Accumulator:
     # ------------------------------------------------------------------ feeding
     def add_chunk(self, chunk: dict[str, Any], t: float) -> None:
         """One streamed ``chat.completion.chunk``."""
-        self.chunks += 1
         err = chunk.get("error")
         if err:
             self._in_band_error(chunk)
@@ -370,13 +373,9 @@ class Accumulator:
     # ------------------------------------------------------------------ results
     def finish(self) -> None:
         """Flush text held back while looking for a tag; turn failure-like finish reasons into errors."""
-        if self.finish_raw == "insufficient_system_resource" and self.error is None:
-            # DeepSeek stops generation when it runs out of capacity: a transient, retryable failure.
-            self.error = ResultError(
-                kind="overloaded",
-                message="generation interrupted: insufficient_system_resource",
-                provider_code="insufficient_system_resource",
-            )
+        failed = _FAILED_FINISH.get(self.finish_raw) if isinstance(self.finish_raw, str) else None
+        if failed is not None and self.error is None:
+            self.error = ResultError(kind=failed[0], message=failed[1], provider_code=self.finish_raw)
         if self._pending:
             if self._tag_state == "tag":
                 self.reasoning.append(self._pending)
@@ -420,7 +419,7 @@ class Accumulator:
         raw = self.finish_raw
         norm = _FINISH_MAP.get(raw.lower()) if isinstance(raw, str) and raw else None
         if norm is None and isinstance(raw, str) and raw:
-            norm = "stop"  # unknown native reason (e.g. DeepSeek insufficient_system_resource is an error below)
+            norm = "stop"  # an unknown native reason; failure-like ones became errors in finish()
         if has_tools and norm not in ("length", "content_filter", "error"):
             return "tool_calls"
         return norm or "stop"

@@ -107,22 +107,20 @@ def parse_duration(text: Any) -> float | None:
     return total
 
 
-def _unwrap(body: Any) -> tuple[dict[str, Any], Any]:
-    """Find the error object in a parsed body; returns (error_obj, top-level)."""
+def _unwrap(body: Any) -> dict[str, Any]:
+    """Find the error object in a parsed body ({} when there is none)."""
     if isinstance(body, list) and body and isinstance(body[0], dict):  # Gemini's list-shaped errors
         body = body[0]
     if not isinstance(body, dict):
-        return {}, body
+        return {}
     err = body.get("error")
     if isinstance(err, dict):
-        return err, body
+        return err
     if isinstance(err, str):  # xAI: {"code": "Client specified an invalid argument", "error": "Incorrect API key…"}
-        return {"message": err, "code": body.get("code")}, body
-    if body.get("type") == "error" and isinstance(body.get("error"), dict):
-        return body["error"], body
+        return {"message": err, "code": body.get("code")}
     if "message" in body or "detail" in body:
-        return {"message": body.get("message") or body.get("detail"), "code": body.get("code")}, body
-    return {}, body
+        return {"message": body.get("message") or body.get("detail"), "code": body.get("code")}
+    return {}
 
 
 def error_from_object(
@@ -202,7 +200,7 @@ def error_from_http(status: int, headers: Mapping[str, str] | None, body: bytes)
             parsed = orjson.loads(text)
         except orjson.JSONDecodeError:
             parsed = None
-    err, _ = _unwrap(parsed)
+    err = _unwrap(parsed)
     if not err:
         snippet = text.decode("utf-8", "replace")[:500] if text else ""
         err = {"message": snippet or f"HTTP {status} with an empty body"}
@@ -211,7 +209,7 @@ def error_from_http(status: int, headers: Mapping[str, str] | None, body: bytes)
 
 def error_from_stream(obj: Any, headers: Mapping[str, str] | None = None) -> ResultError:
     """An error delivered inside a 200 stream (``data: {"error": …}`` or ``event: error``)."""
-    err, _ = _unwrap(obj)
+    err = _unwrap(obj)
     if not err:
         err = {"message": str(obj)[:500]}
     return error_from_object(err, http_status=200, headers=headers, in_stream=True)
