@@ -1,7 +1,8 @@
 """multimodel: one prompt to many LLM providers, answers normalized into pandas, compared side by side.
 
-Public names: Client, Result, ToolCall, ResultError, ConfigError (plus ParamWarning, PriceWarning) and
-the ``sim`` and ``plot`` modules. Everything loads on first use, so ``import multimodel`` stays fast.
+Public names: Client, Result, ToolCall, ResultError, ConfigError (plus ParamWarning, PriceWarning), the
+input helpers image/audio/pdf, Router, and the ``sim`` and ``plot`` modules. Everything loads on first
+use, so ``import multimodel`` stays fast.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ _LAZY = {
     "Result": "multimodel.results",
     "ResultError": "multimodel.results",
     "ToolCall": "multimodel.results",
+    "image": "multimodel.inputs",
+    "audio": "multimodel.inputs",
+    "pdf": "multimodel.inputs",
+    "Router": "multimodel.routing",
 }
 _MODULES = {"sim": "multimodel.sim", "plot": "multimodel.plots", "scorers": "multimodel.scorers"}
 
@@ -32,8 +37,10 @@ if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at r
     )
     from multimodel.client import Client, ParamWarning  # noqa: F401
     from multimodel.config import ConfigError  # noqa: F401
+    from multimodel.inputs import audio, image, pdf  # noqa: F401
     from multimodel.pricing import PriceWarning  # noqa: F401
     from multimodel.results import Result, ResultError, ToolCall  # noqa: F401
+    from multimodel.routing import Router  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import partial
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -34,10 +35,21 @@ from multimodel.config import (
     normalize_messages,
     split_model,
 )
-from multimodel.providers import get_dialect
+from multimodel.inputs import has_audio, strip_parts
+from multimodel.providers import CAPABILITY_TABLES, get_dialect
 from multimodel.providers.base import Dialect
+from multimodel.providers.capabilities import (
+    FEATURES,
+    ON_UNSUPPORTED,
+    PARAMS,
+    Capabilities,
+    UnsupportedInputError,
+    describe_losses,
+    find_losses,
+    needs_of,
+)
 from multimodel.results import Result, ResultError
-from multimodel.runner import ProviderGate, execute_with_retries
+from multimodel.runner import ProviderGate, execute_with_retries, skipped
 from multimodel.transport import IO, run_async, run_sync
 from multimodel.wire.accumulate import Accumulator
 from multimodel.wire.errors import error_from_http
@@ -47,6 +59,7 @@ from multimodel.wire.usage import normalize_usage
 if TYPE_CHECKING:
     from multimodel.comparison import Comparison
     from multimodel.evaluation import Evaluation
+    from multimodel.routing import Route
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-generation-id", "x-ds-trace-id")
 _PASSTHROUGH = (
@@ -201,15 +214,25 @@ class Client:
         timeout: float | None = None,
         cache: bool = True,
         on_delta: Callable[[str, str], None] | None = None,
+        on_unsupported: str = "raise",
         **params: Any,
     ) -> PreparedRequest:
         """Validate the arguments and build the request; raises ConfigError before anything is sent.
 
         ``on_delta(kind, text)`` is called on the I/O thread as text arrives (kind ``content`` or
         ``reasoning``), for live views; it must be quick and must not block.
+
+        ``on_unsupported`` says what to do when the target would drop or reject part of the request (an
+        audio clip sent to Anthropic, a PDF over a size limit, ``seed`` where it is ignored), as its
+        capability table says: ``"raise"`` (ConfigError naming what would be lost and which models take
+        it), ``"warn"`` (send without it, warn, and list it in the row's ``dropped_inputs``), ``"skip"``
+        (send nothing; an error row of kind ``unsupported`` says why), or ``"send"`` (no check: send the
+        request exactly as given, e.g. to test whether a table entry is out of date).
         """
         if on_delta is not None and not callable(on_delta):
             raise ConfigError("on_delta must be a callable taking (kind, text)")
+        if on_unsupported not in ON_UNSUPPORTED:
+            raise ConfigError(f"on_unsupported={on_unsupported!r}: use one of {ON_UNSUPPORTED}")
         cfg, model_id = split_model(model, self.providers)
         messages = normalize_messages(prompt)
         tools = check_tools(tools)
@@ -219,10 +242,21 @@ class Client:
             raise ConfigError(
                 f"unknown parameter(s) {sorted(unknown)}; pass provider-specific fields in extra_body={{...}}"
             )
+        n = params.get("n")
+        if n is not None and n != 1:
+            raise ConfigError(
+                f"n={n!r}: a Result holds one answer, so multimodel sends n=1; for several samples use "
+                "evaluate(..., repeats=N), or client.openai_client(provider) for raw n>1 responses"
+            )
         if retries is not None and (not isinstance(retries, int) or retries < 0):
             raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
-        key = cfg.resolve_key()
+        api_key = cfg.resolve_key()
         dialect = get_dialect(cfg.dialect)
+        check = CapabilityCheck(messages, tools, params)
+        if on_unsupported != "send":
+            self._apply_capabilities(check, model, cfg, model_id, bool(stream), on_unsupported)
+        messages, tools, params = check.messages, check.tools, check.params
+        audio_input = has_audio(messages)
         notes: list[str] = []
         body = dialect.build_body(
             model_id,
@@ -236,7 +270,12 @@ class Client:
         )
         for note in notes:
             self._warn_once(f"{model}: {note}")
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        for param in ("seed", "logprobs", "response_format"):  # removed by the dialect (with a warning): mark it
+            if params.get(param) is not None and param not in body:
+                feature = _format_feature(params) if param == "response_format" else param
+                if feature not in check.dropped:
+                    check.dropped.append(feature)
+        headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
         headers.update(cfg.default_headers)
         payload = orjson.dumps(body)
         return PreparedRequest(
@@ -253,7 +292,92 @@ class Client:
             timeout=timeout if timeout is not None else (self.timeout or cfg.timeout_s),
             use_cache=bool(cache) and self.cache is not None,
             on_delta=on_delta,
+            audio_input=audio_input,
+            dropped=check.dropped,
+            unverified=check.unverified,
+            skip=check.skip,
         )
+
+    def capabilities(self, model: str) -> Capabilities:
+        """What a model accepts (image, audio, PDF, response formats, tools, n, seed, logprobs) and its size
+        limits, each entry with its source; ``.df`` as a table. Provider settings may override entries."""
+        cfg, model_id = split_model(model, self.providers)
+        return CAPABILITY_TABLES[cfg.capability_table].resolve(model_id, cfg.capabilities)
+
+    def capability_matrix(self, models: Iterable[str]) -> Any:
+        """Feature × model table of statuses (then the size limits), for comparing what models accept."""
+        import pandas as pd
+
+        from multimodel.providers.capabilities import LIMITS
+
+        models = list(models)
+        columns = {m: self.capabilities(m).df.set_index("feature")["status"] for m in models}
+        return pd.DataFrame(columns).reindex([*FEATURES, *LIMITS]).dropna(how="all")
+
+    def _apply_capabilities(self, check: CapabilityCheck, model: str, cfg: ProviderConfig, model_id: str,
+                            stream: bool, policy: str) -> None:
+        """Check the request against the model's capability table and act on ``on_unsupported``."""
+        needs = needs_of(check.messages, check.tools, stream, check.params)
+        if not needs:
+            return
+        caps = CAPABILITY_TABLES[cfg.capability_table].resolve(model_id, cfg.capabilities)
+        size = len(orjson.dumps(check.messages)) if caps.limit("max_request_bytes") is not None else 0
+        losses, unclear = find_losses(caps, needs, size)
+        for need in unclear:
+            self._warn_once(
+                f"{model}: its capability table does not say whether it accepts {FEATURES.get(need.feature, need.what)}"
+                f" ({need.what}); sent as is and listed in unverified_inputs. Check with client.probe({model!r}) or"
+                f" declare it: providers={{{cfg.name!r}: {{'capabilities': {{{need.feature!r}: 'supported'}}}}}}"
+            )
+        check.unverified = sorted({need.feature for need in unclear})
+        if not losses:
+            return
+        lost = describe_losses(model, losses)
+        features = sorted({loss.feature for loss in losses})
+        check.dropped = features
+        if policy == "raise":
+            raise UnsupportedInputError([(model, losses)], self._models_accepting(features, exclude=model))
+        if policy == "skip" or any(not loss.strippable for loss in losses):
+            if policy == "warn":
+                self._warn_once(f"{lost}; it cannot be sent without it, so it is skipped (an error row)")
+            check.skip = f"not sent: {lost}"
+            return
+        self._warn_once(f"{lost}; sent without it (dropped_inputs={features})")
+        items = {loss.need.item for loss in losses if loss.need.item is not None}
+        if items:
+            check.messages = strip_parts(check.messages, items)
+        check.params = dict(check.params)
+        for feature in features:
+            for key in PARAMS.get(feature, ()):
+                check.params.pop(key, None)
+                if key == "tools":
+                    check.tools = None
+
+    def _models_accepting(self, features: list[str], exclude: str, limit: int = 6) -> list[str]:
+        """Known models (simulated catalogue or price table) whose table accepts every feature."""
+        out = []
+        for model in self.known_models():
+            if model == exclude:
+                continue
+            try:
+                caps = self.capabilities(model)
+            except ConfigError:
+                continue
+            if all(f in caps.features and caps.accepts(f) for f in features):
+                out.append(model)
+                if len(out) == limit:
+                    break
+        return out
+
+    def known_models(self) -> list[str]:
+        """Models multimodel knows by name: the simulator's catalogue for a simulated client, else the
+        price table's models of the configured built-in providers (used to suggest alternatives and
+        as the default routing pool)."""
+        if self.simulated:
+            from multimodel.sim.catalogue import CATALOGUE
+
+            return [f"{d}/{mid}" for d, mid in CATALOGUE if d in self.providers]
+        return [f"{p}/{m}" for p, m in pricing.known_models() if p in self.providers]
 
     def _warn_once(self, message: str) -> None:
         if message not in self._warned:
@@ -275,19 +399,25 @@ class Client:
         A hit is marked ``cached`` unless it was written by the same evaluation run: then it is that
         run's own live result, recovered after a crash or restart, and keeps counting in latency stats.
         """
-        if req.use_cache:
-            hit = self.cache.get_with_run(req.cache_key)
-            if hit is not None:
-                result, stored_run = hit
-                result.cached = run_id is None or stored_run != run_id
-                return result
-        result = await execute_with_retries(req, self.gate(req.provider.name), send_once)
-        if req.use_cache and result.error is None:
-            self.cache.put(req.cache_key, result, run_id)
+        if req.skip is not None:
+            result = skipped(req, "unsupported", req.skip)
+        elif req.use_cache and (hit := self.cache.get_with_run(req.cache_key)) is not None:
+            result, stored_run = hit
+            result.cached = run_id is None or stored_run != run_id
+        else:
+            result = await execute_with_retries(req, self.gate(req.provider.name), send_once)
+            if req.use_cache and result.error is None:
+                self.cache.put(req.cache_key, result, run_id)
+        if req.dropped:
+            result.dropped_inputs = list(req.dropped)
+        if req.unverified:
+            result.unverified_inputs = list(req.unverified)
+        if req.route_reason is not None:
+            result.route_reason = req.route_reason
         return result
 
     # ------------------------------------------------------------------ fan-out
-    def compare(self, prompt: Any, models: Iterable[str], *, fallbacks: dict[str, Any] | None = None,
+    def compare(self, prompt: Any, models: Iterable[str] | str | Any, *, fallbacks: dict[str, Any] | None = None,
                 live: bool = True, **kwargs: Any) -> Comparison:
         """Send the same prompt to several models at once; one Result per model, in the order given.
 
@@ -295,8 +425,10 @@ class Client:
         off; elsewhere nothing is shown until the Comparison is returned).
         ``fallbacks={"anthropic/claude-sonnet-4-6": ["openai/gpt-5.4"]}`` answers from the next model when
         one fails; the row then names the model that answered and ``fallback_from``.
+        ``models="auto:3"`` (or ``mm.Router(candidates=[...], n=3)``) picks the models that accept every
+        part of the prompt; ``cmp.route.df`` says why each candidate was chosen or excluded.
         """
-        plan = self._plan_compare(prompt, models, fallbacks, kwargs)
+        plan, route = self._plan_compare(prompt, models, fallbacks, kwargs)
         view = None
         if live:
             from multimodel.notebook import start_live_view
@@ -319,21 +451,34 @@ class Client:
             if view is not None:
                 view.close(None)
             raise
-        cmp = self._comparison(prompt, results)
+        cmp = self._comparison(prompt, results, route)
         if view is not None:
             view.close(cmp)
             cmp.live_view = view
         return cmp
 
-    def evaluate(self, prompts: Any, models: Iterable[str] | None = None, **kwargs: Any) -> Evaluation:
+    def route(self, prompt: Any, candidates: Iterable[str] | None = None, *, n: int = 1,
+              prefer: str | Callable[[str], Any] | None = "order", allow_unknown: bool = False,
+              **request: Any) -> Route:
+        """Which candidates accept every part of this prompt (and the tools / response_format / seed /
+        logprobs in ``request``): ``.model`` is the first pick, ``.models`` the ``n`` picks, ``.df`` says
+        why each candidate was chosen or excluded. ``prefer``: "order" (as given), "cheapest", or a key."""
+        from multimodel.routing import Router, route, routing_kwargs
+
+        return route(self, prompt, Router(candidates, n=n, prefer=prefer, allow_unknown=allow_unknown),
+                     **routing_kwargs(request))
+
+    def evaluate(self, prompts: Any, models: Iterable[str] | str | Any = None, **kwargs: Any) -> Evaluation:
         """Many prompts × models (× repeats) → an Evaluation; resumable, budgeted, with a progress bar.
 
         Keywords: repeats, scorers, concurrency, budget_usd, budget_override, run_id, progress, fallbacks,
-        routes (task → model, for a prompts DataFrame with a ``task`` column), and any request parameter.
+        routes (task → model, for a prompts DataFrame with a ``task`` column), on_unsupported, and any
+        request parameter. ``models="auto:N"`` or a ``mm.Router`` routes each prompt to the models that
+        accept all of it; ``ev.routing`` says why, per prompt and candidate.
         """
         from multimodel.evaluation import evaluate
 
-        return evaluate(self, prompts, list(models) if models is not None else None, **kwargs)
+        return evaluate(self, prompts, models, **kwargs)
 
     # ------------------------------------------------------------------ endpoint evaluation (probe/)
     def probe(self, model: str, **kwargs: Any) -> Any:
@@ -361,32 +506,52 @@ class Client:
 
         return latency(self, model, n=n, concurrency=concurrency, baseline=baseline, **kwargs)
 
-    async def acompare(self, prompt: Any, models: Iterable[str], *, fallbacks: dict[str, Any] | None = None,
+    async def acompare(self, prompt: Any, models: Iterable[str] | str | Any, *, fallbacks: dict[str, Any] | None = None,
                        **kwargs: Any) -> Comparison:
         """Async twin of compare()."""
-        plan = self._plan_compare(prompt, models, fallbacks, kwargs)
+        plan, route = self._plan_compare(prompt, models, fallbacks, kwargs)
         results = await run_async(_gather([self._execute_with_fallbacks(req, fbs) for req, fbs in plan]))
-        return self._comparison(prompt, results)
+        return self._comparison(prompt, results, route)
 
-    def _plan_compare(self, prompt: Any, models: Iterable[str], fallbacks: dict[str, Any] | None,
-                      kwargs: dict[str, Any]) -> list[tuple[PreparedRequest, list[PreparedRequest]]]:
-        if isinstance(models, str):
-            raise ConfigError("models must be a list of 'provider/model-id' strings, not one string")
+    def _plan_compare(self, prompt: Any, models: Any, fallbacks: dict[str, Any] | None, kwargs: dict[str, Any]
+                      ) -> tuple[list[tuple[PreparedRequest, list[PreparedRequest]]], Route | None]:
+        from multimodel.routing import as_router, route_or_raise, routing_kwargs
+
+        router = as_router(models)
+        chosen = None
+        if router is not None:
+            chosen = route_or_raise(self, prompt, router, **routing_kwargs(kwargs))
+            models = chosen.models
+        elif isinstance(models, str):
+            raise ConfigError("models must be a list of 'provider/model-id' strings (or 'auto:N' to route), "
+                              "not one model string")
         models = list(models)
         if not models:
             raise ConfigError("compare() needs at least one model, e.g. models=['openai/gpt-5.4', ...]")
         fallbacks = fallbacks or {}
         plan = []
+        refused: list[UnsupportedInputError] = []
         for m in models:
             fbs = fallbacks.get(m, [])
             fbs = [fbs] if isinstance(fbs, str) else list(fbs)
-            plan.append((self.prepare(m, prompt, **kwargs), [self.prepare(fb, prompt, **kwargs) for fb in fbs]))
-        return plan
+            try:
+                req = self.prepare(m, prompt, **kwargs)
+            except UnsupportedInputError as exc:  # collect them all: one error naming every model
+                refused.append(exc)
+                continue
+            if chosen is not None:
+                req.route_reason = chosen.reason(m)
+            plan.append((req, [self.prepare(fb, prompt, **kwargs) for fb in fbs]))
+        if refused:
+            raise UnsupportedInputError.combine(refused, of=len(models))
+        return plan, chosen
 
-    def _comparison(self, prompt: Any, results: list[Result]) -> Comparison:
+    def _comparison(self, prompt: Any, results: list[Result], route: Route | None = None) -> Comparison:
         from multimodel.comparison import Comparison
 
-        return Comparison(prompt=prompt, results=results, simulated=self.simulated)
+        cmp = Comparison(prompt=prompt, results=results, simulated=self.simulated)
+        cmp.route = route
+        return cmp
 
     async def _execute_with_fallbacks(self, req: PreparedRequest, fallbacks: list[PreparedRequest],
                                       run_id: str | None = None, cancelled: Callable[[], bool] | None = None
@@ -433,13 +598,32 @@ async def _gather(coros: list[Any]) -> list[Result]:
     return list(await asyncio.gather(*coros))
 
 
+def _format_feature(params: dict[str, Any]) -> str:
+    rf = params.get("response_format")
+    return "structured_outputs" if isinstance(rf, dict) and rf.get("type") == "json_schema" else "json_mode"
+
+
+@dataclass
+class CapabilityCheck:
+    """The parts of a request the capability check may change, and what it decided."""
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None
+    params: dict[str, Any]
+    dropped: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+    skip: str | None = None
+
+
 class PreparedRequest:
     """A validated request ready to send; holds the API key only in its headers (never shown)."""
 
     __slots__ = (
         "_cache_key",
+        "audio_input",
         "body",
         "dialect",
+        "dropped",
         "headers",
         "model",
         "model_id",
@@ -447,9 +631,12 @@ class PreparedRequest:
         "payload",
         "provider",
         "retries",
+        "route_reason",
         "salt",
+        "skip",
         "stream",
         "timeout",
+        "unverified",
         "url",
         "use_cache",
     )
@@ -470,6 +657,10 @@ class PreparedRequest:
         timeout: float,
         use_cache: bool,
         on_delta: Callable[[str, str], None] | None = None,
+        audio_input: bool = False,
+        dropped: list[str] | None = None,
+        unverified: list[str] | None = None,
+        skip: str | None = None,
     ) -> None:
         self.model = model
         self.model_id = model_id
@@ -484,6 +675,11 @@ class PreparedRequest:
         self.timeout = timeout
         self.use_cache = use_cache
         self.on_delta = on_delta
+        self.audio_input = audio_input  # audio is billed at its own rate: no price-table cost
+        self.dropped = dropped or []  # features removed before sending (on_unsupported="warn")
+        self.unverified = unverified or []  # features sent although the capability table does not settle them
+        self.skip = skip  # why this request is not sent at all (on_unsupported="skip")
+        self.route_reason: str | None = None  # why a router picked this model
         self.salt = ""  # distinguishes repeats of one request (repeat 1, 2, ... are separate samples)
         self._cache_key: str | None = None
 
@@ -665,6 +861,7 @@ def _fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> 
     result.content = acc.content_text()
     result.reasoning = acc.reasoning_text()
     result.tool_calls = acc.tool_calls()
+    result.logprobs = acc.logprobs
     result.finish_reason = "error" if result.error else acc.finish_reason(bool(result.tool_calls))
     result.native_finish_reason = acc.finish_raw  # kept as sent, "" included (xAI's empty reason with tools)
     usage = normalize_usage(acc.usage)
@@ -675,6 +872,9 @@ def _fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> 
     reported = req.dialect.cost_from_usage(acc.usage)
     if reported is not None:
         result.cost_usd, result.cost_source = reported, "provider"
+    elif req.audio_input:
+        if result.error is None:
+            pricing.warn_audio_unpriced(req.provider.name, req.model_id)
     elif usage.prompt_tokens is not None and usage.completion_tokens is not None:
         price = pricing.price_for(req.provider, req.model_id)
         if price is not None:

@@ -29,6 +29,7 @@ class Comparison:
         self.results = results
         self.simulated = simulated or any(r.simulated for r in results)
         self.live_view: Any = None  # set by LiveView.close() when the columns were shown live
+        self.route: Any = None  # the routing decision when models="auto:N" or a Router chose the models
         self._df: Any = None
 
     @property

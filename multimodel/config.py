@@ -11,8 +11,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from multimodel.providers import DIALECTS, get_dialect
-
 
 class ConfigError(ValueError):
     """A mistake in how multimodel was called or configured; the message says how to fix it."""
@@ -35,6 +33,10 @@ class ProviderConfig:
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     simulated: bool = False
+    #: whose capability table applies: a dialect name, or "generic" for an endpoint we know nothing about
+    capability_table: str = "generic"
+    #: per-feature status overrides from the provider settings, e.g. {"image_data_url": "supported"}
+    capabilities: dict[str, Any] = field(default_factory=dict)
 
     def resolve_key(self) -> str:
         """The API key, from the config or the environment; ConfigError naming the variable if missing."""
@@ -89,6 +91,7 @@ _ENTRY_KEYS = {
     "prices",
     "options",
     "limits",
+    "capabilities",
 }
 
 
@@ -110,13 +113,12 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
             f"provider {name!r} is not built in, so it needs a base_url, e.g. "
             f"providers={{{name!r}: {{'base_url': 'http://localhost:11434/v1', 'api_key': 'x', 'dialect': 'openai'}}}}"
         )
+    from multimodel.providers import DIALECTS
+
     dialect = merged.get("dialect") or (name if name in DIALECTS else "openai")
-    try:
-        get_dialect(dialect)
-    except KeyError:
-        raise ConfigError(
-            f"provider {name!r}: unknown dialect {dialect!r}; use one of {sorted(DIALECTS)}"
-        ) from None
+    if dialect not in DIALECTS:
+        raise ConfigError(f"provider {name!r}: unknown dialect {dialect!r}; use one of {sorted(DIALECTS)}")
+    table, overrides = _capability_settings(name, dialect, merged.get("capabilities"))
     key_env = merged.get("api_key_env") or ()
     if isinstance(key_env, str):
         key_env = (key_env,)
@@ -140,7 +142,41 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
         prices=dict(merged.get("prices") or {}),
         options=dict(merged.get("options") or {}),
         simulated=simulated,
+        capability_table=table,
+        capabilities=overrides,
     )
+
+
+def _capability_settings(name: str, dialect: str, setting: Any) -> tuple[str, dict[str, Any]]:
+    """Which capability table applies, and the user's overrides.
+
+    A built-in provider (or any provider given a non-generic dialect) gets that provider's table; an
+    endpoint that merely speaks the OpenAI dialect (Ollama, vLLM, a gateway) gets the generic table,
+    where multimodal inputs are "unknown" until the user says otherwise:
+    ``"capabilities": {"image_data_url": "supported"}``, or ``"capabilities": "openai"`` to borrow a table.
+    """
+    from multimodel.providers.capabilities import FEATURES, LIMITS, STATUSES
+
+    table = dialect if (name == dialect or dialect != "openai") else "generic"
+    if setting is None:
+        return table, {}
+    if isinstance(setting, str):
+        from multimodel.providers import CAPABILITY_TABLES
+
+        if setting not in CAPABILITY_TABLES:
+            raise ConfigError(f"provider {name!r}: capabilities={setting!r} names no table; use one of "
+                              f"{sorted(CAPABILITY_TABLES)} or a dict like {{'image_data_url': 'supported'}}")
+        return setting, {}
+    if not isinstance(setting, dict):
+        raise ConfigError(f"provider {name!r}: capabilities must be a table name or a dict of feature → status")
+    for key, value in setting.items():
+        if key in LIMITS:
+            continue
+        status = value if isinstance(value, str) else value[0] if isinstance(value, tuple | list) and value else None
+        if key not in FEATURES or status not in STATUSES:
+            raise ConfigError(f"provider {name!r}: capabilities[{key!r}]={value!r}; features are {sorted(FEATURES)}"
+                              f" (or limits {sorted(LIMITS)}), statuses {STATUSES}")
+    return table, dict(setting)
 
 
 def split_model(model: str, providers: dict[str, ProviderConfig]) -> tuple[ProviderConfig, str]:
@@ -167,18 +203,39 @@ _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 
 def normalize_messages(prompt: Any) -> list[dict[str, Any]]:
-    """Accept a prompt string or an OpenAI-style messages list; reject anything malformed up front."""
+    """Accept a prompt string, a list mixing text and content parts, or an OpenAI-style messages list.
+
+    ``["What is in this picture?", mm.image("cat.png")]`` becomes one user message with two parts.
+    Anything malformed is rejected here, before a request is built.
+    """
+    from multimodel.inputs import describe_part, is_part, text_part
+
     if isinstance(prompt, str):
         if not prompt.strip():
             raise ConfigError("the prompt is empty: pass a non-empty string or a list of messages")
         return [{"role": "user", "content": prompt}]
+    if is_part(prompt):
+        prompt = [prompt]
     if not isinstance(prompt, list | tuple):
         raise ConfigError(
-            f"prompt must be a string or a list of messages like [{{'role': 'user', 'content': '...'}}], "
-            f"got {type(prompt).__name__}"
+            f"prompt must be a string, a list of text and parts like ['Describe this', mm.image('cat.png')], "
+            f"or a list of messages like [{{'role': 'user', 'content': '...'}}]; got {type(prompt).__name__}"
         )
     if not prompt:
         raise ConfigError("the messages list is empty: add at least one {'role': 'user', 'content': ...}")
+    loose = [isinstance(x, str) or is_part(x) for x in prompt]
+    if any(loose):
+        if not all(loose):
+            raise ConfigError(
+                "the prompt mixes messages ({'role': ...}) with bare text or parts; either pass one list of "
+                "text and parts (one user message), or put the parts inside a message's 'content' list"
+            )
+        parts = [text_part(x) if isinstance(x, str) else x for x in prompt]
+        for part in parts:
+            describe_part(part)
+        if not any(describe_part(p) is not None or p["text"].strip() for p in parts):
+            raise ConfigError("the prompt is empty: pass some text or an image, audio clip or PDF")
+        return [{"role": "user", "content": parts}]
     out = []
     for i, msg in enumerate(prompt):
         if not isinstance(msg, dict):
@@ -196,6 +253,12 @@ def normalize_messages(prompt: Any) -> list[dict[str, Any]]:
             raise ConfigError(
                 f"messages[{i}].content must be a string or a list of content parts, got {type(content).__name__}"
             )
+        if isinstance(content, list):
+            for part in content:
+                try:
+                    describe_part(part)
+                except ConfigError as exc:
+                    raise ConfigError(f"messages[{i}].content: {exc}") from None
         if role == "user" and (content is None or (isinstance(content, str) and not content.strip())):
             raise ConfigError(f"messages[{i}] (user) has empty content")
         out.append(msg)

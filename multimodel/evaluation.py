@@ -83,24 +83,31 @@ def _prompt_rows(prompts: Any) -> list[dict[str, Any]]:
 def plan(
     client: Client,
     prompts: Any,
-    models: list[str] | None,
+    models: Any,
     *,
     repeats: int,
     routes: Mapping[str, str] | None,
     fallbacks: Mapping[str, list[str]] | None,
     params: dict[str, Any],
-) -> tuple[list[dict[str, Any]], list[Slot]]:
+) -> tuple[list[dict[str, Any]], list[Slot], list[tuple[int, Any]]]:
     """Validate everything and prepare every request before anything is sent."""
     if not isinstance(repeats, int) or repeats < 1:
         raise ConfigError(f"repeats must be a positive int, got {repeats!r}")
     rows = _prompt_rows(prompts)
-    models = list(models or [])
-    if routes and any("task" in r for r in rows):
+    from multimodel.routing import as_router, route_or_raise, routing_kwargs
+
+    router = as_router(models)
+    if router is None and isinstance(models, str):
+        raise ConfigError(f"models={models!r}: pass a list of 'provider/model-id' strings, or 'auto:N' to route")
+    models = [] if router is not None else list(models or [])
+    if router is None and routes and any("task" in r for r in rows):
         missing = sorted({str(r.get("task")) for r in rows if r.get("task") not in routes})
         if missing and not models:
             raise ConfigError(f"no route for task(s) {missing}; add them to routes= or pass models=")
-    elif not models:
-        raise ConfigError("evaluate() needs models=[...] (or routes= with a 'task' column in the prompts)")
+    elif router is None and not models:
+        raise ConfigError("evaluate() needs models=[...] or models='auto:N' (or routes= with a 'task' column in "
+                          "the prompts)")
+    routings: list[tuple[int, Any]] = []
     fallbacks = dict(fallbacks or {})
     for key, value in fallbacks.items():
         if isinstance(value, str):
@@ -108,17 +115,28 @@ def plan(
     slots: list[Slot] = []
     for i, row in enumerate(rows):
         prompt = row.get("messages") if row.get("messages") is not None else row.get("prompt")
-        row_models = [routes[row["task"]]] if routes and row.get("task") in routes else models
+        chosen = None
+        if router is not None:
+            try:
+                chosen = route_or_raise(client, prompt, router, **routing_kwargs(params))
+            except ConfigError as exc:
+                raise ConfigError(f"prompt {i}: {exc}") from None
+            row_models = chosen.models
+            routings.append((i, chosen))
+        else:
+            row_models = [routes[row["task"]]] if routes and row.get("task") in routes else models
         for model in row_models:
             for rep in range(repeats):
                 req = client.prepare(model, prompt, **params)
+                if chosen is not None:
+                    req.route_reason = chosen.reason(model)
                 fbs = [client.prepare(fb, prompt, **params) for fb in fallbacks.get(model, [])]
                 if rep:
                     req.salt = f"repeat={rep}"
                     for fb in fbs:
                         fb.salt = req.salt
                 slots.append(Slot(len(slots), i, model, rep, req, fbs))
-    return rows, slots
+    return rows, slots, routings
 
 
 def estimate_cost(slots: list[Slot]) -> tuple[float, int]:
@@ -184,6 +202,7 @@ class Evaluation:
         self._rows = rows
         self._scores = _score(scorers, self._slots, self.results, rows)
         self._df: Any = None
+        self.routing: Any = None  # with models="auto:N": why each candidate was chosen or excluded, per prompt
 
     @property
     def df(self) -> Any:
@@ -271,19 +290,22 @@ class Evaluation:
 
     # ---------------------------------------------------------------- exports
     def _export_frame(self) -> Any:
+        """The frame with nested values (tool calls, logprobs, input lists, messages, multimodal prompts) as
+        JSON text, so every export format holds one plain type per column."""
         df = self.df.copy()
-        df["tool_calls"] = [orjson.dumps(v).decode() for v in df["tool_calls"]]
-        if "messages" in df.columns:
-            df["messages"] = [orjson.dumps(v).decode() if v is not None else None for v in df["messages"]]
+        for col in ("tool_calls", "logprobs", "dropped_inputs", "unverified_inputs", "messages", "prompt"):
+            if col in df.columns:
+                df[col] = [v if isinstance(v, str) or v is None or (isinstance(v, float) and math.isnan(v))
+                           else orjson.dumps(v).decode() for v in df[col]]
         return df
 
     def to_csv(self, path: str | Path) -> Path:
-        """All rows as CSV (tool calls and messages as JSON text); returns the path."""
+        """All rows as CSV (nested values as JSON text); returns the path."""
         self._export_frame().to_csv(path, index=False)
         return Path(path)
 
     def to_parquet(self, path: str | Path) -> Path:
-        """All rows as Parquet (tool calls and messages as JSON text); returns the path."""
+        """All rows as Parquet (nested values as JSON text); returns the path."""
         self._export_frame().to_parquet(path, index=False)
         return Path(path)
 
@@ -345,7 +367,7 @@ def run_id_for(slots: list[Slot]) -> str:
     return h.hexdigest()[:16]
 
 
-def evaluate(client: Client, prompts: Any, models: list[str] | None = None, *, repeats: int = 1,
+def evaluate(client: Client, prompts: Any, models: Any = None, *, repeats: int = 1,
              scorers: list[Callable[..., Any]] | None = None, concurrency: int | None = None,
              budget_usd: float | None = None, budget_override: bool = False, run_id: str | None = None,
              progress: bool = True, fallbacks: Mapping[str, list[str]] | None = None,
@@ -355,7 +377,8 @@ def evaluate(client: Client, prompts: Any, models: list[str] | None = None, *, r
         raise ConfigError(f"concurrency must be a positive int, got {concurrency!r}")
     if scorers is not None and not all(callable(s) for s in scorers):
         raise ConfigError("scorers must be callables taking (result, row)")
-    rows, slots = plan(client, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks, params=params)
+    rows, slots, routings = plan(client, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
+                                 params=params)
     estimate, unpriced = estimate_cost(slots)
     if budget_usd is not None:
         if estimate > budget_usd and not budget_override:
@@ -391,8 +414,18 @@ def evaluate(client: Client, prompts: Any, models: list[str] | None = None, *, r
         if bar is not None:
             _update_bar(bar, state)
             bar.close()
-    return Evaluation(rows, slots, list(state.results), scorers=list(scorers or []), run_id=run_id,
-                      estimate_usd=estimate, simulated=client.simulated, interrupted=interrupted)
+    ev = Evaluation(rows, slots, list(state.results), scorers=list(scorers or []), run_id=run_id,
+                    estimate_usd=estimate, simulated=client.simulated, interrupted=interrupted)
+    ev.routing = _routing_frame(routings) if routings else None
+    return ev
+
+
+def _routing_frame(routings: list[tuple[int, Any]]) -> Any:
+    """One row per (prompt, candidate): chosen or not, and why."""
+    import pandas as pd
+
+    return pd.DataFrame([{"prompt_index": i, "model": d.model, "chosen": d.chosen, "reason": d.reason}
+                         for i, route in routings for d in route.decisions])
 
 
 def _progress_bar(total: int, enabled: bool, simulated: bool) -> Any:

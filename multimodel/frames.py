@@ -18,13 +18,14 @@ COLUMNS = (
     "native_finish_reason", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens",
     "cost_usd", "cost_source", "ttft_s", "ttfat_s", "e2e_s", "itl_s", "output_tps", "error", "error_kind",
     "error_status", "error_message", "error_retry_after_s", "error_provider_code", "attempts", "cached",
-    "simulated", "stream", "request_id", "created_at", "fallback_from",
+    "simulated", "stream", "request_id", "created_at", "fallback_from", "dropped_inputs", "unverified_inputs",
+    "route_reason", "logprobs",
 )
 _INT_COLUMNS = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens")
 _FLOAT_COLUMNS = ("cost_usd", "ttft_s", "ttfat_s", "e2e_s")
 _PLAIN_COLUMNS = ("model", "provider", "response_model", "content", "reasoning", "finish_reason",
                   "native_finish_reason", "cost_source", "attempts", "cached", "simulated", "stream", "request_id",
-                  "created_at", "fallback_from")
+                  "created_at", "fallback_from", "route_reason", "logprobs")
 
 
 def _ints(values: list[Any]) -> Any:
@@ -56,6 +57,8 @@ def results_to_frame(results: Iterable[Result]) -> Any:
         for name in _PLAIN_COLUMNS:
             cols[name] = [getattr(r, name) for r in results]
         cols["tool_calls"] = [[tc.to_dict() for tc in r.tool_calls] if r.tool_calls else [] for r in results]
+        cols["dropped_inputs"] = [list(r.dropped_inputs) for r in results]
+        cols["unverified_inputs"] = [list(r.unverified_inputs) for r in results]
         for name in _INT_COLUMNS:
             cols[name] = _ints([getattr(r, name) for r in results])
         for name in _FLOAT_COLUMNS:

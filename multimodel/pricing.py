@@ -76,6 +76,11 @@ def _table() -> dict[tuple[str, str], Price]:
     return table
 
 
+def known_models() -> list[tuple[str, str]]:
+    """(provider, model) for every row of the price table, in file order."""
+    return [(p, m) for p, m in _table()]
+
+
 def table_date() -> str | None:
     """The newest ``as_of`` date in the price table (stamped on exported charts)."""
     dates = [p.as_of for p in _table().values() if p.as_of]
@@ -115,6 +120,21 @@ def warn_unknown(provider: str, model: str) -> None:
     warnings.warn(
         f"no price for {provider}/{model}: cost_usd is NaN. Add one with mm.Client(providers={{{provider!r}: "
         f"{{'prices': {{{model!r}: {{'input': ..., 'cached_input': ..., 'output': ...}}}}}}}}) (USD per 1M tokens)",
+        PriceWarning,
+        stacklevel=3,
+    )
+
+
+def warn_audio_unpriced(provider: str, model: str) -> None:
+    """Warn once per model that a request with audio input has no cost (NaN): providers bill audio tokens at
+    their own rate (Gemini, OpenAI's gpt-audio), which the price table does not hold."""
+    key = (provider, "audio:" + model)
+    if key in _warned:
+        return
+    _warned.add(key)
+    warnings.warn(
+        f"{provider}/{model}: requests with audio input get cost_usd NaN: audio tokens are billed at a separate "
+        "rate that the price table does not hold (the provider-reported cost is used when there is one)",
         PriceWarning,
         stacklevel=3,
     )

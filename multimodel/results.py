@@ -25,8 +25,10 @@ ERROR_KINDS = (
     "billing",
     "content_filter",
     "stream",
+    "unsupported",
 )
-# Kinds a retry can fix; the rest (bad_request, auth, billing, not_found, content_filter) fail fast.
+# Kinds a retry can fix; the rest (bad_request, auth, billing, not_found, content_filter, unsupported:
+# the model cannot take an input, so the request was never sent) fail fast.
 RETRYABLE_KINDS = frozenset({"rate_limit", "overloaded", "server", "timeout", "connection", "stream"})
 
 
@@ -124,6 +126,13 @@ class Result:
     request_id: str | None = None
     created_at: float | None = None
     fallback_from: str | None = None  # the model that was asked first, when a fallback answered
+    # Capabilities the model could not take, removed before sending (on_unsupported="warn") or the reason
+    # the request was skipped (on_unsupported="skip"): e.g. ["audio_input", "seed"]. Empty: nothing lost.
+    dropped_inputs: list[str] = field(default_factory=list)
+    # Inputs the model's capability table does not settle (status "unknown"): sent as given, with a warning.
+    unverified_inputs: list[str] = field(default_factory=list)
+    route_reason: str | None = None  # why a router chose this model (route(), models="auto:N")
+    logprobs: list[dict[str, Any]] | None = None  # per answer token, when logprobs=True was honoured
     # Opaque state the provider needs echoed back on the next assistant turn
     # (DeepSeek reasoning_content, OpenRouter reasoning_details, Gemini extra_content).
     provider_state: dict[str, Any] | None = None
@@ -200,6 +209,10 @@ class Result:
             "request_id": self.request_id,
             "created_at": self.created_at,
             "fallback_from": self.fallback_from,
+            "dropped_inputs": list(self.dropped_inputs),
+            "unverified_inputs": list(self.unverified_inputs),
+            "route_reason": self.route_reason,
+            "logprobs": self.logprobs,
         }
 
     def to_frame(self) -> Any:

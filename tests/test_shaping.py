@@ -36,12 +36,12 @@ def test_openai_reasoning_model_renames_max_tokens_and_drops_temperature(client)
     assert b["max_tokens"] == 100 and b["temperature"] == 0.2 and "reasoning_effort" not in b
 
 
-def test_anthropic_thinking_budget_n_and_temperature(client):
-    b, notes = body(client, "anthropic/claude-sonnet-4-6", reasoning="medium", n=3, temperature=1.5,
+def test_anthropic_thinking_budget_temperature_and_strict(client):
+    b, notes = body(client, "anthropic/claude-sonnet-4-6", reasoning="medium", temperature=1.5,
                     max_tokens=1000, tools=TOOLS)
     assert b["thinking"] == {"type": "enabled", "budget_tokens": 8192}
     assert b["max_tokens"] > 8192  # must exceed the thinking budget
-    assert "n" not in b and b["temperature"] == 1.0
+    assert b["temperature"] == 1.0
     assert "strict" not in b["tools"][0]["function"]
     assert "reasoning_effort" not in b
     assert len(notes) >= 3

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from multimodel.providers import anthropic, deepseek, gemini, openai, openrouter, xai
 from multimodel.providers.anthropic import AnthropicDialect
-from multimodel.providers.base import Dialect
+from multimodel.providers.base import GENERIC_CAPABILITIES, Dialect
+from multimodel.providers.capabilities import CapabilityTable
 from multimodel.providers.deepseek import DeepSeekDialect
 from multimodel.providers.gemini import GeminiDialect
 from multimodel.providers.openai import OpenAIDialect
@@ -17,6 +19,18 @@ DIALECTS: dict[str, Dialect] = {
     "xai": XAIDialect(),
     "deepseek": DeepSeekDialect(),
     "openrouter": OpenRouterDialect(),
+}
+
+
+#: capability tables by name: one per dialect, plus "generic" for endpoints we know nothing about
+CAPABILITY_TABLES: dict[str, CapabilityTable] = {
+    "openai": openai.CAPABILITIES,
+    "anthropic": anthropic.CAPABILITIES,
+    "gemini": gemini.CAPABILITIES,
+    "xai": xai.CAPABILITIES,
+    "deepseek": deepseek.CAPABILITIES,
+    "openrouter": openrouter.CAPABILITIES,
+    "generic": GENERIC_CAPABILITIES,
 }
 
 

@@ -2,9 +2,10 @@
 
 Quirks (provider-quirks.md section 2): every system/developer message is hoisted into one system prompt
 at the top (option ``mid_system="user"`` sends later ones as framed user messages instead, so they stay
-in place); ``n`` must be 1; temperature is capped at 1; ``reasoning_effort`` is ignored, thinking is
+in place); temperature is capped at 1; ``reasoning_effort`` is ignored, thinking is
 requested with ``thinking: {type: enabled, budget_tokens}`` and its text is never returned;
-``strict``, ``response_format``, ``logprobs``, ``seed`` and penalties are silently ignored.
+``strict`` and penalties are silently ignored (dropped here with a warning); what the capability table
+lists (audio, PDFs, response_format, seed, logprobs, n > 1) is checked before the request is built.
 """
 
 from __future__ import annotations
@@ -12,8 +13,42 @@ from __future__ import annotations
 from typing import Any
 
 from multimodel.providers.base import EFFORT_BUDGET, Dialect, drop, strip_strict
+from multimodel.providers.capabilities import CapabilityTable, Limit, ignored, rejected, supported
 
-_IGNORED = ("logprobs", "top_logprobs", "presence_penalty", "frequency_penalty", "seed", "response_format")
+# Penalties are dropped here with a warning; seed, logprobs and response_format are in the capability table,
+# so a request that relies on them is refused (or marked) before it gets this far.
+_IGNORED = ("presence_penalty", "frequency_penalty")
+
+_COMPAT = "https://platform.claude.com/docs/en/api/openai-sdk"
+_VISION = "https://platform.claude.com/docs/en/build-with-claude/vision"
+
+CAPABILITIES = CapabilityTable(
+    provider="Anthropic",
+    features={
+        "image_data_url": supported(_COMPAT, "image_url 'url': Fully supported; 'detail': Ignored"),
+        "image_http_url": supported(_COMPAT, "the url field is 'Fully supported' and not limited to data URLs;"
+                                             " the native API fetches public URLs (since 2025-02)"),
+        "audio_input": ignored(_COMPAT, "'Audio input is not supported; it will simply be ignored and stripped"
+                                        " from input'"),
+        "file_input": ignored(_COMPAT, "content parts of type 'file' are Ignored; use the native API for PDFs"),
+        "json_mode": ignored(_COMPAT, "response_format: 'Ignored. For JSON output, use Structured Outputs with the"
+                                      " native Claude API'"),
+        "structured_outputs": ignored(_COMPAT, "response_format is Ignored, and so is tools[].function.strict"),
+        "tool_calling": supported(_COMPAT, "name/description/parameters Fully supported; strict Ignored"),
+        "streamed_tool_calls": supported(_COMPAT, "stream and tool_calls Fully supported; chunk shape not documented"),
+        "n_gt_1": rejected(_COMPAT, "'n: Must be exactly 1' (the error text is not documented)"),
+        "seed": ignored(_COMPAT, "seed: Ignored"),
+        "logprobs": ignored(_COMPAT, "logprobs and top_logprobs: Ignored; response logprobs 'Always empty'"),
+    },
+    limits={
+        "image_types": Limit(("image/jpeg", "image/png", "image/gif", "image/webp"), _VISION),
+        # "10 MB (base64-encoded) when using the Claude API directly" = 7.5 MB of image bytes
+        "max_image_bytes": Limit(7_500_000, _VISION + " (10 MB base64-encoded per image)"),
+        "max_images": Limit(100, _VISION + " (100 per request for 200k-context models; 600 for others)"),
+        "max_request_bytes": Limit(32_000_000, "https://platform.claude.com/docs/en/api/overview (32 MB; 413"
+                                               " request_too_large)"),
+    },
+)
 
 
 class AnthropicDialect(Dialect):
@@ -55,10 +90,6 @@ class AnthropicDialect(Dialect):
             warn(f"raised {key} to {budget + limit}: it must exceed the thinking budget ({budget})")
 
     def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
-        n = body.get("n")
-        if n is not None and n != 1:
-            body.pop("n")
-            warn(f"dropped n={n}: Anthropic's compatibility layer only accepts n=1")
         temp = body.get("temperature")
         if isinstance(temp, int | float) and temp > 1:
             body["temperature"] = 1.0

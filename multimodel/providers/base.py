@@ -9,7 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from multimodel.providers.capabilities import CapabilityTable, supported, unknown
 from multimodel.wire.accumulate import Accumulator
+
+_GENERIC = "an OpenAI-compatible endpoint multimodel has no table for"
+#: Endpoints that only speak the OpenAI dialect (Ollama, vLLM, LM Studio, gateways): what they accept
+#: depends on the server and the model, so everything beyond text and tools is "unknown" (sent with a
+#: warning) until declared in the provider settings or measured with client.probe().
+GENERIC_CAPABILITIES = CapabilityTable(
+    provider="this endpoint",
+    features={
+        **{f: unknown(_GENERIC, "declare it with providers={name: {'capabilities': {...}}} or run client.probe()")
+           for f in ("image_data_url", "image_http_url", "audio_input", "file_input", "json_mode",
+                     "structured_outputs", "n_gt_1", "seed", "logprobs")},
+        "tool_calling": supported(_GENERIC, "part of the Chat Completions contract; models without tool support"
+                                            " answer in text"),
+        "streamed_tool_calls": supported(_GENERIC, "part of the Chat Completions contract"),
+    },
+)
 
 EFFORT_BUDGET = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 24576, "xhigh": 32768}
 

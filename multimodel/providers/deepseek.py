@@ -12,7 +12,64 @@ from __future__ import annotations
 from typing import Any
 
 from multimodel.providers.base import Dialect, budget_to_effort, developer_to_system
+from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
 from multimodel.wire.accumulate import Accumulator
+
+_VISION = "https://api-docs.deepseek.com/guides/vision"
+_JSON = "https://api-docs.deepseek.com/guides/json_mode"
+_THINKING = "https://api-docs.deepseek.com/guides/thinking_mode"
+_SERDE = "400/422 'unknown variant `image_url`, expected `text`' (text-only model)"
+_TEXT_ONLY = {
+    "image_data_url": rejected(_VISION, _SERDE),
+    "image_http_url": rejected(_VISION, _SERDE),
+    "file_input": rejected(_VISION, "'unknown variant `file`, expected `text`' (text-only model)"),
+}
+
+CAPABILITIES = CapabilityTable(
+    provider="DeepSeek",
+    features={
+        "image_data_url": unknown(_VISION, "only vision models (deepseek-flash) take images"),
+        "image_http_url": unknown(_VISION, "only vision models (deepseek-flash) take images"),
+        "audio_input": rejected("https://api-docs.deepseek.com/api/create-chat-completion",
+                                "422 'unknown variant `input_audio`, expected one of `text`, `image_url`, `file`'"
+                                " (deepseek-flash, 2026-10)"),
+        "file_input": unknown(_VISION, "file parts are documented for images only, in a different shape"),
+        "json_mode": supported(_JSON, "400 unless the prompt contains the word 'json'"),
+        "structured_outputs": rejected("https://github.com/UKGovernmentBEIS/inspect_ai/issues/4916",
+                                       "400 'This response_format type is unavailable now'"),
+        "tool_calling": supported(_THINKING, "thinking mode rejects tool_choice 'required' or a named function"),
+        "streamed_tool_calls": supported(_THINKING),
+        "n_gt_1": rejected("https://github.com/deepseek-ai/DeepSeek-V3/issues/291",
+                           "'the deepseek api only support n = 1'"),
+        "seed": unknown("https://api-docs.deepseek.com/api/create-chat-completion", "not in the parameter list"),
+        "logprobs": supported("https://api-docs.deepseek.com/api/create-chat-completion",
+                              "logprobs and top_logprobs (max 20), for content and reasoning_content"),
+    },
+    limits={
+        "image_types": Limit(("image/jpeg", "image/png", "image/gif", "image/webp"), _VISION),
+        "max_image_bytes": Limit(32 * 1024 * 1024, _VISION + " (32 MiB per image)"),
+        "max_images": Limit(600, _VISION),
+        "max_request_bytes": Limit(48 * 1024 * 1024, _VISION + " (48 MiB request body)"),
+    },
+    rules=(
+        ModelRule(("deepseek-chat", "deepseek-reasoner", "deepseek-v4-pro*", "deepseek-coder*"), _TEXT_ONLY,
+                  label="text-only"),
+        ModelRule(("deepseek-reasoner",), {"logprobs": rejected(
+            "https://api-docs.deepseek.com/guides/reasoning_model",
+            "'Setting logprobs、top_logprobs will trigger an error'")}, label="reasoner"),
+        ModelRule(("deepseek-flash*", "*vision*"),
+                  {"image_data_url": supported(_VISION, "'The deepseek-flash model accepts images alongside text'"),
+                   "image_http_url": supported(_VISION, "'the model downloads the image for you'"
+                                                                 " (up to 32 MiB, 60 s)")},
+                  label="vision"),
+        ModelRule(("deepseek-v4-flash",), {
+            "image_data_url": unknown("https://api-docs.deepseek.com/quick_start/pricing",
+                                      "legacy name, now 'served by the DeepSeek-V4.1-Flash model' (which takes"
+                                      " images); not confirmed for this name"),
+            "image_http_url": unknown("https://api-docs.deepseek.com/quick_start/pricing",
+                                      "legacy name served by DeepSeek-V4.1-Flash")}, label="v4-flash"),
+    ),
+)
 
 _EFFORT = {"minimal": "low", "low": "low", "medium": "high", "high": "high", "xhigh": "max"}
 

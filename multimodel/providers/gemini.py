@@ -14,7 +14,51 @@ import re
 from typing import Any
 
 from multimodel.providers.base import EFFORT_BUDGET, Dialect, developer_to_system
+from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
 from multimodel.wire.accumulate import Accumulator
+
+_COMPAT = "https://ai.google.dev/gemini-api/docs/openai"
+_IMAGES = "https://ai.google.dev/gemini-api/docs/image-understanding"
+_INLINE = "https://ai.google.dev/gemini-api/docs/file-input-methods"
+
+CAPABILITIES = CapabilityTable(
+    provider="Gemini",
+    features={
+        "image_data_url": supported(_COMPAT, "documented example: image_url with data:image/jpeg;base64"),
+        "image_http_url": unknown(
+            "https://github.com/BoundaryML/baml/issues/1548",
+            "http:// URLs are rejected; https:// URLs gave 400 'Invalid or unsupported file uri' in 2025, and"
+            " the API fetches public URLs since 2026-01 (not confirmed for the compatibility layer)"),
+        "audio_input": supported(_COMPAT, "documented example: input_audio {data, format: 'wav'}"),
+        "file_input": unknown(_COMPAT, "PDF file parts are not mentioned in the compatibility docs (the native API"
+                                       " reads PDFs)"),
+        "json_mode": supported("https://ai.google.dev/api/compatibility",
+                               "response_format is in the API reference; no json_object example"),
+        "structured_outputs": supported(_COMPAT, "documented with client.beta.chat.completions.parse"),
+        "tool_calling": supported(_COMPAT, "function calling example with tool_choice='auto'"),
+        "streamed_tool_calls": supported("https://github.com/googleapis/python-genai/issues/2868",
+                                         "each call arrives whole, without index; finish_reason 'stop'"),
+        "n_gt_1": supported("https://github.com/songquanpeng/one-api/issues/2209", "n=5 returned 5 choices"),
+        "seed": rejected("https://ai.google.dev/gemini-api/docs/openai",
+                         "400 'Invalid JSON payload received. Unknown name \"seed\": Cannot find field.'"
+                         " (recorded live, 2026-09)"),
+        "logprobs": rejected("https://ai.google.dev/gemini-api/docs/openai",
+                             "400 'Unknown name \"logprobs\": Cannot find field.' (recorded live, 2026-09)"),
+    },
+    limits={
+        "image_types": Limit(("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"), _IMAGES),
+        "audio_formats": Limit(("wav", "mp3"), _COMPAT + " (wav documented; the OpenAI format enum is wav|mp3)"),
+        "max_request_bytes": Limit(100_000_000, _INLINE + " (inline data: 100 MB per request since 2026-01-12)"),
+        "max_file_bytes": Limit(50_000_000, _INLINE + " (50 MB for PDFs)"),
+        "max_images": Limit(3600, _IMAGES),
+    },
+    rules=(
+        ModelRule(("gemini-3*",), {"n_gt_1": rejected(
+            "https://github.com/googleapis/js-genai/issues/1609",
+            "Gemini 3: 400 'Multiple candidates is not enabled for this model' (native API; the compatibility"
+            " layer maps n to candidateCount)")}, label="gemini-3"),
+    ),
+)
 
 # Gemini 2.5 takes a token budget; Gemini 3+ takes a level (docs' reasoning_effort mapping table).
 _BUDGET_25 = {"minimal": 1024, "low": 1024, "medium": 8192, "high": 24576, "xhigh": 24576}

@@ -12,7 +12,81 @@ from __future__ import annotations
 from typing import Any
 
 from multimodel.providers.base import Dialect
+from multimodel.providers.capabilities import (
+    CapabilityTable,
+    Limit,
+    ModelRule,
+    ignored,
+    rejected,
+    supported,
+    unknown,
+)
 from multimodel.wire.accumulate import Accumulator
+
+_IMAGES = "https://openrouter.ai/docs/guides/overview/multimodal/images"
+_AUDIO = "https://openrouter.ai/docs/guides/overview/multimodal/audio"
+_PDFS = "https://openrouter.ai/docs/guides/overview/multimodal/pdfs"
+_PARAMS = "https://openrouter.ai/docs/api-reference/overview"
+_STRUCTURED = "https://openrouter.ai/docs/guides/features/structured-outputs"
+_DROPPED = "'If the chosen model doesn't support a request parameter ... then the parameter is ignored'"
+_NO_IMAGE = rejected("https://github.com/NousResearch/hermes-agent/pull/23411",
+                     "404 'No endpoints found that support image input'")
+_NO_AUDIO = rejected(_AUDIO, "404 'No endpoints found that support input audio'")
+_SUPPORTED_MEDIA = {
+    "image_data_url": supported(_IMAGES),
+    "image_http_url": supported(_IMAGES, "OpenRouter downloads it (413 above 30 MB)"),
+}
+
+CAPABILITIES = CapabilityTable(
+    provider="OpenRouter",
+    features={
+        "image_data_url": unknown(_IMAGES, "depends on the upstream model; a text-only model answers 404"),
+        "image_http_url": unknown(_IMAGES, "depends on the upstream model"),
+        "audio_input": unknown(_AUDIO, "depends on the upstream model; others answer 404"),
+        "file_input": supported(_PDFS, "'This feature works on any model': native where the upstream reads PDFs,"
+                                       " otherwise parsed to text by OpenRouter (billed)"),
+        "json_mode": unknown(_PARAMS, "forwarded where the endpoint supports it, otherwise " + _DROPPED),
+        "structured_outputs": unknown(_STRUCTURED, "'supported by select models'; enforcement varies by endpoint"),
+        "tool_calling": unknown(_PARAMS, "404 'No endpoints found that support tool use' for models without tools"),
+        "streamed_tool_calls": unknown(_PARAMS, "follows tool_calling"),
+        "n_gt_1": ignored("https://github.com/cosmicoptima/loom/issues/21", "n is not in OpenRouter's request schema;"
+                                                                            " one choice comes back"),
+        "seed": unknown(_PARAMS, "forwarded where the endpoint supports it, otherwise " + _DROPPED),
+        "logprobs": unknown(_PARAMS, "forwarded where the endpoint supports it, otherwise " + _DROPPED),
+    },
+    limits={"image_types": Limit(("image/png", "image/jpeg", "image/webp", "image/gif"), _IMAGES)},
+    rules=(
+        ModelRule(("openai/*", "anthropic/*", "google/*", "x-ai/*", "deepseek/*"), {
+            "json_mode": supported(_PARAMS), "tool_calling": supported(_PARAMS),
+            "streamed_tool_calls": supported(_PARAMS)}, label="major upstreams"),
+        ModelRule(("openai/*",), {
+            **_SUPPORTED_MEDIA, "audio_input": _NO_AUDIO, "structured_outputs": supported(_STRUCTURED),
+            "seed": supported(_PARAMS, "forwarded to OpenAI"),
+            "logprobs": unknown(_PARAMS, "not settled whether OpenRouter drops it for OpenAI reasoning models or"
+                                         " relays OpenAI's 400")}, label="openai"),
+        ModelRule(("openai/gpt-audio*", "openai/gpt-4o-audio*"), {
+            "audio_input": supported(_AUDIO), "image_data_url": _NO_IMAGE, "image_http_url": _NO_IMAGE},
+            label="openai audio"),
+        ModelRule(("anthropic/*",), {
+            **_SUPPORTED_MEDIA, "audio_input": _NO_AUDIO,
+            "structured_outputs": supported(_STRUCTURED, "on the Anthropic endpoint; Google Vertex treats the schema"
+                                                         " as a hint (pin provider.only=['anthropic'])"),
+            "seed": ignored(_PARAMS, "Anthropic has no seed; " + _DROPPED),
+            "logprobs": ignored(_PARAMS, "Anthropic has no logprobs; " + _DROPPED)}, label="anthropic"),
+        ModelRule(("google/*",), {
+            **_SUPPORTED_MEDIA, "audio_input": supported(_AUDIO, "Gemini upstreams take input_audio"),
+            "structured_outputs": supported(_STRUCTURED),
+            "seed": ignored(_PARAMS, "Gemini's compatibility layer has no seed; " + _DROPPED),
+            "logprobs": ignored(_PARAMS, _DROPPED)}, label="google"),
+        ModelRule(("x-ai/*",), {
+            **_SUPPORTED_MEDIA, "structured_outputs": supported(_STRUCTURED), "seed": supported(_PARAMS)},
+            label="x-ai"),
+        ModelRule(("x-ai/grok-3*",), {"image_data_url": _NO_IMAGE, "image_http_url": _NO_IMAGE}, label="x-ai text"),
+        ModelRule(("deepseek/*",), {
+            "image_data_url": _NO_IMAGE, "image_http_url": _NO_IMAGE,
+            "audio_input": rejected(_AUDIO, "404 'No endpoints found that support input audio'")}, label="deepseek"),
+    ),
+)
 
 
 class OpenRouterDialect(Dialect):

@@ -14,6 +14,45 @@ import re
 from typing import Any
 
 from multimodel.providers.base import Dialect, budget_to_effort, drop, strip_strict
+from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
+
+_IMAGES = "https://docs.x.ai/developers/model-capabilities/images/understanding"
+_STRUCTURED = "https://docs.x.ai/developers/model-capabilities/text/structured-outputs"
+_CHAT = "https://docs.x.ai/docs/guides/chat-completions"
+_TEXT_ONLY = rejected("https://github.com/vercel/ai/pull/3667",
+                      "'The model does not support content elements of type image.' (text-only model)")
+_GROK4_VISION = unknown("https://docs.x.ai/docs/models", "sources disagree: xAI's launch page said vision was"
+                                                         " 'coming soon', catalogues list grok-4 as image-capable")
+
+CAPABILITIES = CapabilityTable(
+    provider="xAI",
+    features={
+        "image_data_url": supported(_IMAGES, "vision models (grok-4.x); jpg/png only"),
+        "image_http_url": supported(_IMAGES, "'The API will fetch the image from the public URL'"),
+        "audio_input": unknown(_CHAT, "not documented for Chat Completions (xAI has a separate /v1/stt endpoint)"),
+        "file_input": unknown("https://docs.x.ai/developers/files", "files are documented for /v1/files + the"
+                                                                     " Responses API only"),
+        "json_mode": supported(_STRUCTURED, "'also accepts \"json_object\" for any well-formed JSON'"),
+        "structured_outputs": supported(_STRUCTURED, "guaranteed to match the schema (a JSON Schema subset)"),
+        "tool_calling": supported(_STRUCTURED, "strict is implicitly always true"),
+        "streamed_tool_calls": supported("https://docs.x.ai/docs/guides/function-calling",
+                                         "'the function call is returned in whole in a single chunk'"),
+        "n_gt_1": supported(_CHAT, "n: 'How many chat completion choices to generate' (API reference)"),
+        "seed": supported(_CHAT, "'best effort to sample deterministically' (API reference)"),
+        "logprobs": unknown(_CHAT, "in the API reference; not listed for reasoning models"),
+    },
+    limits={
+        "image_types": Limit(("image/jpeg", "image/png"), _IMAGES + " ('jpg/jpeg or png')"),
+        "max_image_bytes": Limit(20 * 1024 * 1024, _IMAGES + " ('Maximum image size: 20MiB')"),
+    },
+    rules=(
+        ModelRule(("grok-3*", "grok-code*", "grok-2", "grok-2-1212", "grok-beta"),
+                  {"image_data_url": _TEXT_ONLY, "image_http_url": _TEXT_ONLY}, label="text-only"),
+        ModelRule(("grok-4", "grok-4-0709", "grok-4-latest"),
+                  {"image_data_url": _GROK4_VISION, "image_http_url": _GROK4_VISION}, label="grok-4"),
+        ModelRule(("*non-reasoning*",), {"logprobs": supported(_CHAT)}, label="non-reasoning"),
+    ),
+)
 
 _GROK4_MINOR = re.compile(r"^grok-4\.(\d+)")
 

@@ -86,6 +86,7 @@ class Accumulator:
         self.error: ResultError | None = None
         self.reasoning_details: list[dict[str, Any]] = []
         self.extra_content: dict[str, Any] | None = None
+        self.logprobs: list[dict[str, Any]] | None = None  # choices[0].logprobs.content entries, in order
         self.first_token_t: float | None = None
         self.first_answer_t: float | None = None
         self.last_token_t: float | None = None
@@ -320,12 +321,23 @@ class Accumulator:
                 extra = delta.get("extra_content")
                 if isinstance(extra, dict):
                     self._add_extra(extra)
+            lp = choice.get("logprobs")
+            if lp:
+                self._add_logprobs(lp)
             fr = choice.get("finish_reason")
             if fr is not None:
                 self.finish_raw = fr
             nfr = choice.get("native_finish_reason")
             if nfr:
                 self.native_finish = nfr
+
+    def _add_logprobs(self, lp: Any) -> None:
+        """Answer-token logprobs (``logprobs.content``), kept in order across chunks."""
+        entries = lp.get("content") if isinstance(lp, dict) else None
+        if isinstance(entries, list) and entries:
+            if self.logprobs is None:
+                self.logprobs = []
+            self.logprobs.extend(e for e in entries if isinstance(e, dict))
 
     def _add_extra(self, extra: dict[str, Any]) -> None:
         if self.extra_content is None:
@@ -362,6 +374,8 @@ class Accumulator:
             extra = msg.get("extra_content")
             if isinstance(extra, dict):
                 self._add_extra(extra)
+            if choice.get("logprobs"):
+                self._add_logprobs(choice["logprobs"])
             self.finish_raw = choice.get("finish_reason")
             self.native_finish = choice.get("native_finish_reason") or None
             if choice.get("error") and self.error is None:  # OpenRouter: error inside choices

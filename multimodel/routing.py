@@ -1,0 +1,200 @@
+"""Routing by modality: pick the candidate models that accept every part of a prompt and every feature
+it asks for (tools, json_schema, ...), and say why each candidate was chosen or left out.
+
+``client.route(prompt, candidates=[...])`` returns a :class:`Route`; ``compare``/``evaluate`` accept
+``models="auto:N"`` or ``models=mm.Router(...)`` and route each prompt the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from multimodel.config import ConfigError, check_tools, normalize_messages, split_model
+from multimodel.providers.capabilities import FEATURES, find_losses, needs_of
+
+if TYPE_CHECKING:
+    from multimodel.client import Client
+
+#: The default pool for models="auto:N": one current model per provider, plus the ones that take audio.
+DEFAULT_CANDIDATES = (
+    "openai/gpt-5.4",
+    "anthropic/claude-sonnet-4-6",
+    "gemini/gemini-3-flash-preview",
+    "xai/grok-4.3",
+    "deepseek/deepseek-flash",
+    "openai/gpt-audio",
+    "openrouter/google/gemini-3-flash-preview",
+)
+PREFERENCES = ("order", "cheapest")
+_ROUTING_PARAMS = ("tools", "stream", "response_format", "seed", "logprobs", "top_logprobs")
+
+
+def routing_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The request arguments that decide which models can take a prompt (the rest do not matter here)."""
+    return {k: kwargs[k] for k in _ROUTING_PARAMS if kwargs.get(k) is not None}
+
+
+class Router:
+    """How to choose models for a prompt: from ``candidates`` (default: DEFAULT_CANDIDATES), take ``n`` of
+    those that accept everything, ordered by ``prefer`` ("order" as given, "cheapest" by list price, or a
+    function of the model string returning a sort key). ``allow_unknown`` admits models whose table does
+    not say whether they accept an input (they are sent it with a warning)."""
+
+    def __init__(self, candidates: Iterable[str] | None = None, n: int = 1,
+                 prefer: str | Callable[[str], Any] | None = "order", allow_unknown: bool = False) -> None:
+        if isinstance(candidates, str):
+            raise ConfigError("candidates must be a list of 'provider/model-id' strings, not one string")
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ConfigError(f"a router picks n >= 1 models; got n={n!r}")
+        prefer = prefer or "order"
+        if not callable(prefer) and prefer not in PREFERENCES:
+            raise ConfigError(f"prefer={prefer!r}: use one of {PREFERENCES} or a function model -> sort key")
+        self.candidates = list(candidates) if candidates is not None else None
+        self.n = n
+        self.prefer = prefer
+        self.allow_unknown = allow_unknown
+
+    def __repr__(self) -> str:
+        pool = "default" if self.candidates is None else len(self.candidates)
+        return f"<Router n={self.n} prefer={self.prefer!r} candidates={pool}>"
+
+
+def as_router(models: Any) -> Router | None:
+    """``"auto"``, ``"auto:3"`` or a Router → a Router; anything else (a list of models) → None."""
+    if isinstance(models, Router):
+        return models
+    if isinstance(models, str) and (models == "auto" or models.startswith("auto:")):
+        count = models.partition(":")[2] or "1"
+        if not count.isdigit() or int(count) < 1:
+            raise ConfigError(f"models={models!r}: write 'auto' or 'auto:N' with N >= 1, e.g. 'auto:3'")
+        return Router(n=int(count))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    model: str
+    chosen: bool
+    reason: str
+
+
+class Route:
+    """The models chosen for one prompt, and one line per candidate saying why it was chosen or not."""
+
+    def __init__(self, decisions: list[Decision], needs: list[str], chosen: list[str]) -> None:
+        self.decisions = decisions  # one per candidate, in the order the candidates were given
+        self.needs = needs
+        self.models = chosen  # in preference order
+
+    @property
+    def model(self) -> str | None:
+        """The first chosen model (None when no candidate accepts the prompt)."""
+        return self.models[0] if self.models else None
+
+    def reason(self, model: str) -> str | None:
+        return next((d.reason for d in self.decisions if d.model == model), None)
+
+    @property
+    def df(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([{"model": d.model, "chosen": d.chosen, "reason": d.reason} for d in self.decisions])
+
+    def __repr__(self) -> str:
+        lines = [f"<Route chosen={self.models} needs={self.needs}>"]
+        lines += [f"  {'✓' if d.chosen else '✗'} {d.model}: {d.reason}" for d in self.decisions]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><td>{'✓' if d.chosen else '✗'}</td><td><code>{escape(d.model)}</code></td>"
+            f"<td>{escape(d.reason)}</td></tr>" for d in self.decisions)
+        return (f"<div><b>needs:</b> {escape(', '.join(self.needs) or 'text only')}<table>"
+                f"<tr><th></th><th>model</th><th>why</th></tr>{rows}</table></div>")
+
+
+def route(client: Client, prompt: Any, router: Router, *, tools: Any = None, stream: bool = False,
+          **params: Any) -> Route:
+    """Decide which of the router's candidates take this prompt (with these tools and parameters)."""
+    messages = normalize_messages(prompt)
+    tools = check_tools(tools)
+    needs = needs_of(messages, tools, bool(stream), params)
+    wanted = [n.what for n in needs]
+    candidates = router.candidates if router.candidates is not None else default_candidates(client)
+    if not candidates:
+        raise ConfigError("the router has no candidates: pass candidates=[...] or configure a provider")
+    size: int | None = None
+    eligible: list[str] = []
+    decisions: dict[str, Decision] = {}
+    for model in dict.fromkeys(candidates):
+        try:
+            cfg, _ = split_model(model, client.providers)
+        except ConfigError as exc:
+            decisions[model] = Decision(model, False, f"excluded: {exc}")
+            continue
+        if not cfg.has_key():
+            env = " or ".join(cfg.api_key_env) or "api_key"
+            decisions[model] = Decision(model, False, f"excluded: no API key for {cfg.name} (set {env})")
+            continue
+        caps = client.capabilities(model)
+        if size is None:
+            import orjson
+
+            size = len(orjson.dumps(messages))
+        losses, unclear = find_losses(caps, needs, size)
+        if losses:
+            why = "; ".join(f"{loss.need.what}: {loss.reason}" for loss in losses)
+            decisions[model] = Decision(model, False, f"excluded: would not receive {why}")
+        elif unclear and not router.allow_unknown:
+            what = ", ".join(FEATURES.get(n.feature, n.what) for n in unclear)
+            decisions[model] = Decision(model, False, f"excluded: its table does not say whether it accepts {what}"
+                                                      " (Router(allow_unknown=True) admits it)")
+        else:
+            eligible.append(model)
+    ranked, basis = _rank(client, eligible, router.prefer)
+    accepts = f"accepts {', '.join(wanted)}" if wanted else "text only: every candidate qualifies"
+    for i, model in enumerate(ranked):
+        if i < router.n:
+            decisions[model] = Decision(model, True, f"{accepts}; #{i + 1} of {len(ranked)} eligible {basis}")
+        else:
+            decisions[model] = Decision(model, False, f"eligible, not chosen: #{i + 1} {basis}, only {router.n}"
+                                                      " wanted")
+    return Route([decisions[m] for m in dict.fromkeys(candidates)], wanted, ranked[:router.n])
+
+
+def _rank(client: Client, models: list[str], prefer: str | Callable[[str], Any]) -> tuple[list[str], str]:
+    if callable(prefer):
+        return sorted(models, key=prefer), f"by {getattr(prefer, '__name__', 'your key')}"
+    if prefer == "cheapest":
+        return sorted(models, key=lambda m: _list_price(client, m)), "by list price (input + output per 1M)"
+    return list(models), "in the order given"
+
+
+def _list_price(client: Client, model: str) -> float:
+    from multimodel import pricing
+
+    cfg, model_id = split_model(model, client.providers)
+    price = pricing.price_for(cfg, model_id)
+    if price is None:
+        return math.inf
+    return price.input_per_m + price.output_per_m
+
+
+def default_candidates(client: Client) -> list[str]:
+    """DEFAULT_CANDIDATES whose provider is configured."""
+    return [m for m in DEFAULT_CANDIDATES if m.split("/", 1)[0] in client.providers]
+
+
+def route_or_raise(client: Client, prompt: Any, router: Router, **request: Any) -> Route:
+    """route(), but a ConfigError listing every candidate's reason when none qualifies."""
+    chosen = route(client, prompt, router, **request)
+    if not chosen.models:
+        lines = "\n".join(f"  {d.model}: {d.reason}" for d in chosen.decisions)
+        raise ConfigError(f"no candidate model accepts this prompt ({', '.join(chosen.needs)}):\n{lines}\n"
+                          "Add candidates that do (mm.Router(candidates=[...])), or remove what they cannot take.")
+    return chosen
