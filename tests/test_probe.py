@@ -1,12 +1,13 @@
 """Endpoint evaluation (multimodel.probe): the capability battery, probe_matrix and its chart, diff, latency.
 
 Every probe is checked against an endpoint where the capability works and one where it does not. The
-simulator's six dialects cover most of them. For capabilities the simulator treats the same way
-everywhere (n > 1 rejected, seed deterministic, logprobs never returned, every request streamed, usage
-chunk always sent, parallel tool calls always made, 429s always with retry-after, etc.), two small fake
-OpenAI-compatible endpoints below supply the other side: ``rich`` does what the simulator never does
-(n choices, logprobs, seed-dependent output, fetching http image URLs, a 429 without retry-after through
-the simulator's control protocol) and ``poor`` ignores what the simulator always honours.
+simulator's six dialects cover most of them: media, seed and logprobs follow the client's capability
+tables per model (supported, ignored silently, or rejected). For what the simulator does the same way
+everywhere (n > 1 never answered with several choices, every request streamed, usage chunk always sent,
+parallel tool calls always made, http image URLs never fetched, 429s always with retry-after, etc.), two
+small fake OpenAI-compatible endpoints below supply the other side: ``rich`` does what the simulator
+never does (n choices, fetching http image URLs, JSON in a code fence, a 429 without retry-after through
+the simulator's control protocol) and ``poor`` ignores what the simulator honours.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from multimodel.probe import (
     probe,
     probe_matrix,
 )
-from multimodel.probe.common import id_style, scrub, tiny_pdf, tiny_png, tiny_wav
+from multimodel.probe.common import id_style, scrub
+from multimodel.sim.media import sample_pdf, sample_png, sample_wav
 
 SIX = {
     "openai": "openai/gpt-5.4",
@@ -396,7 +398,10 @@ def test_json_mode_and_structured_outputs(matrix, fakes):
     rich, poor, _ = fakes
     for d in ("openai", "gemini", "xai", "deepseek", "openrouter"):
         assert status(matrix, d, "json_mode") == "supported", d
+    for d in ("openai", "gemini", "xai", "openrouter"):
         assert status(matrix, d, "structured_outputs") == "supported", d
+    c = cell(matrix, "deepseek", "structured_outputs")  # json_schema: 400 on DeepSeek's Chat Completions
+    assert c["status"] == "rejected" and "This response_format type is unavailable now" in c["evidence"]
     assert status(matrix, "anthropic", "json_mode") == "ignored"  # response_format: ignored by the compat layer
     assert status(matrix, "anthropic", "structured_outputs") == "ignored"
     assert row(rich, "json_mode")["status"] == "partial" and "code fence" in row(rich, "json_mode")["detail"]
@@ -407,13 +412,23 @@ def test_json_mode_and_structured_outputs(matrix, fakes):
 
 def test_image_inputs(matrix, fakes):
     rich, poor, f = fakes
-    for d in ("openai", "anthropic", "gemini", "xai", "openrouter"):
-        assert status(matrix, d, "image_data_url") == "supported", d
-        assert status(matrix, d, "image_http_url") == "supported", d
-    for cap in ("image_data_url", "image_http_url"):
+    for d in ("openai", "anthropic", "gemini", "xai/grok-4.1", "openrouter/openai/gpt-5.4"):
+        c = cell(matrix, d, "image_data_url")
+        assert c["status"] == "supported" and "I see 1 image (image/png, 79 bytes)" in c["evidence"], d
+    for d in ("openai", "anthropic", "xai/grok-4.1", "openrouter/openai/gpt-5.4"):
+        c = cell(matrix, d, "image_http_url")
+        assert c["status"] == "supported" and "I see 1 image (linked http://127.0.0.1:" in c["evidence"], d
+        assert "never fetched" in c["detail"], d  # the simulator does not fetch
+    c = cell(matrix, "gemini", "image_http_url")  # only https:// links
+    assert c["status"] == "rejected" and "Unsupported file URI type: http://" in c["evidence"]
+    for cap in ("image_data_url", "image_http_url"):  # text-only models
         c = cell(matrix, "deepseek", cap)
         assert c["status"] == "rejected" and "unknown variant `image_url`" in c["evidence"]
-    assert "never fetched" in cell(matrix, "openai", "image_http_url")["detail"]  # the simulator does not fetch
+        c = cell(matrix, "xai", cap)  # grok-3-mini
+        assert c["status"] == "rejected" and "content elements of type image" in c["evidence"]
+        c = cell(matrix, "openrouter", cap)  # deepseek upstream
+        assert c["status"] == "rejected" and "No endpoints found that support image input" in c["evidence"]
+        assert "HTTP 404" in c["detail"]
     assert row(poor, "image_data_url")["status"] == "ignored"
     r = row(rich, "image_http_url")  # a local endpoint that really fetches the 127.0.0.1 URL
     assert r["status"] == "supported" and "fetched the URL 1 time" in r["detail"] and f.image_fetches >= 1
@@ -421,15 +436,26 @@ def test_image_inputs(matrix, fakes):
 
 def test_audio_and_file_inputs(matrix, fakes):
     _, poor, _ = fakes
-    for d in ("openai", "gemini", "xai", "openrouter"):
-        assert status(matrix, d, "audio_input") == "supported", d
+    c = cell(matrix, "gemini", "audio_input")
+    assert c["status"] == "supported" and "I hear 1 audio clip (wav, 4,844 bytes)" in c["evidence"]
     assert status(matrix, "anthropic", "audio_input") == "ignored"  # stripped by the compat layer
-    assert status(matrix, "deepseek", "audio_input") == "rejected"
-    # file (PDF) parts: Anthropic's compatibility layer ignores them (its request table), DeepSeek rejects them
-    for d in ("openai", "gemini", "xai", "openrouter"):
-        assert status(matrix, d, "file_input") == "supported", d
+    c = cell(matrix, "openai", "audio_input")  # only gpt-audio takes input_audio
+    assert c["status"] == "rejected" and "input_audio is only supported by certain models" in c["evidence"]
+    c = cell(matrix, "deepseek", "audio_input")
+    assert c["status"] == "rejected" and "HTTP 422" in c["detail"] and "`input_audio`" in c["evidence"]
+    for d in ("xai", "xai/grok-4.1"):
+        assert "content elements of type audio" in cell(matrix, d, "audio_input")["evidence"], d
+    for d in ("openrouter", "openrouter/openai/gpt-5.4"):
+        c = cell(matrix, d, "audio_input")
+        assert c["status"] == "rejected" and "No endpoints found that support input audio" in c["evidence"], d
+    # file (PDF) parts: read by OpenAI and Gemini, parsed by OpenRouter for any model, ignored by Anthropic's
+    # compatibility layer (its request table), rejected by xAI and DeepSeek
+    for d in ("openai", "gemini", "openrouter", "openrouter/openai/gpt-5.4"):
+        c = cell(matrix, d, "file_input")
+        assert c["status"] == "supported" and "I read 1 PDF (probe.pdf, 603 bytes)" in c["evidence"], d
     assert status(matrix, "anthropic", "file_input") == "ignored"
-    assert status(matrix, "deepseek", "file_input") == "rejected"
+    for d in ("xai", "xai/grok-4.1", "deepseek"):
+        assert status(matrix, d, "file_input") == "rejected", d
     assert row(poor, "audio_input")["status"] == "ignored"
     assert row(poor, "file_input")["status"] == "ignored"
 
@@ -488,25 +514,40 @@ def test_n_greater_than_one(matrix, fakes):
     rich, poor, _ = fakes
     c = cell(matrix, "anthropic", "n_gt_1")
     assert c["status"] == "rejected" and "n=1" in c["evidence"]
-    for d in SIX:  # the simulator rejects n > 1 on every dialect
+    for d in ("openai", "anthropic", "gemini", "xai", "deepseek"):  # the simulator rejects n > 1 there
         assert status(matrix, d, "n_gt_1") == "rejected", d
+    c = cell(matrix, "openrouter", "n_gt_1")  # n is not in OpenRouter's schema: one choice comes back
+    assert c["status"] == "ignored" and c["evidence"] == "1 choice(s)"
     assert row(rich, "n_gt_1")["status"] == "supported"
     assert row(poor, "n_gt_1")["status"] == "ignored"
 
 
 def test_seed(matrix, fakes):
     rich, poor, _ = fakes
-    for d in SIX:  # the simulator is deterministic whatever the seed: reproducible, no visible effect
-        assert status(matrix, d, "seed") == "partial", d
+    # honoured (mixed into the sampling) by OpenAI, xAI and OpenRouter's OpenAI upstream
+    for d in ("openai", "xai", "xai/grok-4.1", "openrouter/openai/gpt-5.4"):
+        c = cell(matrix, d, "seed")
+        assert c["status"] == "supported" and "seed 98765: different" in c["evidence"], d
+    # ignored by Anthropic and DeepSeek (and so by OpenRouter's DeepSeek upstream): the simulator is
+    # deterministic, so the probe sees reproducible output that no seed changes
+    for d in ("anthropic", "deepseek", "openrouter"):
+        c = cell(matrix, d, "seed")
+        assert c["status"] == "partial" and "seed 98765: identical" in c["evidence"], d
+    c = cell(matrix, "gemini", "seed")
+    assert c["status"] == "rejected" and 'Unknown name "seed": Cannot find field.' in c["evidence"]
     assert row(rich, "seed")["status"] == "supported"
     assert row(poor, "seed")["status"] == "ignored"
 
 
 def test_logprobs(matrix, fakes):
     rich, _, _ = fakes
-    for d in SIX:  # the simulator never returns logprobs
-        assert status(matrix, d, "logprobs") == "ignored", d
-    assert cell(matrix, "openai", "logprobs")["evidence"] == "choices[0].logprobs=null"
+    for d in ("openai", "xai", "deepseek", "openrouter", "openrouter/openai/gpt-5.4"):
+        c = cell(matrix, d, "logprobs")
+        assert c["status"] == "supported" and '"logprob":-' in c["evidence"] and '"bytes":[' in c["evidence"], d
+    c = cell(matrix, "anthropic", "logprobs")  # "logprobs: Ignored", response logprobs "Always empty"
+    assert c["status"] == "ignored" and c["evidence"] == "no logprobs field"
+    c = cell(matrix, "gemini", "logprobs")
+    assert c["status"] == "rejected" and 'Unknown name "logprobs"' in c["evidence"]
     r = row(rich, "logprobs")
     assert r["status"] == "supported" and "logprob" in r["evidence"]
 
@@ -553,11 +594,11 @@ def test_media_helpers_are_valid():
     import wave
     import zlib
 
-    png = tiny_png()
+    png = sample_png()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and zlib.decompress(png[png.index(b"IDAT") + 4:-16])
-    with wave.open(io.BytesIO(tiny_wav())) as w:
+    with wave.open(io.BytesIO(sample_wav())) as w:
         assert w.getnchannels() == 1 and w.getnframes() > 0
-    pdf = tiny_pdf()
+    pdf = sample_pdf()
     xref = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
     assert pdf[xref:].startswith(b"xref") and b"PDF-7731" in pdf
     assert id_style("chatcmpl-abc") == "chatcmpl-*" and id_style("1da67a87-8701-4f0d-9c98-1a1cc30a4d52") == "uuid"

@@ -378,17 +378,22 @@ def test_tools_schema_valid_parallel_and_choice(sim):
 
 
 def test_images_acknowledged_or_rejected(sim):
+    # the per-model matrix (every modality, status and body) is in test_sim_multimodal.py
     msg = [{"role": "user", "content": [{"type": "text", "text": "What is in this picture?"},
                                         {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]
-    for d in ("openai", "anthropic", "gemini", "xai", "openrouter"):
+    for d in ("openai", "anthropic", "gemini", "openrouter"):
         r = chat(sim, d, {"model": DIALECT_MODEL[d], "messages": msg})
-        assert "image you attached" in json.dumps(r.json()), d
+        assert "I see 1 image (image/png, 3 bytes)." in r.json()["choices"][0]["message"]["content"], d
+    r = chat(sim, "xai", {"model": "grok-3-mini", "messages": msg})  # text-only Grok
+    assert r.status_code == 400 and "content elements of type image" in r.json()["error"]
     r = chat(sim, "deepseek", {"model": "deepseek-chat", "messages": msg})
     assert r.status_code == 400 and "unknown variant `image_url`" in r.json()["error"]["message"]
     audio = [{"role": "user", "content": [{"type": "text", "text": "Transcribe"},
                                           {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}]}]
-    assert "audio clip" in chat(sim, "openai", {"model": "gpt-4.1-mini", "messages": audio}).text
-    assert "audio clip" not in chat(sim, "anthropic", {"model": "claude-haiku-4-5", "messages": audio}).text
+    assert "I hear 1 audio clip (wav, 3 bytes)." in chat(sim, "openai", {"model": "gpt-audio", "messages": audio}).text
+    assert chat(sim, "openai", {"model": "gpt-4.1-mini", "messages": audio}).status_code == 400
+    r = chat(sim, "anthropic", {"model": "claude-haiku-4-5", "messages": audio})  # stripped silently
+    assert r.status_code == 200 and "audio clip" not in r.text
 
 
 # ---------------------------------------------------------------- faults

@@ -44,11 +44,9 @@ from multimodel.probe.common import (
     scrub,
     send_raw,
     snippet,
-    tiny_pdf,
-    tiny_png,
-    tiny_wav,
     user,
 )
+from multimodel.sim.media import sample_pdf, sample_png, sample_wav
 from multimodel.transport import run_async, run_sync
 
 if TYPE_CHECKING:
@@ -445,6 +443,8 @@ async def _p_structured(ctx: _Ctx) -> list[Row]:
 
 def _media_verdict(cap: str, s: Sent, hints: tuple[str, ...], sim_phrase: str, what: str,
                    extra: str = "") -> Row:
+    """Supported when the answer shows the input (the simulator's 'I see 1 image (...)' sentence, or a
+    hint such as the colour without a refusal), ignored when it does not, the error row when it failed."""
     r = s.result
     if r.error:
         row = _fail_row(cap, s)
@@ -452,8 +452,11 @@ def _media_verdict(cap: str, s: Sent, hints: tuple[str, ...], sim_phrase: str, w
         return row
     low = r.content.lower()
     ev = snippet(r.content, 110)
-    hinted = any(re.search(rf"\b{re.escape(h)}\b", low) for h in hints)
-    if sim_phrase in low or (hinted and not any(n in low for n in _NEGATIVE)):
+    hint = next((m for h in hints for m in [re.search(rf"\b{re.escape(h)}\b", low)] if m), None)
+    at = low.find(sim_phrase)
+    if at >= 0 or (hint and not any(n in low for n in _NEGATIVE)):
+        start = at if at >= 0 else max(0, hint.start() - 40)  # quote where the answer shows it
+        ev = snippet(r.content[start:], 110)
         return Row(cap, "supported", ev, s.latency_s, f"the answer shows the {what} was read{extra}")
     return Row(cap, "ignored", ev, s.latency_s, f"accepted, but the answer does not show the {what}{extra}")
 
@@ -465,14 +468,14 @@ def _image_message(url: str) -> list[dict[str, Any]]:
 
 
 async def _p_image_data(ctx: _Ctx) -> list[Row]:
-    s = await ctx.send(_image_message("data:image/png;base64," + b64(tiny_png())))
-    return [_media_verdict("image_data_url", s, ("red",), "can see the image", "image")]
+    s = await ctx.send(_image_message("data:image/png;base64," + b64(sample_png())))
+    return [_media_verdict("image_data_url", s, ("red",), "i see 1 image", "image")]
 
 
 async def _p_image_http(ctx: _Ctx) -> list[Row]:
     from aiohttp import web
 
-    png = tiny_png()
+    png = sample_png()
     hits = []
 
     async def serve(request: web.Request) -> web.Response:
@@ -492,25 +495,25 @@ async def _p_image_http(ctx: _Ctx) -> list[Row]:
     finally:
         await runner.cleanup()
     fetched = f"; the endpoint fetched the URL {len(hits)} time(s)" if hits else "; the endpoint never fetched the URL"
-    return [_media_verdict("image_http_url", s, ("red",), "can see the image", "image", fetched)]
+    return [_media_verdict("image_http_url", s, ("red",), "i see 1 image (linked", "image", fetched)]
 
 
 async def _p_audio(ctx: _Ctx) -> list[Row]:
     messages = [{"role": "user", "content": [
         {"type": "text", "text": "Describe this audio clip in a few words."},
-        {"type": "input_audio", "input_audio": {"data": b64(tiny_wav()), "format": "wav"}}]}]
+        {"type": "input_audio", "input_audio": {"data": b64(sample_wav()), "format": "wav"}}]}]
     s = await ctx.send(messages)
     return [_media_verdict("audio_input", s, ("tone", "beep", "sine", "hum", "pitch", "whistle", "440", "note"),
-                           "received the audio clip", "audio")]
+                           "i hear 1 audio clip", "audio")]
 
 
 async def _p_file(ctx: _Ctx) -> list[Row]:
     messages = [{"role": "user", "content": [
         {"type": "text", "text": "What is the secret code in the attached PDF?"},
         {"type": "file", "file": {"filename": "probe.pdf",
-                                  "file_data": "data:application/pdf;base64," + b64(tiny_pdf())}}]}]
+                                  "file_data": "data:application/pdf;base64," + b64(sample_pdf())}}]}]
     s = await ctx.send(messages)
-    return [_media_verdict("file_input", s, ("7731",), "read the file you attached", "PDF")]
+    return [_media_verdict("file_input", s, ("7731",), "i read 1 pdf", "PDF")]
 
 
 def _reasoning_fields(objs: list[Any]) -> list[str]:

@@ -1,23 +1,20 @@
-"""Plumbing shared by the probe, the diff and the latency runner: raw sends, raw-response parsing, tiny media.
+"""Plumbing shared by the probe, the diff and the latency runner: raw sends and raw-response parsing.
 
 A probe must see how the *endpoint* reacts, not how multimodel's dialect shaping papers over it, so
 ``send_raw`` builds the request with ``Client.prepare`` (URL, headers, key, dialect defaults) and then
 overrides the JSON body (raw messages, raw parameters such as ``n`` or ``logprobs`` that the dialect
-would drop) before it goes out through the client's own transport and normalization. The response is
-therefore a normal :class:`~multimodel.results.Result` (tool calls, usage, error, timings) plus the
-parsed raw JSON objects the provider sent.
+would drop) before it goes out through the client's own transport and normalization. The capability
+check is off (``on_unsupported="send"``): the probe exists to find out what the endpoint really does
+with inputs and parameters the capability table says it drops or rejects. The response is therefore a
+normal :class:`~multimodel.results.Result` (tool calls, usage, error, timings) plus the parsed raw JSON
+objects the provider sent. The probe's media come from :mod:`multimodel.sim.media`.
 """
 
 from __future__ import annotations
 
 import base64
-import io
-import math
 import re
-import struct
 import warnings
-import wave
-import zlib
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -74,7 +71,7 @@ async def send_raw(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ParamWarning)
         req = client.prepare(model, messages, stream=stream, tools=tools, reasoning=reasoning, retries=0,
-                             timeout=timeout, cache=False)
+                             timeout=timeout, cache=False, on_unsupported="send")
     wire = dict(req.body)
     if not shaped_messages:
         wire["messages"] = messages
@@ -214,55 +211,6 @@ def failure(result: Result) -> tuple[str, str]:
     return "unknown", f"request failed ({err}); this says nothing about the capability"
 
 
-# ------------------------------------------------------------------------------------------- tiny media
-def tiny_png(rgb: tuple[int, int, int] = (220, 20, 20), size: int = 16) -> bytes:
-    """A solid-colour PNG, built by hand (no imaging library)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    row = b"\x00" + bytes(rgb) * size
-    ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(row * size))
-            + chunk(b"IEND", b""))
-
-
-def tiny_wav(freq: float = 440.0, seconds: float = 0.3, rate: int = 8000) -> bytes:
-    """A mono 16-bit sine tone."""
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        n = int(seconds * rate)
-        w.writeframes(b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / rate)))
-                               for i in range(n)))
-    return buf.getvalue()
-
-
-def tiny_pdf(text: str = "The secret code is PDF-7731.") -> bytes:
-    """A one-page PDF with one line of Helvetica text and a correct xref table."""
-    stream = f"BT /F1 18 Tf 40 100 Td ({text}) Tj ET".encode()
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 200] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
+# ------------------------------------------------------------------------------------------- media
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()

@@ -6,6 +6,11 @@
         sim.set_faults({"rate_limit": 0.1}, provider="openai")
         sim.stats()["received"]
 
+What a model accepts (images, audio, PDFs, seed, logprobs) follows the client's capability tables, and
+plain answers say what reached the model: "I see 1 image (image/png, 79 bytes)." (the media builders
+``sample_png``, ``sample_wav`` and ``sample_pdf`` make small valid inputs); ``sim.requests()`` records
+it as ``received``/``dropped``/``seed``.
+
 ``python -m multimodel.sim --port 8787`` runs one in the foreground. Everything it produces is
 labelled simulated: the ``x-multimodel-simulated: true`` header and answers that start with
 ``[simulated <model>]``.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 from .catalogue import CATALOGUE, DIALECTS, SimModel, resolve
 from .faults import FAULT_KINDS
+from .media import sample_pdf, sample_png, sample_wav
 from .server import ANSWER_TOKENS_HEADER, SIM_HEADER, SimHandle, SimServer, running, start
 
 __all__ = [
@@ -28,5 +34,8 @@ __all__ = [
     "SimServer",
     "resolve",
     "running",
+    "sample_pdf",
+    "sample_png",
+    "sample_wav",
     "start",
 ]

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .catalogue import EFFORT_FACTOR, SimModel
+from .catalogue import AUDIO, EFFORT_FACTOR, IMAGE, PDF, SimModel
 from .text import (
+    Media,
     PromptInfo,
     answer_pieces,
     part_text,
@@ -27,8 +28,10 @@ from .text import (
 if TYPE_CHECKING:
     from .dialects.base import Dialect
 
-IMAGE_TOKENS = 85  # per image part [INFERRED: OpenAI low-detail figure, used for every dialect]
 MAX_PARALLEL_CALLS = 3
+MAX_TOP_LOGPROBS = 20
+# alternatives offered in top_logprobs (the chosen piece always comes first)
+_ALT_TOKENS = (" the", " a", " and", " of", " to", " it", " is", " that", ",", ".", " this", " in")
 
 
 class SimError(Exception):
@@ -97,6 +100,7 @@ class Plan:
     tool_calls: list[ToolCallPlan] = field(default_factory=list)
     finish: str = "stop"  # stop | length | tool_calls | content_filter | insufficient_system_resource
     signature: str = ""  # opaque reasoning signature / encrypted blob seed
+    logprobs: list[dict[str, Any]] | None = None  # one entry per content piece when logprobs were asked for
 
     @property
     def tool_tokens(self) -> int:
@@ -125,8 +129,8 @@ class Plan:
 class Ctx:
     """Per-request context handed to the dialect."""
 
-    __slots__ = ("created", "dialect", "effort", "fault", "info", "label", "model", "reasoning_on", "req",
-                 "requested", "rid", "rng", "seed_int", "visible")
+    __slots__ = ("created", "dialect", "dropped", "effort", "fault", "info", "label", "logprobs", "model",
+                 "reasoning_on", "req", "requested", "rid", "rng", "seed", "seed_int", "visible")
 
     def __init__(self, dialect: Dialect, model: SimModel, req: Req, seed: int) -> None:
         self.dialect = dialect
@@ -139,6 +143,12 @@ class Ctx:
         h.update(orjson.dumps(req.messages, option=orjson.OPT_SORT_KEYS))
         if req.tools:
             h.update(orjson.dumps(req.tools, option=orjson.OPT_SORT_KEYS))
+        seed = req.body.get("seed")
+        # a seed the model honours changes the sampling; elsewhere it is ignored (or rejected by the dialect)
+        self.seed: int | None = (seed if model.seed == "supported" and isinstance(seed, int)
+                                 and not isinstance(seed, bool) else None)
+        if self.seed is not None:
+            h.update(b"|seed=%d" % self.seed)
         self.seed_int = int.from_bytes(h.digest(), "big")
         self.rng = random.Random(self.seed_int)
         self.created = 0
@@ -148,6 +158,8 @@ class Ctx:
         self.effort: str | None = None
         self.reasoning_on = False
         self.visible = False
+        self.logprobs: int | None = None  # top_logprobs to return per token; None: no logprobs
+        self.dropped: list[Media] = []  # media the dialect stripped silently
 
 
 class PrefixCache:
@@ -188,7 +200,7 @@ class PrefixCache:
 
 
 def analyze(dialect: Dialect, messages: list[dict[str, Any]]) -> tuple[PromptInfo, str]:
-    """PromptInfo plus the prompt text used for prefix caching."""
+    """PromptInfo (text, roles, every media part as sent) plus the prompt text used for prefix caching."""
     info = PromptInfo()
     chars = 0
     sys_parts: list[str] = []
@@ -197,23 +209,17 @@ def analyze(dialect: Dialect, messages: list[dict[str, Any]]) -> tuple[PromptInf
     call_names: dict[str, str] = {}
     trailing_tools: list[tuple[str, str]] = []
     last_user = ""
-    for m in messages:
+    media = info.media
+    for i, m in enumerate(messages):
         role = m.get("role")
         content = m.get("content")
         t = part_text(content)
         chars += len(t)
         texts.append(f"{role}:{t}")
         if isinstance(content, list):
-            for p in content:
-                if not isinstance(p, dict):
-                    continue
-                pt = p.get("type")
-                if pt == "image_url":
-                    info.images += 1
-                elif pt == "input_audio":
-                    info.audio += 1
-                elif pt == "file":
-                    info.files += 1
+            for j, p in enumerate(content):
+                if isinstance(p, dict) and p.get("type") in _MEDIA_TYPES:
+                    media.append(media_of(p, i, j))
         if role in ("system", "developer"):
             if leading or dialect.hoists_system:
                 sys_parts.append(t)
@@ -233,16 +239,93 @@ def analyze(dialect: Dialect, messages: list[dict[str, Any]]) -> tuple[PromptInf
         elif role == "user":
             last_user = t
             trailing_tools = []
-    if not dialect.audio:
-        info.audio = 0
-    if not dialect.files:
-        info.files = 0
     info.chars = chars
     info.n_messages = len(messages)
     info.system = "\n".join(sys_parts)
     info.last_user = last_user
     info.tool_results = trailing_tools
     return info, "\n".join(texts)
+
+
+_MEDIA_TYPES = frozenset({"image_url", "input_audio", "file"})
+
+
+def _data_url(url: str) -> tuple[str | None, int | None]:
+    """(declared MIME type, decoded size) of a data: URL, from the lengths only; (None, None) otherwise."""
+    if not url.startswith("data:"):
+        return None, None
+    comma = url.find(",")
+    if comma < 0:
+        return None, 0
+    head = url[5:comma]
+    mime = head.split(";", 1)[0] or None
+    if head.endswith(";base64"):
+        return mime, b64_size(url, comma + 1)
+    return mime, len(url) - comma - 1
+
+
+def b64_size(s: str, start: int = 0) -> int:
+    """Decoded size of the base64 text ``s[start:]`` (padding aware, no decoding: the sim stays fast)."""
+    n = len(s) - start
+    if n <= 0:
+        return 0
+    pad = 0
+    if s[-1] == "=":
+        pad = 2 if n > 1 and s[-2] == "=" else 1
+    return n * 3 // 4 - pad
+
+
+def media_of(p: dict[str, Any], i: int, j: int) -> Media:
+    """Measure one image_url / input_audio / file part (message ``i``, part ``j``) without decoding it."""
+    kind = p["type"]
+    if kind == "image_url":
+        iu = p.get("image_url")
+        url = iu.get("url") if isinstance(iu, dict) else iu
+        url = url if isinstance(url, str) else ""
+        if url.startswith("data:"):
+            mime, size = _data_url(url)
+            return Media(IMAGE, kind, i, j, mime, size)
+        return Media(IMAGE, kind, i, j, None, None, url)
+    if kind == "input_audio":
+        ia = p.get("input_audio")
+        ia = ia if isinstance(ia, dict) else {}
+        data = ia.get("data")
+        data = data if isinstance(data, str) else ""
+        fmt = ia.get("format")
+        size = _data_url(data)[1] if data.startswith("data:") else b64_size(data)
+        return Media(AUDIO, kind, i, j, fmt if isinstance(fmt, str) else None, size)
+    f = p.get("file")
+    f = f if isinstance(f, dict) else p  # DeepSeek documents file_data/filename directly on the part
+    data = f.get("file_data")
+    name = f.get("filename")
+    if isinstance(data, str):
+        mime, size = _data_url(data) if data.startswith("data:") else ("application/pdf", b64_size(data))
+        return Media(PDF, kind, i, j, mime or "application/pdf", size, name if isinstance(name, str) else None)
+    fid = f.get("file_id")
+    ref = name if isinstance(name, str) else (f"file id {fid}" if isinstance(fid, str) else None)
+    return Media(PDF, kind, i, j, "application/pdf", None, ref)
+
+
+def token_logprobs(pieces: list[str], top: int, seed_int: int) -> list[dict[str, Any]]:
+    """Deterministic OpenAI-shaped logprobs: one entry per piece, with ``top`` alternatives (chosen first)."""
+    rng = random.Random(seed_int ^ 0x10CB)  # its own stream: asking for logprobs does not change the text
+    out = []
+    for piece in pieces:
+        lp = -round(rng.expovariate(6.0), 6)
+        entry: dict[str, Any] = {"token": piece, "logprob": lp, "bytes": list(piece.encode())}
+        alts = []
+        if top:
+            alts.append({"token": piece, "logprob": lp, "bytes": entry["bytes"]})
+            low = lp
+            for k in range(1, top):
+                alt = _ALT_TOKENS[(rng.randrange(len(_ALT_TOKENS)) + k) % len(_ALT_TOKENS)]
+                if alt == piece:
+                    alt = alt.strip() or "~"
+                low = round(low - rng.uniform(0.4, 3.0), 6)
+                alts.append({"token": alt, "logprob": low, "bytes": list(alt.encode())})
+        entry["top_logprobs"] = alts
+        out.append(entry)
+    return out
 
 
 def _fragments(s: str, size: int) -> list[str]:
@@ -315,8 +398,7 @@ def build_plan(dialect: Dialect, ctx: Ctx, prompt_tokens: int, cached: int, answ
             plan.content = _fragments(orjson.dumps(val).decode(), 4)
         else:
             target = answer_tokens if exact else max(4, round(model.answer_tokens * rng.uniform(0.8, 1.2)))
-            plan.content = answer_pieces(ctx.label, info, rng, target, exact, vision=dialect.vision,
-                                         audio=dialect.audio, quote_system=True)
+            plan.content = answer_pieces(ctx.label, info, rng, target, exact, quote_system=True)
         if req.stop and dialect.honours_stop:
             text = plan.text
             cut = min((i for i in (text.find(s) for s in req.stop if isinstance(s, str) and s.strip()) if i >= 0),
@@ -347,4 +429,6 @@ def build_plan(dialect: Dialect, ctx: Ctx, prompt_tokens: int, cached: int, answ
         plan.tool_calls = []
         del plan.content[max(1, len(plan.content) // 2):]
         plan.finish = "insufficient_system_resource"
+    if ctx.logprobs is not None:
+        plan.logprobs = token_logprobs(plan.content, ctx.logprobs, ctx.seed_int)
     return plan

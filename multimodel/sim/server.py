@@ -24,9 +24,9 @@ from aiohttp import web
 
 from .catalogue import DIALECTS, resolve
 from .dialects import DIALECT_CLASSES, Dialect
-from .engine import IMAGE_TOKENS, Ctx, Plan, PrefixCache, Req, SimError, analyze, build_plan
+from .engine import Ctx, Plan, PrefixCache, Req, SimError, analyze, build_plan
 from .faults import DEFAULT_RPM, DEFAULT_TPM, FAULT_KINDS, Faults, Limits, LimitState, retry_after_header
-from .text import estimate_tokens
+from .text import PromptInfo, estimate_tokens
 
 log = logging.getLogger("multimodel.sim")
 
@@ -42,9 +42,17 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 class Record:
-    __slots__ = ("cached_tokens", "completed_at", "completion_tokens", "dialect", "fault", "first_byte_at",
-                 "first_token_at", "id", "model", "outcome", "prompt_tokens", "reasoning_tokens", "received_at",
-                 "status", "stream")
+    """One chat request as the simulator saw it: timings, outcome, token counts and what reached the model.
+
+    ``received`` counts the media the model actually got after the dialect's drops ({"images": 1,
+    "audio": 0, "pdfs": 0}), ``dropped`` those stripped silently (same keys, or None when nothing was),
+    and ``seed`` the seed that shaped the answer (None when none was sent or the model ignores it).
+    All three stay None for a request that never reached the model (an error before generation).
+    """
+
+    __slots__ = ("cached_tokens", "completed_at", "completion_tokens", "dialect", "dropped", "fault",
+                 "first_byte_at", "first_token_at", "id", "model", "outcome", "prompt_tokens", "reasoning_tokens",
+                 "received", "received_at", "seed", "status", "stream")
 
     def __init__(self, rid: str, dialect: str, received_at: float) -> None:
         self.id = rid
@@ -62,12 +70,15 @@ class Record:
         self.completion_tokens: int | None = None
         self.reasoning_tokens: int | None = None
         self.cached_tokens: int | None = None
+        self.received: dict[str, int] | None = None
+        self.dropped: dict[str, int] | None = None
+        self.seed: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "id", "dialect", "model", "stream", "outcome", "status", "fault", "received_at", "first_byte_at",
             "first_token_at", "completed_at", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-            "cached_tokens")}
+            "cached_tokens", "received", "dropped", "seed")}
 
 
 class SimServer:
@@ -335,7 +346,10 @@ class SimServer:
         ctx = Ctx(d, model, req, self.seed)
         info, prompt_text = analyze(d, messages)
         ctx.info = info
-        prompt_tokens = estimate_tokens(info.chars) + 3 * info.n_messages + 3 + info.images * IMAGE_TOKENS
+        d.admit(ctx)  # the model's inputs/seed/logprobs entries: may raise, may strip media
+        prompt_tokens = estimate_tokens(info.chars) + 3 * info.n_messages + 3
+        if info.media:
+            prompt_tokens += info.media_tokens()
         if req.tools:
             prompt_tokens += len(orjson.dumps(req.tools)) // 4
 
@@ -369,6 +383,10 @@ class SimServer:
             block, minimum = d.cache_rule
             cached = self.cache.lookup_and_store(f"{d.name}|{model.id}", prompt_text, block, minimum, prompt_tokens)
         plan = build_plan(d, ctx, prompt_tokens, cached, answer_tokens)
+        rec.received = info.received()
+        if ctx.dropped:
+            rec.dropped = PromptInfo(media=ctx.dropped).received()
+        rec.seed = ctx.seed
         rec.prompt_tokens = plan.prompt_tokens
         rec.completion_tokens = plan.output_tokens
         rec.reasoning_tokens = plan.reasoning_tokens

@@ -81,18 +81,96 @@ def _clip(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
+IMAGE_TOKENS = 85  # per image [INFERRED: OpenAI's low-detail figure, used for every dialect]
+PDF_TOKENS = 258  # per PDF [INFERRED: Gemini's per-page figure; the sample PDFs have one page]
+AUDIO_BYTES_PER_TOKEN = 32
+AUDIO_MAX_TOKENS = 4096  # per clip, so a long recording does not dwarf the prompt
+MAX_LISTED = 8  # media listed one by one in an answer sentence; the rest are counted
+
+
+@dataclass(slots=True)
+class Media:
+    """One image, audio clip or PDF part of a request, measured without decoding it."""
+
+    kind: str  # image | audio | pdf
+    part_type: str  # the wire type: image_url | input_audio | file
+    msg: int  # index of the message
+    part: int  # index of the part in the message's content
+    mime: str | None = None  # image/png, application/pdf; for audio the format ("wav")
+    nbytes: int | None = None  # decoded size (from the base64 length); None for a link or a file id
+    ref: str | None = None  # the URL of a linked image, the file name or id of a PDF
+
+    @property
+    def linked(self) -> bool:
+        """An image given by URL (the simulator never fetches it, so its type and size are unknown)."""
+        return self.kind == "image" and self.nbytes is None
+
+    @property
+    def tokens(self) -> int:
+        """Prompt tokens it costs: 85 per image, ~1 per 32 bytes of audio (capped), 258 per PDF."""
+        if self.kind == "image":
+            return IMAGE_TOKENS
+        if self.kind == "audio":
+            return max(1, min((self.nbytes or 0) // AUDIO_BYTES_PER_TOKEN, AUDIO_MAX_TOKENS))
+        return PDF_TOKENS
+
+    def describe(self) -> str:
+        """'image/png, 67 bytes', 'linked https://host/a.png', 'wav, 4,844 bytes', 'report.pdf, 1,234 bytes'."""
+        if self.kind == "image" and self.nbytes is None:
+            return f"linked {_clip(self.ref or '', 100)}"
+        if self.kind == "pdf":
+            name = _clip(self.ref or "unnamed", 60)
+            return name if self.nbytes is None else f"{name}, {_bytes(self.nbytes)}"
+        what = self.mime or ("unknown type" if self.kind == "image" else "unknown format")
+        return f"{what}, {_bytes(self.nbytes or 0)}"
+
+
+def _bytes(n: int) -> str:
+    return f"{n:,} byte" if n == 1 else f"{n:,} bytes"
+
+
+def media_sentences(media: list[Media]) -> list[str]:
+    """One sentence per modality that reached the model: 'I see 2 images (image/png, 67 bytes; ...).'."""
+    out = []
+    for kind, verb, noun in (("image", "see", "image"), ("audio", "hear", "audio clip"), ("pdf", "read", "PDF")):
+        items = [m for m in media if m.kind == kind]
+        if not items:
+            continue
+        listed = "; ".join(m.describe() for m in items[:MAX_LISTED])
+        if len(items) > MAX_LISTED:
+            listed += f"; and {len(items) - MAX_LISTED} more"
+        plural = "" if len(items) == 1 else "s"
+        out.append(f"I {verb} {len(items)} {noun}{plural} ({listed}).")
+    return out
+
+
 @dataclass(slots=True)
 class PromptInfo:
     """What the simulated model 'understood' from the messages."""
 
     last_user: str = ""
     system: str = ""
-    images: int = 0
-    audio: int = 0
-    files: int = 0
+    media: list[Media] = field(default_factory=list)  # what reaches the model (after the dialect's drops)
     tool_results: list[tuple[str, str]] = field(default_factory=list)  # (tool name, content)
     chars: int = 0  # all text characters, for prompt token estimation
     n_messages: int = 0
+
+    def count(self, kind: str) -> int:
+        """How many media of one kind reached the model."""
+        return sum(1 for m in self.media if m.kind == kind)
+
+    @property
+    def images(self) -> int:
+        """Images that reached the model."""
+        return self.count("image")
+
+    def media_tokens(self, kind: str | None = None) -> int:
+        """Prompt tokens of the media that reached the model (one kind, or all)."""
+        return sum(m.tokens for m in self.media if kind is None or m.kind == kind)
+
+    def received(self) -> dict[str, int]:
+        """What reached the model, by modality: {"images": 1, "audio": 0, "pdfs": 0}."""
+        return {"images": self.count("image"), "audio": self.count("audio"), "pdfs": self.count("pdf")}
 
     def topic(self) -> str:
         found = _WORD.findall(self.last_user[:2000])
@@ -152,8 +230,8 @@ def _compose(sentences: list[str], templates: tuple[str, ...], topic: str, rng: 
 
 
 def answer_pieces(label: str, info: PromptInfo, rng: random.Random, target: int, exact: bool,
-                  *, vision: bool = True, audio: bool = True, quote_system: bool = True) -> list[str]:
-    """A readable answer that starts with ``[simulated <label>]`` and quotes the prompt."""
+                  *, quote_system: bool = True) -> list[str]:
+    """A readable answer that starts with ``[simulated <label>]``, quotes the prompt and lists the media it got."""
     topic = info.topic()
     s: list[str] = [f"[simulated {label}]"]
     if info.tool_results:
@@ -166,13 +244,8 @@ def answer_pieces(label: str, info: PromptInfo, rng: random.Random, target: int,
         s.append("There was no user message, so here is a general reply.")
     if quote_system and info.system:
         s.append(f"The system prompt I received says “{_clip(info.system, 120)}”, and I will keep to it.")
-    if info.images and vision:
-        s.append("I can see the image you attached." if info.images == 1
-                 else f"I can see the {info.images} images you attached.")
-    if info.audio and audio:
-        s.append("I received the audio clip you attached.")
-    if info.files:
-        s.append("I read the file you attached.")
+    if info.media:
+        s += media_sentences(info.media)
     return _compose(s, FILLERS, topic, rng, target, exact)
 
 

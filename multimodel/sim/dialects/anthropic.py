@@ -2,8 +2,9 @@
 
 Documented behaviour reproduced: no reasoning text ever, ``usage.*_details`` absent, every
 system/developer message hoisted into one system prompt (joined with "\\n"), ``n`` must be 1,
-temperature > 1 capped, ``reasoning_effort``/``response_format``/``input_audio``/``file`` ignored,
-``thinking`` extra accepted, ``request-id`` header, x-ratelimit-* headers, 529 overloaded.
+temperature > 1 capped, ``reasoning_effort``/``response_format``/``seed``/``logprobs`` ignored,
+``input_audio`` and ``file`` parts stripped silently (the answer does not mention them), ``thinking``
+extra accepted, ``request-id`` header, x-ratelimit-* headers, 529 overloaded.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from ..catalogue import models_for
 from ..engine import Ctx, Plan, SimError
+from ..text import Media
 from .base import DONE, Dialect, sse
 
 
@@ -21,8 +23,6 @@ class Anthropic(Dialect):
     request_id_header = "request-id"
     ratelimit_headers = True
     hoists_system = True
-    audio = False  # "Audio input is not supported; it will simply be ignored and stripped from input"
-    files = False  # `type == "file"` (PDF) parts: "Ignored" in the compatibility layer's request table
     honours_response_format = False  # response_format: Ignored
     cache_rule = None  # "Prompt caching is not supported via this layer"
 
@@ -63,6 +63,12 @@ class Anthropic(Dialect):
             else:
                 ctx.effort = "medium"
             ctx.reasoning_on = True
+
+    def unsupported_input(self, ctx: Ctx, item: Media) -> SimError | None:
+        """None: audio and file parts are stripped silently, as the compatibility layer documents."""
+        # "Audio input is not supported; it will simply be ignored and stripped from input"; `file` parts:
+        # "Ignored" in the compatibility layer's request table. Dropped without a word.
+        return None
 
     def validate(self, ctx: Ctx) -> None:
         if ctx.req.n != 1:  # "n: Must be exactly 1"

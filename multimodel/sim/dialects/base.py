@@ -18,8 +18,9 @@ from typing import Any, ClassVar
 
 import orjson
 
-from ..catalogue import SimModel, models_for
-from ..engine import Ctx, Plan, SimError
+from ..catalogue import AUDIO, SimModel, models_for
+from ..engine import MAX_TOP_LOGPROBS, Ctx, Plan, SimError
+from ..text import Media
 
 ALNUM = string.ascii_letters + string.digits
 JSON_CT = "application/json"
@@ -44,9 +45,6 @@ class Dialect:
     keepalive: ClassVar[bytes | None] = None  # SSE comment sent while waiting for the first token
     nonstream_prefix: ClassVar[bytes] = b""  # bytes sent before a non-stream JSON body
     hoists_system: ClassVar[bool] = False  # all system/developer messages become one leading system prompt
-    vision: ClassVar[bool] = True
-    audio: ClassVar[bool] = True
-    files: ClassVar[bool] = True  # `file` content parts (PDF) are read
     honours_response_format: ClassVar[bool] = True
     honours_stop: ClassVar[bool] = True
     filter_empties: ClassVar[bool] = False  # a safety block returns no content at all
@@ -89,6 +87,61 @@ class Dialect:
         return base64.b64encode(r.randbytes(n)).decode()
 
     # ------------------------------------------------------------------ request semantics
+    def admit(self, ctx: Ctx) -> None:
+        """Apply the model's capability entries (catalogue ``inputs``/``seed``/``logprobs``) to the request.
+
+        Rejected parameters and media raise the dialect's error; media the dialect strips silently are
+        moved from ``ctx.info.media`` to ``ctx.dropped``, so the answer and the record show only what
+        reached the model. Called before reasoning() and validate().
+        """
+        m = ctx.model
+        body = ctx.req.body
+        refused = [k for k, status in (("seed", m.seed), ("logprobs", m.logprobs), ("top_logprobs", m.logprobs))
+                   if status == "rejected" and body.get(k) is not None]
+        if refused:
+            raise self.param_rejected(ctx, refused)
+        info = ctx.info
+        assert info is not None
+        if info.media:
+            kept = []
+            for item in info.media:
+                if item.kind in m.inputs:
+                    err = self.check_input(ctx, item)
+                else:
+                    err = self.unsupported_input(ctx, item)
+                    if err is None:
+                        ctx.dropped.append(item)
+                        continue
+                if err is not None:
+                    raise err
+                kept.append(item)
+            info.media = kept
+        if m.needs_audio and not any(x.kind == AUDIO for x in info.media):
+            raise self.audio_required(ctx)
+        if m.logprobs == "supported" and body.get("logprobs") is True:
+            top = body.get("top_logprobs")
+            ok = isinstance(top, int) and not isinstance(top, bool)
+            ctx.logprobs = max(0, min(top, MAX_TOP_LOGPROBS)) if ok else 0
+
+    def param_rejected(self, ctx: Ctx, names: list[str]) -> SimError:
+        """The error for parameters the model rejects (``names`` in request order: seed, logprobs, ...)."""
+        return self.bad_request(f"Unsupported parameter: '{names[0]}' is not supported with this model.",
+                                param=names[0], code="unsupported_parameter")
+
+    def check_input(self, ctx: Ctx, item: Media) -> SimError | None:
+        """An error for an input of a kind the model reads but in a form it refuses (type, URL scheme)."""
+        return None
+
+    def unsupported_input(self, ctx: Ctx, item: Media) -> SimError | None:
+        """The error for an input of a kind the model does not read, or None to drop it silently."""
+        return self.bad_request(f"Invalid content type. {item.part_type} is only supported by certain models.",
+                                param=f"messages.[{item.msg}].content.[{item.part}].type", code="invalid_value")
+
+    def audio_required(self, ctx: Ctx) -> SimError:
+        """The error of an audio-only model (gpt-audio) asked a request without audio."""
+        return self.bad_request("This model requires that either input content or output modality contain audio.",
+                                param="model", code="invalid_value")
+
     def validate(self, ctx: Ctx) -> None:
         """Raise SimError for requests the provider rejects. Called after reasoning()."""
         if ctx.req.n != 1:
@@ -153,6 +206,13 @@ class Dialect:
             for m in models_for(self.name)]}
 
     # ------------------------------------------------------------------ shared helpers
+    @staticmethod
+    def logprobs_of(plan: Plan) -> dict[str, Any] | None:
+        """``choices[0].logprobs`` of a non-stream answer: null unless logprobs were asked for and honoured."""
+        if plan.logprobs is None:
+            return None
+        return {"content": plan.logprobs[:len(plan.content)], "refusal": None}
+
     @staticmethod
     def json_value(v: Any) -> str:
         try:

@@ -7,7 +7,10 @@ with ``index``; the ``developer`` role rejected with the real serde message (HTT
 earendil-works/pi#1048 and BenedictKing/ccx#149 in 2026; a 2025 report saw 422); with tools,
 earlier assistant tool-call turns must carry ``reasoning_content`` on thinking models;
 ``: keep-alive`` comments while thinking; blank lines before non-stream bodies; UUID ids;
-``insufficient_system_resource`` only through the fault of that name.
+``insufficient_system_resource`` only through the fault of that name. Images only on the Flash vision
+model; other parts fail deserialization (serde "unknown variant", HTTP 400, 422 for ``input_audio``),
+an OpenAI-shaped PDF part on the vision model is a 400 "This model does not support file type ...";
+``response_format`` json_schema is a 400; deepseek-reasoner rejects logprobs; seed is ignored.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import orjson
 
 from ..engine import Ctx, Plan, SimError
+from ..text import Media
 from .base import DONE, Dialect, sse
 
 ROLES = "expected one of `system`, `user`, `assistant`, `tool`, `latest_reminder`"
@@ -69,28 +73,56 @@ class DeepSeek(Dialect):
         if ctx.effort == "high":
             ctx.effort = "medium"  # the catalogue's reasoning_tokens is calibrated for DeepSeek's default
 
-    def _serde_error(self, ctx: Ctx, what: str, needle: bytes) -> SimError:
+    def _serde_error(self, ctx: Ctx, what: str, needle: bytes, status: int = 400) -> SimError:
         col = ctx.req.raw.find(needle)
         col = col + len(needle) if col >= 0 else len(ctx.req.raw)
-        return self.bad_request(f"Failed to deserialize the JSON body into the target type: {what} at line 1 "
-                                f"column {col}")
+        e = self.bad_request(f"Failed to deserialize the JSON body into the target type: {what} at line 1 "
+                             f"column {col}")
+        e.status = status
+        return e
 
-    def validate(self, ctx: Ctx) -> None:
-        super().validate(ctx)
-        msgs = ctx.req.messages
-        for i, m in enumerate(msgs):
-            role = m.get("role")
-            if role == "developer":
+    def admit(self, ctx: Ctx) -> None:
+        """Roles and unknown part variants first (serde reads the messages before anything else), then the rest."""
+        # serde reads the messages (roles, part variants) before anything else is looked at
+        for i, m in enumerate(ctx.req.messages):
+            if m.get("role") == "developer":
                 raise self._serde_error(ctx, f"messages[{i}].role: unknown variant `developer`, {ROLES}",
                                         b'"developer"')
             content = m.get("content")
             if isinstance(content, list):
                 for p in content:
                     t = p.get("type") if isinstance(p, dict) else None
-                    if t != "text":
-                        # text-only API: non-text parts fail deserialization [INFERRED wording, quirks 5.8]
-                        raise self._serde_error(ctx, f"messages[{i}]: unknown variant `{t}`, expected `text`",
+                    if t not in ("text", "image_url", "input_audio", "file"):
+                        raise self._serde_error(ctx, f"messages[{i}]: unknown variant `{t}`, {self._variants(ctx)}",
                                                 f'"{t}"'.encode())
+        super().admit(ctx)
+
+    @staticmethod
+    def _variants(ctx: Ctx) -> str:
+        """The content-part variants serde lists: only `text` on the text models."""
+        return "expected one of `text`, `image_url`, `file`" if ctx.model.inputs else "expected `text`"
+
+    def unsupported_input(self, ctx: Ctx, item: Media) -> SimError | None:
+        """serde's 'unknown variant' (422 for audio), or the vision model's refusal of a PDF file part."""
+        if item.kind == "pdf" and ctx.model.inputs:
+            # the vision model's `file` variant takes images only [INFERRED wording from the 2026-10 probe notes]
+            return self.bad_request(f"This model does not support file type {item.mime or 'application/pdf'}")
+        # input_audio: 422 in a 2026-10 probe of deepseek-flash; image_url / file on text models: 400 (2026-07)
+        what = f"messages[{item.msg}]: unknown variant `{item.part_type}`, {self._variants(ctx)}"
+        return self._serde_error(ctx, what, f'"{item.part_type}"'.encode(), 422 if item.kind == "audio" else 400)
+
+    def param_rejected(self, ctx: Ctx, names: list[str]) -> SimError:
+        """deepseek-reasoner's 400 for logprobs / top_logprobs."""
+        # deepseek-reasoner: "Setting logprobs、top_logprobs will trigger an error" (exact body not found)
+        return self.bad_request(f"{ctx.requested} does not support the parameter {names[0]}")  # [INFERRED]
+
+    def validate(self, ctx: Ctx) -> None:
+        super().validate(ctx)
+        msgs = ctx.req.messages
+        rf = ctx.req.response_format
+        if isinstance(rf, dict) and rf.get("type") == "json_schema":
+            # inspect_ai#4916 (2026-08, deepseek-v4-flash) and llm-exe#662: real body
+            raise self.bad_request("This response_format type is unavailable now")
         if ctx.reasoning_on and ctx.req.tools:
             for m in msgs:
                 if m.get("role") == "assistant" and m.get("tool_calls") and m.get("reasoning_content") is None:
@@ -152,7 +184,8 @@ class DeepSeek(Dialect):
                                   "function": {"name": tc.name, "arguments": tc.arguments}}
                                  for k, tc in enumerate(plan.tool_calls)]
         return {"id": ctx.rid, "object": "chat.completion", "created": ctx.created, "model": ctx.requested,
-                "choices": [{"index": 0, "message": msg, "logprobs": None, "finish_reason": plan.finish}],
+                "choices": [{"index": 0, "message": msg, "logprobs": self.logprobs_of(plan),
+                             "finish_reason": plan.finish}],
                 "usage": self.usage(ctx, plan), "system_fingerprint": FP}
 
     def stream(self, ctx: Ctx, plan: Plan) -> Iterator[tuple[int, bytes]]:
@@ -161,16 +194,19 @@ class DeepSeek(Dialect):
                 + b',"system_fingerprint":"' + FP.encode() + b'","choices":[{"index":0,"delta":')
         think = ctx.reasoning_on
 
-        def chunk(delta: dict[str, Any]) -> bytes:
-            return head + orjson.dumps(delta) + b',"logprobs":null,"finish_reason":null}],"usage":null}\n\n'
+        def chunk(delta: dict[str, Any], lp: dict[str, Any] | None = None) -> bytes:
+            lps = b"null" if lp is None else orjson.dumps({"content": [lp]})
+            return head + orjson.dumps(delta) + b',"logprobs":' + lps + b',"finish_reason":null}],"usage":null}\n\n'
 
         yield -1, self.keepalive
         yield 0, chunk({"role": "assistant", "content": None, "reasoning_content": ""} if think
                        else {"role": "assistant", "content": ""})
         for p in plan.reasoning:
             yield 1, chunk({"content": None, "reasoning_content": p})
-        for p in plan.content:
-            yield 1, chunk({"content": p, "reasoning_content": None} if think else {"content": p})
+        lps = plan.logprobs
+        for k, p in enumerate(plan.content):
+            yield 1, chunk({"content": p, "reasoning_content": None} if think else {"content": p},
+                           lps[k] if lps is not None else None)
         for k, tc in enumerate(plan.tool_calls):
             yield 1, chunk({"tool_calls": [{"index": k, "id": tc.id, "type": "function",
                                             "function": {"name": tc.name, "arguments": ""}}]})

@@ -6,7 +6,9 @@ Reproduced: list-shaped errors ``[{"error": {code, message, status}}]``; thought
 ``completion_tokens`` but counted in ``total_tokens``; ``reasoning_effort`` + thinking_level/budget
 -> 400; tool calls whole in one chunk without ``index``, ids ``function-call-<digits>``,
 finish_reason "stop" even with tool calls, ``thought_signature`` on the first call, and the 400
-when a follow-up omits it.
+when a follow-up omits it; images, audio and PDFs read, but an image linked by anything other than
+https:// is a 400 "Unsupported file URI type"; ``seed``, ``logprobs`` and ``top_logprobs`` are unknown
+fields to its JSON parser (400 "Invalid JSON payload received. Unknown name ...").
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import orjson
 
 from ..catalogue import models_for
 from ..engine import Ctx, Plan, SimError
+from ..text import Media
 from .base import DONE, Dialect, sse
 
 LEVELS = ("minimal", "low", "medium", "high")
@@ -73,6 +76,19 @@ class Gemini(Dialect):
         ctx.effort = effort
         ctx.reasoning_on = True
         ctx.visible = include is True
+
+    def param_rejected(self, ctx: Ctx, names: list[str]) -> SimError:
+        """seed / logprobs / top_logprobs are unknown fields to the compat layer's JSON parser: one 400 names all."""
+        # recorded live 2026-09: 400 'Invalid JSON payload received. Unknown name "seed": Cannot find field.'
+        unknown = " ".join(f'Unknown name "{n}": Cannot find field.' for n in names)
+        return self.bad_request(f"Invalid JSON payload received. {unknown}")
+
+    def check_input(self, ctx: Ctx, item: Media) -> SimError | None:
+        """Linked images must be https:// (the API fetches those); http:// and other schemes are a 400."""
+        if item.linked and not (item.ref or "").startswith("https://"):
+            # BoundaryML/baml#1548 and a 2026-02 proxy capture: only https:// (and File API / gs://) URIs
+            return self.bad_request(f"Unsupported file URI type: {item.ref}")
+        return None
 
     def validate(self, ctx: Ctx) -> None:
         super().validate(ctx)

@@ -1,4 +1,9 @@
-"""OpenAI Chat Completions: the reference dialect (quirks section 1, realcorpus t03/t04/u02/e03/e05)."""
+"""OpenAI Chat Completions: the reference dialect (quirks section 1, realcorpus t03/t04/u02/e03/e05).
+
+Inputs follow the catalogue: images and PDFs on the GPT-5/4.1 models, audio only on gpt-audio (which
+answers 400 without it); other parts are a 400 "Invalid content type. <type> is only supported by
+certain models."; gpt-5-mini rejects logprobs with "Unsupported parameter"; seed changes the sampling.
+"""
 
 from __future__ import annotations
 
@@ -114,7 +119,8 @@ class OpenAI(Dialect):
             "prompt_tokens": plan.prompt_tokens,
             "completion_tokens": out,
             "total_tokens": plan.prompt_tokens + out,
-            "prompt_tokens_details": {"cached_tokens": plan.cached_tokens, "audio_tokens": 0},
+            "prompt_tokens_details": {"cached_tokens": plan.cached_tokens,
+                                      "audio_tokens": ctx.info.media_tokens("audio") if ctx.info else 0},
             "completion_tokens_details": {"reasoning_tokens": plan.reasoning_tokens, "audio_tokens": 0,
                                           "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
         }
@@ -129,7 +135,8 @@ class OpenAI(Dialect):
         msg["annotations"] = []
         return {
             "id": ctx.rid, "object": "chat.completion", "created": ctx.created, "model": self.response_model(ctx),
-            "choices": [{"index": 0, "message": msg, "logprobs": None, "finish_reason": self.finish(ctx, plan)}],
+            "choices": [{"index": 0, "message": msg, "logprobs": self.logprobs_of(plan),
+                         "finish_reason": self.finish(ctx, plan)}],
             "usage": self.usage(ctx, plan), "service_tier": "default", "system_fingerprint": self.fingerprint(ctx),
         }
 
@@ -156,9 +163,15 @@ class OpenAI(Dialect):
             pre = head + b'{"content":'
             post = b'},"logprobs":null,"finish_reason":null}],"obfuscation":"'
             dumps = orjson.dumps
-            for p in plan.content:  # hot path: no dict per token
-                i += 1
-                yield 1, pre + dumps(p) + post + _OBF_B[i & 15] + b'"}\n\n'
+            if plan.logprobs is None:
+                for p in plan.content:  # hot path: no dict per token
+                    i += 1
+                    yield 1, pre + dumps(p) + post + _OBF_B[i & 15] + b'"}\n\n'
+            else:  # each content chunk carries the logprobs of its own pieces
+                for p, lp in zip(plan.content, plan.logprobs, strict=False):
+                    i += 1
+                    yield 1, (pre + dumps(p) + b'},"logprobs":' + dumps({"content": [lp], "refusal": None})
+                              + b',"finish_reason":null}],"obfuscation":"' + _OBF_B[i & 15] + b'"}\n\n')
         for k, tc in enumerate(plan.tool_calls):
             yield 1, chunk({"tool_calls": [{"index": k, "id": tc.id, "type": "function",
                                             "function": {"name": tc.name, "arguments": ""}}]})

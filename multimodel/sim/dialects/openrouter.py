@@ -7,7 +7,11 @@ enabled), legacy ``include_reasoning`` and ``reasoning_effort``; ``usage.cost``,
 ``cost_details``; top-level ``provider`` and per-choice ``native_finish_reason``;
 ``: OPENROUTER PROCESSING`` comments; usage always in the last chunk, which has ONE choice with an
 empty delta; errors ``{"error": {"code": <int>, "message", "metadata"}, "user_id"}``; mid-stream
-error chunk with ``finish_reason: "error"``.
+error chunk with ``finish_reason: "error"``. Inputs follow the upstream model, except PDFs, which
+OpenRouter parses for every model; a modality the upstream lacks is a 404 "No endpoints found that
+support image input" / "... input audio"; ``n`` is ignored (one choice); seed and logprobs reach
+upstreams that honour them and are dropped otherwise; an upstream 400 (gpt-audio without audio) is
+relayed as "Provider returned error".
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import orjson
 
 from ..catalogue import CATALOGUE, models_for
 from ..engine import Ctx, Plan, SimError
+from ..text import Media
 from .base import DONE, Dialect, sse
 
 USER_ID = "user_2simulatedSIMULATEDsim00"  # fixed: never derived from the key
@@ -61,6 +66,22 @@ class OpenRouter(Dialect):
         return ctx.model.id
 
     # ------------------------------------------------------------------ request semantics
+    def validate(self, ctx: Ctx) -> None:
+        """n is not in OpenRouter's request schema: ignored, one choice comes back (cosmicoptima/loom#21)."""
+
+    def unsupported_input(self, ctx: Ctx, item: Media) -> SimError | None:
+        """404: no endpoint of this model takes the modality (OpenRouter routes by input modality)."""
+        # hermes-agent#23411 (image) and the audio guide / live notes (audio); PDFs never get here
+        what = "image input" if item.kind == "image" else "input audio"
+        return self._err(404, f"No endpoints found that support {what}", "not_found", user=False)
+
+    def audio_required(self, ctx: Ctx) -> SimError:
+        """The upstream's 400 relayed as 'Provider returned error' with the raw body in metadata."""
+        # the upstream's 400 relayed (truefoundry/models#822)
+        raw = self._upstreams["openai"].audio_required(ctx).body.decode()
+        return self._err(400, "Provider returned error", "bad_request",
+                         {"raw": raw, "provider_name": ctx.model.provider_name})
+
     def reasoning(self, ctx: Ctx) -> None:
         body = ctx.req.body
         m = ctx.model
@@ -218,7 +239,8 @@ class OpenRouter(Dialect):
                                  for k, tc in enumerate(plan.tool_calls)]
         return {"id": ctx.rid, "provider": ctx.model.provider_name, "model": ctx.model.id,
                 "object": "chat.completion", "created": ctx.created,
-                "choices": [{"logprobs": None, "finish_reason": f, "native_finish_reason": self.native(ctx, f),
+                "choices": [{"logprobs": self.logprobs_of(plan), "finish_reason": f,
+                             "native_finish_reason": self.native(ctx, f),
                              "index": 0, "message": msg}],
                 "system_fingerprint": None, "usage": self.usage(ctx, plan)}
 
@@ -228,8 +250,12 @@ class OpenRouter(Dialect):
                 + str(ctx.created).encode() + b',"choices":[{"index":0,"delta":')
         reasoning_keys = ctx.reasoning_on
 
-        def chunk(delta: dict[str, Any], finish: str | None = None, native: str | None = None) -> bytes:
-            if finish is None:
+        def chunk(delta: dict[str, Any], finish: str | None = None, native: str | None = None,
+                  lp: dict[str, Any] | None = None) -> bytes:
+            if lp is not None:
+                tail = (b',"finish_reason":null,"native_finish_reason":null,"logprobs":'
+                        + orjson.dumps({"content": [lp]}) + b"}]}\n\n")
+            elif finish is None:
                 tail = b',"finish_reason":null,"native_finish_reason":null,"logprobs":null}]}\n\n'
             else:
                 tail = (b',"finish_reason":"' + finish.encode() + b'","native_finish_reason":'
@@ -257,8 +283,9 @@ class OpenRouter(Dialect):
                 yield 0, chunk(delta("", None, [self._encrypted(ctx, plan, fmt)]))
         if not plan.content and not plan.tool_calls:
             yield 0, chunk(delta(""))
-        for p in plan.content:
-            yield 1, chunk(delta(p))
+        lps = plan.logprobs
+        for k, p in enumerate(plan.content):
+            yield 1, chunk(delta(p), lp=lps[k] if lps is not None else None)
         for k, tc in enumerate(plan.tool_calls):
             yield 1, chunk({"role": "assistant", "content": None,
                             "tool_calls": [{"index": k, "id": tc.id, "type": "function",
@@ -277,18 +304,22 @@ class OpenRouter(Dialect):
         data = []
         for m in models_for(self.name):
             p_in, p_cached, p_out = m.prices_per_token
+            modalities = ["text", *(k for k, i in (("image", "image"), ("audio", "audio"), ("file", "pdf"))
+                                    if i in m.inputs)]
             data.append({
                 "id": m.id, "canonical_slug": m.id, "name": f"{m.provider_name}: {m.id.split('/', 1)[1]} (simulated)",
                 "created": m.created, "description": "Simulated model served by multimodel.sim.",
                 "context_length": m.context_window,
-                "architecture": {"modality": "text+image->text", "input_modalities": ["text", "image"],
+                "architecture": {"modality": "+".join(modalities) + "->text", "input_modalities": modalities,
                                  "output_modalities": ["text"], "tokenizer": "Other", "instruct_type": None},
                 "pricing": {"prompt": f"{p_in:.10f}".rstrip("0"), "completion": f"{p_out:.10f}".rstrip("0"),
                             "input_cache_read": f"{p_cached:.10f}".rstrip("0"), "request": "0", "image": "0"},
                 "top_provider": {"context_length": m.context_window, "max_completion_tokens": 64000,
                                  "is_moderated": m.provider_name in ("OpenAI", "Anthropic")},
                 "supported_parameters": ["max_tokens", "temperature", "tools", "tool_choice", "reasoning",
-                                         "include_reasoning", "response_format", "stop", "seed"],
+                                         "include_reasoning", "response_format", "stop",
+                                         *(["seed"] if m.seed == "supported" else []),
+                                         *(["logprobs", "top_logprobs"] if m.logprobs == "supported" else [])],
             })
         return {"data": data}
 

@@ -4,7 +4,9 @@ Reproduced: only grok-3-mini returns ``reasoning_content``; ``completion_tokens`
 while ``total_tokens`` includes it; ``usage.cost_in_usd_ticks`` (USD x 1e10) and ``num_sources_used``;
 tool calls whole in one chunk; stop/penalties rejected on reasoning models; ``reasoning_effort``
 only low|high on grok-3-mini and an error on the grok-4 family; errors ``{"code": str, "error": str}``
-and HTTP 400 for a bad key; cumulative usage on every streamed chunk (the docs' example).
+and HTTP 400 for a bad key; cumulative usage on every streamed chunk (the docs' example); jpg/png
+images on the grok-4 family only, other image types, audio and file parts a 400 in xAI's shape
+("The model does not support content elements of type image."); seed and logprobs honoured.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from typing import Any
 import orjson
 
 from ..engine import Ctx, Plan, SimError
+from ..text import Media
 from .base import DONE, Dialect, sse
 
 CAMEL = {"stop": "stop", "presence_penalty": "presencePenalty", "frequency_penalty": "frequencyPenalty"}
 INVALID_ARG = "Client specified an invalid argument"
+IMAGE_TYPES = ("image/jpeg", "image/jpg", "image/png")  # "Supported image file types: jpg/jpeg or png."
+ELEMENT = {"image_url": "image", "input_audio": "audio", "file": "file"}
 
 
 class XAI(Dialect):
@@ -53,6 +58,17 @@ class XAI(Dialect):
         ctx.effort = eff or m.reasoning_default
         ctx.reasoning_on = m.reasons
         ctx.visible = m.reasoning_visible
+
+    def check_input(self, ctx: Ctx, item: Media) -> SimError | None:
+        """Vision models take jpg/jpeg and png only ('Supported image file types: jpg/jpeg or png')."""
+        if item.kind == "image" and not item.linked and item.mime not in IMAGE_TYPES:
+            return self.bad_request(f"Unsupported image type {item.mime}: use jpg/jpeg or png")  # [INFERRED]
+        return None
+
+    def unsupported_input(self, ctx: Ctx, item: Media) -> SimError | None:
+        """A 400 naming the content element type the model does not take (image, audio or file)."""
+        # real body for images on a text model (vercel/ai#3667); audio/file by analogy [INFERRED]
+        return self.bad_request(f"The model does not support content elements of type {ELEMENT[item.part_type]}.")
 
     def validate(self, ctx: Ctx) -> None:
         super().validate(ctx)
@@ -121,7 +137,7 @@ class XAI(Dialect):
             "prompt_tokens": plan.prompt_tokens, "completion_tokens": comp,
             "total_tokens": plan.prompt_tokens + comp + plan.reasoning_tokens,
             "prompt_tokens_details": {"text_tokens": plan.prompt_tokens, "audio_tokens": 0,
-                                      "image_tokens": ctx.info.images * 85 if ctx.info else 0,
+                                      "image_tokens": ctx.info.media_tokens("image") if ctx.info else 0,
                                       "cached_tokens": plan.cached_tokens},
             "completion_tokens_details": {"reasoning_tokens": plan.reasoning_tokens, "audio_tokens": 0,
                                           "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
@@ -137,8 +153,11 @@ class XAI(Dialect):
             msg["tool_calls"] = [{"id": tc.id, "function": {"name": tc.name, "arguments": tc.arguments},
                                   "type": "function"} for tc in plan.tool_calls]
         msg["refusal"] = None
+        choice: dict[str, Any] = {"index": 0, "message": msg, "finish_reason": self.finish(ctx, plan)}
+        if plan.logprobs is not None:
+            choice["logprobs"] = self.logprobs_of(plan)
         return {"id": ctx.rid, "object": "chat.completion", "created": ctx.created, "model": ctx.requested,
-                "choices": [{"index": 0, "message": msg, "finish_reason": self.finish(ctx, plan)}],
+                "choices": [choice],
                 "usage": self.usage(ctx, plan), "system_fingerprint": "fp_2a885414fb"}
 
     def stream(self, ctx: Ctx, plan: Plan) -> Iterator[tuple[int, bytes]]:
@@ -146,17 +165,20 @@ class XAI(Dialect):
                 + str(ctx.created).encode() + b',"model":' + orjson.dumps(ctx.requested) + b',"choices":[')
         tail_fp = b',"system_fingerprint":"fp_2a885414fb"}\n\n'
         pt = plan.prompt_tokens
-        details = {"text_tokens": pt, "audio_tokens": 0, "image_tokens": 0, "cached_tokens": plan.cached_tokens}
+        details = {"text_tokens": pt, "audio_tokens": 0,
+                   "image_tokens": ctx.info.media_tokens("image") if ctx.info else 0,
+                   "cached_tokens": plan.cached_tokens}
         comp = 0
         reas = 0
 
-        def chunk(delta: dict[str, Any]) -> bytes:
+        def chunk(delta: dict[str, Any], lp: dict[str, Any] | None = None) -> bytes:
             # cumulative usage on every chunk, as in the docs' streaming example
             usage = {"prompt_tokens": pt, "completion_tokens": comp, "total_tokens": pt + comp + reas,
                      "prompt_tokens_details": details,
                      "completion_tokens_details": {"reasoning_tokens": reas}}
-            return (head + b'{"index":0,"delta":' + orjson.dumps(delta) + b'}],"usage":' + orjson.dumps(usage)
-                    + tail_fp)
+            lps = b"" if lp is None else b',"logprobs":' + orjson.dumps({"content": [lp]})
+            return (head + b'{"index":0,"delta":' + orjson.dumps(delta) + lps + b'}],"usage":'
+                    + orjson.dumps(usage) + tail_fp)
 
         role = True
         if ctx.visible and plan.reasoning:
@@ -168,11 +190,12 @@ class XAI(Dialect):
         elif plan.reasoning_tokens:
             reas = plan.reasoning_tokens
             yield plan.reasoning_tokens, b""
-        for p in plan.content:
+        lps = plan.logprobs
+        for k, p in enumerate(plan.content):
             comp += 1
             d = {"content": p, "role": "assistant"} if role else {"content": p}
             role = False
-            yield 1, chunk(d)
+            yield 1, chunk(d, lps[k] if lps is not None else None)
         for k, tc in enumerate(plan.tool_calls):
             comp += tc.tokens
             # "the function call is returned in whole in a single chunk" (key order as in s08)
