@@ -6,6 +6,7 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 DEMO_MODELS = [
     "openai/gpt-5.4",
@@ -24,6 +25,9 @@ EXAMPLES = """examples:
       --out out/results.parquet --html out/report.html --simulated
   multimodel report out/results.parquet --html out/report.html
   multimodel probe openrouter/deepseek/deepseek-chat deepseek/deepseek-chat --simulated
+  multimodel compare "What is in this picture?" --image cat.png -m openai/gpt-5.4 -m xai/grok-4.3
+  multimodel compare "What do you hear?" --audio clip.wav -m auto:2 --simulated
+  multimodel capabilities anthropic/claude-sonnet-4-6 gemini/gemini-3-flash-preview
   multimodel sim --port 8787                       serve the simulator for other tools
 """
 SCORERS = ("exact_match", "contains", "valid_json", "regex:PATTERN")
@@ -49,8 +53,8 @@ def _print_frame(cmp: object) -> None:
         print(f"    {r.content.strip()[:400]}")
 
 
-def _run_compare(prompt: str, models: list[str], *, simulated: bool, stream: bool, reasoning: str | None,
-                 out: Path | None) -> int:
+def _run_compare(prompt: Any, models: Any, *, simulated: bool, stream: bool, reasoning: str | None,
+                 out: Path | None, on_unsupported: str = "raise") -> int:
     import multimodel as mm
 
     client = mm.Client.simulated() if simulated else mm.Client()
@@ -59,14 +63,19 @@ def _run_compare(prompt: str, models: list[str], *, simulated: bool, stream: boo
         print("SIMULATED RUN: answers come from multimodel's built-in simulator, not real models.")
         print("Set the providers' API keys to compare the real models.")
         print("=" * 78)
-    kwargs = {"stream": stream}
+    kwargs: dict[str, Any] = {"stream": stream, "on_unsupported": on_unsupported}
     if reasoning:
         kwargs["reasoning"] = int(reasoning) if reasoning.isdigit() else reasoning
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mm.ParamWarning)
         cmp = client.compare(prompt, models=models, **kwargs)
-    print(f"prompt: {prompt}\n")
+    shown = " + ".join(p if isinstance(p, str) else repr(p) for p in prompt) if isinstance(prompt, list) else prompt
+    print(f"prompt: {shown}\n")
     _print_frame(cmp)
+    if cmp.route is not None:
+        print("\nrouting:")
+        for d in cmp.route.decisions:
+            print(f"  {'+' if d.chosen else '-'} {d.model}: {d.reason}")
     if out is not None:
         fig = mm.plot.cost_vs_latency(cmp.df)
         path = mm.plot.save(fig, out, df=cmp.df)
@@ -143,6 +152,21 @@ def _run_eval(ns: argparse.Namespace) -> int:
     return 0 if not ev.interrupted else 130
 
 
+def _run_capabilities(ns: argparse.Namespace) -> int:
+    import pandas as pd
+
+    import multimodel as mm
+
+    client = mm.Client(cache=False)
+    if ns.sources and len(ns.model) == 1:
+        table = client.capabilities(ns.model[0]).df[["feature", "status", "note", "source"]]
+    else:
+        table = client.capability_matrix(ns.model)
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 90):
+        print(table.to_string())
+    return 0
+
+
 def _run_probe(ns: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -185,6 +209,16 @@ def main(argv: list[str] | None = None) -> int:
     cmp.add_argument("--stream", action="store_true", help="stream the answers (measures time to first token)")
     cmp.add_argument("--reasoning", help="effort (minimal/low/medium/high) or a token budget")
     cmp.add_argument("--chart", type=Path, help="write a cost-vs-latency chart (.png/.svg/.pdf)")
+    cmp.add_argument("--image", action="append", default=[], help="attach an image: path or https URL (repeatable)")
+    cmp.add_argument("--audio", action="append", default=[], help="attach an audio file (repeatable)")
+    cmp.add_argument("--pdf", action="append", default=[], help="attach a PDF (repeatable)")
+    cmp.add_argument("--on-unsupported", choices=("raise", "warn", "skip"), default="raise",
+                     help="a model that cannot take an attachment: refuse (default), send without it, or skip it")
+
+    caps = sub.add_parser("capabilities", help="what models accept (images, audio, PDFs, json, seed, ...) and why",
+                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    caps.add_argument("model", nargs="+", help="provider/model-id")
+    caps.add_argument("--sources", action="store_true", help="one model: also print each entry's note and source")
 
     ev = sub.add_parser("eval", help="run many prompts × models into one results file", epilog=EXAMPLES,
                         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -232,8 +266,14 @@ def main(argv: list[str] | None = None) -> int:
             return _run_compare(DEMO_PROMPT, DEMO_MODELS, simulated=simulated, stream=True, reasoning=None,
                                 out=ns.out)
         if ns.command == "compare":
-            return _run_compare(ns.prompt, ns.model, simulated=ns.simulated, stream=ns.stream,
-                                reasoning=ns.reasoning, out=ns.chart)
+            parts = ([mm.image(x) for x in ns.image] + [mm.audio(x) for x in ns.audio]
+                     + [mm.pdf(x) for x in ns.pdf])
+            prompt = [ns.prompt, *parts] if parts else ns.prompt
+            models = ns.model[0] if len(ns.model) == 1 and ns.model[0].startswith("auto") else ns.model
+            return _run_compare(prompt, models, simulated=ns.simulated, stream=ns.stream,
+                                reasoning=ns.reasoning, out=ns.chart, on_unsupported=ns.on_unsupported)
+        if ns.command == "capabilities":
+            return _run_capabilities(ns)
         if ns.command == "eval":
             return _run_eval(ns)
         if ns.command == "report":

@@ -64,3 +64,33 @@ def test_help_shows_examples():
     out = subprocess.run([sys.executable, "-m", "multimodel", "eval", "--help"], capture_output=True, text=True,
                          check=True).stdout
     assert "examples:" in out and "multimodel report" in out
+
+
+def test_compare_with_attachments_routes_and_refuses(tmp_path, capsys):
+    from multimodel.sim.media import sample_png, sample_wav
+
+    clip = tmp_path / "clip.wav"
+    clip.write_bytes(sample_wav())
+    assert main(["compare", "What do you hear?", "--audio", str(clip), "-m", "auto:2", "--simulated"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("I hear 1 audio clip (wav, 4,844 bytes)") == 2
+    assert "routing:" in out and "- anthropic/claude-sonnet-4-6: excluded: would not receive audio clip" in out
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(sample_png())
+    code = main(["compare", "What is this?", "--image", str(picture), "-m", "deepseek/deepseek-v4-pro",
+                 "-m", "xai/grok-4.3", "--simulated"])
+    err = capsys.readouterr().err
+    assert code == 2 and "deepseek/deepseek-v4-pro would not receive image" in err
+    code = main(["compare", "What is this?", "--image", str(picture), "-m", "deepseek/deepseek-v4-pro",
+                 "-m", "xai/grok-4.3", "--simulated", "--on-unsupported", "skip"])
+    out = capsys.readouterr().out
+    assert code == 1 and "unsupported" in out and "I see 1 image (image/png, 79 bytes)" in out
+
+
+def test_capabilities_table(capsys):
+    assert main(["capabilities", "anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash-preview"]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("audio_input"))
+    assert line.split()[1:] == ["ignored", "supported"]
+    assert main(["capabilities", "anthropic/claude-sonnet-4-6", "--sources"]) == 0
+    assert "https://platform.claude.com/docs/en/api/openai-sdk" in capsys.readouterr().out

@@ -56,12 +56,18 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     "04_gateway_vs_direct": {
         "out/04_probe_matrix.png": [],
     },
+    "05_multimodal": {
+        "out/05_capabilities.csv": ["audio_input", "ignored", "anthropic/claude-sonnet-4-6"],
+        "out/05_image_comparison.html": ["SIMULATED", "deepseek/deepseek-flash", "I see 1 image"],
+    },
 }
 # Text that must appear in some cell output of the executed notebook.
 EXPECTED_OUTPUT_TEXT: dict[str, list[str]] = {
     "04_gateway_vs_direct": ["an endpoint against itself: identical", "overhead", "system_mid_conversation",
                              "rejected"],
     "03_reasoning_and_tools": ["thought_signature", "without the signature: HTTP 400", "with the signature:"],
+    "05_multimodal": ["would not receive audio clip", "openai/gpt-audio", "I hear 1 audio clip", "unsupported",
+                      "dropped_inputs: ['audio_input']", "I read 1 PDF"],
 }
 STDERR_FAILURES = ("Traceback (most recent call last)", "live view could not be shown", "live view finish()",
                    "live view close()", "scorer '")
