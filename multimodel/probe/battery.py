@@ -83,7 +83,7 @@ CAPABILITIES: tuple[str, ...] = (
     "error_shape",
     "retry_after_429",
 )
-COLUMNS = ("model", "capability", "status", "evidence", "latency_s", "detail")
+COLUMNS = ("model", "capability", "status", "evidence", "latency_s", "detail", "documented")
 DEFAULT_TIMEOUT = 60.0
 
 WEATHER = {"type": "function", "function": {
@@ -838,7 +838,8 @@ def _check_capabilities(capabilities: Iterable[str] | None) -> tuple[str, ...]:
     return chosen
 
 
-def _frame(model: str, rows: list[Row], chosen: tuple[str, ...], simulated: bool | None) -> pd.DataFrame:
+def _frame(model: str, rows: list[Row], chosen: tuple[str, ...], simulated: bool | None,
+           documented: dict[str, str]) -> pd.DataFrame:
     import pandas as pd
 
     by_cap = {r.capability: r for r in rows}
@@ -848,7 +849,7 @@ def _frame(model: str, rows: list[Row], chosen: tuple[str, ...], simulated: bool
             continue
         r = by_cap[cap]
         records.append({"model": model, "capability": cap, "status": r.status, "evidence": r.evidence,
-                        "latency_s": r.latency_s, "detail": r.detail})
+                        "latency_s": r.latency_s, "detail": r.detail, "documented": documented.get(cap)})
     df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
     df["latency_s"] = df["latency_s"].astype(float)
     df.attrs["model"] = model
@@ -867,7 +868,8 @@ async def _probe_on_loop(client: Client, model: str, timeout: float, chosen: tup
     for r in rows:
         r.evidence = scrub(r.evidence, ctx.secrets)
         r.detail = scrub(r.detail, ctx.secrets)
-    return _frame(model, rows, chosen, ctx.simulated)
+    documented = {f: s.status for f, s in client.capabilities(model).features.items()}
+    return _frame(model, rows, chosen, ctx.simulated, documented)
 
 
 def _validate(client: Client, models: list[str], timeout: float) -> None:
@@ -883,8 +885,10 @@ def probe(client: Client, model: str, *, timeout: float = DEFAULT_TIMEOUT,
     """Run the capability battery against one endpoint; one row per capability (see ``CAPABILITIES``).
 
     Columns: model, capability, status (supported / partial / ignored / rejected / unknown), evidence,
-    latency_s, detail. ``timeout`` bounds each request (and each probe: timeout x its sequential steps).
-    ``capabilities`` runs a subset. ``df.attrs["simulated"]`` says whether the endpoint was the simulator.
+    latency_s, detail, documented (what the model's capability table says, for the capabilities it covers:
+    where the two differ, the table or the endpoint has changed). ``timeout`` bounds each request (and
+    each probe: timeout x its sequential steps). ``capabilities`` runs a subset. ``df.attrs["simulated"]``
+    says whether the endpoint was the simulator.
     """
     chosen = _check_capabilities(capabilities)
     _validate(client, [model], timeout)
@@ -972,7 +976,9 @@ def format_probe(df: pd.DataFrame, *, evidence_width: int = 70) -> str:
         lat = rec.get("latency_s")
         lat_s = f"{lat:6.2f}s" if isinstance(lat, float) and lat == lat else "      -"
         head = f"{rec['model'][:34]:34} " if multi else ""
-        lines.append(f"{head}{rec['capability']:24} {rec['status']:9} {lat_s}  {ev}")
+        doc = rec.get("documented")
+        differs = f"  [documented: {doc}]" if isinstance(doc, str) and doc not in (rec["status"], "unknown") else ""
+        lines.append(f"{head}{rec['capability']:24} {rec['status']:9} {lat_s}  {ev}{differs}")
     return "\n".join(lines)
 
 

@@ -35,7 +35,8 @@ CAPABILITIES = CapabilityTable(
         "json_mode": supported("https://ai.google.dev/api/compatibility",
                                "response_format is in the API reference; no json_object example"),
         "structured_outputs": supported(_COMPAT, "documented with client.beta.chat.completions.parse"),
-        "tool_calling": supported(_COMPAT, "function calling example with tool_choice='auto'"),
+        "tool_calling": supported(_COMPAT, "function calling example with tool_choice='auto'; finish_reason"
+                                           " 'stop' with tool calls (normalized to tool_calls)"),
         "streamed_tool_calls": supported("https://github.com/googleapis/python-genai/issues/2868",
                                          "each call arrives whole, without index; finish_reason 'stop'"),
         "n_gt_1": supported("https://github.com/songquanpeng/one-api/issues/2209", "n=5 returned 5 choices"),

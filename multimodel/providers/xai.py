@@ -34,7 +34,8 @@ CAPABILITIES = CapabilityTable(
                                                                      " Responses API only"),
         "json_mode": supported(_STRUCTURED, "'also accepts \"json_object\" for any well-formed JSON'"),
         "structured_outputs": supported(_STRUCTURED, "guaranteed to match the schema (a JSON Schema subset)"),
-        "tool_calling": supported(_STRUCTURED, "strict is implicitly always true"),
+        "tool_calling": supported(_STRUCTURED, "strict is implicitly always true; finish_reason is '' with tool"
+                                               " calls (normalized to tool_calls)"),
         "streamed_tool_calls": supported("https://docs.x.ai/docs/guides/function-calling",
                                          "'the function call is returned in whole in a single chunk'"),
         "n_gt_1": supported(_CHAT, "n: 'How many chat completion choices to generate' (API reference)"),
