@@ -158,7 +158,9 @@ def _run_capabilities(ns: argparse.Namespace) -> int:
     import multimodel as mm
 
     client = mm.Client(cache=False)
-    if ns.sources and len(ns.model) == 1:
+    if ns.sources and len(ns.model) > 1:
+        raise mm.ConfigError("--sources shows one model's entries with their sources: name one model")
+    if ns.sources:
         table = client.capabilities(ns.model[0]).df[["feature", "status", "note", "source"]]
     else:
         table = client.capability_matrix(ns.model)
@@ -212,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     cmp.add_argument("--image", action="append", default=[], help="attach an image: path or https URL (repeatable)")
     cmp.add_argument("--audio", action="append", default=[], help="attach an audio file (repeatable)")
     cmp.add_argument("--pdf", action="append", default=[], help="attach a PDF (repeatable)")
-    cmp.add_argument("--on-unsupported", choices=("raise", "warn", "skip"), default="raise",
-                     help="a model that cannot take an attachment: refuse (default), send without it, or skip it")
+    cmp.add_argument("--on-unsupported", choices=("raise", "warn", "skip", "send"), default="raise",
+                     help="a model that cannot take an attachment: refuse (default), send without it, skip it,"
+                          " or send it unchecked")
 
     caps = sub.add_parser("capabilities", help="what models accept (images, audio, PDFs, json, seed, ...) and why",
                           epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -16,6 +16,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from time import perf_counter
@@ -27,6 +28,7 @@ import orjson
 from multimodel import pricing
 from multimodel.config import (
     BUILTIN_PROVIDERS,
+    REQUEST_PARAMS,
     ConfigError,
     ProviderConfig,
     build_provider,
@@ -43,10 +45,13 @@ from multimodel.providers.capabilities import (
     ON_UNSUPPORTED,
     PARAMS,
     Capabilities,
+    Loss,
+    Need,
     UnsupportedInputError,
     describe_losses,
     find_losses,
     needs_of,
+    request_size_loss,
 )
 from multimodel.results import Result, ResultError
 from multimodel.runner import ProviderGate, execute_with_retries, skipped
@@ -62,24 +67,6 @@ if TYPE_CHECKING:
     from multimodel.routing import Route
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-generation-id", "x-ds-trace-id")
-_PASSTHROUGH = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "max_completion_tokens",
-    "stop",
-    "n",
-    "seed",
-    "presence_penalty",
-    "frequency_penalty",
-    "response_format",
-    "tool_choice",
-    "parallel_tool_calls",
-    "logprobs",
-    "top_logprobs",
-    "user",
-    "extra_body",
-)
 
 
 class ParamWarning(UserWarning):
@@ -114,7 +101,8 @@ class Client:
         self.missing_keys: list[str] = []
         self._sim: Any = None
         self._gates: dict[str, ProviderGate] = {}
-        self._warned: set[str] = set()
+        self._warned: set[Any] = set()
+        self._capabilities: dict[tuple[str, str], Capabilities] = {}
         from multimodel.store import open_cache
 
         self.cache = open_cache(cache)
@@ -202,7 +190,28 @@ class Client:
         prepared = self.prepare(model, prompt, **kwargs)
         return await run_async(self._execute(prepared))
 
-    def prepare(
+    def prepare(self, model: str, prompt: Any, **kwargs: Any) -> PreparedRequest:
+        """Validate the arguments and build the request; raises ConfigError before anything is sent.
+
+        Keywords: ``stream``, ``reasoning``, ``tools``, ``retries``, ``timeout``, ``cache``, ``on_delta``,
+        ``on_unsupported`` and the request parameters (temperature, max_tokens, seed, response_format, ...).
+
+        ``on_delta(kind, text)`` is called on the I/O thread as text arrives (kind ``content`` or
+        ``reasoning``), for live views; it must be quick and must not block.
+
+        ``on_unsupported`` says what to do when the target would drop or reject part of the request (an
+        audio clip sent to Anthropic, a PDF over a size limit, ``seed`` where it is ignored), as its
+        capability table says: ``"raise"`` (ConfigError naming what would be lost and which models take
+        the whole request), ``"warn"`` (send without it, warn, and list it in the row's ``dropped_inputs``),
+        ``"skip"`` (send nothing; an error row of kind ``unsupported`` says why), or ``"send"`` (no check:
+        send the request exactly as given, e.g. to test whether a table entry is out of date).
+        """
+        try:
+            return self._prepare(model, prompt, **kwargs)
+        except UnsupportedInputError as exc:
+            raise exc.with_takers(self._takers(prompt, kwargs, exclude=model)) from None
+
+    def _prepare(
         self,
         model: str,
         prompt: Any,
@@ -217,18 +226,7 @@ class Client:
         on_unsupported: str = "raise",
         **params: Any,
     ) -> PreparedRequest:
-        """Validate the arguments and build the request; raises ConfigError before anything is sent.
-
-        ``on_delta(kind, text)`` is called on the I/O thread as text arrives (kind ``content`` or
-        ``reasoning``), for live views; it must be quick and must not block.
-
-        ``on_unsupported`` says what to do when the target would drop or reject part of the request (an
-        audio clip sent to Anthropic, a PDF over a size limit, ``seed`` where it is ignored), as its
-        capability table says: ``"raise"`` (ConfigError naming what would be lost and which models take
-        it), ``"warn"`` (send without it, warn, and list it in the row's ``dropped_inputs``), ``"skip"``
-        (send nothing; an error row of kind ``unsupported`` says why), or ``"send"`` (no check: send the
-        request exactly as given, e.g. to test whether a table entry is out of date).
-        """
+        """prepare() without naming the models that would take a refused request (routing uses it)."""
         if on_delta is not None and not callable(on_delta):
             raise ConfigError("on_delta must be a callable taking (kind, text)")
         if on_unsupported not in ON_UNSUPPORTED:
@@ -237,7 +235,7 @@ class Client:
         messages = normalize_messages(prompt)
         tools = check_tools(tools)
         reasoning = check_reasoning(reasoning)
-        unknown = set(params) - set(_PASSTHROUGH)
+        unknown = set(params) - set(REQUEST_PARAMS)
         if unknown:
             raise ConfigError(
                 f"unknown parameter(s) {sorted(unknown)}; pass provider-specific fields in extra_body={{...}}"
@@ -252,11 +250,11 @@ class Client:
             raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
         api_key = cfg.resolve_key()
         dialect = get_dialect(cfg.dialect)
-        check = CapabilityCheck(messages, tools, params)
+        check = CapabilityCheck(messages, tools, params, model, on_unsupported)
+        caps = None
         if on_unsupported != "send":
-            self._apply_capabilities(check, model, cfg, model_id, bool(stream), on_unsupported)
+            caps = self._check_table(check, cfg, model_id, bool(stream))
         messages, tools, params = check.messages, check.tools, check.params
-        audio_input = has_audio(messages)
         notes: list[str] = []
         body = dialect.build_body(
             model_id,
@@ -268,16 +266,13 @@ class Client:
             options=cfg.options,
             warn=notes.append,
         )
+        payload = orjson.dumps(body)
+        if caps is not None:  # what the dialect itself had to remove, and the size of the whole body
+            self._check_built(check, caps, params, body, notes, len(payload))
         for note in notes:
             self._warn_once(f"{model}: {note}")
-        for param in ("seed", "logprobs", "response_format"):  # removed by the dialect (with a warning): mark it
-            if params.get(param) is not None and param not in body:
-                feature = _format_feature(params) if param == "response_format" else param
-                if feature not in check.dropped:
-                    check.dropped.append(feature)
         headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
         headers.update(cfg.default_headers)
-        payload = orjson.dumps(body)
         return PreparedRequest(
             model=model,
             model_id=model_id,
@@ -292,7 +287,7 @@ class Client:
             timeout=timeout if timeout is not None else (self.timeout or cfg.timeout_s),
             use_cache=bool(cache) and self.cache is not None,
             on_delta=on_delta,
-            audio_input=audio_input,
+            audio_input=has_audio(messages),
             dropped=check.dropped,
             unverified=check.unverified,
             skip=check.skip,
@@ -302,7 +297,16 @@ class Client:
         """What a model accepts (image, audio, PDF, response formats, tools, n, seed, logprobs) and its size
         limits, each entry with its source; ``.df`` as a table. Provider settings may override entries."""
         cfg, model_id = split_model(model, self.providers)
-        return CAPABILITY_TABLES[cfg.capability_table].resolve(model_id, cfg.capabilities)
+        return self._resolve(cfg, model_id)
+
+    def _resolve(self, cfg: ProviderConfig, model_id: str) -> Capabilities:
+        """The capability table for one model, resolved once per client (rules are pattern matches)."""
+        key = (cfg.name, model_id)
+        caps = self._capabilities.get(key)
+        if caps is None:
+            caps = CAPABILITY_TABLES[cfg.capability_table].resolve(model_id, cfg.capabilities)
+            self._capabilities[key] = caps
+        return caps
 
     def capability_matrix(self, models: Iterable[str]) -> Any:
         """Feature × model table of statuses (then the size limits), for comparing what models accept."""
@@ -314,74 +318,97 @@ class Client:
         columns = {m: self.capabilities(m).df.set_index("feature")["status"] for m in models}
         return pd.DataFrame(columns).reindex([*FEATURES, *LIMITS]).dropna(how="all")
 
-    def _apply_capabilities(self, check: CapabilityCheck, model: str, cfg: ProviderConfig, model_id: str,
-                            stream: bool, policy: str) -> None:
+    def _check_table(self, check: CapabilityCheck, cfg: ProviderConfig, model_id: str,
+                     stream: bool) -> Capabilities | None:
         """Check the request against the model's capability table and act on ``on_unsupported``."""
         needs = needs_of(check.messages, check.tools, stream, check.params)
+        caps = self._resolve(cfg, model_id)
         if not needs:
-            return
-        caps = CAPABILITY_TABLES[cfg.capability_table].resolve(model_id, cfg.capabilities)
-        size = len(orjson.dumps(check.messages)) if caps.limit("max_request_bytes") is not None else 0
-        losses, unclear = find_losses(caps, needs, size)
+            return caps if caps.limit("max_request_bytes") is not None else None
+        losses, unclear = find_losses(caps, needs)
         for need in unclear:
+            if need.feature == "other":
+                self._warn_once(f"{check.model}: multimodel cannot check whether it accepts {need.what}s; sent as "
+                                "is", key=(check.model, need.what))
+                continue
             self._warn_once(
-                f"{model}: its capability table does not say whether it accepts {FEATURES.get(need.feature, need.what)}"
-                f" ({need.what}); sent as is and listed in unverified_inputs. Check with client.probe({model!r}) or"
-                f" declare it: providers={{{cfg.name!r}: {{'capabilities': {{{need.feature!r}: 'supported'}}}}}}"
-            )
-        check.unverified = sorted({need.feature for need in unclear})
-        if not losses:
-            return
-        lost = describe_losses(model, losses)
+                f"{check.model}: its capability table does not say whether it accepts {FEATURES[need.feature]}"
+                f" ({need.what}); sent as is and listed in unverified_inputs. Check with client.probe("
+                f"{check.model!r}) or declare it: providers={{{cfg.name!r}: {{'capabilities': "
+                f"{{{need.feature!r}: 'supported'}}}}}}", key=(check.model, need.feature))
+        check.unverified = sorted({need.feature for need in unclear if need.feature != "other"})
+        if losses:
+            self._act(check, losses)
+        return caps
+
+    def _check_built(self, check: CapabilityCheck, caps: Capabilities, params: dict[str, Any],
+                     body: dict[str, Any], notes: list[str], payload_bytes: int) -> None:
+        """Losses only visible once the body is built: parameters the dialect removed for this model (with
+        these settings, e.g. logprobs on a reasoning model with reasoning=), and the body's size."""
+        losses = []
+        for param in ("seed", "logprobs", "top_logprobs", "response_format"):
+            if params.get(param) not in (None, False) and param not in body:
+                feature = _format_feature(params) if param == "response_format" else param.removeprefix("top_")
+                why = "; ".join(n for n in notes if param in n) or "removed for this model"
+                losses.append(Loss(Need(feature, f"{param}={params[param]!r}"), why, strippable=True))
+        too_big = request_size_loss(caps, payload_bytes)
+        if too_big is not None:
+            losses.append(too_big)
+        if losses and check.skip is None:
+            self._act(check, losses, stripped=True)
+
+    def _act(self, check: CapabilityCheck, losses: list[Loss], stripped: bool = False) -> None:
+        """Apply ``on_unsupported`` to what the model would not receive; ``stripped``: already removed."""
+        lost = describe_losses(check.model, losses)
         features = sorted({loss.feature for loss in losses})
-        check.dropped = features
-        if policy == "raise":
-            raise UnsupportedInputError([(model, losses)], self._models_accepting(features, exclude=model))
-        if policy == "skip" or any(not loss.strippable for loss in losses):
-            if policy == "warn":
-                self._warn_once(f"{lost}; it cannot be sent without it, so it is skipped (an error row)")
+        check.dropped = sorted({*check.dropped, *features})
+        if check.policy == "raise":
+            raise UnsupportedInputError([(check.model, losses)])
+        key = (check.model, tuple(features), check.policy)
+        if check.policy == "skip" or any(not loss.strippable for loss in losses):
+            if check.policy == "warn":
+                self._warn_once(f"{lost}; it cannot be sent without it, so it is skipped (an error row)", key=key)
             check.skip = f"not sent: {lost}"
             return
-        self._warn_once(f"{lost}; sent without it (dropped_inputs={features})")
-        items = {loss.need.item for loss in losses if loss.need.item is not None}
-        if items:
-            check.messages = strip_parts(check.messages, items)
+        self._warn_once(f"{lost}; sent without it (dropped_inputs={features})", key=key)
+        if stripped:
+            return
+        positions = {loss.need.item.where for loss in losses if loss.need.item is not None and loss.need.item.where}
+        if positions:
+            check.messages = strip_parts(check.messages, positions)
         check.params = dict(check.params)
         for feature in features:
-            for key in PARAMS.get(feature, ()):
-                check.params.pop(key, None)
-                if key == "tools":
+            for param in PARAMS.get(feature, ()):
+                check.params.pop(param, None)
+                if param == "tools":
                     check.tools = None
 
-    def _models_accepting(self, features: list[str], exclude: str, limit: int = 6) -> list[str]:
-        """Known models (simulated catalogue or price table) whose table accepts every feature."""
-        out = []
-        for model in self.known_models():
-            if model == exclude:
-                continue
-            try:
-                caps = self.capabilities(model)
-            except ConfigError:
-                continue
-            if all(f in caps.features and caps.accepts(f) for f in features):
-                out.append(model)
-                if len(out) == limit:
-                    break
-        return out
+    def _takers(self, prompt: Any, request: dict[str, Any], exclude: str, limit: int = 6) -> list[str]:
+        """Known models that would take the whole request (every part, parameter and limit), key set."""
+        from multimodel.routing import Router, route, routing_kwargs
+
+        pool = [m for m in self.known_models() if m != exclude]
+        try:
+            return route(self, prompt, Router(pool, n=limit), **routing_kwargs(request)).models
+        except ConfigError:
+            return []
 
     def known_models(self) -> list[str]:
         """Models multimodel knows by name: the simulator's catalogue for a simulated client, else the
-        price table's models of the configured built-in providers (used to suggest alternatives and
-        as the default routing pool)."""
+        price table's models of the configured built-in providers (the alternatives a refusal names)."""
         if self.simulated:
             from multimodel.sim.catalogue import CATALOGUE
 
             return [f"{d}/{mid}" for d, mid in CATALOGUE if d in self.providers]
         return [f"{p}/{m}" for p, m in pricing.known_models() if p in self.providers]
 
-    def _warn_once(self, message: str) -> None:
-        if message not in self._warned:
-            self._warned.add(message)
+    def _warn_once(self, message: str, key: Any = None) -> None:
+        """Warn once per client and ``key`` (default: the message); silent while routing tries candidates."""
+        if _ROUTING.get():
+            return
+        key = message if key is None else key
+        if key not in self._warned:
+            self._warned.add(key)
             warnings.warn(message, ParamWarning, stacklevel=_user_stacklevel())
 
     # ------------------------------------------------------------------ execution (on the I/O loop)
@@ -400,20 +427,16 @@ class Client:
         run's own live result, recovered after a crash or restart, and keeps counting in latency stats.
         """
         if req.skip is not None:
-            result = skipped(req, "unsupported", req.skip)
-        elif req.use_cache and (hit := self.cache.get_with_run(req.cache_key)) is not None:
+            return _annotate(skipped(req, "unsupported", req.skip), req)
+        if req.use_cache and (hit := self.cache.get_with_run(req.cache_key)) is not None:
             result, stored_run = hit
             result.cached = run_id is None or stored_run != run_id
-        else:
-            result = await execute_with_retries(req, self.gate(req.provider.name), send_once)
-            if req.use_cache and result.error is None:
-                self.cache.put(req.cache_key, result, run_id)
-        if req.dropped:
-            result.dropped_inputs = list(req.dropped)
-        if req.unverified:
-            result.unverified_inputs = list(req.unverified)
-        if req.route_reason is not None:
-            result.route_reason = req.route_reason
+            if req.route_reason is not None:  # this call's routing, not the one that filled the cache
+                result.route_reason = req.route_reason
+            return result
+        result = _annotate(await execute_with_retries(req, self.gate(req.provider.name), send_once), req)
+        if req.use_cache and result.error is None:
+            self.cache.put(req.cache_key, result, run_id)
         return result
 
     # ------------------------------------------------------------------ fan-out
@@ -531,19 +554,24 @@ class Client:
         fallbacks = fallbacks or {}
         plan = []
         refused: list[UnsupportedInputError] = []
+        tried = 0
         for m in models:
             fbs = fallbacks.get(m, [])
             fbs = [fbs] if isinstance(fbs, str) else list(fbs)
-            try:
-                req = self.prepare(m, prompt, **kwargs)
-            except UnsupportedInputError as exc:  # collect them all: one error naming every model
-                refused.append(exc)
-                continue
-            if chosen is not None:
-                req.route_reason = chosen.reason(m)
-            plan.append((req, [self.prepare(fb, prompt, **kwargs) for fb in fbs]))
+            prepared = []
+            for name, label in [(m, m), *((fb, f"{fb} (fallback of {m})") for fb in fbs)]:
+                tried += 1
+                try:
+                    prepared.append(self._prepare(name, prompt, **kwargs))
+                except UnsupportedInputError as exc:  # collect them all: one error naming every model
+                    refused.append(UnsupportedInputError([(label, losses) for _, losses in exc.lost]))
+            if not refused:
+                if chosen is not None:
+                    prepared[0].route_reason = chosen.reason(m)
+                plan.append((prepared[0], prepared[1:]))
         if refused:
-            raise UnsupportedInputError.combine(refused, of=len(models))
+            error = UnsupportedInputError.combine(refused, of=tried)
+            raise error.with_takers(self._takers(prompt, kwargs, exclude="")) from None
         return plan, chosen
 
     def _comparison(self, prompt: Any, results: list[Result], route: Route | None = None) -> Comparison:
@@ -603,6 +631,10 @@ def _format_feature(params: dict[str, Any]) -> str:
     return "structured_outputs" if isinstance(rf, dict) and rf.get("type") == "json_schema" else "json_mode"
 
 
+#: set while routing tries candidates: their warnings are not the user's (and must not use up warn-once)
+_ROUTING: ContextVar[bool] = ContextVar("multimodel_routing", default=False)
+
+
 @dataclass
 class CapabilityCheck:
     """The parts of a request the capability check may change, and what it decided."""
@@ -610,6 +642,8 @@ class CapabilityCheck:
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] | None
     params: dict[str, Any]
+    model: str
+    policy: str
     dropped: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
     skip: str | None = None
@@ -700,6 +734,14 @@ class PreparedRequest:
 
     def __repr__(self) -> str:
         return f"<PreparedRequest {self.model} stream={self.stream}>"
+
+
+def _annotate(result: Result, req: PreparedRequest) -> Result:
+    """What the capability check and the router decided for this request, on its row (and in the cache)."""
+    result.dropped_inputs = list(req.dropped)
+    result.unverified_inputs = list(req.unverified)
+    result.route_reason = req.route_reason
+    return result
 
 
 def _request_id(headers: Any) -> str | None:

@@ -171,11 +171,19 @@ def _capability_settings(name: str, dialect: str, setting: Any) -> tuple[str, di
         raise ConfigError(f"provider {name!r}: capabilities must be a table name or a dict of feature → status")
     for key, value in setting.items():
         if key in LIMITS:
+            numeric = key.startswith("max_")
+            if (numeric and (not isinstance(value, int) or isinstance(value, bool) or value < 1)) or (
+                    not numeric and not (isinstance(value, tuple | list) and all(isinstance(v, str) for v in value))):
+                kind = "a positive int (bytes or a count)" if numeric else "a list of strings"
+                raise ConfigError(f"provider {name!r}: capabilities[{key!r}]={value!r}: a limit is {kind}")
             continue
-        status = value if isinstance(value, str) else value[0] if isinstance(value, tuple | list) and value else None
+        ok = isinstance(value, str) or (isinstance(value, tuple | list) and len(value) == 2
+                                        and all(isinstance(v, str) for v in value))
+        status = value if isinstance(value, str) else value[0] if ok else None
         if key not in FEATURES or status not in STATUSES:
-            raise ConfigError(f"provider {name!r}: capabilities[{key!r}]={value!r}; features are {sorted(FEATURES)}"
-                              f" (or limits {sorted(LIMITS)}), statuses {STATUSES}")
+            raise ConfigError(f"provider {name!r}: capabilities[{key!r}]={value!r}; use a feature of "
+                              f"{sorted(FEATURES)} with a status of {STATUSES} (or a (status, note) pair), or a "
+                              f"limit of {sorted(LIMITS)}")
     return table, dict(setting)
 
 
@@ -199,6 +207,26 @@ def split_model(model: str, providers: dict[str, ProviderConfig]) -> tuple[Provi
     return cfg, model_id
 
 
+#: request parameters passed through to the provider (anything else goes in extra_body)
+REQUEST_PARAMS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "n",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "tool_choice",
+    "parallel_tool_calls",
+    "logprobs",
+    "top_logprobs",
+    "user",
+    "extra_body",
+)
+
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 
@@ -208,12 +236,12 @@ def normalize_messages(prompt: Any) -> list[dict[str, Any]]:
     ``["What is in this picture?", mm.image("cat.png")]`` becomes one user message with two parts.
     Anything malformed is rejected here, before a request is built.
     """
-    from multimodel.inputs import describe_part, is_part, text_part
-
     if isinstance(prompt, str):
         if not prompt.strip():
             raise ConfigError("the prompt is empty: pass a non-empty string or a list of messages")
         return [{"role": "user", "content": prompt}]
+    from multimodel.inputs import describe_part, is_part, text_part
+
     if is_part(prompt):
         prompt = [prompt]
     if not isinstance(prompt, list | tuple):
@@ -223,7 +251,8 @@ def normalize_messages(prompt: Any) -> list[dict[str, Any]]:
         )
     if not prompt:
         raise ConfigError("the messages list is empty: add at least one {'role': 'user', 'content': ...}")
-    loose = [isinstance(x, str) or is_part(x) for x in prompt]
+    loose = [] if isinstance(prompt[0], dict) and "role" in prompt[0] and len(prompt) == 1 else [
+        isinstance(x, str) or is_part(x) for x in prompt]
     if any(loose):
         if not all(loose):
             raise ConfigError(

@@ -24,6 +24,7 @@ import orjson
 from multimodel import pricing
 from multimodel.config import ConfigError
 from multimodel.frames import results_to_frame
+from multimodel.inputs import FILE, IMAGE_DATA, IMAGE_HTTP, scan_inputs
 from multimodel.results import Result
 from multimodel.runner import skipped
 from multimodel.transport import io_loop
@@ -97,6 +98,8 @@ def plan(
     from multimodel.routing import as_router, route_or_raise, routing_kwargs
 
     router = as_router(models)
+    if router is not None and routes:
+        raise ConfigError("pass either routes= (task → model) or a router (models='auto:N' / mm.Router), not both")
     if router is None and isinstance(models, str):
         raise ConfigError(f"models={models!r}: pass a list of 'provider/model-id' strings, or 'auto:N' to route")
     models = [] if router is not None else list(models or [])
@@ -127,10 +130,14 @@ def plan(
             row_models = [routes[row["task"]]] if routes and row.get("task") in routes else models
         for model in row_models:
             for rep in range(repeats):
-                req = client.prepare(model, prompt, **params)
+                try:
+                    req = client.prepare(model, prompt, **params)
+                    fbs = [client.prepare(fb, prompt, **params) for fb in fallbacks.get(model, [])]
+                except ConfigError as exc:
+                    exc.args = (f"prompt {i}: {exc}",)
+                    raise
                 if chosen is not None:
                     req.route_reason = chosen.reason(model)
-                fbs = [client.prepare(fb, prompt, **params) for fb in fallbacks.get(model, [])]
                 if rep:
                     req.salt = f"repeat={rep}"
                     for fb in fbs:
@@ -140,18 +147,40 @@ def plan(
 
 
 def estimate_cost(slots: list[Slot]) -> tuple[float, int]:
-    """Worst-case USD from prices and max_tokens (or a 4,096-token guess); also how many had no price."""
+    """Worst-case USD from prices and max_tokens (or a 4,096-token guess); also how many had no price.
+
+    Text counts at 4 bytes a token; an attachment at a worst-case token count instead of its base64 size
+    (a 2 MB picture is ~1,600 tokens, not 700,000). Skipped slots cost nothing; audio has no price here.
+    """
     total = 0.0
     unknown = 0
     for slot in slots:
         req = slot.req
+        if req.skip is not None:
+            continue
         price = pricing.price_for(req.provider, req.model_id)
-        if price is None:
+        if price is None or req.audio_input:
             unknown += 1
             continue
         out = req.body.get("max_completion_tokens") or req.body.get("max_tokens") or DEFAULT_OUTPUT_GUESS
-        total += price.cost(int(len(req.payload) / 4) + 1, int(out), 0)
+        total += price.cost(_prompt_token_guess(req), int(out), 0)
     return total, unknown
+
+
+IMAGE_TOKENS_WORST = 1600  # Anthropic's ceiling per image (OpenAI high detail: ~1,100; Gemini: 258-1,120)
+PDF_PAGE_TOKENS = 1500  # OpenAI sends each page's text and an image of it
+PDF_BYTES_PER_PAGE = 50_000  # a page count guess when the PDF is not opened
+
+
+def _prompt_token_guess(req: PreparedRequest) -> int:
+    media_bytes = media_tokens = 0
+    for item in scan_inputs(req.body.get("messages") or []):
+        media_bytes += (item.nbytes or 0) * 4 // 3
+        if item.feature in (IMAGE_DATA, IMAGE_HTTP):
+            media_tokens += IMAGE_TOKENS_WORST
+        elif item.feature == FILE:
+            media_tokens += PDF_PAGE_TOKENS * max(1, (item.nbytes or 0) // PDF_BYTES_PER_PAGE)
+    return max(0, len(req.payload) - media_bytes) // 4 + 1 + media_tokens
 
 
 async def run_slots(client: Client, slots: list[Slot], state: RunState, *, run_id: str,

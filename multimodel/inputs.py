@@ -13,9 +13,10 @@ import base64
 import mimetypes
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from multimodel.config import ConfigError
 
@@ -53,7 +54,9 @@ class InputItem:
     mime: str | None  # image/png, audio/wav (format as audio/<format>), application/pdf; None when unknown
     nbytes: int | None  # decoded size; None for a linked URL or an uploaded file id
     label: str  # "image", "audio clip", "PDF", ...
-    ref: str | None = None  # URL or file name, for messages
+    ref: str | None = None  # URL (query and fragment removed: they may hold credentials) or file name
+    role: str | None = None  # the role of the message that carries it
+    where: tuple[int, int] | None = None  # (message index, part index): what warn mode removes
 
     def summary(self) -> str:
         size = "" if self.nbytes is None else f", {human_bytes(self.nbytes)}"
@@ -99,12 +102,13 @@ def sniff_audio(data: bytes) -> str | None:
         return "flac"
     if data[:4] == b"OggS":
         return "ogg"
-    if data[4:8] == b"ftyp" and data[8:11] in (b"M4A", b"mp4", b"iso"):
+    if data[4:8] == b"ftyp" and data[8:12] in (b"M4A ", b"M4B "):
         return "m4a"
     if data[:3] == b"ID3":
         return "mp3"
     if len(data) >= 2 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0:
-        return "aac" if data[1] & 0x06 == 0 else "mp3"  # ADTS has layer bits 00; MPEG audio layer III has 01
+        layer = data[1] & 0x06  # ADTS (AAC) has layer bits 00; MPEG audio layer III (MP3) has 01
+        return "aac" if layer == 0 else "mp3" if layer == 0x02 else None
     return None
 
 
@@ -208,6 +212,8 @@ def describe_part(part: Any) -> InputItem | None:
         if not isinstance(part.get("text"), str):
             raise ConfigError("a text part needs a string 'text'")
         return None
+    if kind == "refusal":  # an assistant's refusal, replayed in a conversation: text
+        return None
     if kind == "image_url":
         inner = part.get("image_url")
         url = inner.get("url") if isinstance(inner, dict) else inner if isinstance(inner, str) else None
@@ -217,7 +223,8 @@ def describe_part(part: Any) -> InputItem | None:
             mime, size = _parse_data_url(url, "image")
             return InputItem(IMAGE_DATA, mime, size, "image")
         if url.startswith(("http://", "https://")):
-            return InputItem(IMAGE_HTTP, mimetypes.guess_type(url.split("?", 1)[0])[0], None, "image", url)
+            bare = _without_query(url)
+            return InputItem(IMAGE_HTTP, mimetypes.guess_type(bare)[0], None, "image", bare)
         raise ConfigError(f"image_url.url must be an http(s) or data: URL, got {url[:60]!r}; use mm.image(path)")
     if kind == "input_audio":
         inner = part.get("input_audio")
@@ -242,16 +249,22 @@ def describe_part(part: Any) -> InputItem | None:
 
 
 def scan_inputs(messages: list[dict[str, Any]]) -> list[InputItem]:
-    """Every non-text part in the messages, in order."""
+    """Every non-text part in the messages, in order, with its role and position."""
     found: list[InputItem] = []
-    for m in messages:
+    for i, m in enumerate(messages):
         content = m.get("content")
         if isinstance(content, list):
-            for part in content:
+            for j, part in enumerate(content):
                 item = describe_part(part)
                 if item is not None:
-                    found.append(item)
+                    found.append(replace(item, role=m.get("role"), where=(i, j)))
     return found
+
+
+def _without_query(url: str) -> str:
+    """scheme://host/path: a signed URL's query string is a credential and must not reach a DataFrame."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
 
 
 def has_audio(messages: list[dict[str, Any]]) -> bool:
@@ -272,17 +285,16 @@ def text_part(text: str) -> dict[str, str]:
     return {"type": "text", "text": text}
 
 
-def strip_parts(messages: list[dict[str, Any]], items: set[InputItem]) -> list[dict[str, Any]]:
-    """A copy of the messages without the parts described by ``items``; a message left with no text
-    gets a note saying an attachment was removed (an empty user message would be rejected)."""
+def strip_parts(messages: list[dict[str, Any]], positions: set[tuple[int, int]]) -> list[dict[str, Any]]:
+    """A copy of the messages without the parts at ``positions`` ((message, part) indexes); a message left
+    with no text gets a note saying an attachment was removed (an empty user message would be rejected)."""
     out = []
-    for m in messages:
+    for i, m in enumerate(messages):
         content = m.get("content")
-        if isinstance(content, list):
-            kept = [part for part in content if describe_part(part) not in items]
-            if len(kept) != len(content):
-                if not any(isinstance(p, dict) and p.get("type") == "text" for p in kept):
-                    kept.append(text_part(REMOVED_NOTE))
-                m = {**m, "content": kept}
+        if isinstance(content, list) and any(w[0] == i for w in positions):
+            kept = [part for j, part in enumerate(content) if (i, j) not in positions]
+            if not any(isinstance(p, dict) and p.get("type") == "text" for p in kept):
+                kept.append(text_part(REMOVED_NOTE))
+            m = {**m, "content": kept}
         out.append(m)
     return out

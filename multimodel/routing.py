@@ -8,12 +8,13 @@ it asks for (tools, json_schema, ...), and say why each candidate was chosen or 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from multimodel.config import ConfigError, check_tools, normalize_messages, split_model
-from multimodel.providers.capabilities import FEATURES, find_losses, needs_of
+from multimodel.config import REQUEST_PARAMS, ConfigError, check_tools, normalize_messages, split_model
+from multimodel.providers.capabilities import FEATURES, UnsupportedInputError, needs_of
 
 if TYPE_CHECKING:
     from multimodel.client import Client
@@ -29,12 +30,14 @@ DEFAULT_CANDIDATES = (
     "openrouter/google/gemini-3-flash-preview",
 )
 PREFERENCES = ("order", "cheapest")
-_ROUTING_PARAMS = ("tools", "stream", "response_format", "seed", "logprobs", "top_logprobs")
+_REQUEST_KEYS = {"stream", "reasoning", "tools", *REQUEST_PARAMS}
+# request arguments that change what a model would receive; the rest (cache, retries, ...) do not matter here
+_NOT_ROUTING = ("on_unsupported", "on_delta", "cache", "retries", "timeout")
 
 
 def routing_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The request arguments that decide which models can take a prompt (the rest do not matter here)."""
-    return {k: kwargs[k] for k in _ROUTING_PARAMS if kwargs.get(k) is not None}
+    """The request arguments that decide which models can take a prompt."""
+    return {k: v for k, v in kwargs.items() if k not in _NOT_ROUTING and v is not None}
 
 
 class Router:
@@ -118,44 +121,32 @@ class Route:
                 f"<tr><th></th><th>model</th><th>why</th></tr>{rows}</table></div>")
 
 
-def route(client: Client, prompt: Any, router: Router, *, tools: Any = None, stream: bool = False,
-          **params: Any) -> Route:
-    """Decide which of the router's candidates take this prompt (with these tools and parameters)."""
+def route(client: Client, prompt: Any, router: Router, **request: Any) -> Route:
+    """Decide which of the router's candidates take this prompt with these request arguments (tools,
+    response_format, seed, logprobs, reasoning, ...): each candidate's request is built exactly as it
+    would be sent, so a parameter its dialect would remove counts as well as its capability table."""
+    from multimodel.client import _ROUTING
+
+    unknown = set(request) - _REQUEST_KEYS
+    if unknown:
+        raise ConfigError(f"route() got unknown request argument(s) {sorted(unknown)}; it takes the arguments of "
+                          "complete(): tools, stream, reasoning, response_format, seed, temperature, ...")
     messages = normalize_messages(prompt)
-    tools = check_tools(tools)
-    needs = needs_of(messages, tools, bool(stream), params)
+    needs = needs_of(messages, check_tools(request.get("tools")), bool(request.get("stream")), request)
     wanted = [n.what for n in needs]
     candidates = router.candidates if router.candidates is not None else default_candidates(client)
     if not candidates:
         raise ConfigError("the router has no candidates: pass candidates=[...] or configure a provider")
-    size: int | None = None
     eligible: list[str] = []
     decisions: dict[str, Decision] = {}
-    for model in dict.fromkeys(candidates):
-        try:
-            cfg, _ = split_model(model, client.providers)
-        except ConfigError as exc:
-            decisions[model] = Decision(model, False, f"excluded: {exc}")
-            continue
-        if not cfg.has_key():
-            env = " or ".join(cfg.api_key_env) or "api_key"
-            decisions[model] = Decision(model, False, f"excluded: no API key for {cfg.name} (set {env})")
-            continue
-        caps = client.capabilities(model)
-        if size is None:
-            import orjson
-
-            size = len(orjson.dumps(messages))
-        losses, unclear = find_losses(caps, needs, size)
-        if losses:
-            why = "; ".join(f"{loss.need.what}: {loss.reason}" for loss in losses)
-            decisions[model] = Decision(model, False, f"excluded: would not receive {why}")
-        elif unclear and not router.allow_unknown:
-            what = ", ".join(FEATURES.get(n.feature, n.what) for n in unclear)
-            decisions[model] = Decision(model, False, f"excluded: its table does not say whether it accepts {what}"
-                                                      " (Router(allow_unknown=True) admits it)")
-        else:
-            eligible.append(model)
+    token = _ROUTING.set(True)
+    try:
+        for model in dict.fromkeys(candidates):
+            decisions[model] = _try(client, model, messages, request, router.allow_unknown)
+            if decisions[model].reason == "eligible":
+                eligible.append(model)
+    finally:
+        _ROUTING.reset(token)
     ranked, basis = _rank(client, eligible, router.prefer)
     accepts = f"accepts {', '.join(wanted)}" if wanted else "text only: every candidate qualifies"
     for i, model in enumerate(ranked):
@@ -167,9 +158,37 @@ def route(client: Client, prompt: Any, router: Router, *, tools: Any = None, str
     return Route([decisions[m] for m in dict.fromkeys(candidates)], wanted, ranked[:router.n])
 
 
+def _try(client: Client, model: str, messages: list[dict[str, Any]], request: dict[str, Any],
+         allow_unknown: bool) -> Decision:
+    """Build the candidate's request (nothing is sent) and say whether it would go through whole."""
+    try:
+        cfg, _ = split_model(model, client.providers)
+    except ConfigError as exc:
+        return Decision(model, False, f"excluded: {exc}")
+    if not cfg.has_key():
+        env = " or ".join(cfg.api_key_env) or "api_key"
+        return Decision(model, False, f"excluded: no API key for {cfg.name} (set {env})")
+    try:
+        req = client._prepare(model, messages, on_unsupported="raise", **request)
+    except UnsupportedInputError as exc:
+        why = "; ".join(f"{loss.need.what}: {loss.reason}" for _, losses in exc.lost for loss in losses)
+        return Decision(model, False, f"excluded: would not receive {why}")
+    except ConfigError as exc:
+        return Decision(model, False, f"excluded: {exc}")
+    if req.unverified and not allow_unknown:
+        what = ", ".join(FEATURES[f] for f in req.unverified)
+        return Decision(model, False, f"excluded: its table does not say whether it accepts {what}"
+                                      " (Router(allow_unknown=True) admits it)")
+    return Decision(model, True, "eligible")
+
+
 def _rank(client: Client, models: list[str], prefer: str | Callable[[str], Any]) -> tuple[list[str], str]:
     if callable(prefer):
-        return sorted(models, key=prefer), f"by {getattr(prefer, '__name__', 'your key')}"
+        try:
+            return sorted(models, key=prefer), f"by {getattr(prefer, '__name__', 'your key')}"
+        except TypeError as exc:
+            raise ConfigError(f"prefer={prefer!r} must return comparable sort keys (numbers, not None): {exc}"
+                              ) from None
     if prefer == "cheapest":
         return sorted(models, key=lambda m: _list_price(client, m)), "by list price (input + output per 1M)"
     return list(models), "in the order given"
@@ -191,8 +210,12 @@ def default_candidates(client: Client) -> list[str]:
 
 
 def route_or_raise(client: Client, prompt: Any, router: Router, **request: Any) -> Route:
-    """route(), but a ConfigError listing every candidate's reason when none qualifies."""
+    """route(), but a ConfigError listing every candidate's reason when none qualifies, and a warning when
+    fewer than ``n`` do."""
     chosen = route(client, prompt, router, **request)
+    if 0 < len(chosen.models) < router.n:
+        warnings.warn(f"only {len(chosen.models)} of the {router.n} models asked for accept this prompt "
+                      f"({', '.join(chosen.models)}); see .route.df for the others", UserWarning, stacklevel=3)
     if not chosen.models:
         lines = "\n".join(f"  {d.model}: {d.reason}" for d in chosen.decisions)
         raise ConfigError(f"no candidate model accepts this prompt ({', '.join(chosen.needs)}):\n{lines}\n"

@@ -39,7 +39,10 @@ MODELS = [
 
 @pytest.fixture(scope="module")
 def client():
-    return mm.Client.simulated(cache=False)
+    """A simulated client on its own zero-latency simulator (the tests read its records and counters)."""
+    c = mm.Client.simulated(cache=False, latency_scale=0)
+    yield c
+    c.sim.stop()
 
 
 def _sent(client) -> int:
@@ -203,6 +206,11 @@ def _request(feature):
             lambda r: isinstance(json.loads(r.content).get("colour"), str)
     if feature == "seed":
         return "Name a colour.", {"seed": 7}, None  # checked against the simulator's record
+    if feature in ("tool_calling", "streamed_tool_calls"):
+        weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
+            "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+        return "What is the weather in Paris?", {"tools": [weather], "stream": feature == "streamed_tool_calls"}, \
+            lambda r: [tc.name for tc in r.tool_calls] == ["get_weather"] and r.tool_calls[0].arguments is not None
     if feature == "logprobs":
         return "Name a colour.", {"logprobs": True, "top_logprobs": 2}, \
             lambda r: bool(r.logprobs) and all("logprob" in e for e in r.logprobs)
@@ -210,7 +218,7 @@ def _request(feature):
 
 
 CHECKED = ("image_data_url", "image_http_url", "audio_input", "file_input", "json_mode", "structured_outputs",
-           "seed", "logprobs")
+           "tool_calling", "streamed_tool_calls", "seed", "logprobs")  # n_gt_1: always refused (a test below)
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -245,9 +253,12 @@ def test_each_input_reaches_the_model_or_is_refused_before_sending(client, model
         r = client.complete(model, prompt, **kwargs)
     assert r.dropped_inputs == []
     if status == "unknown":
-        # sent as given, flagged on the row and in a warning: the outcome is visible either way
+        # sent as given, flagged on the row and in a warning; the simulator then takes it (visibly) or
+        # rejects it (an error row): never a quiet loss
         assert r.unverified_inputs == [feature]
         assert any("does not say whether" in str(w.message) for w in caught)
+        if evidence is not None:
+            assert r.error is not None or _shows(evidence, r), (model, feature, r.content[:200])
         return
     assert r.error is None, (model, feature, r.error)
     if feature == "seed":
@@ -281,7 +292,7 @@ def test_compare_across_providers_marks_the_rows(client):
         client.compare(["What is this?", mm.audio(WAV)], models=models, live=False)
     for m in ("openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "deepseek/deepseek-flash"):
         assert f"- {m}: audio clip" in str(exc.value)
-    assert "Models that accept it: openai/gpt-audio" in str(exc.value)
+    assert "Models that accept the whole request: openai/gpt-audio, gemini/" in str(exc.value)
     cmp = client.compare(["What is this?", mm.audio(WAV)], models=models, live=False, on_unsupported="skip")
     df = cmp.df.set_index("model")
     assert df["error_kind"].isna()["gemini/gemini-3-flash"]
@@ -336,6 +347,9 @@ def test_dropped_inputs_survive_the_cache(tmp_path, client):
         first = c.complete("anthropic/claude-sonnet-4-6", "Name a colour.", seed=5, on_unsupported="warn")
     again = c.complete("anthropic/claude-sonnet-4-6", "Name a colour.", seed=5, on_unsupported="warn")
     assert again.cached and again.dropped_inputs == first.dropped_inputs == ["seed"]
+    key = c.prepare("anthropic/claude-sonnet-4-6", "Name a colour.", seed=5, on_unsupported="warn").cache_key
+    stored, _ = c.cache.get_with_run(key)
+    assert stored.dropped_inputs == ["seed"]  # in the cache file itself, not only re-applied on the way out
 
 
 # ---------------------------------------------------------------- routing
@@ -421,3 +435,106 @@ def test_audio_is_never_priced_at_text_rates(client):
     assert text.cost_usd > 0 and text.cost_source == "price_table"
     gateway = client.complete("openrouter/google/gemini-3-flash", ["What is this?", mm.audio(WAV)])
     assert gateway.cost_source == "provider" and gateway.cost_usd > 0
+
+
+# ---------------------------------------------------------------- from the review of the first version
+def test_warn_mode_removes_exactly_the_parts_that_are_lost(client):
+    """101 identical images to a model that takes 100: the 101st goes, the other 100 stay (equal parts are
+    told apart by position, not by value)."""
+    prompt = ["Count them.", *[mm.image(PNG) for _ in range(101)]]
+    with pytest.warns(mm.ParamWarning, match="at most 100 images"):
+        r = client.complete("anthropic/claude-sonnet-4-6", prompt, on_unsupported="warn")
+    assert r.dropped_inputs == ["image_data_url"]
+    assert "I see 100 images" in r.content
+
+
+def test_a_parameter_the_dialect_removes_follows_the_policy(client):
+    """gpt-5.4 takes logprobs only while reasoning_effort is 'none': with reasoning= set, the request would
+    lose them, so the default refuses it, 'warn' marks it, and routing leaves the model out."""
+    with pytest.raises(mm.ConfigError, match="would not receive logprobs=True"):
+        client.prepare("openai/gpt-5.4", "hi", reasoning="high", logprobs=True)
+    with pytest.warns(mm.ParamWarning):
+        r = client.complete("openai/gpt-5.4", "hi", reasoning="high", logprobs=True, on_unsupported="warn")
+    assert r.dropped_inputs == ["logprobs"] and r.logprobs is None
+    assert client.complete("openai/gpt-5.4", "hi", logprobs=True).logprobs  # effort "none": they come back
+    route = client.route("hi", ["openai/gpt-5.4", "openai/gpt-4.1-mini"], reasoning="high", logprobs=True)
+    assert route.model == "openai/gpt-4.1-mini" and "logprobs" in route.reason("openai/gpt-5.4")
+    assert client.prepare("openai/gpt-5.4", "hi", logprobs=False).dropped == []  # False asks for nothing
+
+
+def test_suggested_models_take_the_whole_request(client):
+    with pytest.raises(mm.ConfigError) as exc:
+        client.prepare("anthropic/claude-sonnet-4-6", ["Compare.", mm.image(PNG), mm.audio(WAV)])
+    takers = exc.value.takers
+    assert takers and "openai/gpt-audio" not in takers  # it takes the audio but rejects the image
+    assert all(client.capabilities(m).accepts("audio_input") and client.capabilities(m).accepts("image_data_url")
+               for m in takers)
+
+
+def test_fallbacks_are_checked_and_named(client):
+    with pytest.raises(mm.ConfigError, match=r"anthropic/claude-haiku-4-5 \(fallback of gemini/gemini-3-flash\)"):
+        client.compare(["Listen.", mm.audio(WAV)], models=["gemini/gemini-3-flash"], live=False,
+                       fallbacks={"gemini/gemini-3-flash": ["anthropic/claude-haiku-4-5"]})
+
+
+def test_media_only_where_the_provider_takes_it(client):
+    msgs = [{"role": "system", "content": [{"type": "text", "text": "Style guide:"}, mm.image(PNG)]},
+            {"role": "user", "content": "Describe our style."}]
+    with pytest.raises(mm.ConfigError, match="only in user messages, not in a system message"):
+        client.prepare("openai/gpt-5.4", msgs)
+    capped = mm.Client(providers={"openai": {"base_url": client.sim.base_url("openai"), "api_key": "k",
+                                             "capabilities": {"max_total_image_bytes": 100}}}, cache=False)
+    with pytest.raises(mm.ConfigError, match=r"the images add up to 158 B, over OpenAI's limit of 100 B"):
+        capped.prepare("openai/gpt-5.4", ["Two.", mm.image(PNG), mm.image(PNG)])
+
+
+def test_refusal_parts_are_text_and_signed_urls_stay_private(client):
+    history = [{"role": "user", "content": "Do something bad."},
+               {"role": "assistant", "content": [{"type": "refusal", "refusal": "I can't help with that."}]},
+               {"role": "user", "content": "Then say hi."}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mm.ParamWarning)
+        assert client.route(history, ["openai/gpt-5.4"]).model == "openai/gpt-5.4"
+    signed = "https://bucket.example.com/cat.png?X-Amz-Signature=SECRET123&X-Amz-Credential=AKIA"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        route = client.route(["What is this?", mm.image(signed)], ["gemini/gemini-3-flash", "openai/gpt-5.4"],
+                             allow_unknown=True)
+        cmp = client.compare(["What is this?", mm.image(signed)], models=["deepseek/deepseek-v4-pro"],
+                             live=False, on_unsupported="skip")
+    texts = [route.df.to_csv(), repr(route), cmp.df.drop(columns=["content"]).to_csv(),
+             *[str(w.message) for w in caught]]
+    assert all("SECRET123" not in t and "AKIA" not in t for t in texts)
+    assert "https://bucket.example.com/cat.png" in cmp.df["error_message"][0]
+
+
+def test_routing_arguments_are_checked(client):
+    with pytest.raises(mm.ConfigError, match=r"unknown request argument\(s\) \['tool'\]"):
+        client.route("hi", ["openai/gpt-5.4"], tool=[])
+    with pytest.raises(mm.ConfigError, match="comparable sort keys"):
+        client.route("hi", ["openai/gpt-5.4", "gemini/gemini-3-flash"], n=2, prefer=lambda m: None)
+    with pytest.warns(UserWarning, match="only 2 of the 5 models asked for"):
+        cmp = client.compare(["Listen.", mm.audio(WAV)], live=False,
+                             models=mm.Router(["openai/gpt-audio", "gemini/gemini-3-flash", "xai/grok-4.3"], n=5))
+    assert len(cmp.results) == 2
+
+
+def test_evaluate_routing_errors_name_the_prompt(client):
+    with pytest.raises(mm.ConfigError, match="either routes="):
+        client.evaluate(["hi"], models="auto:1", routes={"t": "openai/gpt-5.4"}, progress=False)
+    with pytest.raises(mm.ConfigError, match=r"^prompt 1: anthropic/claude-sonnet-4-6 would not receive audio"):
+        client.evaluate(["hi", ["Listen.", mm.audio(WAV)]], models=["anthropic/claude-sonnet-4-6"], progress=False)
+
+
+def test_the_budget_counts_attachments_as_tokens_not_base64(client):
+    from multimodel.evaluation import estimate_cost, plan
+
+    big = mm.image(b"\x89PNG\r\n\x1a\n" + b"\x00" * 2_000_000)
+    _, slots, _ = plan(client, [["Describe.", big]] * 10, ["openai/gpt-5.4"], repeats=1, routes=None,
+                       fallbacks=None, params={"max_tokens": 100})
+    estimate, unpriced = estimate_cost(slots)
+    # 10 x (1,600 image tokens + a few text tokens) at $2.50/M in + 100 tokens at $15/M out: about $0.055
+    assert 0.05 < estimate < 0.06 and unpriced == 0
+    _, audio_slots, _ = plan(client, [["Listen.", mm.audio(WAV)]], ["gemini/gemini-3-flash"], repeats=1,
+                             routes=None, fallbacks=None, params={})
+    assert estimate_cost(audio_slots) == (0.0, 1)  # audio is billed at a rate the table does not hold

@@ -39,6 +39,8 @@ LIMITS: dict[str, str] = {
     "max_audio_bytes": "largest audio clip (decoded bytes)",
     "max_file_bytes": "largest PDF (decoded bytes)",
     "max_request_bytes": "largest request body",
+    "max_total_image_bytes": "most image bytes in one request, all images together",
+    "media_roles": "message roles that may carry images, audio or files",
     "image_types": "image MIME types accepted",
     "audio_formats": "input_audio formats accepted",
 }
@@ -250,11 +252,12 @@ def needs_of(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
     return needs
 
 
-def find_losses(caps: Capabilities, needs: list[Need], payload_bytes: int) -> tuple[list[Loss], list[Need]]:
+def find_losses(caps: Capabilities, needs: list[Need]) -> tuple[list[Loss], list[Need]]:
     """(what the target would drop or reject, what its documentation does not settle)."""
     losses: list[Loss] = []
     unclear: list[Need] = []
-    images = 0
+    images = image_bytes = 0
+    roles = caps.limit("media_roles")
     for need in needs:
         if need.feature == "other":
             unclear.append(need)
@@ -270,20 +273,31 @@ def find_losses(caps: Capabilities, needs: list[Need], payload_bytes: int) -> tu
         if item is None:
             continue
         reason = _over_limit(caps, item)
+        if reason is None and roles and item.role not in roles:
+            reason = (f"{caps.provider} takes attachments only in {'/'.join(roles)} messages, not in a {item.role}"
+                      f" message ({caps.limits['media_roles'].source})")
+        if reason is None and item.feature in (IMAGE_DATA, IMAGE_HTTP):
+            images += 1
+            image_bytes += item.nbytes or 0
+            most, total = caps.limit("max_images"), caps.limit("max_total_image_bytes")
+            if most is not None and images > most:
+                reason = f"{caps.provider} takes at most {most} images per request ({caps.limits['max_images'].source})"
+            elif total is not None and image_bytes > total:
+                reason = (f"the images add up to {human_bytes(image_bytes)}, over {caps.provider}'s limit of "
+                          f"{human_bytes(total)} per request ({caps.limits['max_total_image_bytes'].source})")
         if reason:
             losses.append(Loss(need, reason))
-        if item.feature in (IMAGE_DATA, IMAGE_HTTP):
-            images += 1
-            most = caps.limit("max_images")
-            if most is not None and images > most:
-                losses.append(Loss(need, f"{caps.provider} takes at most {most} images per request"
-                                         f" ({caps.limits['max_images'].source})"))
-    largest = caps.limit("max_request_bytes")
-    if largest is not None and payload_bytes > largest:
-        need = Need("request_size", f"a {human_bytes(payload_bytes)} request")
-        losses.append(Loss(need, f"{caps.provider} accepts requests up to {human_bytes(largest)}"
-                                 f" ({caps.limits['max_request_bytes'].source})", strippable=False))
     return losses, unclear
+
+
+def request_size_loss(caps: Capabilities, payload_bytes: int) -> Loss | None:
+    """The whole request is over the provider's body limit: nothing can be removed to save it."""
+    largest = caps.limit("max_request_bytes")
+    if largest is None or payload_bytes <= largest:
+        return None
+    return Loss(Need("request_size", f"a {human_bytes(payload_bytes)} request"),
+                f"{caps.provider} accepts requests up to {human_bytes(largest)}"
+                f" ({caps.limits['max_request_bytes'].source})", strippable=False)
 
 
 def _because(entry: Support) -> str:
@@ -322,30 +336,33 @@ def _lost_items(losses: Iterable[Loss]) -> str:
 
 
 _HOW = ("Pass on_unsupported='warn' to send without it (the row lists it in dropped_inputs), 'skip' to skip "
-        "the model with an error row, or route(...)/models='auto:N' to pick models that accept everything.")
+        "the model with an error row (its fallbacks still answer), or route(...)/models='auto:N' to pick models "
+        "that accept everything.")
 
 
 class UnsupportedInputError(ConfigError):
     """A model would drop or reject part of the request: what, why (with the source), and who would not."""
 
-    def __init__(self, lost: list[tuple[str, list[Loss]]], takers: list[str], of: int = 1) -> None:
+    def __init__(self, lost: list[tuple[str, list[Loss]]], takers: list[str] | None = None, of: int = 1) -> None:
         self.lost = lost  # (model, its losses) for each model that cannot take the request
-        self.takers = takers
-        alt = f" Models that accept it: {', '.join(takers)}." if takers else ""
+        self.takers = takers or []
+        self.of = of
+        alt = f"\nModels that accept the whole request: {', '.join(self.takers)}." if self.takers else ""
         if len(lost) == 1:
             head = describe_losses(*lost[0]) + "."
         else:
             lines = "".join(f"\n  - {model}: {_lost_items(losses)}" for model, losses in lost)
-            head = f"{len(lost)} of {of} models would not receive the whole request:{lines}\n"
-        super().__init__(f"{head}{alt} {_HOW}")
+            head = f"{len(lost)} of {of} models would not receive the whole request:{lines}"
+        super().__init__(f"{head}{alt}\n{_HOW}")
+
+    def with_takers(self, takers: list[str]) -> UnsupportedInputError:
+        """The same error, naming the models that would take the whole request."""
+        return UnsupportedInputError(self.lost, takers, self.of)
 
     @classmethod
     def combine(cls, errors: list[UnsupportedInputError], of: int) -> UnsupportedInputError:
-        """One error for a fan-out: every model that cannot take the request, and the models that can."""
-        lost = [item for e in errors for item in e.lost]
-        refused = {model for model, _ in lost}
-        takers = list(dict.fromkeys(t for e in errors for t in e.takers if t not in refused))
-        return cls(lost, takers, of)
+        """One error for a fan-out: every model that cannot take the request."""
+        return cls([item for e in errors for item in e.lost], None, of)
 
 
 __all__ = [
@@ -364,4 +381,5 @@ __all__ = [
     "describe_losses",
     "find_losses",
     "needs_of",
+    "request_size_loss",
 ]

@@ -50,6 +50,7 @@ CAPABILITIES = CapabilityTable(
         "max_image_bytes": Limit(32 * 1024 * 1024, _VISION + " (32 MiB per image)"),
         "max_images": Limit(600, _VISION),
         "max_request_bytes": Limit(48 * 1024 * 1024, _VISION + " (48 MiB request body)"),
+        "media_roles": Limit(("user",), _VISION + " ('Images are supported in user messages only')"),
     },
     rules=(
         ModelRule(("deepseek-chat", "deepseek-reasoner", "deepseek-v4-pro*", "deepseek-coder*"), _TEXT_ONLY,

@@ -43,8 +43,10 @@ CAPABILITIES = CapabilityTable(
     },
     limits={
         "image_types": Limit(("image/png", "image/jpeg", "image/webp", "image/gif"), _VISION),
-        "max_image_bytes": Limit(50_000_000, _VISION + " (measured 2026-09: 400 'Total image size ... exceeds the"
-                                                       " allowed limit of 50MB'; the page now says 512 MB)"),
+        "max_total_image_bytes": Limit(50_000_000, _VISION + " (measured 2026-09: 400 'Total image size ... exceeds"
+                                                             " the allowed limit of 50MB'; the page now says 512 MB)"),
+        "media_roles": Limit(("user",), "https://github.com/openai/openai-openapi (image_url, input_audio and file"
+                                        " parts are user-message content; 'For tool messages, only type text')"),
         "max_images": Limit(1500, _VISION),
         "max_file_bytes": Limit(50_000_000, _FILES + " ('each file must be under 50 MB')"),
         "audio_formats": Limit(("wav", "mp3"), _AUDIO + " (input_audio format: 'wav' or 'mp3')"),
