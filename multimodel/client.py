@@ -37,7 +37,7 @@ from multimodel.config import (
     normalize_messages,
     split_model,
 )
-from multimodel.inputs import has_audio, strip_parts
+from multimodel.inputs import AUDIO, has_audio, strip_parts
 from multimodel.providers import CAPABILITY_TABLES, get_dialect
 from multimodel.providers.base import Dialect
 from multimodel.providers.capabilities import (
@@ -254,6 +254,8 @@ class Client:
         caps = None
         if on_unsupported != "send":
             caps = self._check_table(check, cfg, model_id, bool(stream))
+        else:
+            check.audio = has_audio(messages)
         messages, tools, params = check.messages, check.tools, check.params
         notes: list[str] = []
         body = dialect.build_body(
@@ -287,7 +289,7 @@ class Client:
             timeout=timeout if timeout is not None else (self.timeout or cfg.timeout_s),
             use_cache=bool(cache) and self.cache is not None,
             on_delta=on_delta,
-            audio_input=has_audio(messages),
+            audio_input=check.audio,
             dropped=check.dropped,
             unverified=check.unverified,
             skip=check.skip,
@@ -321,8 +323,12 @@ class Client:
     def _check_table(self, check: CapabilityCheck, cfg: ProviderConfig, model_id: str,
                      stream: bool) -> Capabilities | None:
         """Check the request against the model's capability table and act on ``on_unsupported``."""
-        needs = needs_of(check.messages, check.tools, stream, check.params)
         caps = self._resolve(cfg, model_id)
+        if not check.tools and _FEATURE_PARAMS.isdisjoint(check.params) and not any(
+                isinstance(m.get("content"), list) for m in check.messages):
+            return caps if caps.limit("max_request_bytes") is not None else None  # plain text: nothing to check
+        needs = needs_of(check.messages, check.tools, stream, check.params)
+        check.audio = any(need.feature == AUDIO for need in needs)
         if not needs:
             return caps if caps.limit("max_request_bytes") is not None else None
         losses, unclear = find_losses(caps, needs)
@@ -631,6 +637,8 @@ def _format_feature(params: dict[str, Any]) -> str:
     return "structured_outputs" if isinstance(rf, dict) and rf.get("type") == "json_schema" else "json_mode"
 
 
+#: request parameters that rely on a capability (the rest are plain sampling settings)
+_FEATURE_PARAMS = frozenset({"response_format", "seed", "logprobs", "top_logprobs"})
 #: set while routing tries candidates: their warnings are not the user's (and must not use up warn-once)
 _ROUTING: ContextVar[bool] = ContextVar("multimodel_routing", default=False)
 
@@ -644,6 +652,7 @@ class CapabilityCheck:
     params: dict[str, Any]
     model: str
     policy: str
+    audio: bool = False  # carries audio (billed at its own rate: no price-table cost)
     dropped: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
     skip: str | None = None

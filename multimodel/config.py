@@ -227,6 +227,8 @@ REQUEST_PARAMS = (
     "extra_body",
 )
 
+_MIXED = ("the prompt mixes messages ({'role': ...}) with bare text or parts; either pass one list of text and "
+          "parts (one user message), or put the parts inside a message's 'content' list")
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 
@@ -251,14 +253,9 @@ def normalize_messages(prompt: Any) -> list[dict[str, Any]]:
         )
     if not prompt:
         raise ConfigError("the messages list is empty: add at least one {'role': 'user', 'content': ...}")
-    loose = [] if isinstance(prompt[0], dict) and "role" in prompt[0] and len(prompt) == 1 else [
-        isinstance(x, str) or is_part(x) for x in prompt]
-    if any(loose):
-        if not all(loose):
-            raise ConfigError(
-                "the prompt mixes messages ({'role': ...}) with bare text or parts; either pass one list of "
-                "text and parts (one user message), or put the parts inside a message's 'content' list"
-            )
+    if isinstance(prompt[0], str) or is_part(prompt[0]):  # text and parts: one user message
+        if not all(isinstance(x, str) or is_part(x) for x in prompt):
+            raise ConfigError(_MIXED)
         parts = [text_part(x) if isinstance(x, str) else x for x in prompt]
         for part in parts:
             describe_part(part)
@@ -267,6 +264,8 @@ def normalize_messages(prompt: Any) -> list[dict[str, Any]]:
         return [{"role": "user", "content": parts}]
     out = []
     for i, msg in enumerate(prompt):
+        if isinstance(msg, str) or is_part(msg):
+            raise ConfigError(_MIXED)
         if not isinstance(msg, dict):
             raise ConfigError(f"messages[{i}] must be a dict with 'role' and 'content', got {type(msg).__name__}")
         role = msg.get("role")

@@ -41,10 +41,11 @@ CAPABILITIES = CapabilityTable(
                                          "each call arrives whole, without index; finish_reason 'stop'"),
         "n_gt_1": supported("https://github.com/songquanpeng/one-api/issues/2209", "n=5 returned 5 choices"),
         "seed": rejected("https://ai.google.dev/gemini-api/docs/openai",
-                         "400 'Invalid JSON payload received. Unknown name \"seed\": Cannot find field.'"
-                         " (recorded live, 2026-09)"),
+                         "not among the documented parameters; 400 'Invalid JSON payload received. Unknown name"
+                         " \"seed\": Cannot find field.' in live probes published on GitHub (2026-09)"),
         "logprobs": rejected("https://ai.google.dev/gemini-api/docs/openai",
-                             "400 'Unknown name \"logprobs\": Cannot find field.' (recorded live, 2026-09)"),
+                             "not among the documented parameters; 400 'Unknown name \"logprobs\": Cannot find"
+                             " field.' in live probes published on GitHub (2026-09)"),
     },
     limits={
         "image_types": Limit(("image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"), _IMAGES),
