@@ -352,11 +352,15 @@ class Client:
         """Losses only visible once the body is built: parameters the dialect removed for this model (with
         these settings, e.g. logprobs on a reasoning model with reasoning=), and the body's size."""
         losses = []
+        used: set[str] = set()
         for param in ("seed", "logprobs", "top_logprobs", "response_format"):
             if params.get(param) not in (None, False) and param not in body:
                 feature = _format_feature(params) if param == "response_format" else param.removeprefix("top_")
-                why = "; ".join(n for n in notes if param in n) or "removed for this model"
-                losses.append(Loss(Need(feature, f"{param}={params[param]!r}"), why, strippable=True))
+                reasons = [n for n in notes if param in n]
+                used.update(reasons)
+                losses.append(Loss(Need(feature, f"{param}={params[param]!r}"),
+                                   "; ".join(reasons) or "removed for this model", strippable=True))
+        notes[:] = [n for n in notes if n not in used]  # said once, in the capability warning below
         too_big = request_size_loss(caps, payload_bytes)
         if too_big is not None:
             losses.append(too_big)

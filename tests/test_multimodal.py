@@ -538,3 +538,15 @@ def test_the_budget_counts_attachments_as_tokens_not_base64(client):
     _, audio_slots, _ = plan(client, [["Listen.", mm.audio(WAV)]], ["gemini/gemini-3-flash"], repeats=1,
                              routes=None, fallbacks=None, params={})
     assert estimate_cost(audio_slots) == (0.0, 1)  # audio is billed at a rate the table does not hold
+
+
+def test_one_warning_for_a_parameter_the_dialect_removes(client):
+    fresh = mm.Client.simulated(cache=False, latency_scale=0)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fresh.prepare("openai/gpt-5.4", "hi", reasoning="high", logprobs=True, on_unsupported="warn")
+        about = [str(w.message) for w in caught if "logprobs" in str(w.message)]
+        assert len(about) == 1 and "sent without it" in about[0] and "reasoning model" in about[0]
+    finally:
+        fresh.sim.stop()
