@@ -43,6 +43,7 @@ from multimodel.providers.base import Dialect
 from multimodel.providers.capabilities import (
     FEATURES,
     ON_UNSUPPORTED,
+    PARAM_FEATURES,
     PARAMS,
     Capabilities,
     Loss,
@@ -51,6 +52,7 @@ from multimodel.providers.capabilities import (
     describe_losses,
     find_losses,
     needs_of,
+    param_feature,
     request_size_loss,
 )
 from multimodel.results import Result, ResultError
@@ -324,7 +326,7 @@ class Client:
                      stream: bool) -> Capabilities | None:
         """Check the request against the model's capability table and act on ``on_unsupported``."""
         caps = self._resolve(cfg, model_id)
-        if not check.tools and _FEATURE_PARAMS.isdisjoint(check.params) and not any(
+        if not check.tools and PARAM_FEATURES.keys().isdisjoint(check.params) and not any(
                 isinstance(m.get("content"), list) for m in check.messages):
             return caps if caps.limit("max_request_bytes") is not None else None  # plain text: nothing to check
         needs = needs_of(check.messages, check.tools, stream, check.params)
@@ -353,9 +355,9 @@ class Client:
         these settings, e.g. logprobs on a reasoning model with reasoning=), and the body's size."""
         losses = []
         used: set[str] = set()
-        for param in ("seed", "logprobs", "top_logprobs", "response_format"):
-            if params.get(param) not in (None, False) and param not in body:
-                feature = _format_feature(params) if param == "response_format" else param.removeprefix("top_")
+        for param in PARAM_FEATURES:
+            feature = param_feature(param, params)
+            if feature is not None and params.get(param) not in (None, False) and param not in body:
                 reasons = [n for n in notes if param in n]
                 used.update(reasons)
                 losses.append(Loss(Need(feature, f"{param}={params[param]!r}"),
@@ -636,13 +638,6 @@ async def _gather(coros: list[Any]) -> list[Result]:
     return list(await asyncio.gather(*coros))
 
 
-def _format_feature(params: dict[str, Any]) -> str:
-    rf = params.get("response_format")
-    return "structured_outputs" if isinstance(rf, dict) and rf.get("type") == "json_schema" else "json_mode"
-
-
-#: request parameters that rely on a capability (the rest are plain sampling settings)
-_FEATURE_PARAMS = frozenset({"response_format", "seed", "logprobs", "top_logprobs"})
 #: set while routing tries candidates: their warnings are not the user's (and must not use up warn-once)
 _ROUTING: ContextVar[bool] = ContextVar("multimodel_routing", default=False)
 

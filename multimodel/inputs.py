@@ -262,9 +262,11 @@ def scan_inputs(messages: list[dict[str, Any]]) -> list[InputItem]:
 
 
 def _without_query(url: str) -> str:
-    """scheme://host/path: a signed URL's query string is a credential and must not reach a DataFrame."""
+    """scheme://host[:port]/path: a signed URL's query string (or user:password@) is a credential and must not
+    reach a DataFrame."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
+    host = parts.netloc.rsplit("@", 1)[-1]  # user:password@ is a credential too; the port stays
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def has_audio(messages: list[dict[str, Any]]) -> bool:

@@ -229,18 +229,31 @@ class Loss:
         return self.need.feature
 
 
+#: request parameters that rely on a capability, and the feature each one needs
+PARAM_FEATURES = {"seed": "seed", "logprobs": "logprobs", "top_logprobs": "logprobs", "response_format": None}
+
+
+def response_format_feature(rf: Any) -> str | None:
+    """json_mode or structured_outputs for a response_format value (None for text or no format)."""
+    kind = rf.get("type") if isinstance(rf, dict) else None
+    return {"json_object": "json_mode", "json_schema": "structured_outputs"}.get(kind)
+
+
+def param_feature(param: str, params: dict[str, Any]) -> str | None:
+    """The feature a request parameter relies on (response_format: by its type)."""
+    feature = PARAM_FEATURES.get(param)
+    return response_format_feature(params.get(param)) if param == "response_format" else feature
+
+
 def needs_of(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, stream: bool,
              params: dict[str, Any], items: list[InputItem] | None = None) -> list[Need]:
     """Every capability the request relies on, in the order a reader would list them."""
     items = scan_inputs(messages) if items is None else items
     needs = [Need(it.feature, it.summary(), it) for it in items]
     rf = params.get("response_format")
-    if isinstance(rf, dict):
-        kind = rf.get("type")
-        if kind == "json_object":
-            needs.append(Need("json_mode", "response_format json_object"))
-        elif kind == "json_schema":
-            needs.append(Need("structured_outputs", "response_format json_schema"))
+    feature = response_format_feature(rf)
+    if feature is not None:
+        needs.append(Need(feature, f"response_format {rf['type']}"))
     if tools:
         needs.append(Need("tool_calling", f"{len(tools)} tool definition(s)"))
         if stream:
@@ -381,5 +394,6 @@ __all__ = [
     "describe_losses",
     "find_losses",
     "needs_of",
+    "param_feature",
     "request_size_loss",
 ]
