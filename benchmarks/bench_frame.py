@@ -1,4 +1,4 @@
-"""Benchmark 5: 100,000 Results → DataFrame with ``multimodel.frames.results_to_frame``.
+"""Benchmark 5: 100,000 Results → DataFrame with ``multimodel.results.results_to_frame``.
 
 Runs in a fresh interpreter (pandas imported and warmed on a small frame first, so the figure is the build
 alone). The Results look like a batch evaluation's: a ~600-character answer, a third with reasoning, one in
@@ -58,7 +58,7 @@ def make_results(n: int) -> list[Any]:
 
 
 def child(n: int) -> dict[str, Any]:
-    from multimodel.frames import results_to_frame
+    from multimodel.results import results_to_frame
 
     results = make_results(n)
     results_to_frame(results[:100])  # imports pandas, warms its code paths

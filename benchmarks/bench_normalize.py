@@ -2,7 +2,7 @@
 
 The recorded bodies of real long streams (tests/corpus s12: Together/DeepSeek-R1 with inline <think> tags,
 ~290 KB, 956 events; s01: DeepSeek reasoner with reasoning_content, 212 events) are fed in 4 KB pieces,
-exactly the way ``client.send_once`` does it: a ``perf_counter()`` stamp per piece, ``SSEDecoder.feed``,
+exactly the way ``exchange.send`` does it: a ``perf_counter()`` stamp per piece, ``SSEDecoder.feed``,
 ``orjson.loads`` per event, ``Accumulator.add_chunk``, then ``finish()`` and the text/tool-call getters.
 Each stream is replayed for at least ``--normalize-seconds``; the figure is the median of 5 such runs.
 """

@@ -58,7 +58,7 @@ SNIPPET_FRAME = """
 import sys
 sys.path.insert(0, {bench!r})
 import bench_frame as bf
-from multimodel.frames import results_to_frame
+from multimodel.results import results_to_frame
 rs = bf.make_results(100_000)
 for _ in range(3):
     results_to_frame(rs)

@@ -14,9 +14,9 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "Client": "multimodel.client",
-    "ParamWarning": "multimodel.client",
-    "ConfigError": "multimodel.config",
-    "PriceWarning": "multimodel.pricing",
+    "ParamWarning": "multimodel.errors",
+    "ConfigError": "multimodel.errors",
+    "PriceWarning": "multimodel.errors",
     "Result": "multimodel.results",
     "ResultError": "multimodel.results",
     "ToolCall": "multimodel.results",
@@ -35,10 +35,9 @@ if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at r
         scorers,  # noqa: F401
         sim,  # noqa: F401
     )
-    from multimodel.client import Client, ParamWarning  # noqa: F401
-    from multimodel.config import ConfigError  # noqa: F401
+    from multimodel.client import Client  # noqa: F401
+    from multimodel.errors import ConfigError, ParamWarning, PriceWarning  # noqa: F401
     from multimodel.inputs import audio, image, pdf  # noqa: F401
-    from multimodel.pricing import PriceWarning  # noqa: F401
     from multimodel.results import Result, ResultError, ToolCall  # noqa: F401
     from multimodel.routing import Router  # noqa: F401
 

@@ -1,18 +1,125 @@
-"""Comparison: the Results of one prompt sent to several models, as a table, text, HTML, charts and a report."""
+"""One prompt fanned out to several models: the plan (routing, each model's request and its fallbacks, all
+checked before anything is sent), the run (live view included), and the Comparison it returns (a table,
+text, HTML, charts and a report)."""
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from multimodel.frames import results_to_frame
-from multimodel.results import Result
+from multimodel.errors import ConfigError
+from multimodel.providers.capabilities import UnsupportedInputError
+from multimodel.request import PreparedRequest, RequestPreparer
+from multimodel.results import Result, results_to_frame
+from multimodel.routing import Route, as_router, route_or_raise, routing_kwargs, takers
+from multimodel.runner import Runner
+from multimodel.transport import run_async, run_sync
+
+#: each model's request and the requests of its fallbacks, in the order the models were given
+Plan = list[tuple[PreparedRequest, list[PreparedRequest]]]
 
 SUMMARY_COLUMNS = (
     "model", "finish_reason", "ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens",
     "cost_usd", "error_kind",
 )
+
+
+def plan_comparison(preparer: RequestPreparer, prompt: Any, models: Any, fallbacks: dict[str, Any] | None,
+                    kwargs: dict[str, Any]) -> tuple[Plan, Route | None]:
+    """Route (for ``models="auto:N"`` or a Router) and prepare every request; one ConfigError naming every
+    model that cannot take the prompt, and the models that could, before anything is sent."""
+    router = as_router(models)
+    chosen = None
+    if router is not None:
+        chosen = route_or_raise(preparer, prompt, router, **routing_kwargs(kwargs))
+        models = chosen.models
+    elif isinstance(models, str):
+        raise ConfigError("models must be a list of 'provider/model-id' strings (or 'auto:N' to route), "
+                          "not one model string")
+    models = list(models)
+    if not models:
+        raise ConfigError("compare() needs at least one model, e.g. models=['openai/gpt-5.4', ...]")
+    plan: Plan = []
+    refused: list[UnsupportedInputError] = []
+    tried = 0
+    for m in models:
+        fbs = (fallbacks or {}).get(m, [])
+        fbs = [fbs] if isinstance(fbs, str) else list(fbs)
+        prepared = []
+        for name, label in [(m, m), *((fb, f"{fb} (fallback of {m})") for fb in fbs)]:
+            tried += 1
+            try:
+                prepared.append(preparer.prepare(name, prompt, **kwargs))
+            except UnsupportedInputError as exc:  # collect them all: one error naming every model
+                refused.append(UnsupportedInputError([(label, losses) for _, losses in exc.lost]))
+        if not refused:
+            if chosen is not None:
+                prepared[0].route_reason = chosen.reason(m)
+            plan.append((prepared[0], prepared[1:]))
+    if refused:
+        error = UnsupportedInputError.combine(refused, of=tried)
+        raise error.with_takers(takers(preparer, prompt, kwargs, exclude="")) from None
+    return plan, chosen
+
+
+def run_comparison(runner: Runner, plan: Plan, prompt: Any, route: Route | None, *, live: bool,
+                   simulated: bool) -> Comparison:
+    """Send the plan on the I/O loop and wait; in Jupyter (``live``) the columns fill in as they stream."""
+    view = None
+    if live:
+        from multimodel.notebook import start_live_view
+
+        view = start_live_view([req.model for req, _ in plan], prompt=prompt, simulated=simulated)
+    if view is not None:
+        for i, (req, fbs) in enumerate(plan):
+            for r in (req, *fbs):
+                r.on_delta = _chain(r.on_delta, partial(view.on_delta, i))
+
+    async def one(i: int, req: PreparedRequest, fbs: list[PreparedRequest]) -> Result:
+        result = await runner.execute_with_fallbacks(req, fbs)
+        if view is not None:
+            view.finish(i, result)
+        return result
+
+    try:
+        results = run_sync(_gather([one(i, req, fbs) for i, (req, fbs) in enumerate(plan)]))
+    except BaseException:
+        if view is not None:
+            view.close(None)
+        raise
+    cmp = Comparison(prompt, results, simulated=simulated, route=route)
+    if view is not None:
+        view.close(cmp)
+        cmp.live_view = view
+    return cmp
+
+
+async def arun_comparison(runner: Runner, plan: Plan, prompt: Any, route: Route | None, *,
+                          simulated: bool) -> Comparison:
+    """Async twin of run_comparison() (no live view)."""
+    results = await run_async(_gather([runner.execute_with_fallbacks(req, fbs) for req, fbs in plan]))
+    return Comparison(prompt, results, simulated=simulated, route=route)
+
+
+def _chain(first: Callable[[str, str], None] | None,
+           second: Callable[[str, str], None]) -> Callable[[str, str], None]:
+    """Call the caller's own on_delta (if any) and then the live view's."""
+    if first is None:
+        return second
+
+    def both(kind: str, text: str) -> None:
+        first(kind, text)
+        second(kind, text)
+
+    return both
+
+
+async def _gather(coros: list[Any]) -> list[Result]:
+    return list(await asyncio.gather(*coros))
 
 
 class Comparison:
@@ -24,12 +131,15 @@ class Comparison:
     standalone report.
     """
 
-    def __init__(self, prompt: Any, results: list[Result], *, simulated: bool = False) -> None:
+    report_kind = "comparison"  # how write_report lays it out
+
+    def __init__(self, prompt: Any, results: list[Result], *, simulated: bool = False,
+                 route: Route | None = None) -> None:
         self.prompt = prompt
         self.results = results
         self.simulated = simulated or any(r.simulated for r in results)
         self.live_view: Any = None  # set by LiveView.close() when the columns were shown live
-        self.route: Any = None  # the routing decision when models="auto:N" or a Router chose the models
+        self.route = route  # the routing decision when models="auto:N" or a Router chose the models
         self._df: Any = None
 
     @property

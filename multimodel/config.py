@@ -1,8 +1,8 @@
-"""Provider configuration, model-string parsing and up-front validation of what the caller passed.
+"""Provider configuration: the built-in providers (from their dialect modules), user entries merged over
+them and checked, and ``provider/model-id`` strings resolved to a configured provider.
 
-Every mistake of the caller is caught here and raised as ConfigError before a request is sent,
-with a message that says how to fix it. API keys are held in ProviderConfig and never shown in
-its repr.
+A mistake in a provider entry raises ConfigError with a message that says how to fix it. API keys are
+held in ProviderConfig and never shown in its repr.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class ConfigError(ValueError):
-    """A mistake in how multimodel was called or configured; the message says how to fix it."""
+from multimodel.errors import ConfigError
+from multimodel.providers import CAPABILITY_TABLES, DIALECTS
+from multimodel.providers.capabilities import FEATURES, LIMITS, STATUSES
 
 
 @dataclass
@@ -33,6 +33,8 @@ class ProviderConfig:
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     simulated: bool = False
+    #: a built-in provider's name (openai, anthropic, ...): its models are priced from the price table
+    builtin: bool = False
     #: whose capability table applies: a dialect name, or "generic" for an endpoint we know nothing about
     capability_table: str = "generic"
     #: per-feature status overrides from the provider settings, e.g. {"image_data_url": "supported"}
@@ -66,16 +68,11 @@ class ProviderConfig:
         return True
 
 
+#: the built-in providers: every dialect module that names its provider's base URL and key variables
 BUILTIN_PROVIDERS: dict[str, dict[str, Any]] = {
-    "openai": {"base_url": "https://api.openai.com/v1", "api_key_env": ("OPENAI_API_KEY",)},
-    "anthropic": {"base_url": "https://api.anthropic.com/v1", "api_key_env": ("ANTHROPIC_API_KEY",)},
-    "gemini": {
-        "base_url": "https://generativelanguage.googleapis.com/v1beta/openai",
-        "api_key_env": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    },
-    "xai": {"base_url": "https://api.x.ai/v1", "api_key_env": ("XAI_API_KEY",)},
-    "deepseek": {"base_url": "https://api.deepseek.com/v1", "api_key_env": ("DEEPSEEK_API_KEY",)},
-    "openrouter": {"base_url": "https://openrouter.ai/api/v1", "api_key_env": ("OPENROUTER_API_KEY",)},
+    name: {"base_url": dialect.base_url, "api_key_env": dialect.api_key_env}
+    for name, dialect in DIALECTS.items()
+    if dialect.base_url
 }
 
 _ENTRY_KEYS = {
@@ -113,8 +110,6 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
             f"provider {name!r} is not built in, so it needs a base_url, e.g. "
             f"providers={{{name!r}: {{'base_url': 'http://localhost:11434/v1', 'api_key': 'x', 'dialect': 'openai'}}}}"
         )
-    from multimodel.providers import DIALECTS
-
     dialect = merged.get("dialect") or (name if name in DIALECTS else "openai")
     if dialect not in DIALECTS:
         raise ConfigError(f"provider {name!r}: unknown dialect {dialect!r}; use one of {sorted(DIALECTS)}")
@@ -142,6 +137,7 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
         prices=dict(merged.get("prices") or {}),
         options=dict(merged.get("options") or {}),
         simulated=simulated,
+        builtin=name in BUILTIN_PROVIDERS,
         capability_table=table,
         capabilities=overrides,
     )
@@ -155,14 +151,10 @@ def _capability_settings(name: str, dialect: str, setting: Any) -> tuple[str, di
     where multimodal inputs are "unknown" until the user says otherwise:
     ``"capabilities": {"image_data_url": "supported"}``, or ``"capabilities": "openai"`` to borrow a table.
     """
-    from multimodel.providers.capabilities import FEATURES, LIMITS, STATUSES
-
     table = dialect if (name == dialect or dialect != "openai") else "generic"
     if setting is None:
         return table, {}
     if isinstance(setting, str):
-        from multimodel.providers import CAPABILITY_TABLES
-
         if setting not in CAPABILITY_TABLES:
             raise ConfigError(f"provider {name!r}: capabilities={setting!r} names no table; use one of "
                               f"{sorted(CAPABILITY_TABLES)} or a dict like {{'image_data_url': 'supported'}}")
@@ -205,134 +197,3 @@ def split_model(model: str, providers: dict[str, ProviderConfig]) -> tuple[Provi
             "'dialect': 'openai'}})"
         )
     return cfg, model_id
-
-
-#: request parameters passed through to the provider (anything else goes in extra_body)
-REQUEST_PARAMS = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "max_completion_tokens",
-    "stop",
-    "n",
-    "seed",
-    "presence_penalty",
-    "frequency_penalty",
-    "response_format",
-    "tool_choice",
-    "parallel_tool_calls",
-    "logprobs",
-    "top_logprobs",
-    "user",
-    "extra_body",
-)
-
-_MIXED = ("the prompt mixes messages ({'role': ...}) with bare text or parts; either pass one list of text and "
-          "parts (one user message), or put the parts inside a message's 'content' list")
-_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
-
-
-def normalize_messages(prompt: Any) -> list[dict[str, Any]]:
-    """Accept a prompt string, a list mixing text and content parts, or an OpenAI-style messages list.
-
-    ``["What is in this picture?", mm.image("cat.png")]`` becomes one user message with two parts.
-    Anything malformed is rejected here, before a request is built.
-    """
-    if isinstance(prompt, str):
-        if not prompt.strip():
-            raise ConfigError("the prompt is empty: pass a non-empty string or a list of messages")
-        return [{"role": "user", "content": prompt}]
-    from multimodel.inputs import describe_part, is_part, text_part
-
-    if is_part(prompt):
-        prompt = [prompt]
-    if not isinstance(prompt, list | tuple):
-        raise ConfigError(
-            f"prompt must be a string, a list of text and parts like ['Describe this', mm.image('cat.png')], "
-            f"or a list of messages like [{{'role': 'user', 'content': '...'}}]; got {type(prompt).__name__}"
-        )
-    if not prompt:
-        raise ConfigError("the messages list is empty: add at least one {'role': 'user', 'content': ...}")
-    if isinstance(prompt[0], str) or is_part(prompt[0]):  # text and parts: one user message
-        if not all(isinstance(x, str) or is_part(x) for x in prompt):
-            raise ConfigError(_MIXED)
-        parts = [text_part(x) if isinstance(x, str) else x for x in prompt]
-        for part in parts:
-            describe_part(part)
-        if not any(describe_part(p) is not None or p["text"].strip() for p in parts):
-            raise ConfigError("the prompt is empty: pass some text or an image, audio clip or PDF")
-        return [{"role": "user", "content": parts}]
-    out = []
-    for i, msg in enumerate(prompt):
-        if isinstance(msg, str) or is_part(msg):
-            raise ConfigError(_MIXED)
-        if not isinstance(msg, dict):
-            raise ConfigError(f"messages[{i}] must be a dict with 'role' and 'content', got {type(msg).__name__}")
-        role = msg.get("role")
-        if role not in _ROLES:
-            raise ConfigError(f"messages[{i}] has role {role!r}; use one of {sorted(_ROLES)}")
-        content = msg.get("content")
-        if role == "assistant":
-            if content is None and not msg.get("tool_calls") and not msg.get("function_call"):
-                raise ConfigError(f"messages[{i}] (assistant) needs 'content' or 'tool_calls'")
-        elif role == "tool" and not msg.get("tool_call_id"):
-            raise ConfigError(f"messages[{i}] (tool) needs the 'tool_call_id' of the call it answers")
-        if content is not None and not isinstance(content, str | list):
-            raise ConfigError(
-                f"messages[{i}].content must be a string or a list of content parts, got {type(content).__name__}"
-            )
-        if isinstance(content, list):
-            for part in content:
-                try:
-                    describe_part(part)
-                except ConfigError as exc:
-                    raise ConfigError(f"messages[{i}].content: {exc}") from None
-        if role == "user" and (content is None or (isinstance(content, str) and not content.strip())):
-            raise ConfigError(f"messages[{i}] (user) has empty content")
-        out.append(msg)
-    return out
-
-
-def check_tools(tools: Any) -> list[dict[str, Any]] | None:
-    """Accept OpenAI tool definitions (or bare function dicts); reject schemas that are not JSON objects."""
-    if tools is None:
-        return None
-    if not isinstance(tools, list | tuple):
-        raise ConfigError("tools must be a list of {'type': 'function', 'function': {...}} definitions")
-    out = []
-    for i, tool in enumerate(tools):
-        if not isinstance(tool, dict):
-            raise ConfigError(f"tools[{i}] must be a dict, got {type(tool).__name__}")
-        fn = tool.get("function") if tool.get("type", "function") == "function" else None
-        if fn is None and "name" in tool:  # bare {"name", "parameters"} → wrap it
-            fn = tool
-            tool = {"type": "function", "function": fn}
-        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
-            raise ConfigError(f"tools[{i}] needs function.name, e.g. {{'type': 'function', 'function': "
-                              "{'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {}}}}")
-        params = fn.get("parameters")
-        if params is not None and (not isinstance(params, dict) or params.get("type", "object") != "object"):
-            raise ConfigError(
-                f"tools[{i}] ({fn['name']}): parameters must be a JSON Schema object "
-                "({'type': 'object', 'properties': {...}}), got " + repr(params)[:80]
-            )
-        out.append(tool)
-    return out
-
-
-REASONING_LEVELS = ("none", "minimal", "low", "medium", "high", "xhigh")
-
-
-def check_reasoning(reasoning: Any) -> str | int | None:
-    """``reasoning=`` is an effort name, a positive token budget, or None."""
-    if reasoning is None:
-        return None
-    if isinstance(reasoning, bool):
-        raise ConfigError("reasoning must be an effort ('low', 'medium', 'high', ...), a token budget, or None")
-    if isinstance(reasoning, int):
-        if reasoning <= 0:
-            raise ConfigError(f"a reasoning token budget must be positive, got {reasoning}")
-        return reasoning
-    if isinstance(reasoning, str) and reasoning.lower() in REASONING_LEVELS:
-        return reasoning.lower()
-    raise ConfigError(f"reasoning={reasoning!r}: use one of {REASONING_LEVELS}, an int token budget, or None")

@@ -17,20 +17,19 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from multimodel import pricing
-from multimodel.config import ConfigError
-from multimodel.frames import results_to_frame
+from multimodel.errors import ConfigError, PriceWarning
+from multimodel.exchange import unsent
 from multimodel.inputs import FILE, IMAGE_DATA, IMAGE_HTTP, scan_inputs
-from multimodel.results import Result
-from multimodel.runner import skipped
+from multimodel.request import PreparedRequest, RequestPreparer
+from multimodel.results import Result, results_to_frame
+from multimodel.routing import as_router, prepare_naming_takers, route_or_raise, routing_kwargs
+from multimodel.runner import Runner
 from multimodel.transport import io_loop
-
-if TYPE_CHECKING:
-    from multimodel.client import Client, PreparedRequest
 
 DEFAULT_OUTPUT_GUESS = 4096  # worst-case output tokens assumed when max_tokens is not set
 
@@ -82,7 +81,7 @@ def _prompt_rows(prompts: Any) -> list[dict[str, Any]]:
 
 
 def plan(
-    client: Client,
+    preparer: RequestPreparer,
     prompts: Any,
     models: Any,
     *,
@@ -95,8 +94,6 @@ def plan(
     if not isinstance(repeats, int) or repeats < 1:
         raise ConfigError(f"repeats must be a positive int, got {repeats!r}")
     rows = _prompt_rows(prompts)
-    from multimodel.routing import as_router, route_or_raise, routing_kwargs
-
     router = as_router(models)
     if router is not None and routes:
         raise ConfigError("pass either routes= (task → model) or a router (models='auto:N' / mm.Router), not both")
@@ -121,7 +118,7 @@ def plan(
         chosen = None
         if router is not None:
             try:
-                chosen = route_or_raise(client, prompt, router, **routing_kwargs(params))
+                chosen = route_or_raise(preparer, prompt, router, **routing_kwargs(params))
             except ConfigError as exc:
                 raise ConfigError(f"prompt {i}: {exc}") from None
             row_models = chosen.models
@@ -131,8 +128,8 @@ def plan(
         for model in row_models:
             for rep in range(repeats):
                 try:
-                    req = client.prepare(model, prompt, **params)
-                    fbs = [client.prepare(fb, prompt, **params) for fb in fallbacks.get(model, [])]
+                    req = prepare_naming_takers(preparer, model, prompt, **params)
+                    fbs = [prepare_naming_takers(preparer, fb, prompt, **params) for fb in fallbacks.get(model, [])]
                 except ConfigError as exc:
                     exc.args = (f"prompt {i}: {exc}",)
                     raise
@@ -183,7 +180,7 @@ def _prompt_token_guess(req: PreparedRequest) -> int:
     return max(0, len(req.payload) - media_bytes) // 4 + 1 + media_tokens
 
 
-async def run_slots(client: Client, slots: list[Slot], state: RunState, *, run_id: str,
+async def run_slots(runner: Runner, slots: list[Slot], state: RunState, *, run_id: str,
                     concurrency: int | None, budget_usd: float | None) -> None:
     """Run every slot on the I/O loop; results land in ``state.results`` as they complete."""
     global_cap = asyncio.Semaphore(concurrency) if concurrency else None
@@ -195,10 +192,9 @@ async def run_slots(client: Client, slots: list[Slot], state: RunState, *, run_i
             if state.cancel.is_set():
                 return
             if state.stop_reason == "budget":
-                result = skipped(slot.req, "budget", f"not sent: the budget of ${budget_usd:g} was reached")
+                result = unsent(slot.req, "budget", f"not sent: the budget of ${budget_usd:g} was reached")
             else:
-                result = await client._execute_with_fallbacks(slot.req, slot.fallbacks, run_id,
-                                                              state.cancel.is_set)
+                result = await runner.execute_with_fallbacks(slot.req, slot.fallbacks, run_id, state.cancel.is_set)
             state.results[slot.index] = result
             state.done += 1
             if result.error is not None:
@@ -217,6 +213,8 @@ async def run_slots(client: Client, slots: list[Slot], state: RunState, *, run_i
 
 class Evaluation:
     """The rows of one evaluate() call: ``df`` in long form, ``summary()`` per model, exports."""
+
+    report_kind = "evaluation"  # how write_report lays it out
 
     def __init__(self, rows: list[dict[str, Any]], slots: list[Slot], results: list[Result | None], *,
                  scorers: list[Callable[..., Any]], run_id: str, estimate_usd: float | None,
@@ -396,7 +394,8 @@ def run_id_for(slots: list[Slot]) -> str:
     return h.hexdigest()[:16]
 
 
-def evaluate(client: Client, prompts: Any, models: Any = None, *, repeats: int = 1,
+def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: Any = None, *, simulated: bool,
+             repeats: int = 1,
              scorers: list[Callable[..., Any]] | None = None, concurrency: int | None = None,
              budget_usd: float | None = None, budget_override: bool = False, run_id: str | None = None,
              progress: bool = True, fallbacks: Mapping[str, list[str]] | None = None,
@@ -406,7 +405,7 @@ def evaluate(client: Client, prompts: Any, models: Any = None, *, repeats: int =
         raise ConfigError(f"concurrency must be a positive int, got {concurrency!r}")
     if scorers is not None and not all(callable(s) for s in scorers):
         raise ConfigError("scorers must be callables taking (result, row)")
-    rows, slots, routings = plan(client, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
+    rows, slots, routings = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
                                  params=params)
     estimate, unpriced = estimate_cost(slots)
     if budget_usd is not None:
@@ -418,14 +417,14 @@ def evaluate(client: Client, prompts: Any, models: Any = None, *, repeats: int =
             )
         if unpriced:
             warnings.warn(f"{unpriced} request(s) have no price: the budget cannot count them",
-                          pricing.PriceWarning, stacklevel=2)
+                          PriceWarning, stacklevel=2)
     run_id = run_id or run_id_for(slots)
     state = RunState(results=[None] * len(slots))
     fut = asyncio.run_coroutine_threadsafe(
-        run_slots(client, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd), io_loop()
+        run_slots(runner, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd), io_loop()
     )
     interrupted = False
-    bar = _progress_bar(len(slots), progress, client.simulated)
+    bar = _progress_bar(len(slots), progress, simulated)
     try:
         while True:
             try:
@@ -444,7 +443,7 @@ def evaluate(client: Client, prompts: Any, models: Any = None, *, repeats: int =
             _update_bar(bar, state)
             bar.close()
     ev = Evaluation(rows, slots, list(state.results), scorers=list(scorers or []), run_id=run_id,
-                    estimate_usd=estimate, simulated=client.simulated, interrupted=interrupted)
+                    estimate_usd=estimate, simulated=simulated, interrupted=interrupted)
     ev.routing = _routing_frame(routings) if routings else None
     return ev
 

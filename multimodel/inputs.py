@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from multimodel.config import ConfigError
+from multimodel.errors import ConfigError
 
 # Feature names shared with the capability table (providers/capabilities.py) and the probe.
 IMAGE_DATA = "image_data_url"

@@ -116,7 +116,7 @@ def _frame(df: Any) -> Any:
     inner = getattr(df, "df", None)
     if inner is not None and hasattr(inner, "columns"):
         return inner
-    from multimodel.config import ConfigError
+    from multimodel.errors import ConfigError
 
     raise ConfigError(f"charts take a DataFrame of results (cmp.df, ev.df), got {type(df).__name__}")
 
@@ -461,7 +461,7 @@ def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: s
         score = found[0] if found else "score"
     df = _frame(df)
     if score not in df:
-        from multimodel.config import ConfigError
+        from multimodel.errors import ConfigError
 
         raise ConfigError(f"score_vs_cost needs a {score!r} column (ev.df after scoring); columns: {list(df.columns)}")
     providers = _providers(df)
@@ -608,7 +608,7 @@ def save(fig: Any, path: str | Path, *, df: Any = None, endpoints: list[str] | N
     path = Path(path)
     ext = path.suffix.lower().lstrip(".")
     if ext not in ("png", "svg", "pdf"):
-        from multimodel.config import ConfigError
+        from multimodel.errors import ConfigError
 
         raise ConfigError(f"save as .png, .svg or .pdf, got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Price table lookups and cost computation (data file: multimodel/data/prices.csv, one sourced row per model).
+"""Price table lookups and all price arithmetic (data: multimodel/data/prices.csv, one sourced row per model).
 
 Cost is computed only from prices we can source; an unknown price gives NaN and a warning, never 0.
 Provider-reported cost (OpenRouter, xAI) is preferred by the client before this table is consulted.
@@ -9,19 +9,18 @@ from __future__ import annotations
 import csv
 import math
 import re
-import warnings
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING
+
+from multimodel.errors import PriceWarning, warn_user
+from multimodel.providers import DIALECTS
+
+if TYPE_CHECKING:
+    from multimodel.config import ProviderConfig
 
 _DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|\d{2}-\d{2})$")
-# OpenRouter vendor prefixes → our provider names, to fall back on the upstream's own price.
-_VENDOR = {"openai": "openai", "anthropic": "anthropic", "google": "gemini", "x-ai": "xai", "deepseek": "deepseek"}
-
-
-class PriceWarning(UserWarning):
-    """A model has no known price, so its cost_usd is NaN."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +42,19 @@ class Price:
             + cached * cached_rate
             + completion_tokens * self.output_per_m
         ) / 1e6
+
+    def segments(self, prompt_tokens: float, completion_tokens: float, cached_tokens: float,
+                 reasoning_tokens: float) -> dict[str, float]:
+        """The cost of one request split into input, cached input, reasoning and visible output (USD)."""
+        cached = min(cached_tokens, prompt_tokens)
+        reasoning = min(reasoning_tokens, completion_tokens)
+        cached_rate = self.cached_input_per_m if self.cached_input_per_m is not None else self.input_per_m
+        return {
+            "input": (prompt_tokens - cached) * self.input_per_m / 1e6,
+            "cached_input": cached * cached_rate / 1e6,
+            "reasoning": reasoning * self.output_per_m / 1e6,
+            "output": (completion_tokens - reasoning) * self.output_per_m / 1e6,
+        }
 
 
 def normalize_model_id(model: str) -> str:
@@ -88,24 +100,37 @@ def table_date() -> str | None:
 
 
 def lookup(provider: str, model: str) -> Price | None:
-    """The price row for a built-in provider's model, trying the unsuffixed and upstream spellings."""
+    """The price-table row for a built-in provider's model, trying the ``-preview`` and unsuffixed spellings
+    and then the places the provider's dialect names (OpenRouter: the upstream vendor's row)."""
+    dialect = DIALECTS.get(provider)
+    for table_provider, model_id in dialect.price_lookups(model) if dialect else [(provider, model)]:
+        price = _row(table_provider, model_id)
+        if price is not None:
+            return price
+    return None
+
+
+def _row(provider: str, model: str) -> Price | None:
     table = _table()
     mid = normalize_model_id(model)
-    candidates = [mid]
-    if mid.endswith("-preview"):
-        candidates.append(mid[: -len("-preview")])
-    else:
-        candidates.append(mid + "-preview")
-    for cand in candidates:
-        price = table.get((provider, cand))
-        if price:
-            return price
-    if provider == "openrouter" and "/" in mid:
-        vendor, rest = mid.split("/", 1)
-        upstream = _VENDOR.get(vendor)
-        if upstream:
-            return lookup(upstream, rest)
-    return None
+    alternative = mid[: -len("-preview")] if mid.endswith("-preview") else mid + "-preview"
+    return table.get((provider, mid)) or table.get((provider, alternative))
+
+
+def cost_segments(provider: str, model_id: str, *, total: float, prompt_tokens: float | None,
+                  completion_tokens: float | None, cached_tokens: float | None,
+                  reasoning_tokens: float | None) -> dict[str, float]:
+    """A row's ``total`` cost split into input / cached input / reasoning / output by the table's rates, scaled
+    so the parts add up to ``total`` (a provider-reported or custom-priced total keeps its own size); one
+    ``reported`` part when the table has no price or the token counts are missing."""
+    price = lookup(provider, model_id)
+    if price is not None and prompt_tokens is not None and completion_tokens is not None:
+        parts = price.segments(prompt_tokens, completion_tokens, cached_tokens or 0.0, reasoning_tokens or 0.0)
+        computed = sum(parts.values())
+        if computed > 0:
+            scale = total / computed
+            return {key: value * scale for key, value in parts.items()}
+    return {"reported": total}
 
 
 _warned: set[tuple[str, str]] = set()
@@ -117,11 +142,10 @@ def warn_unknown(provider: str, model: str) -> None:
     if key in _warned:
         return
     _warned.add(key)
-    warnings.warn(
+    warn_user(
         f"no price for {provider}/{model}: cost_usd is NaN. Add one with mm.Client(providers={{{provider!r}: "
         f"{{'prices': {{{model!r}: {{'input': ..., 'cached_input': ..., 'output': ...}}}}}}}}) (USD per 1M tokens)",
         PriceWarning,
-        stacklevel=3,
     )
 
 
@@ -132,18 +156,16 @@ def warn_audio_unpriced(provider: str, model: str) -> None:
     if key in _warned:
         return
     _warned.add(key)
-    warnings.warn(
+    warn_user(
         f"{provider}/{model}: requests with audio input get cost_usd NaN: audio tokens are billed at a separate "
         "rate that the price table does not hold (the provider-reported cost is used when there is one)",
         PriceWarning,
-        stacklevel=3,
     )
 
 
-def price_for(provider: Any, model_id: str) -> Price | None:
-    """The price for a configured provider's model: its own ``prices`` entry, else the table (built-ins only)."""
-    from multimodel.config import BUILTIN_PROVIDERS
-
+def price_for(provider: ProviderConfig, model_id: str) -> Price | None:
+    """The price for a configured provider's model: its own ``prices`` entry, else the table (built-ins only:
+    a custom endpoint that happens to serve a model of the same name may charge anything)."""
     custom = provider.prices.get(model_id)
     if custom is not None:
         cached = custom.get("cached_input")
@@ -154,6 +176,6 @@ def price_for(provider: Any, model_id: str) -> Price | None:
             source="user",
             as_of="",
         )
-    if provider.name in BUILTIN_PROVIDERS:
+    if provider.builtin:
         return lookup(provider.name, model_id)
     return None

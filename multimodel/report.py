@@ -34,9 +34,7 @@ _ROW_TEXT = 400
 
 def _resolve(obj: Any) -> tuple[Any, list[Any] | None, Any, bool, str]:
     """(df, results or None, prompt, simulated, kind) from a Comparison, an Evaluation or a DataFrame."""
-    from multimodel.comparison import Comparison
-
-    if isinstance(obj, Comparison):
+    if getattr(obj, "report_kind", None) == "comparison":
         df, results, prompt, sim, kind = obj.df, list(obj.results), obj.prompt, obj.simulated, "comparison"
     elif hasattr(obj, "columns"):
         df, results, prompt, sim, kind = obj, None, None, False, "results"
@@ -45,7 +43,7 @@ def _resolve(obj: Any) -> tuple[Any, list[Any] | None, Any, bool, str]:
         sim = bool(getattr(obj, "simulated", False))
         kind = "evaluation" if hasattr(obj, "score_columns") else "results"
     else:
-        from multimodel.config import ConfigError
+        from multimodel.errors import ConfigError
 
         raise ConfigError(f"write_report takes a Comparison, an Evaluation or a DataFrame, got {type(obj).__name__}")
     return df, results, prompt, sim or plots.is_simulated(df), kind
@@ -112,7 +110,7 @@ def report_html(obj: Any, *, title: str | None = None, charts: list[str] | None 
                 chart_format: str = "png") -> str:
     """The report as one HTML string (see ``write_report``)."""
     if chart_format not in ("png", "svg"):
-        from multimodel.config import ConfigError
+        from multimodel.errors import ConfigError
 
         raise ConfigError(f"chart_format must be 'png' or 'svg', got {chart_format!r}")
     df, results, prompt, simulated, kind = _resolve(obj)
@@ -123,7 +121,7 @@ def report_html(obj: Any, *, title: str | None = None, charts: list[str] | None 
     names = charts if charts is not None else plots.available_charts(obj)
     unknown = [n for n in names if n not in plots.CHARTS]
     if unknown:
-        from multimodel.config import ConfigError
+        from multimodel.errors import ConfigError
 
         raise ConfigError(f"unknown chart(s) {unknown}; choose from {list(plots.CHARTS)}")
     models = list(dict.fromkeys(str(m) for m in df["model"])) if len(df) else []

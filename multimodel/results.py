@@ -1,4 +1,5 @@
-"""Result, ToolCall and ResultError: the one normalized shape every provider's answer becomes.
+"""Result, ToolCall and ResultError: the one normalized shape every provider's answer becomes, and the one
+column specification (``COLUMNS``) that turns Results into ``Result.to_dict`` rows and DataFrames.
 
 The attribute names are also the DataFrame column names (DESIGN.md section 1), so a Result,
 a row of ``cmp.df`` and a row of ``ev.df`` all read the same way.
@@ -6,9 +7,12 @@ a row of ``cmp.df`` and a row of ``ev.df`` all read the same way.
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from operator import attrgetter
+from typing import Any, Literal
 
 import orjson
 
@@ -146,21 +150,12 @@ class Result:
     @property
     def itl_s(self) -> float | None:
         """Mean inter-token latency from provider token counts, not chunk counts."""
-        if self.e2e_s is None or self.ttft_s is None or not self.completion_tokens:
-            return None
-        if self.completion_tokens < 2:
-            return None
-        return (self.e2e_s - self.ttft_s) / (self.completion_tokens - 1)
+        return inter_token_latency(self.ttft_s, self.e2e_s, self.completion_tokens)
 
     @property
     def output_tps(self) -> float | None:
         """Output tokens per second after the first token arrived."""
-        if self.e2e_s is None or self.ttft_s is None or not self.completion_tokens:
-            return None
-        span = self.e2e_s - self.ttft_s
-        if span <= 0:
-            return None
-        return self.completion_tokens / span
+        return output_tokens_per_second(self.ttft_s, self.e2e_s, self.completion_tokens)
 
     def as_message(self) -> dict[str, Any]:
         """The assistant message to append to the conversation, with the echo-back state each provider needs."""
@@ -174,51 +169,11 @@ class Result:
         return msg
 
     def to_dict(self) -> dict[str, Any]:
-        """A flat dict with the DataFrame column names; error fields are spread into ``error_*``."""
-        err = self.error
-        return {
-            "model": self.model,
-            "provider": self.provider,
-            "response_model": self.response_model,
-            "content": self.content,
-            "reasoning": self.reasoning,
-            "tool_calls": [tc.to_dict() for tc in self.tool_calls],
-            "finish_reason": self.finish_reason,
-            "native_finish_reason": self.native_finish_reason,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "reasoning_tokens": self.reasoning_tokens,
-            "cached_tokens": self.cached_tokens,
-            "cost_usd": self.cost_usd,
-            "cost_source": self.cost_source,
-            "ttft_s": self.ttft_s,
-            "ttfat_s": self.ttfat_s,
-            "e2e_s": self.e2e_s,
-            "itl_s": self.itl_s,
-            "output_tps": self.output_tps,
-            "error": str(err) if err else None,
-            "error_kind": err.kind if err else None,
-            "error_status": err.status if err else None,
-            "error_message": err.message if err else None,
-            "error_retry_after_s": err.retry_after_s if err else None,
-            "error_provider_code": err.provider_code if err else None,
-            "attempts": self.attempts,
-            "cached": self.cached,
-            "simulated": self.simulated,
-            "stream": self.stream,
-            "request_id": self.request_id,
-            "created_at": self.created_at,
-            "fallback_from": self.fallback_from,
-            "dropped_inputs": list(self.dropped_inputs),
-            "unverified_inputs": list(self.unverified_inputs),
-            "route_reason": self.route_reason,
-            "logprobs": self.logprobs,
-        }
+        """A flat dict with the DataFrame column names (``COLUMNS``); error fields are spread into ``error_*``."""
+        return {column.name: column.get(self) for column in COLUMNS}
 
     def to_frame(self) -> Any:
         """A one-row pandas DataFrame with the same columns as ``cmp.df`` / ``ev.df``."""
-        from multimodel.frames import results_to_frame
-
         return results_to_frame([self])
 
     # ---- serialization for the cache / store ----
@@ -264,3 +219,103 @@ class Result:
             f"{head} finish={self.finish_reason} tokens={self.prompt_tokens}/{self.completion_tokens}"
             f" cost={cost} ttft={ttft}{calls} content={text!r}>"
         )
+
+
+# ---------------------------------------------------------------------------------- derived metrics
+def inter_token_latency(ttft_s: float | None, e2e_s: float | None, completion_tokens: int | None) -> float | None:
+    """(e2e − ttft) / (completion_tokens − 1), with the provider's token count; None below two tokens."""
+    if e2e_s is None or ttft_s is None or completion_tokens is None or completion_tokens < 2:
+        return None
+    return (e2e_s - ttft_s) / (completion_tokens - 1)
+
+
+def output_tokens_per_second(ttft_s: float | None, e2e_s: float | None,
+                             completion_tokens: int | None) -> float | None:
+    """completion_tokens / (e2e − ttft): output speed once the first token arrived; None when unmeasurable."""
+    if e2e_s is None or ttft_s is None or not completion_tokens:
+        return None
+    span = e2e_s - ttft_s
+    if span <= 0:
+        return None
+    return completion_tokens / span
+
+
+# ---------------------------------------------------------------------------------- the column specification
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One DataFrame column: its name, how to read it off a Result, and its type in the frame.
+
+    ``int``: nullable Int64 (None → <NA>); ``float``: float64 (None → NaN); ``object``: kept as read.
+    """
+
+    name: str
+    get: Callable[[Result], Any]
+    kind: Literal["object", "int", "float"] = "object"
+
+
+def _error_field(name: str) -> Callable[[Result], Any]:
+    def get(r: Result) -> Any:
+        return None if r.error is None else getattr(r.error, name)
+
+    return get
+
+
+def _plain(*names: str) -> list[Column]:
+    return [Column(name, attrgetter(name)) for name in names]
+
+
+def _typed(kind: Literal["int", "float"], *names: str) -> list[Column]:
+    return [Column(name, attrgetter(name), kind) for name in names]
+
+
+#: Every column of ``Result.to_dict()``, ``cmp.df`` and ``ev.df``, in order (DESIGN.md section 1).
+COLUMNS: tuple[Column, ...] = (
+    *_plain("model", "provider", "response_model", "content", "reasoning"),
+    Column("tool_calls", lambda r: [tc.to_dict() for tc in r.tool_calls]),
+    *_plain("finish_reason", "native_finish_reason"),
+    *_typed("int", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens"),
+    *_typed("float", "cost_usd"),
+    *_plain("cost_source"),
+    *_typed("float", "ttft_s", "ttfat_s", "e2e_s", "itl_s", "output_tps"),
+    Column("error", lambda r: None if r.error is None else str(r.error)),
+    Column("error_kind", _error_field("kind")),
+    Column("error_status", _error_field("status"), "int"),
+    Column("error_message", _error_field("message")),
+    Column("error_retry_after_s", _error_field("retry_after_s"), "float"),
+    Column("error_provider_code", _error_field("provider_code")),
+    *_plain("attempts", "cached", "simulated", "stream", "request_id", "created_at", "fallback_from"),
+    Column("dropped_inputs", lambda r: list(r.dropped_inputs)),
+    Column("unverified_inputs", lambda r: list(r.unverified_inputs)),
+    *_plain("route_reason", "logprobs"),
+)
+COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+
+
+def results_to_frame(results: Iterable[Result]) -> Any:
+    """One row per Result, one column per ``COLUMNS`` entry: token counts as nullable Int64, times and cost
+    as float (NaN when unknown). Built column by column with the garbage collector paused while the many
+    small objects are made: about 2.5x faster than row dicts, which matters for 100,000-row evaluations."""
+    import numpy as np
+    import pandas as pd
+
+    results = list(results)
+    n = len(results)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        cols: dict[str, Any] = {}
+        for column in COLUMNS:
+            values = list(map(column.get, results))
+            if column.kind == "int":
+                mask = np.fromiter((v is None for v in values), dtype=bool, count=n)
+                data = np.fromiter((0 if v is None else v for v in values), dtype=np.int64, count=n)
+                cols[column.name] = pd.arrays.IntegerArray(data, mask)
+            elif column.kind == "float":
+                cols[column.name] = np.fromiter((np.nan if v is None else v for v in values), dtype=np.float64,
+                                                count=n)
+            else:
+                cols[column.name] = values
+        return pd.DataFrame(cols)
+    finally:
+        if gc_was_enabled:
+            gc.enable()

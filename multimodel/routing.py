@@ -2,7 +2,9 @@
 it asks for (tools, json_schema, ...), and say why each candidate was chosen or left out.
 
 ``client.route(prompt, candidates=[...])`` returns a :class:`Route`; ``compare``/``evaluate`` accept
-``models="auto:N"`` or ``models=mm.Router(...)`` and route each prompt the same way.
+``models="auto:N"`` or ``models=mm.Router(...)`` and route each prompt the same way. A request refused
+before sending names the known models that would take it whole (:func:`prepare_naming_takers`): they
+are found by routing too.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import math
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from multimodel.config import REQUEST_PARAMS, ConfigError, check_tools, normalize_messages, split_model
+from multimodel import pricing
+from multimodel.config import ProviderConfig, split_model
+from multimodel.errors import ConfigError
+from multimodel.options import PREFERENCES, Prefer
 from multimodel.providers.capabilities import FEATURES, UnsupportedInputError, needs_of
-
-if TYPE_CHECKING:
-    from multimodel.client import Client
+from multimodel.request import REQUEST_PARAMS, PreparedRequest, RequestPreparer, check_tools, normalize_messages, quiet
 
 #: The default pool for models="auto:N": one current model per provider, plus the ones that take audio.
 DEFAULT_CANDIDATES = (
@@ -29,7 +32,6 @@ DEFAULT_CANDIDATES = (
     "openai/gpt-audio",
     "openrouter/google/gemini-3-flash-preview",
 )
-PREFERENCES = ("order", "cheapest")
 _REQUEST_KEYS = {"stream", "reasoning", "tools", *REQUEST_PARAMS}
 # request arguments that change what a model would receive; the rest (cache, retries, ...) do not matter here
 _NOT_ROUTING = ("on_unsupported", "on_delta", "cache", "retries", "timeout")
@@ -47,7 +49,7 @@ class Router:
     not say whether they accept an input (they are sent it with a warning)."""
 
     def __init__(self, candidates: Iterable[str] | None = None, n: int = 1,
-                 prefer: str | Callable[[str], Any] | None = "order", allow_unknown: bool = False) -> None:
+                 prefer: Prefer | Callable[[str], Any] | None = "order", allow_unknown: bool = False) -> None:
         if isinstance(candidates, str):
             raise ConfigError("candidates must be a list of 'provider/model-id' strings, not one string")
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
@@ -121,12 +123,10 @@ class Route:
                 f"<tr><th></th><th>model</th><th>why</th></tr>{rows}</table></div>")
 
 
-def route(client: Client, prompt: Any, router: Router, **request: Any) -> Route:
+def route(preparer: RequestPreparer, prompt: Any, router: Router, **request: Any) -> Route:
     """Decide which of the router's candidates take this prompt with these request arguments (tools,
     response_format, seed, logprobs, reasoning, ...): each candidate's request is built exactly as it
     would be sent, so a parameter its dialect would remove counts as well as its capability table."""
-    from multimodel.client import _ROUTING
-
     unknown = set(request) - _REQUEST_KEYS
     if unknown:
         raise ConfigError(f"route() got unknown request argument(s) {sorted(unknown)}; it takes the arguments of "
@@ -134,20 +134,18 @@ def route(client: Client, prompt: Any, router: Router, **request: Any) -> Route:
     messages = normalize_messages(prompt)
     needs = needs_of(messages, check_tools(request.get("tools")), bool(request.get("stream")), request)
     wanted = [n.what for n in needs]
-    candidates = router.candidates if router.candidates is not None else default_candidates(client)
+    providers = preparer.providers
+    candidates = router.candidates if router.candidates is not None else default_candidates(providers)
     if not candidates:
         raise ConfigError("the router has no candidates: pass candidates=[...] or configure a provider")
     eligible: list[str] = []
     decisions: dict[str, Decision] = {}
-    token = _ROUTING.set(True)
-    try:
+    with quiet():
         for model in dict.fromkeys(candidates):
-            decisions[model] = _try(client, model, messages, request, router.allow_unknown)
+            decisions[model] = _try(preparer, model, messages, request, router.allow_unknown)
             if decisions[model].reason == "eligible":
                 eligible.append(model)
-    finally:
-        _ROUTING.reset(token)
-    ranked, basis = _rank(client, eligible, router.prefer)
+    ranked, basis = _rank(providers, eligible, router.prefer)
     accepts = f"accepts {', '.join(wanted)}" if wanted else "text only: every candidate qualifies"
     for i, model in enumerate(ranked):
         if i < router.n:
@@ -158,18 +156,18 @@ def route(client: Client, prompt: Any, router: Router, **request: Any) -> Route:
     return Route([decisions[m] for m in dict.fromkeys(candidates)], wanted, ranked[:router.n])
 
 
-def _try(client: Client, model: str, messages: list[dict[str, Any]], request: dict[str, Any],
+def _try(preparer: RequestPreparer, model: str, messages: list[dict[str, Any]], request: dict[str, Any],
          allow_unknown: bool) -> Decision:
     """Build the candidate's request (nothing is sent) and say whether it would go through whole."""
     try:
-        cfg, _ = split_model(model, client.providers)
+        cfg, _ = split_model(model, preparer.providers)
     except ConfigError as exc:
         return Decision(model, False, f"excluded: {exc}")
     if not cfg.has_key():
         env = " or ".join(cfg.api_key_env) or "api_key"
         return Decision(model, False, f"excluded: no API key for {cfg.name} (set {env})")
     try:
-        req = client._prepare(model, messages, on_unsupported="raise", **request)
+        req = preparer.prepare(model, messages, on_unsupported="raise", **request)
     except UnsupportedInputError as exc:
         why = "; ".join(f"{loss.need.what}: {loss.reason}" for _, losses in exc.lost for loss in losses)
         return Decision(model, False, f"excluded: would not receive {why}")
@@ -182,7 +180,8 @@ def _try(client: Client, model: str, messages: list[dict[str, Any]], request: di
     return Decision(model, True, "eligible")
 
 
-def _rank(client: Client, models: list[str], prefer: str | Callable[[str], Any]) -> tuple[list[str], str]:
+def _rank(providers: dict[str, ProviderConfig], models: list[str],
+          prefer: str | Callable[[str], Any]) -> tuple[list[str], str]:
     if callable(prefer):
         try:
             return sorted(models, key=prefer), f"by {getattr(prefer, '__name__', 'your key')}"
@@ -190,29 +189,27 @@ def _rank(client: Client, models: list[str], prefer: str | Callable[[str], Any])
             raise ConfigError(f"prefer={prefer!r} must return comparable sort keys (numbers, not None): {exc}"
                               ) from None
     if prefer == "cheapest":
-        return sorted(models, key=lambda m: _list_price(client, m)), "by list price (input + output per 1M)"
+        return sorted(models, key=lambda m: _list_price(providers, m)), "by list price (input + output per 1M)"
     return list(models), "in the order given"
 
 
-def _list_price(client: Client, model: str) -> float:
-    from multimodel import pricing
-
-    cfg, model_id = split_model(model, client.providers)
+def _list_price(providers: dict[str, ProviderConfig], model: str) -> float:
+    cfg, model_id = split_model(model, providers)
     price = pricing.price_for(cfg, model_id)
     if price is None:
         return math.inf
     return price.input_per_m + price.output_per_m
 
 
-def default_candidates(client: Client) -> list[str]:
+def default_candidates(providers: dict[str, ProviderConfig]) -> list[str]:
     """DEFAULT_CANDIDATES whose provider is configured."""
-    return [m for m in DEFAULT_CANDIDATES if m.split("/", 1)[0] in client.providers]
+    return [m for m in DEFAULT_CANDIDATES if m.split("/", 1)[0] in providers]
 
 
-def route_or_raise(client: Client, prompt: Any, router: Router, **request: Any) -> Route:
+def route_or_raise(preparer: RequestPreparer, prompt: Any, router: Router, **request: Any) -> Route:
     """route(), but a ConfigError listing every candidate's reason when none qualifies, and a warning when
     fewer than ``n`` do."""
-    chosen = route(client, prompt, router, **request)
+    chosen = route(preparer, prompt, router, **request)
     if 0 < len(chosen.models) < router.n:
         warnings.warn(f"only {len(chosen.models)} of the {router.n} models asked for accept this prompt "
                       f"({', '.join(chosen.models)}); see .route.df for the others", UserWarning, stacklevel=3)
@@ -221,3 +218,33 @@ def route_or_raise(client: Client, prompt: Any, router: Router, **request: Any) 
         raise ConfigError(f"no candidate model accepts this prompt ({', '.join(chosen.needs)}):\n{lines}\n"
                           "Add candidates that do (mm.Router(candidates=[...])), or remove what they cannot take.")
     return chosen
+
+
+def known_models(providers: dict[str, ProviderConfig]) -> list[str]:
+    """Models multimodel knows by name, for the configured providers: the simulator's catalogue for a simulated
+    provider, else the price table's models of the built-in providers (the alternatives a refusal names)."""
+    found: list[str] = []
+    if any(cfg.simulated for cfg in providers.values()):
+        from multimodel.sim.catalogue import CATALOGUE
+
+        found += [f"{d}/{mid}" for d, mid in CATALOGUE if d in providers and providers[d].simulated]
+    found += [f"{p}/{m}" for p, m in pricing.known_models() if p in providers and not providers[p].simulated]
+    return found
+
+
+def takers(preparer: RequestPreparer, prompt: Any, request: dict[str, Any], exclude: str, limit: int = 6
+           ) -> list[str]:
+    """Known models that would take the whole request (every part, parameter and limit), key set."""
+    pool = [m for m in known_models(preparer.providers) if m != exclude]
+    try:
+        return route(preparer, prompt, Router(pool, n=limit), **routing_kwargs(request)).models
+    except ConfigError:
+        return []
+
+
+def prepare_naming_takers(preparer: RequestPreparer, model: str, prompt: Any, **kwargs: Any) -> PreparedRequest:
+    """``preparer.prepare``, but a refusal (UnsupportedInputError) names the models that would take it all."""
+    try:
+        return preparer.prepare(model, prompt, **kwargs)
+    except UnsupportedInputError as exc:
+        raise exc.with_takers(takers(preparer, prompt, kwargs, exclude=model)) from None

@@ -1,4 +1,5 @@
-"""Fan-out and batches: per-provider gates (concurrency, rpm/tpm, learned pauses), retries, failover.
+"""Running prepared requests: the cache, per-provider gates (concurrency, rpm/tpm, learned pauses),
+retries and failover, around the exchange layer's single send.
 
 Every request, single or batched, passes through its provider's gate, so a provider that throttles
 slows down only itself. Limits come from the configuration and are also learned from responses:
@@ -13,14 +14,19 @@ import asyncio
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from multimodel.results import Result, ResultError
+from multimodel import exchange
+from multimodel.config import ProviderConfig
+from multimodel.errors import ConfigError
+from multimodel.request import PreparedRequest
+from multimodel.results import Result
+from multimodel.transport import Transport
 from multimodel.wire.errors import parse_duration
 
 if TYPE_CHECKING:
-    from multimodel.client import PreparedRequest
+    from multimodel.store import ResultCache
 
 _WINDOW_S = 60.0
 
@@ -161,10 +167,7 @@ def backoff_delay(attempt: int, retry_after_s: float | None, *, base: float = 0.
     return delay
 
 
-SendOnce = Callable[["PreparedRequest", ProviderGate], Awaitable[Result]]
-
-
-async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, send: SendOnce) -> Result:
+async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transport: Transport) -> Result:
     """Up to 1 + ``req.retries`` attempts of retryable failures, within ``req.timeout`` seconds in all."""
     attempts = 0
     started = time.monotonic()
@@ -174,7 +177,7 @@ async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, send: S
         await gate.acquire(est)
         result: Result | None = None
         try:
-            result = await send(req, gate)
+            result = await exchange.send(req, transport, gate.observe)
         finally:
             used = None
             if result is not None and result.prompt_tokens is not None:
@@ -190,15 +193,59 @@ async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, send: S
         await asyncio.sleep(delay)
 
 
-def skipped(req: PreparedRequest, kind: str, message: str) -> Result:
-    """A row for a request that was never sent (budget reached, run cancelled)."""
-    return Result(
-        model=req.model,
-        provider=req.provider.name,
-        error=ResultError(kind=kind, message=message),
-        finish_reason="error",
-        attempts=0,
-        simulated=req.provider.simulated,
-        stream=req.stream,
-        created_at=time.time(),
-    )
+class Runner:
+    """Runs prepared requests for one set of providers: cache lookup, the provider's gate and retries over
+    the transport, the cache write, and fallbacks. Lives on the I/O loop; one per Client."""
+
+    def __init__(self, providers: dict[str, ProviderConfig], cache: ResultCache | None, transport: Transport) -> None:
+        self.providers = providers
+        self.cache = cache
+        self.transport = transport
+        self._gates: dict[str, ProviderGate] = {}
+
+    def gate(self, provider: str) -> ProviderGate:
+        """The admission gate (concurrency, rpm/tpm, learned pauses) of one provider."""
+        gate = self._gates.get(provider)
+        if gate is None:
+            cfg = self.providers.get(provider)
+            if cfg is None:
+                raise ConfigError(f"unknown provider {provider!r}; configured: {sorted(self.providers)}")
+            gate = self._gates[provider] = ProviderGate(provider, cfg.concurrency, cfg.rpm, cfg.tpm)
+        return gate
+
+    async def send(self, req: PreparedRequest) -> Result:
+        """Through the provider's gate with retries, bypassing the cache (the probe's raw sends)."""
+        return await execute_with_retries(req, self.gate(req.provider.name), self.transport)
+
+    async def execute(self, req: PreparedRequest, run_id: str | None = None) -> Result:
+        """Cache lookup, then attempts through the provider's gate with retries, then the cache write.
+
+        A hit is marked ``cached`` unless it was written by the same evaluation run: then it is that
+        run's own live result, recovered after a crash or restart, and keeps counting in latency stats.
+        """
+        if req.skip is not None:
+            return exchange.unsent(req, "unsupported", req.skip)
+        if req.use_cache and self.cache is not None and (hit := self.cache.get_with_run(req.cache_key)) is not None:
+            result, stored_run = hit
+            result.cached = run_id is None or stored_run != run_id
+            if req.route_reason is not None:  # this call's routing, not the one that filled the cache
+                result.route_reason = req.route_reason
+            return result
+        result = exchange.annotate(await self.send(req), req)
+        if req.use_cache and self.cache is not None and result.error is None:
+            self.cache.put(req.cache_key, result, run_id)
+        return result
+
+    async def execute_with_fallbacks(self, req: PreparedRequest, fallbacks: list[PreparedRequest],
+                                     run_id: str | None = None, cancelled: Callable[[], bool] | None = None
+                                     ) -> Result:
+        """The first model's Result, or the first fallback that answers; ``fallback_from`` names the first."""
+        result = await self.execute(req, run_id)
+        for fb in fallbacks:
+            if result.error is None or (cancelled is not None and cancelled()):
+                break
+            earlier = result
+            result = await self.execute(fb, run_id)
+            result.fallback_from = req.model
+            result.attempts += earlier.attempts
+        return result

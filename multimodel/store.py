@@ -105,6 +105,6 @@ def open_cache(cache: str | os.PathLike[str] | bool | None) -> ResultCache | Non
         return ResultCache(default_cache_path())
     if isinstance(cache, str | os.PathLike):
         return ResultCache(cache)
-    from multimodel.config import ConfigError
+    from multimodel.errors import ConfigError
 
     raise ConfigError(f"cache must be a file path, True or False, got {type(cache).__name__}")

@@ -1,4 +1,10 @@
-"""The event loop and HTTP session every request runs on.
+"""The event loop every request runs on, and the transport seam that carries the bytes.
+
+The seam is one call, ``await transport.post(url, headers, payload, timeout)``, returning a
+:class:`Response` (status, case-insensitive headers, the body read whole or as a byte stream); failures
+below HTTP raise :class:`TransportError`. :class:`AiohttpTransport` is the real one; a
+:class:`ReplayTransport` answers from a function in-process (recorded responses, tests, the probe's
+fixtures), the way httpx lets its transport be swapped.
 
 All network I/O runs on one dedicated event-loop thread with one aiohttp session. That makes the sync
 API work the same in a script and inside a running Jupyter kernel (no nest_asyncio), keeps connections
@@ -14,10 +20,12 @@ import atexit
 import concurrent.futures
 import contextlib
 import threading
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
 
 import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
 
 T = TypeVar("T")
 
@@ -116,3 +124,128 @@ async def run_async(coro: Coroutine[Any, Any, T]) -> T:
     except asyncio.CancelledError:
         fut.cancel()
         raise
+
+
+# ---------------------------------------------------------------------------------- the transport seam
+class TransportError(Exception):
+    """A failure below HTTP. ``kind``: ``timeout`` (no complete answer in time), ``broken`` (the body broke
+    off mid-response) or ``connection`` (the connection failed or closed: a stream error once the body had
+    started, else a connection error)."""
+
+    def __init__(self, kind: Literal["timeout", "broken", "connection"], message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class Response(Protocol):
+    """What a transport returns: read the body whole (``read``) or as it arrives (``chunks``), once."""
+
+    status: int
+    headers: Mapping[str, str]  # case-insensitive
+
+    async def read(self) -> bytes: ...
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class Transport(Protocol):
+    """Carries one POST; raises TransportError for failures below HTTP, never for an HTTP status."""
+
+    async def post(self, url: str, headers: Mapping[str, str], payload: bytes, timeout: float) -> Response: ...
+
+
+class _AiohttpResponse:
+    __slots__ = ("_resp", "headers", "status")
+
+    def __init__(self, resp: aiohttp.ClientResponse) -> None:
+        self._resp = resp
+        self.status = resp.status
+        self.headers = resp.headers
+
+    async def read(self) -> bytes:
+        try:
+            return await self._resp.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _transport_error(exc) from None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            async for data in self._resp.content.iter_any():
+                yield data
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _transport_error(exc) from None
+
+    def close(self) -> None:
+        self._resp.release()
+
+
+def _transport_error(exc: BaseException) -> TransportError:
+    if isinstance(exc, TimeoutError):
+        return TransportError("timeout", "no complete answer in time")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return TransportError("broken", f"the connection broke mid-response: {exc}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return TransportError("connection", "the server closed the connection before answering in full")
+    if isinstance(exc, aiohttp.ClientConnectionError):
+        return TransportError("connection", f"connection failed: {type(exc).__name__}: {exc}")
+    return TransportError("connection", f"{type(exc).__name__}: {exc}")
+
+
+class AiohttpTransport:
+    """The real transport: the shared aiohttp session on the I/O loop (pooled connections, gzip)."""
+
+    async def post(self, url: str, headers: Mapping[str, str], payload: bytes, timeout: float) -> Response:
+        try:
+            resp = await IO.session().post(url, data=payload, headers=headers,
+                                           timeout=aiohttp.ClientTimeout(total=timeout))
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _transport_error(exc) from None
+        return _AiohttpResponse(resp)
+
+    def __repr__(self) -> str:
+        return "<AiohttpTransport>"
+
+
+@dataclass
+class Reply:
+    """A canned answer for ReplayTransport: the body whole (bytes) or as the pieces a stream delivers."""
+
+    status: int = 200
+    headers: Mapping[str, str] | None = None
+    body: bytes | Iterable[bytes] = b""
+
+
+class _ReplayResponse:
+    __slots__ = ("_body", "headers", "status")
+
+    def __init__(self, reply: Reply) -> None:
+        self.status = reply.status
+        self.headers = CIMultiDictProxy(CIMultiDict(reply.headers or {}))
+        self._body = reply.body
+
+    async def read(self) -> bytes:
+        return self._body if isinstance(self._body, bytes) else b"".join(self._body)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        for piece in [self._body] if isinstance(self._body, bytes) else self._body:
+            yield piece
+
+    def close(self) -> None:
+        pass
+
+
+class ReplayTransport:
+    """Answers every POST in-process from ``handler(url, headers, payload) -> Reply`` (or raises
+    TransportError): recorded responses replayed through the client's whole normalization path."""
+
+    def __init__(self, handler: Callable[[str, Mapping[str, str], bytes], Reply]) -> None:
+        self.handler = handler
+
+    async def post(self, url: str, headers: Mapping[str, str], payload: bytes, timeout: float) -> Response:
+        return _ReplayResponse(self.handler(url, headers, payload))
+
+    def __repr__(self) -> str:
+        return f"<ReplayTransport {getattr(self.handler, '__name__', 'handler')}>"

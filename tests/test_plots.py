@@ -17,8 +17,7 @@ import pytest
 import multimodel as mm
 from multimodel import plots
 from multimodel.comparison import Comparison
-from multimodel.frames import results_to_frame
-from multimodel.results import Result, ResultError, ToolCall
+from multimodel.results import Result, ResultError, ToolCall, results_to_frame
 
 MODELS = [
     "openai/gpt-5.4",

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from multimodel.config import ConfigError, split_model
+from multimodel.config import split_model
+from multimodel.errors import ConfigError
 from multimodel.probe.common import (
     STATUSES,
     Sent,
@@ -747,13 +748,15 @@ async def _p_rate_limit(ctx: _Ctx) -> list[Row]:
                      if f.get("provider") == dialect and f.get("model") == ctx.model_id), None)
     scope = {"provider": dialect, "model": ctx.model_id}
     req = ctx.client.prepare(ctx.model, user("Say hello."), retries=0, timeout=ctx.timeout, cache=False)
-    limit = aiohttp.ClientTimeout(total=ctx.timeout)
     t0 = perf_counter()
     try:
         async with session.post(f"{root}/_sim/faults", json={"faults": {"sequence": ["rate_limit"]}, **scope}) as resp:
             resp.raise_for_status()
-        async with session.post(req.url, data=req.payload, headers=req.headers, timeout=limit) as resp:
+        resp = await ctx.client.runner.transport.post(req.url, req.headers, req.payload, ctx.timeout)
+        try:
             status, headers, body = resp.status, resp.headers, await resp.read()
+        finally:
+            resp.close()
     finally:
         async with session.post(f"{root}/_sim/faults", json={"faults": previous, **scope}) as resp:
             await resp.read()

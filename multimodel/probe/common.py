@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from multimodel.errors import ParamWarning
 from multimodel.results import Result
 
 if TYPE_CHECKING:
@@ -65,9 +66,6 @@ async def send_raw(
     ``shaped_messages=False`` (the default) puts ``messages`` on the wire exactly as given instead of the
     dialect's rewritten copy (developer→system, hoisting options, echo placeholders). No retries, no cache.
     """
-    from multimodel.client import ParamWarning, send_once
-    from multimodel.runner import execute_with_retries
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ParamWarning)
         req = client.prepare(model, messages, stream=stream, tools=tools, reasoning=reasoning, retries=0,
@@ -83,7 +81,7 @@ async def send_raw(
     req.payload = orjson.dumps(wire)
     req.use_cache = False
     t0 = perf_counter()
-    result = await execute_with_retries(req, client.gate(req.provider.name), send_once)
+    result = await client.runner.send(req)
     return Sent(result, wire, perf_counter() - t0, [str(w.message) for w in caught])
 
 

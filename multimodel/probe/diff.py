@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from multimodel.config import ConfigError
+from multimodel.errors import ConfigError
 from multimodel.probe.common import id_style, key_paths, raw_objects, snippet
 from multimodel.transport import run_async, run_sync
 
 if TYPE_CHECKING:
 
-    from multimodel.client import Client, PreparedRequest
+    from multimodel.client import Client
+    from multimodel.request import PreparedRequest
     from multimodel.results import Result
 
 DIFF_COLUMNS = ("prompt_index", "prompt", "aspect", "field", "a", "b", "detail")
@@ -246,7 +247,7 @@ def _prepare(client: Client, model_a: str, model_b: str, prompts: list[Any],
 
 
 async def _run(client: Client, plan: list[tuple[PreparedRequest, PreparedRequest]]) -> list[Result]:
-    return list(await asyncio.gather(*[client._execute(r) for pair in plan for r in pair]))
+    return list(await asyncio.gather(*[client.runner.execute(r) for pair in plan for r in pair]))
 
 
 def _report(model_a: str, model_b: str, prompts: list[Any], results: list[Result],

@@ -14,13 +14,14 @@ import asyncio
 import math
 from typing import TYPE_CHECKING, Any
 
-from multimodel.config import ConfigError
+from multimodel.errors import ConfigError
 from multimodel.transport import run_async, run_sync
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from multimodel.client import Client, PreparedRequest
+    from multimodel.client import Client
+    from multimodel.request import PreparedRequest
     from multimodel.results import Result
 
 PERCENTILES = (50, 90, 95, 99)
@@ -157,12 +158,12 @@ async def _run(client: Client, plan: list[tuple[str, PreparedRequest]], concurre
     models = list(dict.fromkeys(m for m, _ in plan))
     first = {m: req for m, req in reversed(plan)}
     for _ in range(warmup):  # open connections (and warm DNS/TLS) before anything is measured
-        await asyncio.gather(*[client._execute(first[m]) for m in models])
+        await asyncio.gather(*[client.runner.execute(first[m]) for m in models])
     sem = asyncio.Semaphore(concurrency)
 
     async def one(req: PreparedRequest) -> Result:
         async with sem:
-            return await client._execute(req)
+            return await client.runner.execute(req)
 
     done = await asyncio.gather(*[one(req) for _, req in plan])
     out: dict[str, list[Result]] = {m: [] for m in models}

@@ -53,6 +53,8 @@ CAPABILITIES = CapabilityTable(
 
 class AnthropicDialect(Dialect):
     name = "anthropic"
+    base_url = "https://api.anthropic.com/v1"
+    api_key_env = ("ANTHROPIC_API_KEY",)
 
     def shape_messages(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any

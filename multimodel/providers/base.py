@@ -46,6 +46,10 @@ class Dialect:
     """OpenAI's Chat Completions as the reference; generic OpenAI-compatible endpoints use it as is."""
 
     name = "openai-compatible"
+    #: where the provider's OpenAI-compatible API lives (None: a generic endpoint, the user gives it)
+    base_url: str | None = None
+    #: environment variables that may hold the API key, tried in order
+    api_key_env: tuple[str, ...] = ()
     #: ask for the final usage chunk when streaming
     stream_usage = True
 
@@ -96,6 +100,10 @@ class Dialect:
 
     def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
         """Drop or rename parameters the model would reject."""
+
+    def price_lookups(self, model_id: str) -> list[tuple[str, str]]:
+        """(provider, model id) pairs to try in the price table, in order: by default the model itself."""
+        return [(self.name, model_id)]
 
     # ---------------------------------------------------------------- response
     def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:

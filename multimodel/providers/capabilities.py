@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from multimodel.config import ConfigError
+from multimodel.errors import ConfigError
 from multimodel.inputs import AUDIO, FILE, IMAGE_DATA, IMAGE_HTTP, InputItem, human_bytes, scan_inputs
 
 FEATURES: dict[str, str] = {

@@ -77,6 +77,8 @@ _EFFORT = {"minimal": "low", "low": "low", "medium": "high", "high": "high", "xh
 
 class DeepSeekDialect(Dialect):
     name = "deepseek"
+    base_url = "https://api.deepseek.com/v1"
+    api_key_env = ("DEEPSEEK_API_KEY",)
 
     def shape_messages(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any

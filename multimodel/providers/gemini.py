@@ -75,6 +75,8 @@ def _is_gemini_25(model_id: str) -> bool:
 
 class GeminiDialect(Dialect):
     name = "gemini"
+    base_url = "https://generativelanguage.googleapis.com/v1beta/openai"
+    api_key_env = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
     def shape_messages(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any

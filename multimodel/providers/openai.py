@@ -84,6 +84,8 @@ def is_reasoning_model(model_id: str) -> bool:
 
 class OpenAIDialect(Dialect):
     name = "openai"
+    base_url = "https://api.openai.com/v1"
+    api_key_env = ("OPENAI_API_KEY",)
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
         mid = model_id.split("/")[-1].lower()

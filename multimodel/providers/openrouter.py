@@ -32,6 +32,9 @@ _DROPPED = "'If the chosen model doesn't support a request parameter ... then th
 _NO_IMAGE = rejected("https://github.com/NousResearch/hermes-agent/pull/23411",
                      "404 'No endpoints found that support image input'")
 _NO_AUDIO = rejected(_AUDIO, "404 'No endpoints found that support input audio'")
+#: OpenRouter vendor prefixes → the built-in provider that sells the same model (for its list price)
+_VENDOR_PROVIDERS = {"openai": "openai", "anthropic": "anthropic", "google": "gemini", "x-ai": "xai",
+                     "deepseek": "deepseek"}
 _SUPPORTED_MEDIA = {
     "image_data_url": supported(_IMAGES),
     "image_http_url": supported(_IMAGES, "OpenRouter downloads it (413 above 30 MB)"),
@@ -91,6 +94,8 @@ CAPABILITIES = CapabilityTable(
 
 class OpenRouterDialect(Dialect):
     name = "openrouter"
+    base_url = "https://openrouter.ai/api/v1"
+    api_key_env = ("OPENROUTER_API_KEY",)
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
         if reasoning == "none":
@@ -99,6 +104,17 @@ class OpenRouterDialect(Dialect):
             body["reasoning"] = {"max_tokens": reasoning}
         else:
             body["reasoning"] = {"effort": reasoning}
+
+    def price_lookups(self, model_id: str) -> list[tuple[str, str]]:
+        """OpenRouter's own row first, then the upstream vendor's list price (``anthropic/claude-...`` is
+        priced as Anthropic's ``claude-...``): for these vendors OpenRouter's listed price equals the upstream
+        list price (multimodel/data/PRICES.md)."""
+        lookups = [(self.name, model_id)]
+        vendor, _, rest = model_id.partition("/")
+        upstream = _VENDOR_PROVIDERS.get(vendor.lower())
+        if upstream and rest:
+            lookups.append((upstream, rest))
+        return lookups
 
     def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:
         if not isinstance(usage, dict):

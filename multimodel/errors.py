@@ -1,0 +1,43 @@
+"""The bottom layer: the caller-mistake error and the warning classes, and one way to raise a warning.
+
+Every module may import this one; it imports nothing from multimodel.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+
+class ConfigError(ValueError):
+    """A mistake in how multimodel was called or configured; the message says how to fix it."""
+
+
+class ParamWarning(UserWarning):
+    """A parameter was dropped, renamed or capped because the provider or model would reject it."""
+
+
+class PriceWarning(UserWarning):
+    """A model has no known price, so its cost_usd is NaN."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_stacklevel() -> int:
+    """The stacklevel that points a warning at the caller's own code (a notebook cell), not at ours."""
+    frame = sys._getframe(2)  # the function that called the one warning
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """Warn, attributing the warning to the first frame outside the package (the user's line)."""
+    warnings.warn(message, category, stacklevel=user_stacklevel())
+
+
+__all__ = ["ConfigError", "ParamWarning", "PriceWarning", "user_stacklevel", "warn_user"]

@@ -1,0 +1,259 @@
+"""The exchange layer: one PreparedRequest → one Result, over a transport (``transport.py``'s seam).
+
+It sends the bytes, stamps arrival times before parsing (DESIGN.md section 2), feeds SSE events or the
+whole body to the wire layer's accumulator, and fills the Result: content, reasoning, tool calls,
+usage, cost (the provider's own figure, else the price table) and timings. Provider and network
+failures never raise: they become ``Result.error``. No retries, no cache: ``runner.py`` adds those.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from time import perf_counter
+
+import orjson
+
+from multimodel import pricing
+from multimodel.request import PreparedRequest
+from multimodel.results import Result, ResultError
+from multimodel.transport import Response, Transport, TransportError
+from multimodel.wire.accumulate import Accumulator
+from multimodel.wire.errors import error_from_http
+from multimodel.wire.sse import DONE, SSEDecoder
+from multimodel.wire.usage import normalize_usage
+
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-generation-id", "x-ds-trace-id")
+
+#: told of every response's status and headers (and a 4xx/5xx's retry-after), e.g. a provider's gate
+Observer = Callable[[int, Mapping[str, str], "float | None"], None]
+
+
+async def send(req: PreparedRequest, transport: Transport, observe: Observer | None = None) -> Result:
+    """One HTTP exchange → Result. Never raises for provider or network failures."""
+    result = new_result(req)
+    acc = Accumulator()
+    streaming = False
+    t0 = perf_counter()
+    try:
+        resp = await transport.post(req.url, req.headers, req.payload, req.timeout)
+        try:
+            result.request_id = _request_id(resp.headers)
+            if resp.headers.get("x-multimodel-simulated") == "true":
+                result.simulated = True
+            if resp.status >= 400:
+                await _read_error(result, resp, observe)
+                result.e2e_s = perf_counter() - t0
+                return result
+            if observe is not None:
+                observe(resp.status, resp.headers, None)
+            if "event-stream" in resp.headers.get("content-type", ""):
+                streaming = True
+                await _read_stream(result, resp, acc, req.on_delta)
+            else:
+                await _read_body(result, resp, acc)
+        finally:
+            resp.close()
+    except TransportError as exc:
+        acc.error = _error_of(exc, req.timeout, streaming)
+    if result.error is None:
+        result.error = acc.error
+    fill(result, acc, req, t0)
+    return result
+
+
+def _error_of(exc: TransportError, timeout: float, streaming: bool) -> ResultError:
+    if exc.kind == "timeout":
+        return ResultError(kind="timeout", message=f"no complete answer within {timeout:g}s")
+    kind = "stream" if exc.kind == "broken" or streaming else "connection"
+    return ResultError(kind=kind, message=exc.message)
+
+
+async def _read_error(result: Result, resp: Response, observe: Observer | None) -> None:
+    body = await resp.read()
+    result.error = error_from_http(resp.status, resp.headers, body)
+    if observe is not None:
+        observe(resp.status, resp.headers, result.error.retry_after_s)
+    result.raw = body.decode("utf-8", "replace")
+    result.finish_reason = "error"
+
+
+async def _read_stream(result: Result, resp: Response, acc: Accumulator,
+                       on_delta: Callable[[str, str], None] | None) -> None:
+    """Feed SSE events to the accumulator as bytes arrive (each piece stamped before parsing)."""
+    raw: list[bytes] = []
+    decoder = SSEDecoder()
+    done = False
+    emitter = _DeltaEmitter(on_delta) if on_delta else None
+    try:
+        async for data in resp.chunks():
+            t = perf_counter()
+            for event, payload in decoder.feed(data):
+                raw.append(payload)
+                if _handle_event(acc, event, payload, t):
+                    done = True
+                    break
+            if emitter is not None:
+                emitter.emit(acc)
+            if done:
+                break
+        if not done:
+            for event, payload in decoder.close():
+                raw.append(payload)
+                if _handle_event(acc, event, payload, perf_counter()):
+                    break
+    finally:  # what arrived before a broken connection is kept too
+        result.raw = b"\n".join(raw).decode("utf-8", "replace")
+
+
+async def _read_body(result: Result, resp: Response, acc: Accumulator) -> None:
+    body = await resp.read()
+    t = perf_counter()
+    result.raw = body.decode("utf-8", "replace")
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        result.error = ResultError(
+            kind="server",
+            message=f"the provider answered HTTP {resp.status} with a body that is not a JSON object",
+            status=resp.status,
+        )
+    else:
+        acc.add_message(parsed, t)
+
+
+class _DeltaEmitter:
+    """Reports text added to the accumulator since the last call; a failing callback is switched off."""
+
+    __slots__ = ("callback", "content", "reasoning")
+
+    def __init__(self, callback: Callable[[str, str], None]) -> None:
+        self.callback: Callable[[str, str], None] | None = callback
+        self.content = 0
+        self.reasoning = 0
+
+    def emit(self, acc: Accumulator) -> None:
+        cb = self.callback
+        if cb is None:
+            return
+        try:
+            if len(acc.reasoning) > self.reasoning:
+                cb("reasoning", "".join(acc.reasoning[self.reasoning :]))
+                self.reasoning = len(acc.reasoning)
+            if len(acc.content) > self.content:
+                cb("content", "".join(acc.content[self.content :]))
+                self.content = len(acc.content)
+        except Exception as exc:  # a broken view must not break the request
+            self.callback = None
+            warnings.warn(f"on_delta callback failed and was switched off: {exc!r}", RuntimeWarning, stacklevel=2)
+
+
+def _handle_event(acc: Accumulator, event: bytes, payload: bytes, t: float) -> bool:
+    """Feed one SSE event; True when the stream is over ([DONE], an error, or a malformed chunk)."""
+    if payload == DONE:
+        return True
+    try:
+        obj = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        if not payload.strip():
+            return False
+        acc.error = ResultError(kind="stream", message=f"malformed chunk in the stream: {payload[:120]!r}")
+        return True
+    if event == b"error":
+        acc.add_event_error(obj)
+        return True
+    if not isinstance(obj, dict):
+        return False
+    acc.add_chunk(obj, t)
+    return acc.error is not None
+
+
+def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> None:
+    """Copy the accumulated, normalized fields into the Result; compute cost and timings."""
+    acc.finish()
+    if acc.error is not None and result.error is None:
+        result.error = acc.error
+    result.response_model = acc.response_model
+    result.content = acc.content_text()
+    result.reasoning = acc.reasoning_text()
+    result.tool_calls = acc.tool_calls()
+    result.logprobs = acc.logprobs
+    result.finish_reason = "error" if result.error else acc.finish_reason(bool(result.tool_calls))
+    result.native_finish_reason = acc.finish_raw  # kept as sent, "" included (xAI's empty reason with tools)
+    usage = normalize_usage(acc.usage)
+    result.prompt_tokens = usage.prompt_tokens
+    result.completion_tokens = usage.completion_tokens
+    result.reasoning_tokens = usage.reasoning_tokens
+    result.cached_tokens = usage.cached_tokens
+    _fill_cost(result, acc, req)
+    if acc.first_token_t is not None:
+        result.ttft_s = acc.first_token_t - t0
+    if acc.first_answer_t is not None:
+        result.ttfat_s = acc.first_answer_t - t0
+    if acc.last_token_t is not None:
+        result.e2e_s = acc.last_token_t - t0
+    elif result.e2e_s is None:
+        result.e2e_s = perf_counter() - t0
+    result.provider_state = req.dialect.echo_state(acc)
+
+
+def _fill_cost(result: Result, acc: Accumulator, req: PreparedRequest) -> None:
+    """The provider's own figure when it reports one, else the price table; NaN (never 0) when unknown."""
+    reported = req.dialect.cost_from_usage(acc.usage)
+    if reported is not None:
+        result.cost_usd, result.cost_source = reported, "provider"
+    elif req.audio_input:
+        if result.error is None:
+            pricing.warn_audio_unpriced(req.provider.name, req.model_id)
+    elif result.prompt_tokens is not None and result.completion_tokens is not None:
+        price = pricing.price_for(req.provider, req.model_id)
+        if price is not None:
+            result.cost_usd = price.cost(result.prompt_tokens, result.completion_tokens, result.cached_tokens)
+            result.cost_source = "price_table"
+        elif result.error is None:
+            pricing.warn_unknown(req.provider.name, req.model_id)
+    if math.isnan(result.cost_usd):
+        result.cost_source = None
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def new_result(req: PreparedRequest) -> Result:
+    """An empty Result for this request, stamped with its creation time."""
+    return Result(
+        model=req.model,
+        provider=req.provider.name,
+        stream=req.stream,
+        simulated=req.provider.simulated,
+        created_at=time.time(),
+    )
+
+
+def unsent(req: PreparedRequest, kind: str, message: str) -> Result:
+    """A row for a request that was never sent (budget reached, run cancelled, input the model cannot take)."""
+    result = new_result(req)
+    result.error = ResultError(kind=kind, message=message)
+    result.finish_reason = "error"
+    result.attempts = 0
+    return annotate(result, req)
+
+
+def annotate(result: Result, req: PreparedRequest) -> Result:
+    """What the capability check and the router decided for this request, on its row (and in the cache)."""
+    result.dropped_inputs = list(req.dropped)
+    result.unverified_inputs = list(req.unverified)
+    result.route_reason = req.route_reason
+    return result
+
+
+__all__ = ["Observer", "annotate", "fill", "new_result", "send", "unsent"]

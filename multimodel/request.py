@@ -1,0 +1,445 @@
+"""The request layer: the caller's arguments → a PreparedRequest (nothing is sent).
+
+Three steps, in order: validation (every mistake of the caller raises ConfigError with a message that
+says how to fix it), the capability check and its policy (``on_unsupported``: what the target model
+would drop or reject is refused, stripped with a warning, or turned into a skipped row), and shaping
+by the provider's dialect into the exact JSON body. The result holds the body, its bytes and the
+headers; the API key lives only in those headers and is never shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from multimodel.config import ProviderConfig, split_model
+from multimodel.errors import ConfigError, ParamWarning, user_stacklevel
+from multimodel.inputs import AUDIO, describe_part, has_audio, is_part, strip_parts, text_part
+from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
+from multimodel.providers import CAPABILITY_TABLES, get_dialect
+from multimodel.providers.base import Dialect
+from multimodel.providers.capabilities import (
+    FEATURES,
+    PARAM_FEATURES,
+    PARAMS,
+    Capabilities,
+    Loss,
+    Need,
+    UnsupportedInputError,
+    describe_losses,
+    find_losses,
+    needs_of,
+    param_feature,
+    request_size_loss,
+)
+
+#: request parameters passed through to the provider (anything else goes in extra_body)
+REQUEST_PARAMS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "n",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "tool_choice",
+    "parallel_tool_calls",
+    "logprobs",
+    "top_logprobs",
+    "user",
+    "extra_body",
+)
+
+_MIXED = ("the prompt mixes messages ({'role': ...}) with bare text or parts; either pass one list of text and "
+          "parts (one user message), or put the parts inside a message's 'content' list")
+_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
+
+
+def normalize_messages(prompt: Any) -> list[dict[str, Any]]:
+    """Accept a prompt string, a list mixing text and content parts, or an OpenAI-style messages list.
+
+    ``["What is in this picture?", mm.image("cat.png")]`` becomes one user message with two parts.
+    Anything malformed is rejected here, before a request is built.
+    """
+    if isinstance(prompt, str):
+        if not prompt.strip():
+            raise ConfigError("the prompt is empty: pass a non-empty string or a list of messages")
+        return [{"role": "user", "content": prompt}]
+    if is_part(prompt):
+        prompt = [prompt]
+    if not isinstance(prompt, list | tuple):
+        raise ConfigError(
+            f"prompt must be a string, a list of text and parts like ['Describe this', mm.image('cat.png')], "
+            f"or a list of messages like [{{'role': 'user', 'content': '...'}}]; got {type(prompt).__name__}"
+        )
+    if not prompt:
+        raise ConfigError("the messages list is empty: add at least one {'role': 'user', 'content': ...}")
+    if isinstance(prompt[0], str) or is_part(prompt[0]):  # text and parts: one user message
+        if not all(isinstance(x, str) or is_part(x) for x in prompt):
+            raise ConfigError(_MIXED)
+        parts = [text_part(x) if isinstance(x, str) else x for x in prompt]
+        for part in parts:
+            describe_part(part)
+        if not any(describe_part(p) is not None or p["text"].strip() for p in parts):
+            raise ConfigError("the prompt is empty: pass some text or an image, audio clip or PDF")
+        return [{"role": "user", "content": parts}]
+    out = []
+    for i, msg in enumerate(prompt):
+        if isinstance(msg, str) or is_part(msg):
+            raise ConfigError(_MIXED)
+        if not isinstance(msg, dict):
+            raise ConfigError(f"messages[{i}] must be a dict with 'role' and 'content', got {type(msg).__name__}")
+        role = msg.get("role")
+        if role not in _ROLES:
+            raise ConfigError(f"messages[{i}] has role {role!r}; use one of {sorted(_ROLES)}")
+        content = msg.get("content")
+        if role == "assistant":
+            if content is None and not msg.get("tool_calls") and not msg.get("function_call"):
+                raise ConfigError(f"messages[{i}] (assistant) needs 'content' or 'tool_calls'")
+        elif role == "tool" and not msg.get("tool_call_id"):
+            raise ConfigError(f"messages[{i}] (tool) needs the 'tool_call_id' of the call it answers")
+        if content is not None and not isinstance(content, str | list):
+            raise ConfigError(
+                f"messages[{i}].content must be a string or a list of content parts, got {type(content).__name__}"
+            )
+        if isinstance(content, list):
+            for part in content:
+                try:
+                    describe_part(part)
+                except ConfigError as exc:
+                    raise ConfigError(f"messages[{i}].content: {exc}") from None
+        if role == "user" and (content is None or (isinstance(content, str) and not content.strip())):
+            raise ConfigError(f"messages[{i}] (user) has empty content")
+        out.append(msg)
+    return out
+
+
+def check_tools(tools: Any) -> list[dict[str, Any]] | None:
+    """Accept OpenAI tool definitions (or bare function dicts); reject schemas that are not JSON objects."""
+    if tools is None:
+        return None
+    if not isinstance(tools, list | tuple):
+        raise ConfigError("tools must be a list of {'type': 'function', 'function': {...}} definitions")
+    out = []
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict):
+            raise ConfigError(f"tools[{i}] must be a dict, got {type(tool).__name__}")
+        fn = tool.get("function") if tool.get("type", "function") == "function" else None
+        if fn is None and "name" in tool:  # bare {"name", "parameters"} → wrap it
+            fn = tool
+            tool = {"type": "function", "function": fn}
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn["name"]:
+            raise ConfigError(f"tools[{i}] needs function.name, e.g. {{'type': 'function', 'function': "
+                              "{'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {}}}}")
+        params = fn.get("parameters")
+        if params is not None and (not isinstance(params, dict) or params.get("type", "object") != "object"):
+            raise ConfigError(
+                f"tools[{i}] ({fn['name']}): parameters must be a JSON Schema object "
+                "({'type': 'object', 'properties': {...}}), got " + repr(params)[:80]
+            )
+        out.append(tool)
+    return out
+
+
+def check_reasoning(reasoning: Any) -> str | int | None:
+    """``reasoning=`` is an effort name, a positive token budget, or None."""
+    if reasoning is None:
+        return None
+    if isinstance(reasoning, bool):
+        raise ConfigError("reasoning must be an effort ('low', 'medium', 'high', ...), a token budget, or None")
+    if isinstance(reasoning, int):
+        if reasoning <= 0:
+            raise ConfigError(f"a reasoning token budget must be positive, got {reasoning}")
+        return reasoning
+    if isinstance(reasoning, str) and reasoning.lower() in REASONING_LEVELS:
+        return reasoning.lower()
+    raise ConfigError(f"reasoning={reasoning!r}: use one of {REASONING_LEVELS}, an int token budget, or None")
+
+
+def check_request(prompt: Any, tools: Any, reasoning: Any, params: dict[str, Any], on_delta: Any,
+                  on_unsupported: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None, str | int | None]:
+    """Every argument check of one request that needs no provider: messages, tools, reasoning, parameters."""
+    if on_delta is not None and not callable(on_delta):
+        raise ConfigError("on_delta must be a callable taking (kind, text)")
+    if on_unsupported not in ON_UNSUPPORTED:
+        raise ConfigError(f"on_unsupported={on_unsupported!r}: use one of {ON_UNSUPPORTED}")
+    messages = normalize_messages(prompt)
+    tools = check_tools(tools)
+    reasoning = check_reasoning(reasoning)
+    unknown = set(params) - set(REQUEST_PARAMS)
+    if unknown:
+        raise ConfigError(
+            f"unknown parameter(s) {sorted(unknown)}; pass provider-specific fields in extra_body={{...}}"
+        )
+    n = params.get("n")
+    if n is not None and n != 1:
+        raise ConfigError(
+            f"n={n!r}: a Result holds one answer, so multimodel sends n=1; for several samples use "
+            "evaluate(..., repeats=N), or client.openai_client(provider) for raw n>1 responses"
+        )
+    return messages, tools, reasoning
+
+
+# ---------------------------------------------------------------------------------- the prepared request
+@dataclass(slots=True, eq=False, repr=False)
+class PreparedRequest:
+    """A validated request ready to send; holds the API key only in its headers (never shown)."""
+
+    model: str  # as requested: provider/model-id
+    model_id: str  # as sent
+    provider: ProviderConfig
+    dialect: Dialect
+    url: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    payload: bytes
+    stream: bool
+    retries: int
+    timeout: float
+    use_cache: bool
+    #: called on the I/O thread as text arrives: ``on_delta(kind, text)``, kind "content" or "reasoning"
+    on_delta: Callable[[str, str], None] | None = None
+    audio_input: bool = False  # audio is billed at its own rate: no price-table cost
+    dropped: list[str] = field(default_factory=list)  # features removed before sending (on_unsupported="warn")
+    unverified: list[str] = field(default_factory=list)  # sent although the capability table does not settle them
+    skip: str | None = None  # why this request is not sent at all (on_unsupported="skip")
+    route_reason: str | None = None  # why a router picked this model
+    salt: str = ""  # distinguishes repeats of one request (repeat 1, 2, ... are separate samples)
+    _cache_key: str | None = None
+
+    @property
+    def cache_key(self) -> str:
+        """Hash of the normalized request: provider, endpoint, model and body; never the key."""
+        if self._cache_key is None:
+            h = hashlib.sha256()
+            h.update(self.provider.name.encode())
+            h.update(b"\0")
+            h.update(self.provider.base_url.encode())
+            h.update(b"\0")
+            h.update(orjson.dumps(self.body, option=orjson.OPT_SORT_KEYS))
+            if self.salt:
+                h.update(b"\0" + self.salt.encode())
+            self._cache_key = h.hexdigest()
+        return self._cache_key
+
+    def __repr__(self) -> str:
+        return f"<PreparedRequest {self.model} stream={self.stream}>"
+
+
+@dataclass
+class CapabilityCheck:
+    """The parts of a request the capability check may change, and what it decided."""
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None
+    params: dict[str, Any]
+    model: str
+    policy: OnUnsupported
+    audio: bool = False  # carries audio (billed at its own rate: no price-table cost)
+    dropped: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+    skip: str | None = None
+
+
+#: set while routing tries candidates: their warnings are not the user's (and must not use up warn-once)
+_QUIET: ContextVar[bool] = ContextVar("multimodel_quiet", default=False)
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Prepare requests without warning the user (routing builds every candidate's request to judge it)."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
+# ---------------------------------------------------------------------------------- the preparer
+class RequestPreparer:
+    """Builds PreparedRequests for one set of providers; remembers which warnings it has given and each
+    model's resolved capability table, so a batch of 10,000 requests warns once and resolves once."""
+
+    def __init__(self, providers: dict[str, ProviderConfig], *, retries: int = 2, timeout: float | None = None,
+                 cache: bool = True) -> None:
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+            raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
+        self.providers = providers
+        self.retries = retries
+        self.timeout = timeout
+        self.cache = cache
+        self._warned: set[Any] = set()
+        self._capabilities: dict[tuple[str, str], Capabilities] = {}
+
+    def prepare(
+        self,
+        model: str,
+        prompt: Any,
+        *,
+        stream: bool = False,
+        reasoning: str | int | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        retries: int | None = None,
+        timeout: float | None = None,
+        cache: bool = True,
+        on_delta: Callable[[str, str], None] | None = None,
+        on_unsupported: OnUnsupported = "raise",
+        **params: Any,
+    ) -> PreparedRequest:
+        """Validate, check against the model's capability table, and shape the body; nothing is sent.
+
+        Raises ConfigError for a mistake of the caller and UnsupportedInputError (a ConfigError) when
+        ``on_unsupported="raise"`` and the model would drop or reject part of the request.
+        """
+        cfg, model_id = split_model(model, self.providers)
+        messages, tools, reasoning = check_request(prompt, tools, reasoning, params, on_delta, on_unsupported)
+        if retries is not None and (not isinstance(retries, int) or isinstance(retries, bool) or retries < 0):
+            raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
+        api_key = cfg.resolve_key()
+        dialect = get_dialect(cfg.dialect)
+        check = CapabilityCheck(messages, tools, params, model, on_unsupported)
+        caps = None
+        if on_unsupported != "send":
+            caps = self._check_table(check, cfg, model_id, bool(stream))
+        else:
+            check.audio = has_audio(messages)
+        notes: list[str] = []
+        body = dialect.build_body(model_id, check.messages, stream=bool(stream), reasoning=reasoning,
+                                  tools=check.tools, params=dict(check.params), options=cfg.options,
+                                  warn=notes.append)
+        payload = orjson.dumps(body)
+        if caps is not None:  # what the dialect itself had to remove, and the size of the whole body
+            self._check_built(check, caps, body, notes, len(payload))
+        for note in notes:
+            self.warn_once(f"{model}: {note}")
+        headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json", **cfg.default_headers}
+        return PreparedRequest(
+            model=model, model_id=model_id, provider=cfg, dialect=dialect,
+            url=f"{cfg.base_url}/chat/completions", headers=headers, body=body, payload=payload,
+            stream=bool(stream), retries=self.retries if retries is None else retries,
+            timeout=timeout if timeout is not None else (self.timeout or cfg.timeout_s),
+            use_cache=bool(cache) and self.cache, on_delta=on_delta, audio_input=check.audio,
+            dropped=check.dropped, unverified=check.unverified, skip=check.skip,
+        )
+
+    def capabilities(self, model: str) -> Capabilities:
+        """What a model accepts and its size limits, each entry with its source (provider settings applied)."""
+        cfg, model_id = split_model(model, self.providers)
+        return self.resolve(cfg, model_id)
+
+    def resolve(self, cfg: ProviderConfig, model_id: str) -> Capabilities:
+        """The capability table for one model, resolved once per preparer (rules are pattern matches)."""
+        key = (cfg.name, model_id)
+        caps = self._capabilities.get(key)
+        if caps is None:
+            caps = CAPABILITY_TABLES[cfg.capability_table].resolve(model_id, cfg.capabilities)
+            self._capabilities[key] = caps
+        return caps
+
+    def warn_once(self, message: str, key: Any = None) -> None:
+        """Warn once per preparer and ``key`` (default: the message); silent inside ``quiet()``."""
+        if _QUIET.get():
+            return
+        key = message if key is None else key
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, ParamWarning, stacklevel=user_stacklevel())
+
+    # ------------------------------------------------------------------ the capability check and its policy
+    def _check_table(self, check: CapabilityCheck, cfg: ProviderConfig, model_id: str,
+                     stream: bool) -> Capabilities | None:
+        """Check the request against the model's capability table and act on ``on_unsupported``."""
+        caps = self.resolve(cfg, model_id)
+        size_checked = caps if caps.limit("max_request_bytes") is not None else None
+        if not check.tools and PARAM_FEATURES.keys().isdisjoint(check.params) and not any(
+                isinstance(m.get("content"), list) for m in check.messages):
+            return size_checked  # plain text: nothing else to check
+        needs = needs_of(check.messages, check.tools, stream, check.params)
+        check.audio = any(need.feature == AUDIO for need in needs)
+        if not needs:
+            return size_checked
+        losses, unclear = find_losses(caps, needs)
+        for need in unclear:
+            if need.feature == "other":
+                self.warn_once(f"{check.model}: multimodel cannot check whether it accepts {need.what}s; sent as "
+                               "is", key=(check.model, need.what))
+                continue
+            self.warn_once(
+                f"{check.model}: its capability table does not say whether it accepts {FEATURES[need.feature]}"
+                f" ({need.what}); sent as is and listed in unverified_inputs. Check with client.probe("
+                f"{check.model!r}) or declare it: providers={{{cfg.name!r}: {{'capabilities': "
+                f"{{{need.feature!r}: 'supported'}}}}}}", key=(check.model, need.feature))
+        check.unverified = sorted({need.feature for need in unclear if need.feature != "other"})
+        if losses:
+            self._act(check, losses)
+        return caps
+
+    def _check_built(self, check: CapabilityCheck, caps: Capabilities, body: dict[str, Any], notes: list[str],
+                     payload_bytes: int) -> None:
+        """Losses only visible once the body is built: parameters the dialect removed for this model (with
+        these settings, e.g. logprobs on a reasoning model with reasoning=), and the body's size."""
+        params = check.params
+        losses = []
+        used: set[str] = set()
+        for param in PARAM_FEATURES:
+            feature = param_feature(param, params)
+            if feature is not None and params.get(param) not in (None, False) and param not in body:
+                reasons = [n for n in notes if param in n]
+                used.update(reasons)
+                losses.append(Loss(Need(feature, f"{param}={params[param]!r}"),
+                                   "; ".join(reasons) or "removed for this model", strippable=True))
+        notes[:] = [n for n in notes if n not in used]  # said once, in the capability warning below
+        too_big = request_size_loss(caps, payload_bytes)
+        if too_big is not None:
+            losses.append(too_big)
+        if losses and check.skip is None:
+            self._act(check, losses, stripped=True)
+
+    def _act(self, check: CapabilityCheck, losses: list[Loss], stripped: bool = False) -> None:
+        """Apply ``on_unsupported`` to what the model would not receive; ``stripped``: already removed."""
+        lost = describe_losses(check.model, losses)
+        features = sorted({loss.feature for loss in losses})
+        check.dropped = sorted({*check.dropped, *features})
+        if check.policy == "raise":
+            raise UnsupportedInputError([(check.model, losses)])
+        key = (check.model, tuple(features), check.policy)
+        if check.policy == "skip" or any(not loss.strippable for loss in losses):
+            if check.policy == "warn":
+                self.warn_once(f"{lost}; it cannot be sent without it, so it is skipped (an error row)", key=key)
+            check.skip = f"not sent: {lost}"
+            return
+        self.warn_once(f"{lost}; sent without it (dropped_inputs={features})", key=key)
+        if stripped:
+            return
+        positions = {loss.need.item.where for loss in losses if loss.need.item is not None and loss.need.item.where}
+        if positions:
+            check.messages = strip_parts(check.messages, positions)
+        check.params = dict(check.params)
+        for feature in features:
+            for param in PARAMS.get(feature, ()):
+                check.params.pop(param, None)
+                if param == "tools":
+                    check.tools = None
+
+
+__all__ = [
+    "REQUEST_PARAMS",
+    "CapabilityCheck",
+    "PreparedRequest",
+    "RequestPreparer",
+    "check_reasoning",
+    "check_request",
+    "check_tools",
+    "normalize_messages",
+    "quiet",
+]
