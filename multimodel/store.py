@@ -3,6 +3,10 @@
 Several kernels may share one file: WAL lets readers and one writer work at once, and every write is
 a single INSERT OR REPLACE in its own transaction, so a killed process never leaves a half-written row.
 The key is a hash of provider, endpoint, model and body; the API key is never part of it or stored.
+
+One schema, built by numbered migrations (as simonw/llm does): ``MIGRATIONS[i]`` takes a file from
+version ``i`` to ``i + 1`` (``PRAGMA user_version``), each in its own ``BEGIN IMMEDIATE`` transaction so
+two processes opening an old file at once apply it once. Every table is added by a migration.
 """
 
 from __future__ import annotations
@@ -12,19 +16,51 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from multimodel.errors import ConfigError
 from multimodel.results import Result
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-    key TEXT PRIMARY KEY,
-    created REAL NOT NULL,
-    model TEXT NOT NULL,
-    run_id TEXT,
-    result BLOB NOT NULL
-)
-"""
+
+def _m001_results(conn: sqlite3.Connection) -> None:
+    """The results table: one successful Result per request hash."""
+    conn.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, created REAL NOT NULL, "
+                 "model TEXT NOT NULL, result BLOB NOT NULL)")
+
+
+def _m002_run_id(conn: sqlite3.Connection) -> None:
+    """Which evaluation run wrote each row (a run's own rows are not cache replays on resume)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(results)")}
+    if "run_id" not in columns:  # files written before migrations were numbered may have it already
+        conn.execute("ALTER TABLE results ADD COLUMN run_id TEXT")
+
+
+#: applied in order; never edit or reorder a released one, append a new one
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_results, _m002_run_id)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the file to SCHEMA_VERSION; returns the version it had. A newer file than this code knows
+    raises ConfigError rather than being written with the wrong shape."""
+    found = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
+        raise ConfigError(f"the cache file has schema version {found}, newer than this multimodel's "
+                          f"{SCHEMA_VERSION}: upgrade multimodel or pass another cache= path")
+    while True:
+        conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the new version
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= SCHEMA_VERSION:
+                conn.execute("COMMIT")
+                return found
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
 
 def default_cache_path() -> Path:
@@ -51,10 +87,7 @@ class ResultCache:
         self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(_SCHEMA)
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(results)")}
-        if "run_id" not in columns:  # a file from before run ids were recorded
-            self._conn.execute("ALTER TABLE results ADD COLUMN run_id TEXT")
+        migrate(self._conn)
 
     def get(self, key: str) -> Result | None:
         """The stored Result for a request hash, or None."""
@@ -105,6 +138,4 @@ def open_cache(cache: str | os.PathLike[str] | bool | None) -> ResultCache | Non
         return ResultCache(default_cache_path())
     if isinstance(cache, str | os.PathLike):
         return ResultCache(cache)
-    from multimodel.errors import ConfigError
-
     raise ConfigError(f"cache must be a file path, True or False, got {type(cache).__name__}")
