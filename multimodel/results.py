@@ -149,12 +149,12 @@ class Result:
 
     @property
     def itl_s(self) -> float | None:
-        """Mean inter-token latency from provider token counts, not chunk counts."""
+        """Mean inter-token latency from provider token counts, not chunk counts (``speed_metrics``)."""
         return inter_token_latency(self.ttft_s, self.e2e_s, self.completion_tokens)
 
     @property
     def output_tps(self) -> float | None:
-        """Output tokens per second after the first token arrived."""
+        """Output tokens per second after the first token arrived (``speed_metrics``)."""
         return output_tokens_per_second(self.ttft_s, self.e2e_s, self.completion_tokens)
 
     def as_message(self) -> dict[str, Any]:
@@ -222,22 +222,41 @@ class Result:
 
 
 # ---------------------------------------------------------------------------------- derived metrics
+def speed_metrics(ttft_s: Any, e2e_s: Any, completion_tokens: Any) -> tuple[Any, Any]:
+    """``itl_s`` = (e2e − ttft) / (completion_tokens − 1) and ``output_tps`` = completion_tokens / (e2e − ttft)
+    (DESIGN.md section 2; token counts from the provider's usage, not chunk counts), for float arrays with
+    NaN where a value is unknown; NaN where undefined (fewer than two tokens, no time between first and last).
+    The one definition: DataFrames use it on whole columns, ``Result.itl_s``/``output_tps`` on one row."""
+    import numpy as np
+
+    span = e2e_s - ttft_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        itl = np.where(completion_tokens >= 2, span / (completion_tokens - 1), np.nan)
+        tps = np.where((completion_tokens > 0) & (span > 0), completion_tokens / span, np.nan)
+    return itl, tps
+
+
+def _one_row(ttft_s: float | None, e2e_s: float | None, completion_tokens: int | None) -> tuple[Any, Any]:
+    import numpy as np
+
+    def arr(v: float | None) -> Any:
+        return np.array([np.nan if v is None else v], dtype=np.float64)
+
+    itl, tps = speed_metrics(arr(ttft_s), arr(e2e_s), arr(completion_tokens))
+    return itl[0], tps[0]
+
+
 def inter_token_latency(ttft_s: float | None, e2e_s: float | None, completion_tokens: int | None) -> float | None:
-    """(e2e − ttft) / (completion_tokens − 1), with the provider's token count; None below two tokens."""
-    if e2e_s is None or ttft_s is None or completion_tokens is None or completion_tokens < 2:
-        return None
-    return (e2e_s - ttft_s) / (completion_tokens - 1)
+    """``itl_s`` of one request (``speed_metrics``); None when undefined."""
+    value = _one_row(ttft_s, e2e_s, completion_tokens)[0]
+    return None if math.isnan(value) else float(value)
 
 
 def output_tokens_per_second(ttft_s: float | None, e2e_s: float | None,
                              completion_tokens: int | None) -> float | None:
-    """completion_tokens / (e2e − ttft): output speed once the first token arrived; None when unmeasurable."""
-    if e2e_s is None or ttft_s is None or not completion_tokens:
-        return None
-    span = e2e_s - ttft_s
-    if span <= 0:
-        return None
-    return completion_tokens / span
+    """``output_tps`` of one request (``speed_metrics``); None when undefined."""
+    value = _one_row(ttft_s, e2e_s, completion_tokens)[1]
+    return None if math.isnan(value) else float(value)
 
 
 # ---------------------------------------------------------------------------------- the column specification
@@ -245,12 +264,13 @@ def output_tokens_per_second(ttft_s: float | None, e2e_s: float | None,
 class Column:
     """One DataFrame column: its name, how to read it off a Result, and its type in the frame.
 
-    ``int``: nullable Int64 (None → <NA>); ``float``: float64 (None → NaN); ``object``: kept as read.
+    ``int``: nullable Int64 (None → <NA>); ``float``: float64 (None → NaN); ``object``: kept as read;
+    ``speed``: float64 computed for the whole column at once by ``speed_metrics`` (``get`` serves one row).
     """
 
     name: str
     get: Callable[[Result], Any]
-    kind: Literal["object", "int", "float"] = "object"
+    kind: Literal["object", "int", "float", "speed"] = "object"
 
 
 def _error_field(name: str) -> Callable[[Result], Any]:
@@ -276,7 +296,9 @@ COLUMNS: tuple[Column, ...] = (
     *_typed("int", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens"),
     *_typed("float", "cost_usd"),
     *_plain("cost_source"),
-    *_typed("float", "ttft_s", "ttfat_s", "e2e_s", "itl_s", "output_tps"),
+    *_typed("float", "ttft_s", "ttfat_s", "e2e_s"),
+    Column("itl_s", attrgetter("itl_s"), "speed"),
+    Column("output_tps", attrgetter("output_tps"), "speed"),
     Column("error", lambda r: None if r.error is None else str(r.error)),
     Column("error_kind", _error_field("kind")),
     Column("error_status", _error_field("status"), "int"),
@@ -305,6 +327,8 @@ def results_to_frame(results: Iterable[Result]) -> Any:
     try:
         cols: dict[str, Any] = {}
         for column in COLUMNS:
+            if column.kind == "speed":
+                continue  # from the finished ttft/e2e/token columns, below
             values = list(map(column.get, results))
             if column.kind == "int":
                 mask = np.fromiter((v is None for v in values), dtype=bool, count=n)
@@ -315,7 +339,9 @@ def results_to_frame(results: Iterable[Result]) -> Any:
                                                 count=n)
             else:
                 cols[column.name] = values
-        return pd.DataFrame(cols)
+        completion = cols["completion_tokens"].to_numpy(dtype=np.float64, na_value=np.nan)
+        cols["itl_s"], cols["output_tps"] = speed_metrics(cols["ttft_s"], cols["e2e_s"], completion)
+        return pd.DataFrame({name: cols[name] for name in COLUMN_NAMES})
     finally:
         if gc_was_enabled:
             gc.enable()
