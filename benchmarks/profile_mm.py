@@ -34,12 +34,12 @@ CATEGORIES = [
     ("add_chunk", "Accumulator.add_chunk"),
     ("_handle_event", "orjson.loads per event (_handle_event)"),
     ("add_message", "Accumulator.add_message"),
-    ("_fill", "_fill: usage, cost, Result"),
-    ("Client.prepare", "Client.prepare"),
+    (";fill (", "exchange.fill: usage, cost, Result"),
+    ("RequestPreparer.prepare", "RequestPreparer.prepare"),
     ("to_dict", "Result.to_dict"),
     ("pandas", "pandas"),
     ("aiohttp", "aiohttp request/response"),
-    ("send_once", "send_once (own lines)"),
+    ("exchange.py", "exchange.send and its readers (own lines)"),
     ("execute_with_retries", "gate + retries"),
 ]
 
