@@ -346,9 +346,10 @@ def tokens_per_second(df: Any, *, title: str | None = None) -> Any:
 
 
 def _split_cost(row: dict[str, Any]) -> dict[str, float] | None:
-    """One row's ``cost_usd`` split into segments (USD) by the price table's rates; None when unknown.
+    """One row's ``cost_usd`` split into segments (USD) by ``pricing.cost_segments``; None when unknown.
 
-    Without a table price (or token counts) the total is one "reported" segment.
+    This only reads the row: the provider column (else the model's prefix), the model id after the first "/",
+    and the numbers, with None, NaN and non-numbers read as missing.
     """
     from multimodel import pricing
 
@@ -366,23 +367,9 @@ def _split_cost(row: dict[str, Any]) -> dict[str, float] | None:
     model = str(row.get("model", ""))
     provider = str(row.get("provider") or model.split("/", 1)[0])
     model_id = model.split("/", 1)[1] if "/" in model else model
-    price = pricing.lookup(provider, model_id)
-    prompt, completion = n("prompt_tokens"), n("completion_tokens")
-    if price is not None and prompt is not None and completion is not None:
-        cached = min(n("cached_tokens") or 0.0, prompt)
-        reasoning = min(n("reasoning_tokens") or 0.0, completion)
-        cached_rate = price.cached_input_per_m if price.cached_input_per_m is not None else price.input_per_m
-        seg = {
-            "input": (prompt - cached) * price.input_per_m / 1e6,
-            "cached_input": cached * cached_rate / 1e6,
-            "reasoning": reasoning * price.output_per_m / 1e6,
-            "output": (completion - reasoning) * price.output_per_m / 1e6,
-        }
-        computed = sum(seg.values())
-        if computed > 0:
-            k = total / computed  # provider-reported or custom-priced totals win; the split keeps its shares
-            return {key: v * k for key, v in seg.items()}
-    return {"reported": total}
+    return pricing.cost_segments(provider, model_id, total=total, prompt_tokens=n("prompt_tokens"),
+                                 completion_tokens=n("completion_tokens"), cached_tokens=n("cached_tokens"),
+                                 reasoning_tokens=n("reasoning_tokens"))
 
 
 def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
