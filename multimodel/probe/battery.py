@@ -1022,7 +1022,7 @@ def plot_probe_matrix(matrix: Any, *, title: str | None = None) -> Any:
     caps, models = list(wide.index), list(wide.columns)
     order = list(STATUS_COLOURS)
     codes = [[order.index(v) if v in order else order.index("unknown") for v in wide.loc[c]] for c in caps]
-    fig, ax = plots._new_figure((1.6 + 1.55 * max(1, len(models)), 1.2 + 0.32 * max(1, len(caps))))
+    fig, ax = plots.new_figure((1.6 + 1.55 * max(1, len(models)), 1.2 + 0.32 * max(1, len(caps))))
     ax.imshow(codes, cmap=ListedColormap([STATUS_COLOURS[s] for s in order]), vmin=-0.5, vmax=len(order) - 0.5,
               aspect="auto")
     for i, cap in enumerate(caps):
@@ -1031,7 +1031,7 @@ def plot_probe_matrix(matrix: Any, *, title: str | None = None) -> Any:
             v = v if isinstance(v, str) else "unknown"
             ax.text(j, i, v, ha="center", va="center", fontsize=7, color="white" if v in ("supported", "rejected")
                     else "#1f2933")
-    ax.set_xticks(range(len(models)), [plots._short(m, 28) for m in models], rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(range(len(models)), [plots.shorten(m, 28) for m in models], rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(caps)), caps, fontsize=8)
     ax.set_xticks([x - 0.5 for x in range(1, len(models))], minor=True)
     ax.set_yticks([y - 0.5 for y in range(1, len(caps))], minor=True)
@@ -1042,7 +1042,7 @@ def plot_probe_matrix(matrix: Any, *, title: str | None = None) -> Any:
     ax.set_title((title or "Endpoint capabilities") + (plots.SIMULATED_SUFFIX if simulated else ""))
     ax.legend(handles=[Patch(color=STATUS_COLOURS[s], label=s) for s in order], loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    return plots._done(fig, True)
+    return plots.finish_figure(fig, True)
 
 
 __all__ = [
