@@ -17,10 +17,11 @@ which capabilities; :mod:`multimodel.probe.runner` runs them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import urllib.parse
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -706,7 +707,7 @@ async def _p_error_shape(ctx: ProbeContext) -> list[Row]:
     return [Row(cap, status, ev, s.latency_s, detail)]
 
 
-def _sim_control(base_url: str) -> tuple[str, str] | None:
+def _simulator_address(base_url: str) -> tuple[str, str] | None:
     """(simulator root URL, dialect segment) when the base URL has the simulator's ``/<dialect>/v1`` shape."""
     from multimodel.sim import DIALECTS
 
@@ -718,6 +719,32 @@ def _sim_control(base_url: str) -> tuple[str, str] | None:
     return None
 
 
+@contextlib.asynccontextmanager
+async def _simulated_429(root: str, dialect: str, model_id: str, timeout: float) -> AsyncIterator[None]:
+    """Inside, the simulator answers this model's next request with a 429; on the way out its faults are put back.
+
+    Simulator control, not a provider exchange: these ``/_sim/stats`` and ``/_sim/faults`` calls go straight
+    through the shared aiohttp session (``multimodel.transport.IO``), not through the client.
+    """
+    import aiohttp
+
+    from multimodel.transport import IO
+
+    session = IO.session()
+    async with session.get(f"{root}/_sim/stats", timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+        stats = await resp.json(content_type=None)
+    previous = next((f["faults"] for f in stats.get("faults", [])
+                     if f.get("provider") == dialect and f.get("model") == model_id), None)
+    scope = {"provider": dialect, "model": model_id}
+    try:
+        async with session.post(f"{root}/_sim/faults", json={"faults": {"sequence": ["rate_limit"]}, **scope}) as resp:
+            resp.raise_for_status()
+        yield
+    finally:
+        async with session.post(f"{root}/_sim/faults", json={"faults": previous, **scope}) as resp:
+            await resp.read()
+
+
 async def _p_rate_limit(ctx: ProbeContext) -> list[Row]:
     cap = "retry_after_429"
     if ctx.simulated is None:  # nothing sent yet (a filtered battery): one plain request tells
@@ -725,34 +752,19 @@ async def _p_rate_limit(ctx: ProbeContext) -> list[Row]:
     if not ctx.simulated:
         return [Row(cap, "unknown", "not tested", None,
                     "real endpoint: the probe does not provoke rate limits (only against the simulator)")]
-    control = _sim_control(ctx.cfg.base_url)
-    if control is None:
+    address = _simulator_address(ctx.cfg.base_url)
+    if address is None:
         return [Row(cap, "unknown", "not tested", None, "simulated, but no simulator control URL to inject a 429")]
-    import aiohttp
-
-    from multimodel.transport import IO
     from multimodel.wire.errors import error_from_http
 
-    root, dialect = control
-    session = IO.session()
-    async with session.get(f"{root}/_sim/stats", timeout=aiohttp.ClientTimeout(total=ctx.timeout)) as resp:
-        stats = await resp.json(content_type=None)
-    previous = next((f["faults"] for f in stats.get("faults", [])
-                     if f.get("provider") == dialect and f.get("model") == ctx.model_id), None)
-    scope = {"provider": dialect, "model": ctx.model_id}
     req = ctx.client.prepare(ctx.model, user("Say hello."), retries=0, timeout=ctx.timeout, cache=False)
     t0 = perf_counter()
-    try:
-        async with session.post(f"{root}/_sim/faults", json={"faults": {"sequence": ["rate_limit"]}, **scope}) as resp:
-            resp.raise_for_status()
+    async with _simulated_429(*address, ctx.model_id, ctx.timeout):
         resp = await ctx.client.runner.transport.post(req.url, req.headers, req.payload, ctx.timeout)
         try:
             status, headers, body = resp.status, resp.headers, await resp.read()
         finally:
             resp.close()
-    finally:
-        async with session.post(f"{root}/_sim/faults", json={"faults": previous, **scope}) as resp:
-            await resp.read()
     latency = perf_counter() - t0
     if status != 429:
         return [Row(cap, "unknown", f"HTTP {status}", latency, "fault injection did not produce a 429")]
