@@ -87,12 +87,14 @@ def detached() -> Iterator[None]:
 def _scatter_axes(ax: Any) -> tuple[Any, Any, bool]:
     """The figure and axes to draw a per-model scatter on, and whether they were created here."""
     if ax is None:
-        fig, ax = _new_figure((8.5, 4.8))
+        fig, ax = new_figure((8.5, 4.8))
         return fig, ax, True
     return ax.figure, ax, False
 
 
-def _new_figure(figsize: tuple[float, float], ncols: int = 1, **kwargs: Any) -> tuple[Any, Any]:
+def new_figure(figsize: tuple[float, float], ncols: int = 1, **kwargs: Any) -> tuple[Any, Any]:
+    """A constrained-layout figure and its axes (``ncols`` side by side): a plain ``Figure`` inside
+    ``detached()``, else a pyplot figure. Pair it with ``finish_figure`` before returning it."""
     if getattr(_local, "detached", False):
         from matplotlib.figure import Figure
 
@@ -102,7 +104,9 @@ def _new_figure(figsize: tuple[float, float], ncols: int = 1, **kwargs: Any) -> 
     return plt.subplots(1, ncols, figsize=figsize, layout="constrained", **kwargs)
 
 
-def _done(fig: Any, created: bool) -> Any:
+def finish_figure(fig: Any, created: bool) -> Any:
+    """The figure to return from a chart: in a Jupyter kernel a figure this chart ``created`` is closed in
+    pyplot, so it shows once (as the cell's value) instead of twice."""
     if created and not getattr(_local, "detached", False) and _in_kernel():
         _pyplot().close(fig)  # shown once as the returned value, not again by the inline backend
     return fig
@@ -165,7 +169,8 @@ def _title(base: str, df: Any, title: str | None) -> str:
     return base + (SIMULATED_SUFFIX if is_simulated(df) else "")
 
 
-def _short(model: str, limit: int = 38) -> str:
+def shorten(model: str, limit: int = 38) -> str:
+    """A label cut to ``limit`` characters with an ellipsis, for tick labels and annotations."""
     return model if len(model) <= limit else model[: limit - 1] + "…"
 
 
@@ -229,7 +234,7 @@ def cost_vs_latency(df: Any, *, latency: str = "e2e_s", ax: Any = None, title: s
         c = colour(row["provider"])
         ax.scatter([row["latency"]], [y], s=80, color="none" if hollow else c, edgecolors=c, linewidths=1.5,
                    label=f"{model}" + (" (cost unknown)" if hollow else ""), zorder=3)
-        ax.annotate(_short(str(model).split("/", 1)[-1], 28), (row["latency"], y), textcoords="offset points",
+        ax.annotate(shorten(str(model).split("/", 1)[-1], 28), (row["latency"], y), textcoords="offset points",
                     xytext=(6, 4), fontsize=8)
         if not hollow:
             pts.append((row["latency"], y))
@@ -248,7 +253,7 @@ def cost_vs_latency(df: Any, *, latency: str = "e2e_s", ax: Any = None, title: s
     ax.set_ylim(0, (float(known.max()) * scale * 1.12) if len(known) and known.max() > 0 else None)
     ax.grid(True, alpha=0.3)
     _legend(ax)
-    return _done(fig, created)
+    return finish_figure(fig, created)
 
 
 def _horizontal() -> dict[str, Any]:
@@ -269,7 +274,7 @@ def latency_distribution(df: Any, *, title: str | None = None) -> Any:
     live = live_rows(df)
     excluded_cached = int((_cached(df) & ~_failed(df)).sum())
     excluded_failed = int(_failed(df).sum())
-    fig, axes = _new_figure((11, 0.9 + 0.55 * max(len(models), 2)), ncols=2, sharey=True)
+    fig, axes = new_figure((11, 0.9 + 0.55 * max(len(models), 2)), ncols=2, sharey=True)
     rng = np.random.default_rng(0)
     positions = {m: len(models) - 1 - i for i, m in enumerate(models)}  # first model on top
     for ax, metric, label in ((axes[0], "ttft_s", "time to first token (s)"),
@@ -293,7 +298,7 @@ def latency_distribution(df: Any, *, title: str | None = None) -> Any:
         ax.set_xlabel(label)
         ax.set_xlim(left=0)
         ax.grid(True, axis="x", alpha=0.3)
-    axes[0].set_yticks([positions[m] for m in models], [_short(m) for m in models])
+    axes[0].set_yticks([positions[m] for m in models], [shorten(m) for m in models])
     axes[0].set_ylim(-0.7, len(models) - 0.3)
     _colour_ticklabels(axes[0], models, providers)
     notes = []
@@ -303,7 +308,7 @@ def latency_distribution(df: Any, *, title: str | None = None) -> Any:
         notes.append(f"{excluded_failed} failed request{'s' if excluded_failed != 1 else ''}")
     sub = f" (live rows only; left out: {', '.join(notes)})" if notes else " (live rows only)"
     fig.suptitle(_title("Latency per model", df, title) + sub, fontsize=12)
-    return _done(fig, True)
+    return finish_figure(fig, True)
 
 
 def tokens_per_second(df: Any, *, title: str | None = None) -> Any:
@@ -314,7 +319,7 @@ def tokens_per_second(df: Any, *, title: str | None = None) -> Any:
     models = _models(df)
     providers = _providers(df)
     live = live_rows(df)
-    fig, ax = _new_figure((8.5, 0.9 + 0.5 * max(len(models), 2)))
+    fig, ax = new_figure((8.5, 0.9 + 0.5 * max(len(models), 2)))
     rng = np.random.default_rng(0)
     positions = {m: len(models) - 1 - i for i, m in enumerate(models)}
     top = 0.0
@@ -334,7 +339,7 @@ def tokens_per_second(df: Any, *, title: str | None = None) -> Any:
                        alpha=0.6, zorder=3)
         ax.annotate(f"{median:,.0f}", (median, pos), textcoords="offset points", xytext=(4, 0), va="center",
                     fontsize=8)
-    ax.set_yticks([positions[m] for m in models], [_short(m) for m in models])
+    ax.set_yticks([positions[m] for m in models], [shorten(m) for m in models])
     ax.set_ylim(-0.7, len(models) - 0.3)
     _colour_ticklabels(ax, models, providers)
     ax.set_xlim(0, top * 1.15 if top else 1)
@@ -342,13 +347,14 @@ def tokens_per_second(df: Any, *, title: str | None = None) -> Any:
     ax.set_title(_title("Output tokens per second", df, title))
     ax.grid(True, axis="x", alpha=0.3)
     _legend(ax)
-    return _done(fig, True)
+    return finish_figure(fig, True)
 
 
 def _split_cost(row: dict[str, Any]) -> dict[str, float] | None:
-    """One row's ``cost_usd`` split into segments (USD) by the price table's rates; None when unknown.
+    """One row's ``cost_usd`` split into segments (USD) by ``pricing.cost_segments``; None when unknown.
 
-    Without a table price (or token counts) the total is one "reported" segment.
+    This only reads the row: the provider column (else the model's prefix), the model id after the first "/",
+    and the numbers, with None, NaN and non-numbers read as missing.
     """
     from multimodel import pricing
 
@@ -366,23 +372,9 @@ def _split_cost(row: dict[str, Any]) -> dict[str, float] | None:
     model = str(row.get("model", ""))
     provider = str(row.get("provider") or model.split("/", 1)[0])
     model_id = model.split("/", 1)[1] if "/" in model else model
-    price = pricing.lookup(provider, model_id)
-    prompt, completion = n("prompt_tokens"), n("completion_tokens")
-    if price is not None and prompt is not None and completion is not None:
-        cached = min(n("cached_tokens") or 0.0, prompt)
-        reasoning = min(n("reasoning_tokens") or 0.0, completion)
-        cached_rate = price.cached_input_per_m if price.cached_input_per_m is not None else price.input_per_m
-        seg = {
-            "input": (prompt - cached) * price.input_per_m / 1e6,
-            "cached_input": cached * cached_rate / 1e6,
-            "reasoning": reasoning * price.output_per_m / 1e6,
-            "output": (completion - reasoning) * price.output_per_m / 1e6,
-        }
-        computed = sum(seg.values())
-        if computed > 0:
-            k = total / computed  # provider-reported or custom-priced totals win; the split keeps its shares
-            return {key: v * k for key, v in seg.items()}
-    return {"reported": total}
+    return pricing.cost_segments(provider, model_id, total=total, prompt_tokens=n("prompt_tokens"),
+                                 completion_tokens=n("completion_tokens"), cached_tokens=n("cached_tokens"),
+                                 reasoning_tokens=n("reasoning_tokens"))
 
 
 def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
@@ -406,7 +398,7 @@ def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
         per_model[model] = {k: sum(s.get(k, 0.0) for s in splits) / len(splits) for k in keys}
     totals = [sum(v.values()) for v in per_model.values() if v]
     scale, unit = cost_scale(max(totals) if totals else math.nan)
-    fig, ax = _new_figure((9, 0.9 + 0.5 * max(len(models), 2)))
+    fig, ax = new_figure((9, 0.9 + 0.5 * max(len(models), 2)))
     positions = {m: len(models) - 1 - i for i, m in enumerate(models)}
     used: dict[str, Any] = {}
     for model in models:
@@ -428,7 +420,7 @@ def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
             used.setdefault(label, bar)
             left += value
         ax.annotate(f"{left:,.3g}", (left, pos), textcoords="offset points", xytext=(4, 0), va="center", fontsize=8)
-    ax.set_yticks([positions[m] for m in models], [_short(m) for m in models])
+    ax.set_yticks([positions[m] for m in models], [shorten(m) for m in models])
     ax.set_ylim(-0.7, len(models) - 0.3)
     _colour_ticklabels(ax, models, providers)
     ax.set_xlim(0, (max(totals) * scale * 1.18) if totals else 1)
@@ -437,7 +429,7 @@ def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
     ax.grid(True, axis="x", alpha=0.3)
     order = [label for _, label, _ in COST_SEGMENTS if label in used]
     _legend(ax, [used[label] for label in order], order, title="token type")
-    return _done(fig, True)
+    return finish_figure(fig, True)
 
 
 def score_columns(obj: Any) -> list[str]:
@@ -479,7 +471,7 @@ def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: s
         c = colour(providers.get(str(model), ""))
         ax.scatter([x], [row["score"]], s=80, color="none" if hollow else c, edgecolors=c, linewidths=1.5,
                    label=f"{model}" + (" (cost unknown)" if hollow else ""), zorder=3)
-        ax.annotate(_short(str(model).split("/", 1)[-1], 28), (x, row["score"]), textcoords="offset points",
+        ax.annotate(shorten(str(model).split("/", 1)[-1], 28), (x, row["score"]), textcoords="offset points",
                     xytext=(6, 4), fontsize=8)
         if not hollow:
             pts.append((x, -row["score"]))
@@ -493,7 +485,7 @@ def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: s
     ax.set_xlim(0, float(known.max()) * scale * 1.3 if len(known) and known.max() > 0 else None)
     ax.grid(True, alpha=0.3)
     _legend(ax)
-    return _done(fig, created)
+    return finish_figure(fig, created)
 
 
 CHARTS = {
@@ -637,13 +629,16 @@ __all__ = [
     "cost_scale",
     "cost_vs_latency",
     "detached",
+    "finish_figure",
     "is_simulated",
     "latency_distribution",
     "live_rows",
+    "new_figure",
     "pareto_front",
     "save",
     "score_columns",
     "score_vs_cost",
+    "shorten",
     "stamp_text",
     "tokens_per_second",
 ]

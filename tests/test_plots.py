@@ -119,7 +119,7 @@ def test_latency_distribution_live_rows_only():
     ttft_ax, e2e_ax = fig.axes[:2]
     assert ttft_ax.get_xlabel() == "time to first token (s)"
     assert e2e_ax.get_xlabel() == "end-to-end latency (s)"
-    assert [t.get_text() for t in ttft_ax.get_yticklabels()] == [plots._short(m) for m in MODELS]
+    assert [t.get_text() for t in ttft_ax.get_yticklabels()] == [plots.shorten(m) for m in MODELS]
     # one dot series per model with live rows, in both panels; xai (all failed) says so instead
     series = [c.get_label() for c in e2e_ax.collections]
     assert series == MODELS[:5]
@@ -152,7 +152,7 @@ def test_cost_breakdown_segments_sum_to_reported_cost():
     df = sample_frame(repeats=1, score=False)
     fig = plots.cost_breakdown(df)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == [plots._short(m) for m in MODELS]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [plots.shorten(m) for m in MODELS]
     assert _legend_texts(ax) == ["input", "cached input", "reasoning output", "answer output",
                                  "reported total (no price split)"]
     scale, unit = plots.cost_scale(df["cost_usd"].max())

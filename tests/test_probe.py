@@ -285,7 +285,7 @@ def test_crashing_probe_becomes_unknown(client, monkeypatch):
     async def boom(ctx):
         raise RuntimeError("probe exploded")
 
-    groups = tuple(battery._Group(g.caps, boom, g.steps, g.last) if "json_mode" in g.caps else g
+    groups = tuple(battery.CheckGroup(g.caps, boom, g.steps, g.last) if "json_mode" in g.caps else g
                    for g in battery.GROUPS)
     monkeypatch.setattr(battery, "GROUPS", groups)
     df = probe(client, "openai/gpt-4.1-mini", capabilities=["json_mode", "plain_completion"])

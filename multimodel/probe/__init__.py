@@ -13,20 +13,14 @@
 
 from __future__ import annotations
 
-from multimodel.probe.battery import (
-    CAPABILITIES,
-    STATUS_COLOURS,
-    STATUSES,
-    aprobe,
-    aprobe_matrix,
-    format_probe,
-    long_form,
-    plot_probe_matrix,
-    probe,
-    probe_matrix,
-)
+from multimodel.probe.battery import CAPABILITIES
+from multimodel.probe.chart import STATUS_COLOURS, plot_probe_matrix
+from multimodel.probe.common import STATUSES
 from multimodel.probe.diff import DiffReport, adiff, diff
+from multimodel.probe.frames import long_form
 from multimodel.probe.latency import LatencyReport, alatency, bootstrap_median_diff, latency
+from multimodel.probe.runner import aprobe, aprobe_matrix, probe, probe_matrix
+from multimodel.probe.text import format_probe
 
 __all__ = [
     "CAPABILITIES",

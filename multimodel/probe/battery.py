@@ -1,6 +1,6 @@
-"""The capability probe: a fixed battery of requests against one endpoint, one row per capability.
+"""The capability battery: what each capability check sends to an endpoint and how it reads the answer.
 
-Each row says ``supported`` / ``partial`` / ``ignored`` / ``rejected`` / ``unknown``:
+Every check returns rows of ``supported`` / ``partial`` / ``ignored`` / ``rejected`` / ``unknown``:
 
 - supported: the endpoint did what the capability asks, and the response shows it;
 - partial: it works with a catch a client must know about (tool calls with finish_reason "stop", reasoning
@@ -10,20 +10,18 @@ Each row says ``supported`` / ``partial`` / ``ignored`` / ``rejected`` / ``unkno
 - unknown: not testable here (a transient failure, a timeout, a crash of the probe, or "not tested").
 
 ``evidence`` is a short raw snippet (field names and values seen, or the error message), ``detail`` the
-reading of it, ``latency_s`` the wall time of the probe's request(s). Probes run concurrently, each
-bounded by ``timeout``; the 429 probe runs last and alone, and only against the simulator (through its
-fault injection). A probe that crashes becomes ``unknown`` with the exception text: ``probe()`` never
-raises for an endpoint's behaviour (a caller mistake, such as an unknown provider or a missing key, is a
-``ConfigError`` before anything is sent).
+reading of it, ``latency_s`` the wall time of the check's request(s). ``GROUPS`` says which check covers
+which capabilities; :mod:`multimodel.probe.runner` runs them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import urllib.parse
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -31,9 +29,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from multimodel.config import split_model
-from multimodel.errors import ConfigError
 from multimodel.probe.common import (
-    STATUSES,
     Sent,
     b64,
     choices_of,
@@ -42,17 +38,13 @@ from multimodel.probe.common import (
     key_paths,
     last_usage,
     messages_of,
-    scrub,
     send_raw,
     snippet,
     user,
 )
 from multimodel.sim.media import sample_pdf, sample_png, sample_wav
-from multimodel.transport import run_async, run_sync
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from multimodel.client import Client
     from multimodel.results import Result
 
@@ -84,8 +76,6 @@ CAPABILITIES: tuple[str, ...] = (
     "error_shape",
     "retry_after_429",
 )
-COLUMNS = ("model", "capability", "status", "evidence", "latency_s", "detail", "documented")
-DEFAULT_TIMEOUT = 60.0
 
 WEATHER = {"type": "function", "function": {
     "name": "get_weather", "description": "Current weather for a city",
@@ -108,6 +98,8 @@ _NEGATIVE = ("can't see", "cannot see", "can not see", "unable to", "can't hear"
 
 @dataclass(slots=True)
 class Row:
+    """One capability's verdict on one endpoint."""
+
     capability: str
     status: str
     evidence: str = ""
@@ -115,8 +107,9 @@ class Row:
     detail: str = ""
 
 
-class _Ctx:
-    """What every probe of one endpoint shares."""
+class ProbeContext:
+    """The endpoint under test, as every check of one run sees it: model, provider config, timeout, its key
+    (to scrub from the table), and whether it turned out to be the simulator. ``send`` sends one raw request."""
 
     def __init__(self, client: Client, model: str, timeout: float) -> None:
         cfg, model_id = split_model(model, client.providers)
@@ -143,15 +136,16 @@ def _fail_row(cap: str, s: Sent) -> Row:
     return Row(cap, status, snippet(s.result.error.message if s.result.error else ""), s.latency_s, detail)
 
 
-def _untestable(caps: Iterable[str], why: str, latency: float | None = None) -> list[Row]:
+def untestable(caps: Iterable[str], why: str, latency: float | None = None) -> list[Row]:
+    """An ``unknown`` row per capability, with why it could not be tested."""
     return [Row(c, "unknown", "not tested", latency, why) for c in caps]
 
 
-async def _p_plain(ctx: _Ctx) -> list[Row]:
+async def _p_plain(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Say hello in one short sentence."))
     r = s.result
     if r.error:
-        return [_fail_row("plain_completion", s), *_untestable(["cost_reported"], "the plain request failed")]
+        return [_fail_row("plain_completion", s), *untestable(["cost_reported"], "the plain request failed")]
     objs = s.objects
     top = sorted(objs[0]) if objs and isinstance(objs[0], dict) else []
     ev = f"finish_reason={r.native_finish_reason!r}; content={snippet(r.content, 60)!r}; fields: {', '.join(top)}"
@@ -177,7 +171,7 @@ def _chunks(objs: list[Any]) -> list[dict[str, Any]]:
     return [o for o in objs if isinstance(o, dict) and ("choices" in o or "usage" in o)]
 
 
-async def _p_stream(ctx: _Ctx) -> list[Row]:
+async def _p_stream(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Count from one to five in words."), stream=True, drop=("stream_options",))
     r = s.result
     if r.error:
@@ -197,7 +191,7 @@ async def _p_stream(ctx: _Ctx) -> list[Row]:
     return [Row("streaming", "partial", ev, s.latency_s, "the whole answer came in one chunk; " + detail)]
 
 
-async def _p_stream_usage(ctx: _Ctx) -> list[Row]:
+async def _p_stream_usage(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Count from one to five in words."), stream=True,
                        body={"stream_options": {"include_usage": True}})
     r = s.result
@@ -227,7 +221,7 @@ async def _p_stream_usage(ctx: _Ctx) -> list[Row]:
 _SIM_SYSTEM_ECHO = re.compile(r"system prompt I received says “([^”]*)”")
 
 
-async def _p_system_mid(ctx: _Ctx) -> list[Row]:
+async def _p_system_mid(ctx: ProbeContext) -> list[Row]:
     messages = [
         {"role": "system", "content": "Marker ALPHA-1."},
         {"role": "user", "content": "Hello."},
@@ -264,7 +258,7 @@ async def _p_system_mid(ctx: _Ctx) -> list[Row]:
     return [Row(cap, verdict[0], ev, s.latency_s, verdict[1] + " (from the model's own account)")]
 
 
-async def _p_developer(ctx: _Ctx) -> list[Row]:
+async def _p_developer(ctx: ProbeContext) -> list[Row]:
     messages = [{"role": "developer", "content": "Marker DEV-7. Mention the code DEV-7 in every reply."},
                 {"role": "user", "content": "Which code must you mention in every reply? Answer with the code."}]
     s = await ctx.send(messages)
@@ -306,18 +300,18 @@ def _tool_ev(r: Result, objects: list[Any]) -> tuple[str, list[str]]:
     return ev, catches
 
 
-async def _p_tools(ctx: _Ctx) -> list[Row]:
+async def _p_tools(ctx: ProbeContext) -> list[Row]:
     """tool_calling, then tool_result_round_trip on the same conversation."""
     messages = user("What is the weather in Paris right now? Use the get_weather tool, then quote the code it "
                     "returns.")
     s = await ctx.send(messages, tools=[WEATHER])
     r = s.result
     if r.error:
-        return [_fail_row("tool_calling", s), *_untestable(["tool_result_round_trip"], "tool calling failed")]
+        return [_fail_row("tool_calling", s), *untestable(["tool_result_round_trip"], "tool calling failed")]
     if not r.tool_calls:
         return [Row("tool_calling", "ignored", f"no tool call; content={snippet(r.content, 80)!r}", s.latency_s,
                     "tools accepted, answered in text"),
-                *_untestable(["tool_result_round_trip"], "no tool call in the first turn", s.latency_s)]
+                *untestable(["tool_result_round_trip"], "no tool call in the first turn", s.latency_s)]
     ev, catches = _tool_ev(r, s.objects)
     rows = [Row("tool_calling", "partial" if catches else "supported", snippet(ev, 200), s.latency_s,
                 "; ".join(catches) or "tool calls with finish_reason tool_calls")]
@@ -346,7 +340,7 @@ async def _p_tools(ctx: _Ctx) -> list[Row]:
     return rows
 
 
-async def _p_parallel(ctx: _Ctx) -> list[Row]:
+async def _p_parallel(ctx: ProbeContext) -> list[Row]:
     messages = user("What is the weather and the local time in Paris? Call get_weather and get_time together.")
     s = await ctx.send(messages, tools=[WEATHER, LOCAL_TIME], body={"parallel_tool_calls": True})
     r = s.result
@@ -367,7 +361,7 @@ async def _p_parallel(ctx: _Ctx) -> list[Row]:
                 "answered in text")]
 
 
-async def _p_stream_tools(ctx: _Ctx) -> list[Row]:
+async def _p_stream_tools(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("What is the weather in Paris right now? Use the get_weather tool."), tools=[WEATHER],
                        stream=True)
     r = s.result
@@ -404,7 +398,7 @@ def _parse_json(text: str) -> tuple[Any, bool]:
     return None, False
 
 
-async def _p_json_mode(ctx: _Ctx) -> list[Row]:
+async def _p_json_mode(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Give the capital of France as a JSON object with the keys city and country."),
                        body={"response_format": {"type": "json_object"}})
     r = s.result
@@ -420,7 +414,7 @@ async def _p_json_mode(ctx: _Ctx) -> list[Row]:
     return [Row(cap, "ignored", ev, s.latency_s, "response_format accepted, content is not a JSON object")]
 
 
-async def _p_structured(ctx: _Ctx) -> list[Row]:
+async def _p_structured(ctx: ProbeContext) -> list[Row]:
     import jsonschema
 
     rf = {"type": "json_schema", "json_schema": {"name": "probe_city", "strict": True, "schema": CITY_SCHEMA}}
@@ -468,12 +462,12 @@ def _image_message(url: str) -> list[dict[str, Any]]:
         {"type": "image_url", "image_url": {"url": url}}]}]
 
 
-async def _p_image_data(ctx: _Ctx) -> list[Row]:
+async def _p_image_data(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(_image_message("data:image/png;base64," + b64(sample_png())))
     return [_media_verdict("image_data_url", s, ("red",), "i see 1 image", "image")]
 
 
-async def _p_image_http(ctx: _Ctx) -> list[Row]:
+async def _p_image_http(ctx: ProbeContext) -> list[Row]:
     from aiohttp import web
 
     png = sample_png()
@@ -499,7 +493,7 @@ async def _p_image_http(ctx: _Ctx) -> list[Row]:
     return [_media_verdict("image_http_url", s, ("red",), "i see 1 image (linked", "image", fetched)]
 
 
-async def _p_audio(ctx: _Ctx) -> list[Row]:
+async def _p_audio(ctx: ProbeContext) -> list[Row]:
     messages = [{"role": "user", "content": [
         {"type": "text", "text": "Describe this audio clip in a few words."},
         {"type": "input_audio", "input_audio": {"data": b64(sample_wav()), "format": "wav"}}]}]
@@ -508,7 +502,7 @@ async def _p_audio(ctx: _Ctx) -> list[Row]:
                            "i hear 1 audio clip", "audio")]
 
 
-async def _p_file(ctx: _Ctx) -> list[Row]:
+async def _p_file(ctx: ProbeContext) -> list[Row]:
     messages = [{"role": "user", "content": [
         {"type": "text", "text": "What is the secret code in the attached PDF?"},
         {"type": "file", "file": {"filename": "probe.pdf",
@@ -544,7 +538,7 @@ def _reasoning_fields(objs: list[Any]) -> list[str]:
     return found
 
 
-async def _p_reasoning(ctx: _Ctx) -> list[Row]:
+async def _p_reasoning(ctx: ProbeContext) -> list[Row]:
     """reasoning_request, reasoning_text and reasoning_tokens from one request sent through the client."""
     messages = user("How many prime numbers are there below 30? Think it through, then give the number.")
     plain = ctx.client.prepare(ctx.model, messages, cache=False).body
@@ -555,7 +549,7 @@ async def _p_reasoning(ctx: _Ctx) -> list[Row]:
     if r.error:
         row = _fail_row(caps[0], s)
         row.detail += f"; the client sent {snippet(sent, 80)}"
-        return [row, *_untestable(caps[1:], "the reasoning request failed", s.latency_s)]
+        return [row, *untestable(caps[1:], "the reasoning request failed", s.latency_s)]
     rows = []
     effect = f"reasoning_tokens={r.reasoning_tokens}, reasoning text {'returned' if r.reasoning else 'not returned'}"
     if sent:
@@ -598,7 +592,7 @@ _PREFIX_LINES = [f"Reference entry {i}: item {i * 37 % 101} belongs to group {i 
                  for i in range(160)]
 
 
-async def _p_cached(ctx: _Ctx) -> list[Row]:
+async def _p_cached(ctx: ProbeContext) -> list[Row]:
     prefix = f"Probe {uuid.uuid4().hex}. Use this reference table.\n" + "\n".join(_PREFIX_LINES)
     t0 = perf_counter()
     first = await ctx.send([{"role": "system", "content": prefix}, *user("Which group does entry 3 belong to?")])
@@ -623,7 +617,7 @@ async def _p_cached(ctx: _Ctx) -> list[Row]:
     return [Row("cached_tokens", "ignored", ev, latency, "cached tokens not reported")]
 
 
-async def _p_n(ctx: _Ctx) -> list[Row]:
+async def _p_n(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Name a colour."), body={"n": 2})
     r = s.result
     if r.error:
@@ -635,7 +629,7 @@ async def _p_n(ctx: _Ctx) -> list[Row]:
     return [Row("n_gt_1", "ignored", f"{n} choice(s)", s.latency_s, "n=2 accepted, one choice returned")]
 
 
-async def _p_seed(ctx: _Ctx) -> list[Row]:
+async def _p_seed(ctx: ProbeContext) -> list[Row]:
     messages = user("Invent a name for a new colour and describe it in one sentence.")
     t0 = perf_counter()
     a, b, c = await asyncio.gather(ctx.send(messages, body={"seed": 1234}), ctx.send(messages, body={"seed": 1234}),
@@ -657,7 +651,7 @@ async def _p_seed(ctx: _Ctx) -> list[Row]:
     return [Row("seed", "supported", ev, latency, "same seed reproduces, another seed changes the output")]
 
 
-async def _p_logprobs(ctx: _Ctx) -> list[Row]:
+async def _p_logprobs(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Name a colour."), body={"logprobs": True, "top_logprobs": 2})
     r = s.result
     if r.error:
@@ -693,7 +687,7 @@ def _error_shape(body: Any) -> tuple[str, str]:
     return "partial", "not structured (plain text)"
 
 
-async def _p_error_shape(ctx: _Ctx) -> list[Row]:
+async def _p_error_shape(ctx: ProbeContext) -> list[Row]:
     # prepare() would refuse the role (ConfigError), so it goes in as a body override
     s = await ctx.send(user("hello"), body={"messages": [{"role": "wizard", "content": "hello"}]})
     r = s.result
@@ -713,7 +707,7 @@ async def _p_error_shape(ctx: _Ctx) -> list[Row]:
     return [Row(cap, status, ev, s.latency_s, detail)]
 
 
-def _sim_control(base_url: str) -> tuple[str, str] | None:
+def _simulator_address(base_url: str) -> tuple[str, str] | None:
     """(simulator root URL, dialect segment) when the base URL has the simulator's ``/<dialect>/v1`` shape."""
     from multimodel.sim import DIALECTS
 
@@ -725,41 +719,52 @@ def _sim_control(base_url: str) -> tuple[str, str] | None:
     return None
 
 
-async def _p_rate_limit(ctx: _Ctx) -> list[Row]:
+@contextlib.asynccontextmanager
+async def _simulated_429(root: str, dialect: str, model_id: str, timeout: float) -> AsyncIterator[None]:
+    """Inside, the simulator answers this model's next request with a 429; on the way out its faults are put back.
+
+    Simulator control, not a provider exchange: these ``/_sim/stats`` and ``/_sim/faults`` calls go straight
+    through the shared aiohttp session (``multimodel.transport.IO``), not through the client.
+    """
+    import aiohttp
+
+    from multimodel.transport import IO
+
+    session = IO.session()
+    async with session.get(f"{root}/_sim/stats", timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+        stats = await resp.json(content_type=None)
+    previous = next((f["faults"] for f in stats.get("faults", [])
+                     if f.get("provider") == dialect and f.get("model") == model_id), None)
+    scope = {"provider": dialect, "model": model_id}
+    try:
+        async with session.post(f"{root}/_sim/faults", json={"faults": {"sequence": ["rate_limit"]}, **scope}) as resp:
+            resp.raise_for_status()
+        yield
+    finally:
+        async with session.post(f"{root}/_sim/faults", json={"faults": previous, **scope}) as resp:
+            await resp.read()
+
+
+async def _p_rate_limit(ctx: ProbeContext) -> list[Row]:
     cap = "retry_after_429"
     if ctx.simulated is None:  # nothing sent yet (a filtered battery): one plain request tells
         await ctx.send(user("Say hello."))
     if not ctx.simulated:
         return [Row(cap, "unknown", "not tested", None,
                     "real endpoint: the probe does not provoke rate limits (only against the simulator)")]
-    control = _sim_control(ctx.cfg.base_url)
-    if control is None:
+    address = _simulator_address(ctx.cfg.base_url)
+    if address is None:
         return [Row(cap, "unknown", "not tested", None, "simulated, but no simulator control URL to inject a 429")]
-    import aiohttp
-
-    from multimodel.transport import IO
     from multimodel.wire.errors import error_from_http
 
-    root, dialect = control
-    session = IO.session()
-    async with session.get(f"{root}/_sim/stats", timeout=aiohttp.ClientTimeout(total=ctx.timeout)) as resp:
-        stats = await resp.json(content_type=None)
-    previous = next((f["faults"] for f in stats.get("faults", [])
-                     if f.get("provider") == dialect and f.get("model") == ctx.model_id), None)
-    scope = {"provider": dialect, "model": ctx.model_id}
     req = ctx.client.prepare(ctx.model, user("Say hello."), retries=0, timeout=ctx.timeout, cache=False)
     t0 = perf_counter()
-    try:
-        async with session.post(f"{root}/_sim/faults", json={"faults": {"sequence": ["rate_limit"]}, **scope}) as resp:
-            resp.raise_for_status()
+    async with _simulated_429(*address, ctx.model_id, ctx.timeout):
         resp = await ctx.client.runner.transport.post(req.url, req.headers, req.payload, ctx.timeout)
         try:
             status, headers, body = resp.status, resp.headers, await resp.read()
         finally:
             resp.close()
-    finally:
-        async with session.post(f"{root}/_sim/faults", json={"faults": previous, **scope}) as resp:
-            await resp.read()
     latency = perf_counter() - t0
     if status != 429:
         return [Row(cap, "unknown", f"HTTP {status}", latency, "fault injection did not produce a 429")]
@@ -774,286 +779,41 @@ async def _p_rate_limit(ctx: _Ctx) -> list[Row]:
     return [Row(cap, "partial", ev, latency, f"429 without a retry-after; body {shape} (simulated 429)")]
 
 
-# ============================================================================================ the runner
+# ============================================================================================ the groups
 @dataclass(frozen=True, slots=True)
-class _Group:
+class CheckGroup:
+    """One check and the capabilities its rows cover (several when they share a request)."""
+
     caps: tuple[str, ...]
-    run: Callable[[_Ctx], Awaitable[list[Row]]]
+    run: Callable[[ProbeContext], Awaitable[list[Row]]]
     steps: int = 1  # sequential requests: the group's time bound is steps x timeout
     last: bool = False  # runs after every other group, alone
 
 
-GROUPS: tuple[_Group, ...] = (
-    _Group(("plain_completion", "cost_reported"), _p_plain),
-    _Group(("streaming",), _p_stream),
-    _Group(("stream_include_usage",), _p_stream_usage),
-    _Group(("system_mid_conversation",), _p_system_mid),
-    _Group(("developer_role",), _p_developer),
-    _Group(("tool_calling", "tool_result_round_trip"), _p_tools, steps=2),
-    _Group(("parallel_tool_calls",), _p_parallel),
-    _Group(("streamed_tool_calls",), _p_stream_tools),
-    _Group(("json_mode",), _p_json_mode),
-    _Group(("structured_outputs",), _p_structured),
-    _Group(("image_data_url",), _p_image_data),
-    _Group(("image_http_url",), _p_image_http),
-    _Group(("audio_input",), _p_audio),
-    _Group(("file_input",), _p_file),
-    _Group(("reasoning_request", "reasoning_text", "reasoning_tokens"), _p_reasoning),
-    _Group(("cached_tokens",), _p_cached, steps=2),
-    _Group(("n_gt_1",), _p_n),
-    _Group(("seed",), _p_seed),
-    _Group(("logprobs",), _p_logprobs),
-    _Group(("error_shape",), _p_error_shape),
-    _Group(("retry_after_429",), _p_rate_limit, steps=2, last=True),
+GROUPS: tuple[CheckGroup, ...] = (
+    CheckGroup(("plain_completion", "cost_reported"), _p_plain),
+    CheckGroup(("streaming",), _p_stream),
+    CheckGroup(("stream_include_usage",), _p_stream_usage),
+    CheckGroup(("system_mid_conversation",), _p_system_mid),
+    CheckGroup(("developer_role",), _p_developer),
+    CheckGroup(("tool_calling", "tool_result_round_trip"), _p_tools, steps=2),
+    CheckGroup(("parallel_tool_calls",), _p_parallel),
+    CheckGroup(("streamed_tool_calls",), _p_stream_tools),
+    CheckGroup(("json_mode",), _p_json_mode),
+    CheckGroup(("structured_outputs",), _p_structured),
+    CheckGroup(("image_data_url",), _p_image_data),
+    CheckGroup(("image_http_url",), _p_image_http),
+    CheckGroup(("audio_input",), _p_audio),
+    CheckGroup(("file_input",), _p_file),
+    CheckGroup(("reasoning_request", "reasoning_text", "reasoning_tokens"), _p_reasoning),
+    CheckGroup(("cached_tokens",), _p_cached, steps=2),
+    CheckGroup(("n_gt_1",), _p_n),
+    CheckGroup(("seed",), _p_seed),
+    CheckGroup(("logprobs",), _p_logprobs),
+    CheckGroup(("error_shape",), _p_error_shape),
+    CheckGroup(("retry_after_429",), _p_rate_limit, steps=2, last=True),
 )
 assert sorted(c for g in GROUPS for c in g.caps) == sorted(CAPABILITIES)
 
 
-async def _run_group(ctx: _Ctx, group: _Group) -> list[Row]:
-    t0 = perf_counter()
-    bound = ctx.timeout * group.steps + 5.0
-    try:
-        rows = await asyncio.wait_for(group.run(ctx), bound)
-    except TimeoutError:
-        return _untestable(group.caps, f"the probe timed out after {bound:g}s", perf_counter() - t0)
-    except Exception as exc:  # a crashing probe is a row, never an exception out of probe()
-        why = f"the probe crashed: {type(exc).__name__}: {exc}"
-        return [Row(c, "unknown", snippet(why, 160), perf_counter() - t0, why) for c in group.caps]
-    by_cap = {r.capability: r for r in rows}
-    out = []
-    for cap in group.caps:
-        row = by_cap.get(cap) or Row(cap, "unknown", "", perf_counter() - t0, "the probe returned no row")
-        if row.status not in STATUSES:
-            row = Row(cap, "unknown", row.evidence, row.latency_s, f"invalid status {row.status!r}")
-        out.append(row)
-    return out
-
-
-def _check_capabilities(capabilities: Iterable[str] | None) -> tuple[str, ...]:
-    if capabilities is None:
-        return CAPABILITIES
-    if isinstance(capabilities, str):
-        capabilities = [capabilities]
-    chosen = tuple(capabilities)
-    unknown = sorted(set(chosen) - set(CAPABILITIES))
-    if unknown:
-        raise ConfigError(f"unknown capabilities {unknown}; choose from {list(CAPABILITIES)}")
-    return chosen
-
-
-def _frame(model: str, rows: list[Row], chosen: tuple[str, ...], simulated: bool | None,
-           documented: dict[str, str]) -> pd.DataFrame:
-    import pandas as pd
-
-    by_cap = {r.capability: r for r in rows}
-    records = []
-    for cap in CAPABILITIES:
-        if cap not in chosen or cap not in by_cap:
-            continue
-        r = by_cap[cap]
-        records.append({"model": model, "capability": cap, "status": r.status, "evidence": r.evidence,
-                        "latency_s": r.latency_s, "detail": r.detail, "documented": documented.get(cap)})
-    df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
-    df["latency_s"] = df["latency_s"].astype(float)
-    df.attrs["model"] = model
-    df.attrs["simulated"] = bool(simulated)
-    return df
-
-
-async def _probe_on_loop(client: Client, model: str, timeout: float, chosen: tuple[str, ...]) -> pd.DataFrame:
-    ctx = _Ctx(client, model, timeout)
-    groups = [g for g in GROUPS if set(g.caps) & set(chosen)]
-    batches = await asyncio.gather(*[_run_group(ctx, g) for g in groups if not g.last])
-    rows = [r for batch in batches for r in batch]
-    for g in groups:
-        if g.last:
-            rows += await _run_group(ctx, g)
-    for r in rows:
-        r.evidence = scrub(r.evidence, ctx.secrets)
-        r.detail = scrub(r.detail, ctx.secrets)
-    documented = {f: s.status for f, s in client.capabilities(model).features.items()}
-    return _frame(model, rows, chosen, ctx.simulated, documented)
-
-
-def _validate(client: Client, models: list[str], timeout: float) -> None:
-    if not isinstance(timeout, int | float) or timeout <= 0:
-        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    for m in models:
-        cfg, _ = split_model(m, client.providers)
-        cfg.resolve_key()
-
-
-def probe(client: Client, model: str, *, timeout: float = DEFAULT_TIMEOUT,
-          capabilities: Iterable[str] | None = None) -> pd.DataFrame:
-    """Run the capability battery against one endpoint; one row per capability (see ``CAPABILITIES``).
-
-    Columns: model, capability, status (supported / partial / ignored / rejected / unknown), evidence,
-    latency_s, detail, documented (what the model's capability table says, for the capabilities it covers:
-    where the two differ, the table or the endpoint has changed). ``timeout`` bounds each request (and
-    each probe: timeout x its sequential steps). ``capabilities`` runs a subset. ``df.attrs["simulated"]``
-    says whether the endpoint was the simulator.
-    """
-    chosen = _check_capabilities(capabilities)
-    _validate(client, [model], timeout)
-    return run_sync(_probe_on_loop(client, model, float(timeout), chosen))
-
-
-async def aprobe(client: Client, model: str, *, timeout: float = DEFAULT_TIMEOUT,
-                 capabilities: Iterable[str] | None = None) -> pd.DataFrame:
-    """Async twin of probe()."""
-    chosen = _check_capabilities(capabilities)
-    _validate(client, [model], timeout)
-    return await run_async(_probe_on_loop(client, model, float(timeout), chosen))
-
-
-def _models(models: Iterable[str]) -> list[str]:
-    if isinstance(models, str):
-        raise ConfigError("models must be a list of 'provider/model-id' strings, not one string")
-    out = list(dict.fromkeys(models))  # a model probed twice at once would share its fault-injection scope
-    if not out:
-        raise ConfigError("probe_matrix() needs at least one model")
-    return out
-
-
-async def _matrix_on_loop(client: Client, models: list[str], timeout: float,
-                          chosen: tuple[str, ...]) -> pd.DataFrame:
-    frames = await asyncio.gather(*[_probe_on_loop(client, m, timeout, chosen) for m in models])
-    return _matrix(frames, models, chosen)
-
-
-def _matrix(frames: list[pd.DataFrame], models: list[str], chosen: tuple[str, ...]) -> pd.DataFrame:
-    import pandas as pd
-
-    long = pd.concat(frames, ignore_index=True)
-    caps = [c for c in CAPABILITIES if c in chosen]
-    wide = long.pivot(index="capability", columns="model", values="status").reindex(index=caps, columns=models)
-    wide.columns.name = "model"
-    wide.index.name = "capability"
-    # records, not a DataFrame: pandas compares attrs in concat/merge, and DataFrames cannot be compared so
-    wide.attrs["long"] = long.to_dict("records")
-    wide.attrs["simulated"] = {f.attrs.get("model"): f.attrs.get("simulated", False) for f in frames}
-    return wide
-
-
-def long_form(matrix: pd.DataFrame) -> pd.DataFrame:
-    """probe_matrix()'s long form: one row per model and capability, with evidence, latency_s and detail."""
-    import pandas as pd
-
-    records = matrix.attrs.get("long") if isinstance(matrix, pd.DataFrame) else None
-    if records is None:
-        raise ConfigError("long_form() takes the DataFrame returned by probe_matrix()")
-    df = pd.DataFrame.from_records(records, columns=list(COLUMNS))
-    df["latency_s"] = df["latency_s"].astype(float)
-    return df
-
-
-def probe_matrix(client: Client, models: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT,
-                 capabilities: Iterable[str] | None = None) -> pd.DataFrame:
-    """probe() across endpoints (concurrently): a capability × model table of statuses.
-
-    The long form (one row per model and capability, with evidence, latency and detail) is
-    ``long_form(matrix)`` (kept as records in ``matrix.attrs["long"]``); ``plot_probe_matrix(matrix)`` draws
-    the grid.
-    """
-    chosen = _check_capabilities(capabilities)
-    models = _models(models)
-    _validate(client, models, timeout)
-    return run_sync(_matrix_on_loop(client, models, float(timeout), chosen))
-
-
-async def aprobe_matrix(client: Client, models: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT,
-                        capabilities: Iterable[str] | None = None) -> pd.DataFrame:
-    """Async twin of probe_matrix()."""
-    chosen = _check_capabilities(capabilities)
-    models = _models(models)
-    _validate(client, models, timeout)
-    return await run_async(_matrix_on_loop(client, models, float(timeout), chosen))
-
-
-def format_probe(df: pd.DataFrame, *, evidence_width: int = 70) -> str:
-    """A plain-text table of a probe() result (or a long form) for terminals: capability, status, evidence."""
-    lines = []
-    multi = "model" in df.columns and df["model"].nunique() > 1
-    for rec in df.to_dict("records"):
-        ev = snippet(rec.get("evidence") or "", evidence_width)
-        lat = rec.get("latency_s")
-        lat_s = f"{lat:6.2f}s" if isinstance(lat, float) and lat == lat else "      -"
-        head = f"{rec['model'][:34]:34} " if multi else ""
-        doc = rec.get("documented")
-        differs = f"  [documented: {doc}]" if isinstance(doc, str) and doc not in (rec["status"], "unknown") else ""
-        lines.append(f"{head}{rec['capability']:24} {rec['status']:9} {lat_s}  {ev}{differs}")
-    return "\n".join(lines)
-
-
-# ============================================================================================ the chart
-STATUS_COLOURS = {
-    "supported": "#2e9e5b",
-    "partial": "#f0b429",
-    "ignored": "#9aa5b1",
-    "rejected": "#d64545",
-    "unknown": "#e4e7eb",
-}
-
-
-def _wide(matrix: Any) -> pd.DataFrame:
-    """A capability × model status table from probe_matrix()'s table, its long form, or a probe() table."""
-    import pandas as pd
-
-    if not isinstance(matrix, pd.DataFrame):
-        raise ConfigError(f"plot_probe_matrix() takes the DataFrame from probe_matrix() or probe(), "
-                          f"got {type(matrix).__name__}")
-    if {"capability", "status"} <= set(matrix.columns):
-        long = matrix if "model" in matrix.columns else matrix.assign(model=matrix.attrs.get("model", "endpoint"))
-        models = list(dict.fromkeys(long["model"]))
-        caps = [c for c in CAPABILITIES if c in set(long["capability"])]
-        caps += [c for c in dict.fromkeys(long["capability"]) if c not in caps]
-        return long.pivot(index="capability", columns="model", values="status").reindex(index=caps, columns=models)
-    return matrix
-
-
-def plot_probe_matrix(matrix: Any, *, title: str | None = None) -> Any:
-    """A capability × endpoint grid, one colour per status; returns a matplotlib Figure."""
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
-    from multimodel import plots
-
-    wide = _wide(matrix)
-    caps, models = list(wide.index), list(wide.columns)
-    order = list(STATUS_COLOURS)
-    codes = [[order.index(v) if v in order else order.index("unknown") for v in wide.loc[c]] for c in caps]
-    fig, ax = plots._new_figure((1.6 + 1.55 * max(1, len(models)), 1.2 + 0.32 * max(1, len(caps))))
-    ax.imshow(codes, cmap=ListedColormap([STATUS_COLOURS[s] for s in order]), vmin=-0.5, vmax=len(order) - 0.5,
-              aspect="auto")
-    for i, cap in enumerate(caps):
-        for j, m in enumerate(models):
-            v = wide.loc[cap, m]
-            v = v if isinstance(v, str) else "unknown"
-            ax.text(j, i, v, ha="center", va="center", fontsize=7, color="white" if v in ("supported", "rejected")
-                    else "#1f2933")
-    ax.set_xticks(range(len(models)), [plots._short(m, 28) for m in models], rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(len(caps)), caps, fontsize=8)
-    ax.set_xticks([x - 0.5 for x in range(1, len(models))], minor=True)
-    ax.set_yticks([y - 0.5 for y in range(1, len(caps))], minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
-    ax.tick_params(which="minor", length=0)
-    sim = matrix.attrs.get("simulated") if hasattr(matrix, "attrs") else None
-    simulated = any(sim.values()) if isinstance(sim, dict) else bool(sim)
-    ax.set_title((title or "Endpoint capabilities") + (plots.SIMULATED_SUFFIX if simulated else ""))
-    ax.legend(handles=[Patch(color=STATUS_COLOURS[s], label=s) for s in order], loc="upper left",
-              bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    return plots._done(fig, True)
-
-
-__all__ = [
-    "CAPABILITIES",
-    "STATUSES",
-    "STATUS_COLOURS",
-    "aprobe",
-    "aprobe_matrix",
-    "format_probe",
-    "long_form",
-    "plot_probe_matrix",
-    "probe",
-    "probe_matrix",
-]
+__all__ = ["CAPABILITIES", "GROUPS", "CheckGroup", "ProbeContext", "Row", "untestable"]
