@@ -24,8 +24,9 @@ from aiohttp import web
 
 from .catalogue import DIALECTS, resolve
 from .dialects import DIALECT_CLASSES, Dialect
-from .engine import Ctx, Plan, PrefixCache, Req, SimError, analyze, build_plan
+from .engine import PrefixCache, analyze, build_plan
 from .faults import DEFAULT_RPM, DEFAULT_TPM, FAULT_KINDS, Faults, Limits, LimitState, retry_after_header
+from .plan import Ctx, Plan, Req, SimError
 from .text import PromptInfo, estimate_tokens
 
 log = logging.getLogger("multimodel.sim")
