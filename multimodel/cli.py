@@ -280,9 +280,9 @@ def _add_probe(sub: Any) -> None:
 
 
 def _add_sim(sub: Any) -> None:
-    """The ``sim`` subcommand: the simulator's arguments."""
-    sim = sub.add_parser("sim", help="serve the provider simulator (same flags as python -m multimodel.sim)")
-    sim.add_argument("args", nargs=argparse.REMAINDER)
+    """The ``sim`` subcommand: no options of its own, everything after it goes to the simulator's parser."""
+    sub.add_parser("sim", help="serve the provider simulator (same flags as python -m multimodel.sim)",
+                   add_help=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -330,10 +330,10 @@ def _run_report(ns: argparse.Namespace) -> int:
 
 
 def _run_sim(args: list[str]) -> int:
-    """``multimodel sim ...``: the simulator's own command line."""
+    """``multimodel sim ...``: the simulator's own command line, with every argument passed through."""
     from multimodel.sim.__main__ import main as sim_main
 
-    return sim_main(args)
+    return sim_main(args, prog="multimodel sim")
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -348,9 +348,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``multimodel`` command line; returns the exit code (2 for a configuration error)."""
-    ns = build_parser().parse_args(argv)
+    parser = build_parser()
+    ns, rest = parser.parse_known_args(argv)
     if ns.command == "sim":
-        return _run_sim(ns.args)
+        return _run_sim(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     import multimodel as mm
 
     try:
