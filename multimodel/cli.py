@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
 
 DEMO_MODELS = [
     "openai/gpt-5.4",
@@ -53,8 +56,16 @@ def _print_frame(cmp: object) -> None:
         print(f"    {r.content.strip()[:400]}")
 
 
-def _run_compare(prompt: Any, models: Any, *, simulated: bool, stream: bool, reasoning: str | None,
-                 out: Path | None, on_unsupported: str = "raise") -> int:
+def _reasoning_value(text: str | None) -> int | str | None:
+    """A --reasoning value as the client takes it: a token budget (digits) or an effort name."""
+    if not text:
+        return None
+    return int(text) if text.isdigit() else text
+
+
+def _compare_and_print(prompt: Any, models: Any, *, simulated: bool, stream: bool, reasoning: str | None,
+                       out: Path | None, on_unsupported: OnUnsupported = "raise") -> int:
+    """Send one prompt to the models, print the table and answers, optionally save the chart; 1 if any failed."""
     import multimodel as mm
 
     client = mm.Client.simulated() if simulated else mm.Client()
@@ -65,7 +76,7 @@ def _run_compare(prompt: Any, models: Any, *, simulated: bool, stream: bool, rea
         print("=" * 78)
     kwargs: dict[str, Any] = {"stream": stream, "on_unsupported": on_unsupported}
     if reasoning:
-        kwargs["reasoning"] = int(reasoning) if reasoning.isdigit() else reasoning
+        kwargs["reasoning"] = _reasoning_value(reasoning)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mm.ParamWarning)
         cmp = client.compare(prompt, models=models, **kwargs)
@@ -135,7 +146,7 @@ def _run_eval(ns: argparse.Namespace) -> int:
     if ns.max_tokens:
         params["max_tokens"] = ns.max_tokens
     if ns.reasoning:
-        params["reasoning"] = int(ns.reasoning) if ns.reasoning.isdigit() else ns.reasoning
+        params["reasoning"] = _reasoning_value(ns.reasoning)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mm.ParamWarning)
         ev = client.evaluate(prompts, ns.model, repeats=ns.repeats, scorers=scorers, concurrency=ns.concurrency,
@@ -192,39 +203,48 @@ def _run_probe(ns: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="multimodel", description=__doc__, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+REASONING_HELP = f"effort ({'/'.join(REASONING_LEVELS)}) or a token budget"
 
-    demo = sub.add_parser("demo", help="compare five providers' models on one prompt (simulated without keys)",
-                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def _subparser(sub: Any, name: str, summary: str) -> argparse.ArgumentParser:
+    """One subcommand's parser, showing the examples under its --help."""
+    return sub.add_parser(name, help=summary, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _add_demo(sub: Any) -> None:
+    """The ``demo`` subcommand's options."""
+    demo = _subparser(sub, "demo", "compare five providers' models on one prompt (simulated without keys)")
     demo.add_argument("--out", type=Path, default=Path("out/demo_cost_vs_latency.png"), help="chart path")
     demo.add_argument("--simulated", action="store_true", help="use the simulator even if keys are set")
 
-    cmp = sub.add_parser("compare", help="send one prompt to several models", epilog=EXAMPLES,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def _add_compare(sub: Any) -> None:
+    """The ``compare`` subcommand's options."""
+    cmp = _subparser(sub, "compare", "send one prompt to several models")
     cmp.add_argument("prompt")
     cmp.add_argument("-m", "--model", action="append", required=True, help="provider/model-id (repeatable)")
     cmp.add_argument("--simulated", action="store_true", help="answer from the built-in simulator")
     cmp.add_argument("--stream", action="store_true", help="stream the answers (measures time to first token)")
-    cmp.add_argument("--reasoning", help="effort (minimal/low/medium/high) or a token budget")
+    cmp.add_argument("--reasoning", help=REASONING_HELP)
     cmp.add_argument("--chart", type=Path, help="write a cost-vs-latency chart (.png/.svg/.pdf)")
     cmp.add_argument("--image", action="append", default=[], help="attach an image: path or https URL (repeatable)")
     cmp.add_argument("--audio", action="append", default=[], help="attach an audio file (repeatable)")
     cmp.add_argument("--pdf", action="append", default=[], help="attach a PDF (repeatable)")
-    cmp.add_argument("--on-unsupported", choices=("raise", "warn", "skip", "send"), default="raise",
+    cmp.add_argument("--on-unsupported", choices=ON_UNSUPPORTED, default="raise",
                      help="a model that cannot take an attachment: refuse (default), send without it, skip it,"
                           " or send it unchecked")
 
-    caps = sub.add_parser("capabilities", help="what models accept (images, audio, PDFs, json, seed, ...) and why",
-                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def _add_capabilities(sub: Any) -> None:
+    """The ``capabilities`` subcommand's options."""
+    caps = _subparser(sub, "capabilities", "what models accept (images, audio, PDFs, json, seed, ...) and why")
     caps.add_argument("model", nargs="+", help="provider/model-id")
     caps.add_argument("--sources", action="store_true", help="one model: also print each entry's note and source")
 
-    ev = sub.add_parser("eval", help="run many prompts × models into one results file", epilog=EXAMPLES,
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def _add_eval(sub: Any) -> None:
+    """The ``eval`` subcommand's options."""
+    ev = _subparser(sub, "eval", "run many prompts × models into one results file")
     ev.add_argument("prompts", type=Path, help=".csv/.parquet/.jsonl with a 'prompt' column, or .txt (one per line)")
     ev.add_argument("-m", "--model", action="append", required=True, help="provider/model-id (repeatable)")
     ev.add_argument("--out", type=Path, required=True, help="results file: .parquet, .csv or .jsonl")
@@ -235,67 +255,112 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--concurrency", type=int, help="global cap on requests in flight")
     ev.add_argument("--budget", type=float, help="stop when the spend reaches this many USD")
     ev.add_argument("--max-tokens", type=int, help="output cap per request (also bounds the budget estimate)")
-    ev.add_argument("--reasoning", help="effort (minimal/low/medium/high) or a token budget")
+    ev.add_argument("--reasoning", help=REASONING_HELP)
     ev.add_argument("--stream", action="store_true", help="stream (measures time to first token)")
     ev.add_argument("--simulated", action="store_true", help="answer from the built-in simulator")
     ev.add_argument("--cache", help="cache file (default: the user cache directory); 'off' disables it")
 
-    rep = sub.add_parser("report", help="turn a results file into a standalone HTML report", epilog=EXAMPLES,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def _add_report(sub: Any) -> None:
+    """The ``report`` subcommand's options."""
+    rep = _subparser(sub, "report", "turn a results file into a standalone HTML report")
     rep.add_argument("results", type=Path, help="a .parquet/.csv/.jsonl written by 'multimodel eval'")
     rep.add_argument("--html", type=Path, required=True, help="where to write the report")
     rep.add_argument("--title", help="report title")
 
-    pr = sub.add_parser("probe", help="which parts of the Chat Completions API an endpoint supports",
-                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def _add_probe(sub: Any) -> None:
+    """The ``probe`` subcommand's options."""
+    pr = _subparser(sub, "probe", "which parts of the Chat Completions API an endpoint supports")
     pr.add_argument("model", nargs="+", help="provider/model-id (several: a capability × endpoint matrix)")
     pr.add_argument("--timeout", type=float, default=60.0, help="seconds per probe request")
     pr.add_argument("--capability", action="append", help="only these capabilities (repeatable)")
     pr.add_argument("--simulated", action="store_true", help="probe the built-in simulator's dialects")
     pr.add_argument("--chart", type=Path, help="with several models: write the matrix chart (.png/.svg/.pdf)")
 
-    sim = sub.add_parser("sim", help="serve the provider simulator (same flags as python -m multimodel.sim)")
-    sim.add_argument("args", nargs=argparse.REMAINDER)
 
-    ns = parser.parse_args(argv)
+def _add_sim(sub: Any) -> None:
+    """The ``sim`` subcommand: no options of its own, everything after it goes to the simulator's parser."""
+    sub.add_parser("sim", help="serve the provider simulator (same flags as python -m multimodel.sim)",
+                   add_help=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``multimodel`` argument parser with all its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="multimodel", description=__doc__, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_demo, _add_compare, _add_capabilities, _add_eval, _add_report, _add_probe, _add_sim):
+        add(sub)
+    return parser
+
+
+def _run_demo(ns: argparse.Namespace) -> int:
+    """``multimodel demo``: five providers on one prompt, from the simulator when keys are missing."""
+    import multimodel as mm
+
+    probe_client = mm.Client.auto(DEMO_MODELS) if not ns.simulated else None
+    simulated = ns.simulated or bool(probe_client and probe_client.simulated)
+    if probe_client is not None and probe_client.missing_keys:
+        print(f"no API key for {', '.join(probe_client.missing_keys)}: using the simulator")
+    return _compare_and_print(DEMO_PROMPT, DEMO_MODELS, simulated=simulated, stream=True, reasoning=None,
+                              out=ns.out)
+
+
+def _run_compare(ns: argparse.Namespace) -> int:
+    """``multimodel compare``: one prompt (with any attachments) to the named models or an auto route."""
+    import multimodel as mm
+
+    parts = [mm.image(x) for x in ns.image] + [mm.audio(x) for x in ns.audio] + [mm.pdf(x) for x in ns.pdf]
+    prompt = [ns.prompt, *parts] if parts else ns.prompt
+    models = ns.model[0] if len(ns.model) == 1 and ns.model[0].startswith("auto") else ns.model
+    return _compare_and_print(prompt, models, simulated=ns.simulated, stream=ns.stream, reasoning=ns.reasoning,
+                              out=ns.chart, on_unsupported=ns.on_unsupported)
+
+
+def _run_report(ns: argparse.Namespace) -> int:
+    """``multimodel report``: a results file to a standalone HTML report."""
+    from multimodel.report import write_report
+
+    df = _read_table(ns.results)
+    path = write_report(df, ns.html, title=ns.title)
+    print(f"report written to {path} ({len(df)} rows)")
+    return 0
+
+
+def _run_sim(args: list[str]) -> int:
+    """``multimodel sim ...``: the simulator's own command line, with every argument passed through."""
+    from multimodel.sim.__main__ import main as sim_main
+
+    return sim_main(args, prog="multimodel sim")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": _run_demo,
+    "compare": _run_compare,
+    "capabilities": _run_capabilities,
+    "eval": _run_eval,
+    "report": _run_report,
+    "probe": _run_probe,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``multimodel`` command line; returns the exit code (2 for a configuration error)."""
+    parser = build_parser()
+    ns, rest = parser.parse_known_args(argv)
+    if ns.command == "sim":
+        return _run_sim(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     import multimodel as mm
 
     try:
-        if ns.command == "demo":
-            probe_client = mm.Client.auto(DEMO_MODELS) if not ns.simulated else None
-            simulated = ns.simulated or bool(probe_client and probe_client.simulated)
-            if probe_client is not None and probe_client.missing_keys:
-                print(f"no API key for {', '.join(probe_client.missing_keys)}: using the simulator")
-            return _run_compare(DEMO_PROMPT, DEMO_MODELS, simulated=simulated, stream=True, reasoning=None,
-                                out=ns.out)
-        if ns.command == "compare":
-            parts = ([mm.image(x) for x in ns.image] + [mm.audio(x) for x in ns.audio]
-                     + [mm.pdf(x) for x in ns.pdf])
-            prompt = [ns.prompt, *parts] if parts else ns.prompt
-            models = ns.model[0] if len(ns.model) == 1 and ns.model[0].startswith("auto") else ns.model
-            return _run_compare(prompt, models, simulated=ns.simulated, stream=ns.stream,
-                                reasoning=ns.reasoning, out=ns.chart, on_unsupported=ns.on_unsupported)
-        if ns.command == "capabilities":
-            return _run_capabilities(ns)
-        if ns.command == "eval":
-            return _run_eval(ns)
-        if ns.command == "report":
-            from multimodel.report import write_report
-
-            df = _read_table(ns.results)
-            path = write_report(df, ns.html, title=ns.title)
-            print(f"report written to {path} ({len(df)} rows)")
-            return 0
-        if ns.command == "probe":
-            return _run_probe(ns)
-        if ns.command == "sim":
-            from multimodel.sim.__main__ import main as sim_main
-
-            return sim_main(ns.args)
+        return COMMANDS[ns.command](ns)
     except mm.ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

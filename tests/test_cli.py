@@ -66,6 +66,18 @@ def test_help_shows_examples():
     assert "examples:" in out and "multimodel report" in out
 
 
+def test_sim_subcommand_takes_the_simulators_own_flags(capsys):
+    # `multimodel sim ...` forwards everything to `python -m multimodel.sim`; --help exits before any server starts
+    with pytest.raises(SystemExit) as exc:
+        main(["sim", "--port", "8787", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: multimodel sim") and "--port" in out and "--latency-scale" in out
+    with pytest.raises(SystemExit) as exc:
+        main(["sim", "--port", "not-a-port"])
+    assert exc.value.code == 2 and "argument --port: invalid int value" in capsys.readouterr().err
+
+
 def test_compare_with_attachments_routes_and_refuses(tmp_path, capsys):
     from multimodel.sim.media import sample_png, sample_wav
 

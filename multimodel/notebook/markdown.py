@@ -63,6 +63,88 @@ def _table(rows: list[str]) -> str:
     return f"<table class='mm-md-table'><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
 
 
+# A block reader looks at lines[i]: None when no block of its kind starts there, else (html, index after the block).
+Block = tuple[str, int] | None
+
+
+def _fenced_code(lines: list[str], i: int) -> Block:
+    """A fenced code block, shown verbatim (escaped); an unclosed fence runs to the end while streaming."""
+    fence = _FENCE.match(lines[i])
+    if not fence:
+        return None
+    marker, lang = fence.group(1), fence.group(2)
+    code: list[str] = []
+    i += 1
+    while i < len(lines) and not lines[i].strip().startswith(marker):
+        code.append(lines[i])
+        i += 1
+    i += 1  # closing fence (or end of text while still streaming)
+    cls = f" class='language-{html.escape(lang, quote=True)}'" if lang else ""
+    body = html.escape("\n".join(code))
+    return f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere'><code{cls}>{body}</code></pre>", i
+
+
+def _heading(lines: list[str], i: int) -> Block:
+    """An ATX heading, two levels down (h3 for '#') so it sits under the notebook's own titles."""
+    heading = _HEADING.match(lines[i])
+    if not heading:
+        return None
+    level = min(len(heading.group(1)) + 2, 6)
+    return f"<h{level}>{_inline(heading.group(2))}</h{level}>", i + 1
+
+
+def _rule(lines: list[str], i: int) -> Block:
+    """A horizontal rule (three or more -, * or _)."""
+    return ("<hr>", i + 1) if _RULE.match(lines[i]) else None
+
+
+def _pipe_table(lines: list[str], i: int) -> Block:
+    """A pipe table: a header row, a separator row, then rows until a line without '|'."""
+    if "|" not in lines[i] or i + 1 >= len(lines) or not _TABLE_SEP.match(lines[i + 1]):
+        return None
+    rows = [lines[i], lines[i + 1]]
+    i += 2
+    while i < len(lines) and "|" in lines[i] and lines[i].strip():
+        rows.append(lines[i])
+        i += 1
+    return _table(rows), i
+
+
+def _list(lines: list[str], i: int) -> Block:
+    """A bullet or numbered list; indented lines continue the item above them."""
+    if not (_BULLET.match(lines[i]) or _NUMBERED.match(lines[i])):
+        return None
+    ordered = bool(_NUMBERED.match(lines[i]))
+    items: list[str] = []
+    while i < len(lines):
+        m = _NUMBERED.match(lines[i]) if ordered else _BULLET.match(lines[i])
+        if m:
+            items.append(m.group(m.lastindex or 1))
+        elif lines[i].strip() and lines[i].startswith((" ", "\t")) and items:
+            items[-1] += "\n" + lines[i].strip()  # continuation of the item
+        else:
+            break
+        i += 1
+    tag = "ol" if ordered else "ul"
+    lis = "".join("<li>" + "<br>".join(_inline(p) for p in it.split("\n")) + "</li>" for it in items)
+    return f"<{tag}>{lis}</{tag}>", i
+
+
+def _quote(lines: list[str], i: int) -> Block:
+    """A block quote; its contents are rendered as markdown in turn."""
+    if not _QUOTE.match(lines[i]):
+        return None
+    quoted: list[str] = []
+    while i < len(lines) and _QUOTE.match(lines[i]):
+        quoted.append(_QUOTE.match(lines[i]).group(1))  # type: ignore[union-attr]
+        i += 1
+    return f"<blockquote>{markdown_to_html(chr(10).join(quoted))}</blockquote>", i
+
+
+# tried in this order on each non-blank line; a line none of them takes belongs to a paragraph
+_BLOCK_READERS = (_fenced_code, _heading, _rule, _pipe_table, _list, _quote)
+
+
 def markdown_to_html(text: str | None) -> str:
     """Render markdown to HTML safely: model output is untrusted, so nothing in it becomes live HTML."""
     if not text:
@@ -71,79 +153,25 @@ def markdown_to_html(text: str | None) -> str:
     out: list[str] = []
     para: list[str] = []
     i = 0
-
-    def flush_para() -> None:
-        if para:
-            out.append("<p>" + "<br>".join(_inline(p) for p in para) + "</p>")
-            para.clear()
-
     while i < len(lines):
-        line = lines[i]
-        fence = _FENCE.match(line)
-        if fence:
-            flush_para()
-            marker, lang = fence.group(1), fence.group(2)
-            code: list[str] = []
-            i += 1
-            while i < len(lines) and not lines[i].strip().startswith(marker):
-                code.append(lines[i])
-                i += 1
-            i += 1  # closing fence (or end of text while still streaming)
-            cls = f" class='language-{html.escape(lang, quote=True)}'" if lang else ""
-            body = html.escape("\n".join(code))
-            out.append(f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere'><code{cls}>{body}</code></pre>")
-            continue
-        if not line.strip():
-            flush_para()
+        if not lines[i].strip():
+            _flush_paragraph(para, out)
             i += 1
             continue
-        heading = _HEADING.match(line)
-        if heading:
-            flush_para()
-            level = min(len(heading.group(1)) + 2, 6)
-            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        block = next((b for b in (read(lines, i) for read in _BLOCK_READERS) if b is not None), None)
+        if block is None:
+            para.append(lines[i])
             i += 1
             continue
-        if _RULE.match(line):
-            flush_para()
-            out.append("<hr>")
-            i += 1
-            continue
-        if "|" in line and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]):
-            flush_para()
-            rows = [line, lines[i + 1]]
-            i += 2
-            while i < len(lines) and "|" in lines[i] and lines[i].strip():
-                rows.append(lines[i])
-                i += 1
-            out.append(_table(rows))
-            continue
-        if _BULLET.match(line) or _NUMBERED.match(line):
-            flush_para()
-            ordered = bool(_NUMBERED.match(line))
-            items: list[str] = []
-            while i < len(lines):
-                m = _NUMBERED.match(lines[i]) if ordered else _BULLET.match(lines[i])
-                if m:
-                    items.append(m.group(m.lastindex or 1))
-                elif lines[i].strip() and lines[i].startswith((" ", "\t")) and items:
-                    items[-1] += "\n" + lines[i].strip()  # continuation of the item
-                else:
-                    break
-                i += 1
-            tag = "ol" if ordered else "ul"
-            lis = "".join("<li>" + "<br>".join(_inline(p) for p in it.split("\n")) + "</li>" for it in items)
-            out.append(f"<{tag}>{lis}</{tag}>")
-            continue
-        if _QUOTE.match(line):
-            flush_para()
-            quoted: list[str] = []
-            while i < len(lines) and _QUOTE.match(lines[i]):
-                quoted.append(_QUOTE.match(lines[i]).group(1))  # type: ignore[union-attr]
-                i += 1
-            out.append(f"<blockquote>{markdown_to_html(chr(10).join(quoted))}</blockquote>")
-            continue
-        para.append(line)
-        i += 1
-    flush_para()
+        _flush_paragraph(para, out)
+        out.append(block[0])
+        i = block[1]
+    _flush_paragraph(para, out)
     return "".join(out)
+
+
+def _flush_paragraph(para: list[str], out: list[str]) -> None:
+    """Append the pending paragraph lines to ``out`` as one <p> (lines joined by <br>) and clear them."""
+    if para:
+        out.append("<p>" + "<br>".join(_inline(p) for p in para) + "</p>")
+        para.clear()

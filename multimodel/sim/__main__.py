@@ -37,8 +37,9 @@ def parse_faults(spec: str | None) -> dict[str, Any] | None:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m multimodel.sim",
+def build_parser(prog: str = "python -m multimodel.sim") -> argparse.ArgumentParser:
+    """The simulator's argument parser (``prog`` names the command in usage and errors)."""
+    p = argparse.ArgumentParser(prog=prog,
                                 description="Serve simulated LLM providers (" + ", ".join(DIALECTS) + ").")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8787, help="0 picks a free port")
@@ -74,8 +75,9 @@ async def serve(args: argparse.Namespace) -> None:
         await server.stop()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m multimodel.sim") -> int:
+    """Serve the simulator until Ctrl-C or SIGTERM; returns the exit code."""
+    args = build_parser(prog).parse_args(argv)
     try:
         asyncio.run(serve(args))
     except KeyboardInterrupt:

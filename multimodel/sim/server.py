@@ -22,10 +22,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from .catalogue import DIALECTS, resolve
+from .catalogue import DIALECTS, SimModel, resolve
 from .dialects import DIALECT_CLASSES, Dialect
-from .engine import Ctx, Plan, PrefixCache, Req, SimError, analyze, build_plan
+from .engine import PrefixCache, analyze, build_plan
 from .faults import DEFAULT_RPM, DEFAULT_TPM, FAULT_KINDS, Faults, Limits, LimitState, retry_after_header
+from .plan import Ctx, Plan, Req, SimError
 from .text import PromptInfo, estimate_tokens
 
 log = logging.getLogger("multimodel.sim")
@@ -298,53 +299,51 @@ class SimServer:
 
     async def _chat(self, request: web.Request, d: Dialect, rec: Record, hdrs: dict[str, str],
                     t_in: float) -> web.StreamResponse:
-        # --- auth: presence and the "invalid" prefix only; the key goes out of scope right here
-        kind = _key_kind(request)
-        if kind == "missing":
-            raise d.auth_missing()
-        if kind == "invalid":
-            raise d.auth_invalid()
+        """Answer one chat request: parse and validate it, apply limits and faults, plan the answer, write it."""
+        req, model, digest = await self._read_request(request, d, rec)
+        ctx, prompt_text, prompt_tokens = self._admit(d, model, req)
+        lstate = self._check_limits(d, ctx, prompt_tokens)
+        dropped = await self._apply_fault(request, d, ctx, rec)
+        if dropped is not None:
+            return dropped
+        plan = self._plan(d, ctx, prompt_text, prompt_tokens, rec)
+        self._reply_headers(d, ctx, rec, hdrs, lstate)
+        ttft, per_tok = self._pacing(ctx)
+        if req.stream:
+            return await self._stream(request, d, ctx, plan, rec, hdrs, ttft, per_tok, digest, t_in)
+        wait = ttft + plan.output_tokens * per_tok - (asyncio.get_running_loop().time() - t_in)
+        return await self._nonstream(request, d, ctx, plan, rec, hdrs, wait, digest)
 
+    async def _read_request(self, request: web.Request, d: Dialect, rec: Record) -> tuple[Req, SimModel, bytes]:
+        """Check the key, parse and validate the body: the request, the model it names and the body's digest."""
+        _check_key(request, d)
         raw = await request.read()
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise d.bad_request("We could not parse the JSON body of your request.") from None
-        if not isinstance(body, dict):
-            raise d.bad_request("The request body must be a JSON object.")
+        body = _parse_body(d, raw)
         digest = hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=16,
                                  person=d.name.encode()[:16]).digest()
         if digest in self._done:
             self.duplicates += 1
-
-        model_name = body.get("model")
-        if not isinstance(model_name, str) or not model_name:
-            raise d.bad_request("you must provide a model parameter", param="model")
-        rec.model = model_name
-        model = resolve(d.name, model_name)
-        if model is None:
-            raise d.model_not_found(model_name)
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
-            raise d.bad_request("'messages' must be a non-empty array of message objects.", param="messages")
-        for i, m in enumerate(messages):
-            if m.get("role") not in ("system", "developer", "user", "assistant", "tool", "function"):
-                raise d.bad_request(f"Invalid value: {d.json_value(m.get('role'))}. Supported values are: 'system', "
-                                    "'assistant', 'user', 'function', 'tool', and 'developer'.",
-                                    param=f"messages[{i}].role")
+        model = _resolve_model(d, body, rec)
+        _check_messages(d, body.get("messages"))
         req = Req(body, raw)
         rec.stream = req.stream
-        answer_tokens = self.answer_tokens
-        h = request.headers.get(ANSWER_TOKENS_HEADER)
-        if h:
-            try:
-                answer_tokens = max(1, min(int(h), 1_000_000))
-            except ValueError:
-                raise d.bad_request(f"{ANSWER_TOKENS_HEADER} must be an integer") from None
-        req.answer_tokens = answer_tokens
+        req.answer_tokens = self._answer_tokens(request, d)
+        return req, model, digest
 
+    def _answer_tokens(self, request: web.Request, d: Dialect) -> int | None:
+        """The fixed answer length: the request's x-sim-answer-tokens header, else the server's setting."""
+        h = request.headers.get(ANSWER_TOKENS_HEADER)
+        if not h:
+            return self.answer_tokens
+        try:
+            return max(1, min(int(h), 1_000_000))
+        except ValueError:
+            raise d.bad_request(f"{ANSWER_TOKENS_HEADER} must be an integer") from None
+
+    def _admit(self, d: Dialect, model: SimModel, req: Req) -> tuple[Ctx, str, int]:
+        """Let the dialect check the request: its context, the prompt text for prefix caching and the prompt tokens."""
         ctx = Ctx(d, model, req, self.seed)
-        info, prompt_text = analyze(d, messages)
+        info, prompt_text = analyze(d, req.messages)
         ctx.info = info
         d.admit(ctx)  # the model's inputs/seed/logprobs entries: may raise, may strip media
         prompt_tokens = estimate_tokens(info.chars) + 3 * info.n_messages + 3
@@ -352,38 +351,49 @@ class SimServer:
             prompt_tokens += info.media_tokens()
         if req.tools:
             prompt_tokens += len(orjson.dumps(req.tools)) // 4
-
         d.reasoning(ctx)
         d.validate(ctx)
+        return ctx, prompt_text, prompt_tokens
 
-        ids = (model.id, model_name)
-        lstate: LimitState | None = None
-        if self.limits:
-            loop_now = asyncio.get_running_loop().time()
-            lstate = self.limits.check(d.name, ids, prompt_tokens + (req.cap or model.answer_tokens), loop_now)
-            if lstate is not None and lstate.which:
-                e = d.rate_limited(model_name, lstate.retry_after_s, lstate.which,
-                                   lstate.limit_tokens if lstate.which == "tokens" else lstate.limit_requests,
-                                   fault=False)
-                e.headers["retry-after"] = retry_after_header(lstate.retry_after_s)
-                if d.ratelimit_headers:
-                    e.headers.update(lstate.headers())
-                raise e
+    def _check_limits(self, d: Dialect, ctx: Ctx, prompt_tokens: int) -> LimitState | None:
+        """Count the request against the rpm/tpm limits; raise the dialect's 429 when one is exceeded."""
+        if not self.limits:
+            return None
+        model, req = ctx.model, ctx.req
+        tokens = prompt_tokens + (req.cap or model.answer_tokens)
+        lstate = self.limits.check(d.name, (model.id, req.model_name), tokens, asyncio.get_running_loop().time())
+        if lstate is not None and lstate.which:
+            e = d.rate_limited(req.model_name, lstate.retry_after_s, lstate.which,
+                               lstate.limit_tokens if lstate.which == "tokens" else lstate.limit_requests,
+                               fault=False)
+            e.headers["retry-after"] = retry_after_header(lstate.retry_after_s)
+            if d.ratelimit_headers:
+                e.headers.update(lstate.headers())
+            raise e
+        return lstate
 
-        fault = self.faults.pick(d.name, ids)
+    async def _apply_fault(self, request: web.Request, d: Dialect, ctx: Ctx,
+                           rec: Record) -> web.StreamResponse | None:
+        """Pick this request's fault; act now when it strikes before generation, else leave it on the context."""
+        fault = self.faults.pick(d.name, (ctx.model.id, ctx.req.model_name))
         rec.fault = fault
         if fault is not None:
-            dropped = await self._early_fault(request, d, fault, model_name, req.stream, rec)
+            dropped = await self._early_fault(request, d, fault, ctx.req.model_name, ctx.req.stream, rec)
             if dropped is not None:
                 return dropped
         ctx.fault = fault
+        return None
 
+    def _plan(self, d: Dialect, ctx: Ctx, prompt_text: str, prompt_tokens: int, rec: Record) -> Plan:
+        """Look up the prefix cache, build the answer's plan and record its token counts."""
         cached = 0
         if d.cache_rule is not None:
             block, minimum = d.cache_rule
-            cached = self.cache.lookup_and_store(f"{d.name}|{model.id}", prompt_text, block, minimum, prompt_tokens)
-        plan = build_plan(d, ctx, prompt_tokens, cached, answer_tokens)
-        rec.received = info.received()
+            cached = self.cache.lookup_and_store(f"{d.name}|{ctx.model.id}", prompt_text, block, minimum,
+                                                 prompt_tokens)
+        plan = build_plan(d, ctx, prompt_tokens, cached, ctx.req.answer_tokens)
+        assert ctx.info is not None
+        rec.received = ctx.info.received()
         if ctx.dropped:
             rec.dropped = PromptInfo(media=ctx.dropped).received()
         rec.seed = ctx.seed
@@ -391,7 +401,11 @@ class SimServer:
         rec.completion_tokens = plan.output_tokens
         rec.reasoning_tokens = plan.reasoning_tokens
         rec.cached_tokens = plan.cached_tokens
+        return plan
 
+    def _reply_headers(self, d: Dialect, ctx: Ctx, rec: Record, hdrs: dict[str, str],
+                       lstate: LimitState | None) -> None:
+        """Give the answer its response id and add the dialect's success (and rate-limit) headers to ``hdrs``."""
         ctx.created = int(rec.received_at)
         ctx.rid = d.new_response_id(ctx)
         if d.name == "openrouter":
@@ -400,19 +414,17 @@ class SimServer:
         if d.ratelimit_headers:
             hdrs.update((lstate or _DEFAULT_LIMITS).headers())
 
+    def _pacing(self, ctx: Ctx) -> tuple[float, float]:
+        """(time to first token, seconds per token) for this answer, jittered and scaled; zeros when unpaced."""
         scale = self.latency_scale
-        if scale > 0:
-            jr = random.Random(ctx.seed_int ^ self._jitter_rng.getrandbits(32))
-            j = model.jitter
-            ttft = model.ttft_s * scale * (1 + j * (2 * jr.random() - 1))
-            per_tok = scale / model.tokens_per_s * (1 + j * (2 * jr.random() - 1))
-        else:
-            ttft = per_tok = 0.0
-
-        if req.stream:
-            return await self._stream(request, d, ctx, plan, rec, hdrs, ttft, per_tok, digest, t_in)
-        wait = ttft + plan.output_tokens * per_tok - (asyncio.get_running_loop().time() - t_in)
-        return await self._nonstream(request, d, ctx, plan, rec, hdrs, wait, digest)
+        if scale <= 0:
+            return 0.0, 0.0
+        model = ctx.model
+        jr = random.Random(ctx.seed_int ^ self._jitter_rng.getrandbits(32))
+        j = model.jitter
+        ttft = model.ttft_s * scale * (1 + j * (2 * jr.random() - 1))
+        per_tok = scale / model.tokens_per_s * (1 + j * (2 * jr.random() - 1))
+        return ttft, per_tok
 
     async def _early_fault(self, request: web.Request, d: Dialect, fault: str, model_name: str, stream: bool,
                            rec: Record) -> web.StreamResponse | None:
@@ -607,6 +619,49 @@ def _outcome(plan: Plan) -> str:
     if plan.finish == "insufficient_system_resource":
         return "insufficient_system_resource"
     return "ok"
+
+
+def _check_key(request: web.Request, d: Dialect) -> None:
+    """Raise the dialect's 401 for a missing or invalid key (presence and the "invalid" prefix only)."""
+    kind = _key_kind(request)
+    if kind == "missing":
+        raise d.auth_missing()
+    if kind == "invalid":
+        raise d.auth_invalid()
+
+
+def _parse_body(d: Dialect, raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, or the dialect's 400."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise d.bad_request("We could not parse the JSON body of your request.") from None
+    if not isinstance(body, dict):
+        raise d.bad_request("The request body must be a JSON object.")
+    return body
+
+
+def _resolve_model(d: Dialect, body: dict[str, Any], rec: Record) -> SimModel:
+    """The simulated model the body names (noted on ``rec``), or the dialect's 400/404."""
+    model_name = body.get("model")
+    if not isinstance(model_name, str) or not model_name:
+        raise d.bad_request("you must provide a model parameter", param="model")
+    rec.model = model_name
+    model = resolve(d.name, model_name)
+    if model is None:
+        raise d.model_not_found(model_name)
+    return model
+
+
+def _check_messages(d: Dialect, messages: Any) -> None:
+    """Raise the dialect's 400 unless ``messages`` is a non-empty list of messages with known roles."""
+    if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
+        raise d.bad_request("'messages' must be a non-empty array of message objects.", param="messages")
+    for i, m in enumerate(messages):
+        if m.get("role") not in ("system", "developer", "user", "assistant", "tool", "function"):
+            raise d.bad_request(f"Invalid value: {d.json_value(m.get('role'))}. Supported values are: 'system', "
+                                "'assistant', 'user', 'function', 'tool', and 'developer'.",
+                                param=f"messages[{i}].role")
 
 
 def _key_kind(request: web.Request) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..catalogue import models_for
-from ..engine import Ctx, Plan, SimError
+from ..plan import Ctx, Plan, SimError
 from ..text import Media
 from .base import DONE, Dialect, sse
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import orjson
 
 from ..catalogue import AUDIO, SimModel, models_for
-from ..engine import MAX_TOP_LOGPROBS, Ctx, Plan, SimError
+from ..plan import MAX_TOP_LOGPROBS, Ctx, Plan, SimError
 from ..text import Media
 
 ALNUM = string.ascii_letters + string.digits

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from ..engine import Ctx, Plan, SimError
+from ..plan import Ctx, Plan, SimError
 from ..text import Media
 from .base import DONE, Dialect, sse
 

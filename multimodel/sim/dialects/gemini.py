@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from ..catalogue import models_for
-from ..engine import Ctx, Plan, SimError
+from ..plan import Ctx, Plan, SimError
 from ..text import Media
 from .base import DONE, Dialect, sse
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ..engine import Ctx, Plan, SimError
+from ..plan import Ctx, Plan, SimError
 from .base import DONE, Dialect, obfuscation, sse
 
 _OBF_B = tuple(obfuscation(i).encode() for i in range(16))
