@@ -62,11 +62,14 @@ def test_design_section_1_snippet(tmp_path, monkeypatch):
         cmp = client.compare("prompt or messages", models=["deepseek/deepseek-chat", "groq/gpt-4.1-mini"])
         assert list(cmp.df["model"]) == ["deepseek/deepseek-chat", "groq/gpt-4.1-mini"]
 
-        prompts = pd.DataFrame({"prompt": ["a", "b"], "expected": ["x", "y"]})
+        prompts = pd.DataFrame({"prompt": ["a", "b"], "expected": ["a", "qqzzx"]})
         ev = client.evaluate(prompts, models=["deepseek/deepseek-chat"], scorers=[mm.scorers.contains()], repeats=1,
                              progress=False)
-        assert len(ev.df) == 2 and {"expected", "contains", "error_kind", "error_status", "error_message"} <= set(
-            ev.df.columns)
+        assert len(ev.df) == 2
+        assert ev.df["prompt"].tolist() == ["a", "b"] and ev.df["expected"].tolist() == ["a", "qqzzx"]
+        assert ev.df["contains"].tolist() == [1.0, 0.0]  # the simulator echoes the prompt: "You asked “a”"
+        assert ev.df["error_kind"].isna().all() and ev.df["error_status"].isna().all()
+        assert ev.df["error_message"].isna().all()
         assert sim.stats()["received"] >= 5
     finally:
         sim.stop()
