@@ -9,6 +9,7 @@ import warnings
 import pandas as pd
 
 import multimodel as mm
+from multimodel import pricing
 
 
 def test_design_section_1_snippet(tmp_path, monkeypatch):
@@ -31,12 +32,24 @@ def test_design_section_1_snippet(tmp_path, monkeypatch):
 
         r = client.complete("deepseek/deepseek-reasoner", "Why is the sky blue?", stream=True, reasoning="medium",
                             tools=None, temperature=0)
-        assert isinstance(r, mm.Result) and r.error is None and r.reasoning and r.content
-        assert r.finish_reason in ("stop", "length") and r.cost_source == "price_table"
-        for name in ("model", "provider", "response_model", "content", "reasoning", "tool_calls", "finish_reason",
-                     "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "cost_usd",
-                     "cost_source", "ttft_s", "ttfat_s", "e2e_s", "error", "attempts", "cached", "raw"):
-            assert hasattr(r, name), name
+        assert isinstance(r, mm.Result) and r.error is None
+        # every attribute DESIGN.md section 1 names, with the value or type it must have
+        assert (r.model, r.provider, r.response_model) == ("deepseek/deepseek-reasoner", "deepseek",
+                                                           "deepseek-reasoner")
+        assert isinstance(r.content, str) and r.content.startswith("[simulated deepseek-reasoner]")
+        assert isinstance(r.reasoning, str) and r.reasoning.startswith("[simulated reasoning]")
+        assert r.tool_calls == [] and r.finish_reason in ("stop", "length")
+        for name in ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens"):
+            assert type(getattr(r, name)) is int, name
+        assert r.prompt_tokens > 0 and r.completion_tokens >= r.reasoning_tokens > 0 and r.cached_tokens >= 0
+        price = pricing.price_for(client.providers["deepseek"], "deepseek-reasoner")
+        assert r.cost_source == "price_table"
+        assert r.cost_usd == price.cost(r.prompt_tokens, r.completion_tokens, r.cached_tokens) and r.cost_usd > 0
+        assert all(type(t) is float for t in (r.ttft_s, r.ttfat_s, r.e2e_s))
+        assert 0 <= r.ttft_s <= r.ttfat_s <= r.e2e_s
+        assert type(r.attempts) is int and 1 <= r.attempts <= 3  # retries=2 by default; the sim injects 429s
+        assert r.cached is False
+        assert isinstance(r.raw, str) and r.raw.splitlines()[-1] == "[DONE]"  # the provider's own SSE data lines
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", mm.PriceWarning)
             r2 = asyncio.run(client.acomplete("groq/gpt-4.1-mini", [{"role": "user", "content": "hi"}]))
@@ -49,11 +62,14 @@ def test_design_section_1_snippet(tmp_path, monkeypatch):
         cmp = client.compare("prompt or messages", models=["deepseek/deepseek-chat", "groq/gpt-4.1-mini"])
         assert list(cmp.df["model"]) == ["deepseek/deepseek-chat", "groq/gpt-4.1-mini"]
 
-        prompts = pd.DataFrame({"prompt": ["a", "b"], "expected": ["x", "y"]})
+        prompts = pd.DataFrame({"prompt": ["a", "b"], "expected": ["a", "qqzzx"]})
         ev = client.evaluate(prompts, models=["deepseek/deepseek-chat"], scorers=[mm.scorers.contains()], repeats=1,
                              progress=False)
-        assert len(ev.df) == 2 and {"expected", "contains", "error_kind", "error_status", "error_message"} <= set(
-            ev.df.columns)
+        assert len(ev.df) == 2
+        assert ev.df["prompt"].tolist() == ["a", "b"] and ev.df["expected"].tolist() == ["a", "qqzzx"]
+        assert ev.df["contains"].tolist() == [1.0, 0.0]  # the simulator echoes the prompt: "You asked “a”"
+        assert ev.df["error_kind"].isna().all() and ev.df["error_status"].isna().all()
+        assert ev.df["error_message"].isna().all()
         assert sim.stats()["received"] >= 5
     finally:
         sim.stop()
@@ -68,12 +84,24 @@ def test_design_section_1_snippet(tmp_path, monkeypatch):
 def test_config_error_on_bad_call_sends_nothing():
     with mm.sim.start(latency_scale=0) as sim:
         client = mm.Client(providers={"openai": {"base_url": sim.base_url("openai"), "api_key": "k"}}, cache=False)
-        for bad in (lambda: client.complete("unknown/x", "hi"), lambda: client.complete("openai/gpt-5.4", ""),
-                    lambda: client.compare("hi", models=[]), lambda: client.evaluate([], models=["openai/gpt-5.4"])):
+        # each message says how to fix the call, not only what is wrong
+        without_fix = []
+        for bad, hint in (
+            (lambda: client.complete("unknown/x", "hi"),
+             "Add it with mm.Client(providers={'unknown': {'base_url': ..., 'api_key_env': ..., "
+             "'dialect': 'openai'}})"),
+            (lambda: client.complete("openai/gpt-5.4", ""),
+             "the prompt is empty: pass a non-empty string or a list of messages"),
+            (lambda: client.compare("hi", models=[]),
+             "compare() needs at least one model, e.g. models=['openai/gpt-5.4', ...]"),
+            (lambda: client.evaluate([], models=["openai/gpt-5.4"]), "prompts is empty: pass "),
+        ):
             try:
                 bad()
             except mm.ConfigError as exc:
-                assert str(exc)
+                if hint not in str(exc):
+                    without_fix.append(f"{str(exc)!r} lacks {hint!r}")
             else:
                 raise AssertionError("expected ConfigError")
         assert sim.stats()["received"] == 0
+        assert not without_fix, without_fix

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import subprocess
@@ -177,7 +176,8 @@ def test_canary_key_absent_from_frames_exports_cache_and_reprs(sim_proc, tmp_pat
 
 def test_budget_refuses_then_stops_at_the_spend(sim_proc):
     client = sim_client(sim_proc)
-    with pytest.raises(mm.ConfigError, match="exceeds budget_usd"):
+    with pytest.raises(mm.ConfigError, match=r"exceeds budget_usd=\$0\.0001; set max_tokens, raise the budget, or "
+                                             r"pass budget_override=True"):
         client.evaluate([f"p{i}" for i in range(50)], ["openai/gpt-5.4"], budget_usd=0.0001, progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -186,7 +186,13 @@ def test_budget_refuses_then_stops_at_the_spend(sim_proc):
     df = ev.df
     assert len(df) == 60
     spent = df["cost_usd"].sum()
-    assert (df["error_kind"] == "budget").any()
+    budget = df[df["error_kind"] == "budget"]
+    assert len(budget) > 0
+    # every row is either answered and paid for, or refused unsent because the budget was reached
+    assert set(df["error_kind"].dropna()) == {"budget"}
+    assert (budget["attempts"] == 0).all() and (budget["finish_reason"] == "error").all()
+    assert set(budget["error_message"]) == {"not sent: the budget of $0.002 was reached"}
+    assert budget["cost_usd"].isna().all() and df.loc[df["error_kind"].isna(), "cost_usd"].gt(0).all()
     assert spent >= 0.002 and spent < 0.002 + df["cost_usd"].max() + 1e-12
 
 
@@ -209,11 +215,25 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
     assert len(df) == 6
     assert dict(zip(df["task"], df["requested_model"], strict=False)) == routes
     assert set(df["repeat"]) == {0, 1, 2}
-    summary = ev.summary()
-    assert set(summary["model"]) == set(routes.values())
-    assert {"contains_mean", "contains_ci95_low", "regex_mean", "ttft_p50_s", "e2e_p95_s"} <= set(summary.columns)
-    assert (summary["regex_mean"] == 1.0).all()
-    assert not math.isnan(summary["cost_usd"].iloc[0])
+    # the simulator echoes the prompt: "Ada" is in the extraction answers, "391" in none of the reasoning ones
+    assert df.groupby("requested_model")["contains"].apply(list).to_dict() == {
+        "deepseek/deepseek-reasoner": [0.0, 0.0, 0.0], "openai/gpt-5-mini": [1.0, 1.0, 1.0]}
+    assert (df["regex"] == 1.0).all()
+    summary = ev.summary().set_index("model")
+    assert set(summary.index) == set(routes.values())
+    for model, want in (("deepseek/deepseek-reasoner", 0.0), ("openai/gpt-5-mini", 1.0)):
+        row = summary.loc[model]
+        rows = df[df["model"] == model]
+        assert (row["n"], row["errors"], row["error_rate"], row["live_rows"]) == (3, 0, 0.0, 3)
+        # identical scores: the mean, and a bootstrap interval collapsed onto it
+        assert (row["contains_mean"], row["contains_ci95_low"], row["contains_ci95_high"]) == (want, want, want)
+        assert (row["regex_mean"], row["regex_ci95_low"], row["regex_ci95_high"]) == (1.0, 1.0, 1.0)
+        assert row["ttft_p50_s"] == rows["ttft_s"].quantile(0.5) and row["ttft_p50_s"] >= 0
+        assert row["e2e_p95_s"] == rows["e2e_s"].quantile(0.95) and row["e2e_p95_s"] >= row["ttft_p50_s"]
+        assert row["cost_usd"] == pytest.approx(rows["cost_usd"].sum(), rel=1e-12) and row["cost_usd"] > 0
+        assert row["cost_per_request_usd"] == pytest.approx(row["cost_usd"] / 3, rel=1e-12)
+        assert row["completion_tokens"] == rows["completion_tokens"].sum()
+        assert row["reasoning_tokens"] == rows["reasoning_tokens"].sum()
 
 
 INTERRUPT_SCRIPT = textwrap.dedent("""

@@ -31,20 +31,30 @@ def test_openai_reasoning_model_renames_max_tokens_and_drops_temperature(client)
     b, notes = body(client, "openai/gpt-5.4", max_tokens=100, temperature=0.2, reasoning="high")
     assert b["max_completion_tokens"] == 100 and "max_tokens" not in b
     assert "temperature" not in b and b["reasoning_effort"] == "high"
-    assert any("max_completion_tokens" in n for n in notes) and any("temperature" in n for n in notes)
+    assert notes == [
+        "openai/gpt-5.4: renamed max_tokens to max_completion_tokens: OpenAI reasoning models reject max_tokens",
+        "openai/gpt-5.4: dropped temperature: gpt-5.4 only supports the default temperature",
+    ]
     b, notes = body(client, "openai/gpt-4.1-mini", max_tokens=100, temperature=0.2, reasoning="high")
     assert b["max_tokens"] == 100 and b["temperature"] == 0.2 and "reasoning_effort" not in b
+    assert notes == ["openai/gpt-4.1-mini: gpt-4.1-mini is not a reasoning model: reasoning='high' ignored"]
 
 
 def test_anthropic_thinking_budget_temperature_and_strict(client):
     b, notes = body(client, "anthropic/claude-sonnet-4-6", reasoning="medium", temperature=1.5,
                     max_tokens=1000, tools=TOOLS)
     assert b["thinking"] == {"type": "enabled", "budget_tokens": 8192}
-    assert b["max_tokens"] > 8192  # must exceed the thinking budget
+    assert b["max_tokens"] == 9192  # must exceed the thinking budget
     assert b["temperature"] == 1.0
     assert "strict" not in b["tools"][0]["function"]
     assert "reasoning_effort" not in b
-    assert len(notes) >= 3
+    # one note per change, saying what was renamed, raised, capped or dropped, and why
+    assert sorted(notes) == sorted([
+        "anthropic/claude-sonnet-4-6: dropped tools[].function.strict: Anthropic's compatibility layer ignores "
+        "strict (no schema guarantee)",
+        "anthropic/claude-sonnet-4-6: raised max_tokens to 9192: it must exceed the thinking budget (8192)",
+        "anthropic/claude-sonnet-4-6: capped temperature 1.5 at 1.0: Anthropic's range is 0..1",
+    ])
 
 
 def test_anthropic_mid_conversation_system_as_user_option():
@@ -80,15 +90,34 @@ def test_gemini_echo_adds_tool_names_and_signature(client):
 
 
 def test_xai_reasoning_models_drop_stop_and_penalties(client):
-    b, notes = body(client, "xai/grok-3-mini", stop=["x"], presence_penalty=0.5, reasoning="medium", tools=TOOLS)
+    b, notes = body(client, "xai/grok-3-mini", stop=["x"], presence_penalty=0.5, reasoning="high", tools=TOOLS)
     assert "stop" not in b and "presence_penalty" not in b and b["reasoning_effort"] == "high"
     assert "strict" not in b["tools"][0]["function"]
+    assert sorted(notes) == sorted([
+        "xai/grok-3-mini: dropped tools[].function.strict: xAI does not take strict in function definitions",
+        "xai/grok-3-mini: dropped stop, presence_penalty: xAI reasoning model grok-3-mini rejects them",
+    ])
     b, notes = body(client, "xai/grok-4-1-fast-reasoning", reasoning="high")
-    assert "reasoning_effort" not in b and any("rejects reasoning_effort" in n for n in notes)
-    assert body(client, "xai/grok-4.3", reasoning="medium")[0]["reasoning_effort"] == "medium"
-    assert body(client, "xai/grok-4.7", reasoning="none")[0]["reasoning_effort"] == "low"
+    assert "reasoning_effort" not in b
+    assert notes == ["xai/grok-4-1-fast-reasoning: grok-4-1-fast-reasoning always reasons and rejects "
+                     "reasoning_effort: reasoning='high' not sent"]
+    b, notes = body(client, "xai/grok-4.3", reasoning="medium")
+    assert b["reasoning_effort"] == "medium" and notes == []
+    b, notes = body(client, "xai/grok-4.7", reasoning="none")
+    assert b["reasoning_effort"] == "low"
+    assert notes == ["xai/grok-4.7: grok-4.7 takes reasoning_effort in ('low', 'medium', 'high'): sending 'low' "
+                     "for 'none'"]
     b, _ = body(client, "xai/grok-4-1-fast-non-reasoning", stop=["x"])
     assert b["stop"] == ["x"]
+
+
+@pytest.mark.parametrize(("effort", "sent"), [("none", "low"), ("medium", "high")])
+def test_xai_effort_mapped_onto_low_high_is_noted(client, effort, sent):
+    """grok-3-mini takes only low/high: 'none' sent as 'low' (reasoning the caller asked not to pay for) or
+    'medium' as 'high' says so, as grok-4.7's "sending 'low' for 'none'" does."""
+    b, notes = body(client, "xai/grok-3-mini", reasoning=effort)
+    assert b["reasoning_effort"] == sent
+    assert [n for n in notes if "reasoning_effort" in n and repr(effort) in n and repr(sent) in n], notes
 
 
 def test_deepseek_developer_role_and_reasoning_content_echo(client):

@@ -1,0 +1,224 @@
+"""Results and their one column specification (multimodel/results.py): ``Result.to_dict()`` and
+``results_to_frame`` agree column by column, the frame's dtypes, the derived metrics and their None cases,
+and the JSON round trip the cache relies on."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+
+import orjson
+import pandas as pd
+import pytest
+
+from multimodel.results import (
+    COLUMN_NAMES,
+    COLUMNS,
+    RETRYABLE_KINDS,
+    Result,
+    ResultError,
+    ToolCall,
+    inter_token_latency,
+    output_tokens_per_second,
+    results_to_frame,
+)
+
+
+def varied() -> list[Result]:
+    """One Result per shape a row can take."""
+    return [
+        # a plain answer with every count
+        Result(model="openai/gpt-5.4", provider="openai", response_model="gpt-5.4-2026-03-01", content="Blue.",
+               finish_reason="stop", native_finish_reason="stop", prompt_tokens=12, completion_tokens=40,
+               reasoning_tokens=0, cached_tokens=0, cost_usd=0.000615, cost_source="price_table", ttft_s=0.2,
+               ttfat_s=0.2, e2e_s=1.0, request_id="req-1", created_at=1_700_000_000.0),
+        # an HTTP error: no tokens, no cost
+        Result(model="anthropic/claude-sonnet-4-6", provider="anthropic", finish_reason="error", e2e_s=0.05,
+               error=ResultError("overloaded", "Overloaded", status=529, retry_after_s=2.0,
+                                 provider_code="overloaded_error"), attempts=3),
+        # a network error without a status
+        Result(model="xai/grok-4.3", provider="xai", finish_reason="error",
+               error=ResultError("timeout", "no complete answer within 5s")),
+        # tool calls (one with arguments that did not parse) and reasoning
+        Result(model="gemini/gemini-3-flash", provider="gemini", reasoning="Need the weather.",
+               tool_calls=[ToolCall("c1", "get_weather", {"city": "Oslo"}, '{"city":"Oslo"}',
+                                    extra={"extra_content": {"google": {"thought_signature": "S"}}}),
+                           ToolCall("c2", "get_time", None, "{oops")],
+               finish_reason="tool_calls", native_finish_reason="tool_calls", prompt_tokens=50, completion_tokens=1,
+               reasoning_tokens=None, cached_tokens=None, ttft_s=0.3, ttfat_s=0.9, e2e_s=0.9, stream=True),
+        # a cache replay, answered by a fallback, with dropped and unverified inputs and logprobs
+        Result(model="deepseek/deepseek-flash", provider="deepseek", content="ok", finish_reason="stop",
+               prompt_tokens=5, completion_tokens=2, cached_tokens=5, cost_usd=0.0, cost_source="provider",
+               ttft_s=0.5, e2e_s=0.5, cached=True, simulated=True, fallback_from="anthropic/claude-haiku-4-5",
+               dropped_inputs=["audio_input", "seed"], unverified_inputs=["image_data_url"],
+               route_reason="#1 of 1 eligible", logprobs=[{"token": "ok", "logprob": -0.5, "top_logprobs": []}]),
+        # nothing known at all
+        Result(model="local/llama3", provider="local"),
+    ]
+
+
+def missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+# ---------------------------------------------------------------------------------- one column spec
+def test_to_dict_has_the_column_names_in_order():
+    for r in varied():
+        assert list(r.to_dict()) == list(COLUMN_NAMES)
+    assert tuple(c.name for c in COLUMNS) == COLUMN_NAMES
+    assert len(set(COLUMN_NAMES)) == len(COLUMN_NAMES)
+    # every stored field of a Result is a column, except the bulky or structured ones kept off the frame
+    stored = {f.name for f in fields(Result)}
+    assert stored - set(COLUMN_NAMES) == {"raw", "provider_state"}
+    assert set(COLUMN_NAMES) - stored == {"itl_s", "output_tps", "error_kind", "error_status", "error_message",
+                                          "error_retry_after_s", "error_provider_code"}
+
+
+def test_to_dict_and_the_frame_agree_value_by_value():
+    results = varied()
+    df = results_to_frame(results)
+    assert list(df.columns) == list(COLUMN_NAMES)
+    assert len(df) == len(results)
+    for i, r in enumerate(results):
+        d = r.to_dict()
+        for name in COLUMN_NAMES:
+            want, got = d[name], df[name].iloc[i]
+            if missing(want):
+                assert missing(got), (i, name, got)
+            else:
+                assert not missing(got), (i, name)
+                assert got == want, (i, name, got, want)
+
+
+def test_to_dict_values():
+    ok, http_error, net_error, tools, replay, empty = varied()
+    d = ok.to_dict()
+    assert (d["model"], d["provider"], d["content"], d["finish_reason"]) == ("openai/gpt-5.4", "openai", "Blue.",
+                                                                             "stop")
+    assert d["itl_s"] == pytest.approx(0.8 / 39) and d["output_tps"] == pytest.approx(40 / 0.8)
+    assert d["error"] is None and d["error_kind"] is None and d["error_status"] is None
+    d = http_error.to_dict()
+    assert d["error"] == "overloaded 529: Overloaded"
+    assert (d["error_kind"], d["error_status"], d["error_message"], d["error_retry_after_s"],
+            d["error_provider_code"]) == ("overloaded", 529, "Overloaded", 2.0, "overloaded_error")
+    assert d["attempts"] == 3
+    assert net_error.to_dict()["error"] == "timeout: no complete answer within 5s"
+    assert net_error.to_dict()["error_status"] is None
+    d = tools.to_dict()
+    assert d["tool_calls"] == [
+        {"id": "c1", "name": "get_weather", "arguments": {"city": "Oslo"}, "arguments_raw": '{"city":"Oslo"}',
+         "extra": {"extra_content": {"google": {"thought_signature": "S"}}}},
+        {"id": "c2", "name": "get_time", "arguments": None, "arguments_raw": "{oops"}]
+    assert d["reasoning"] == "Need the weather."
+    d = replay.to_dict()
+    assert (d["cached"], d["simulated"], d["fallback_from"]) == (True, True, "anthropic/claude-haiku-4-5")
+    assert d["dropped_inputs"] == ["audio_input", "seed"] and d["unverified_inputs"] == ["image_data_url"]
+    assert d["logprobs"] == [{"token": "ok", "logprob": -0.5, "top_logprobs": []}]
+    assert d["cost_usd"] == 0.0  # a reported zero stays zero
+    d = empty.to_dict()
+    assert math.isnan(d["cost_usd"]) and d["tool_calls"] == [] and d["content"] == ""
+
+
+def test_list_columns_are_copies():
+    r = varied()[4]
+    d = r.to_dict()
+    d["dropped_inputs"].append("x")
+    d["tool_calls"].append("y")
+    assert r.dropped_inputs == ["audio_input", "seed"]
+    assert r.to_dict()["dropped_inputs"] == ["audio_input", "seed"]
+
+
+def test_frame_dtypes():
+    df = results_to_frame(varied())
+    for name in ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "error_status"):
+        assert df[name].dtype == "Int64", name
+    for name in ("cost_usd", "ttft_s", "ttfat_s", "e2e_s", "itl_s", "output_tps", "error_retry_after_s"):
+        assert df[name].dtype == "float64", name
+    assert df["prompt_tokens"].tolist()[:2] == [12, pd.NA]
+    assert df["error_status"].tolist()[:3] == [pd.NA, 529, pd.NA]
+    assert df["cost_usd"].isna().tolist() == [False, True, True, True, False, True]
+    assert df["attempts"].tolist() == [1, 3, 1, 1, 1, 1]
+    assert df["cached"].tolist() == [False, False, False, False, True, False]
+
+
+def test_an_empty_frame_still_has_every_column():
+    df = results_to_frame([])
+    assert list(df.columns) == list(COLUMN_NAMES) and len(df) == 0
+    assert df["prompt_tokens"].dtype == "Int64" and df["cost_usd"].dtype == "float64"
+
+
+def test_to_frame_is_one_row_of_results_to_frame():
+    r = varied()[0]
+    pd.testing.assert_frame_equal(r.to_frame(), results_to_frame([r]))
+
+
+# ---------------------------------------------------------------------------------- derived metrics
+def test_itl_and_output_tps_values():
+    assert inter_token_latency(0.2, 1.0, 41) == pytest.approx(0.8 / 40)
+    assert output_tokens_per_second(0.2, 1.0, 40) == pytest.approx(50.0)
+    assert inter_token_latency(0.5, 0.5, 2) == 0.0
+    assert output_tokens_per_second(0.2, 1.2, 1) == pytest.approx(1.0)  # one token still has a rate
+
+
+@pytest.mark.parametrize(("ttft", "e2e", "tokens"), [
+    (None, 1.0, 10), (0.2, None, 10), (0.2, 1.0, None), (0.2, 1.0, 1), (0.2, 1.0, 0),
+])
+def test_itl_is_none_when_unmeasurable(ttft, e2e, tokens):
+    assert inter_token_latency(ttft, e2e, tokens) is None
+
+
+@pytest.mark.parametrize(("ttft", "e2e", "tokens"), [
+    (None, 1.0, 10), (0.2, None, 10), (0.2, 1.0, None), (0.2, 1.0, 0), (0.5, 0.5, 10), (0.6, 0.5, 10),
+])
+def test_output_tps_is_none_when_unmeasurable(ttft, e2e, tokens):
+    assert output_tokens_per_second(ttft, e2e, tokens) is None
+
+
+def test_properties_use_the_same_functions():
+    for r in varied():
+        assert r.itl_s == inter_token_latency(r.ttft_s, r.e2e_s, r.completion_tokens)
+        assert r.output_tps == output_tokens_per_second(r.ttft_s, r.e2e_s, r.completion_tokens)
+    tools = varied()[3]
+    assert tools.itl_s is None and tools.output_tps == pytest.approx(1 / 0.6)  # one completion token
+    assert varied()[4].output_tps is None  # ttft == e2e: a non-streamed answer has no rate
+
+
+# ---------------------------------------------------------------------------------- JSON round trip
+def test_to_json_from_json_round_trip():
+    for r in varied():
+        back = Result.from_json(r.to_json())
+        for f in fields(Result):
+            a, b = getattr(back, f.name), getattr(r, f.name)
+            if isinstance(b, float) and math.isnan(b):
+                assert math.isnan(a), f.name
+            else:
+                assert a == b, f.name
+        assert Result.from_json(r.to_json().decode()).to_dict().keys() == r.to_dict().keys()
+
+
+def test_to_json_stores_fields_not_derived_metrics():
+    d = orjson.loads(varied()[0].to_json())
+    assert set(d) == {f.name for f in fields(Result)}
+    assert "itl_s" not in d and "output_tps" not in d
+    assert orjson.loads(varied()[5].to_json())["cost_usd"] is None
+    assert orjson.loads(varied()[1].to_json())["error"] == {
+        "kind": "overloaded", "status": 529, "message": "Overloaded", "retry_after_s": 2.0,
+        "provider_code": "overloaded_error"}
+
+
+# ---------------------------------------------------------------------------------- small pieces
+def test_result_error_str_and_retryable():
+    assert str(ResultError("rate_limit", "slow down", 429)) == "rate_limit 429: slow down"
+    assert str(ResultError("connection", "reset")) == "connection: reset"
+    assert ResultError("server", "x").retryable and ResultError("stream", "x").retryable
+    assert not ResultError("auth", "x").retryable and not ResultError("unsupported", "x").retryable
+    assert {"rate_limit", "overloaded", "server", "timeout", "connection", "stream"} == RETRYABLE_KINDS
+
+
+def test_ok_and_repr():
+    ok, http_error, *_ = varied()
+    assert ok.ok and not http_error.ok
+    assert repr(http_error) == "<Result anthropic/claude-sonnet-4-6 error=overloaded 529: Overloaded>"
+    assert repr(ok) == ("<Result openai/gpt-5.4 finish=stop tokens=12/40 cost=$0.000615 ttft=200ms "
+                        "content='Blue.'>")
+    assert "simulated" in repr(varied()[4])
