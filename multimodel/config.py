@@ -121,8 +121,13 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"provider {name!r}: base_url must start with http:// or https://, got {base_url!r}")
     concurrency = merged.get("concurrency", 16)
-    if not isinstance(concurrency, int) or concurrency < 1:
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
         raise ConfigError(f"provider {name!r}: concurrency must be a positive int, got {concurrency!r}")
+    for setting, unit in (("rpm", "requests per minute"), ("tpm", "tokens per minute"), ("timeout", "seconds")):
+        value = merged.get(setting)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or not value > 0):
+            raise ConfigError(f"provider {name!r}: {setting} must be a positive number ({unit}) or None, "
+                              f"got {value!r}")
     return ProviderConfig(
         name=name,
         base_url=base_url,

@@ -76,7 +76,8 @@ def _prompt_rows(prompts: Any) -> list[dict[str, Any]]:
     else:
         raise ConfigError(f"prompts must be a list or a DataFrame, got {type(prompts).__name__}")
     if not rows:
-        raise ConfigError("prompts is empty")
+        raise ConfigError("prompts is empty: pass at least one prompt, e.g. ['Why is the sky blue?'], or a DataFrame "
+                          "with a 'prompt' or 'messages' column")
     return rows
 
 

@@ -103,7 +103,11 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator,
             for event, payload in decoder.close():
                 raw.append(payload)
                 if _handle_event(acc, event, payload, perf_counter()):
+                    done = True
                     break
+        if not done and acc.finish_raw is None and acc.error is None:  # DESIGN.md section 1: never "stop"
+            acc.error = ResultError(kind="truncated", message="the stream ended with neither a finish_reason nor "
+                                                              "[DONE]: the answer may be cut off")
     finally:  # what arrived before a broken connection is kept too
         result.raw = b"\n".join(raw).decode("utf-8", "replace")
 

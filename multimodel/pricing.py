@@ -67,12 +67,13 @@ def normalize_model_id(model: str) -> str:
 
 
 @cache
-def _table() -> dict[tuple[str, str], Price]:
-    table: dict[tuple[str, str], Price] = {}
+def _rows() -> tuple[tuple[str, str, Price], ...]:
+    """(provider, model id as written, price) for every valid row of prices.csv, in file order."""
     try:
         text = resources.files("multimodel").joinpath("data/prices.csv").read_text(encoding="utf-8")
     except FileNotFoundError:
-        return table
+        return ()
+    rows = []
     for row in csv.DictReader(text.splitlines()):
         try:
             price = Price(
@@ -84,13 +85,22 @@ def _table() -> dict[tuple[str, str], Price]:
             )
         except (KeyError, ValueError):
             continue
-        table.setdefault((row["provider"].strip(), normalize_model_id(row["model"])), price)
+        rows.append((row["provider"].strip(), row["model"].strip(), price))
+    return tuple(rows)
+
+
+@cache
+def _table() -> dict[tuple[str, str], Price]:
+    """The rows keyed by (provider, normalized model id); the first row of a spelling wins."""
+    table: dict[tuple[str, str], Price] = {}
+    for provider, model, price in _rows():
+        table.setdefault((provider, normalize_model_id(model)), price)
     return table
 
 
 def known_models() -> list[tuple[str, str]]:
-    """(provider, model) for every row of the price table, in file order."""
-    return [(p, m) for p, m in _table()]
+    """(provider, model id as written) for every row of the price table, in file order."""
+    return list(dict.fromkeys((provider, model) for provider, model, _ in _rows()))
 
 
 def table_date() -> str | None:

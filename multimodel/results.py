@@ -29,11 +29,12 @@ ERROR_KINDS = (
     "billing",
     "content_filter",
     "stream",
+    "truncated",
     "unsupported",
 )
 # Kinds a retry can fix; the rest (bad_request, auth, billing, not_found, content_filter, unsupported:
 # the model cannot take an input, so the request was never sent) fail fast.
-RETRYABLE_KINDS = frozenset({"rate_limit", "overloaded", "server", "timeout", "connection", "stream"})
+RETRYABLE_KINDS = frozenset({"rate_limit", "overloaded", "server", "timeout", "connection", "stream", "truncated"})
 
 
 @dataclass(slots=True)
@@ -189,6 +190,8 @@ class Result:
     @classmethod
     def from_json(cls, data: bytes | str) -> Result:
         d = orjson.loads(data)
+        if not isinstance(d, dict):
+            raise ValueError(f"a stored Result is a JSON object, not {type(d).__name__}")
         err = d.pop("error", None)
         calls = d.pop("tool_calls", None) or []
         cost = d.pop("cost_usd", None)

@@ -232,3 +232,15 @@ def test_builtin_flag_follows_the_name_not_the_dialect():
     assert {name for name, cfg in client.providers.items() if cfg.builtin} == set(BUILTIN_PROVIDERS)
     assert client.providers["groq"].builtin is False
     assert isinstance(client.providers["groq"], ProviderConfig)
+
+
+@pytest.mark.parametrize(("setting", "value"), [
+    ("concurrency", True), ("rpm", 0), ("rpm", "60"), ("tpm", -1.0), ("tpm", False), ("timeout", "abc"),
+    ("timeout", 0), ("rpm", float("nan")),
+])
+def test_limits_are_checked_when_the_provider_is_built(setting, value):
+    """A bad limit is a ConfigError naming the setting and the value, before any request (not a bare float()
+    error, and not True read as concurrency 1)."""
+    with pytest.raises(mm.ConfigError) as exc:
+        build_provider("openai", {setting: value})
+    assert f"provider 'openai': {setting} must be a positive" in str(exc.value) and repr(value) in str(exc.value)

@@ -212,7 +212,7 @@ def test_result_error_str_and_retryable():
     assert str(ResultError("connection", "reset")) == "connection: reset"
     assert ResultError("server", "x").retryable and ResultError("stream", "x").retryable
     assert not ResultError("auth", "x").retryable and not ResultError("unsupported", "x").retryable
-    assert {"rate_limit", "overloaded", "server", "timeout", "connection", "stream"} == RETRYABLE_KINDS
+    assert {"rate_limit", "overloaded", "server", "timeout", "connection", "stream", "truncated"} == RETRYABLE_KINDS
 
 
 def test_ok_and_repr():

@@ -93,7 +93,10 @@ class XAIDialect(Dialect):
         effort = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
         accepted = _accepted_efforts(mid)
         if accepted == ("low", "high"):
-            body["reasoning_effort"] = "low" if effort in ("none", "minimal", "low") else "high"
+            sent = "low" if effort in ("none", "minimal", "low") else "high"
+            if sent != effort:
+                warn(f"{model_id} takes reasoning_effort in {accepted}: sending {sent!r} for {effort!r}")
+            body["reasoning_effort"] = sent
         elif accepted:
             if effort == "minimal":
                 effort = "low"

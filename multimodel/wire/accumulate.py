@@ -79,6 +79,7 @@ class Accumulator:
         self.tools: list[_ToolBuilder] = []
         self._tool_keys: dict[Any, _ToolBuilder] = {}
         self.finish_raw: str | None = None
+        self.whole_body = False  # a non-streamed body (add_message), not a stream
         self.native_finish: str | None = None
         self.usage: dict[str, Any] | None = None
         self.response_model: str | None = None
@@ -359,6 +360,7 @@ class Accumulator:
 
     def add_message(self, body: dict[str, Any], t: float) -> None:
         """A whole non-streaming ``chat.completion`` response."""
+        self.whole_body = True
         self.response_model = body.get("model")
         self.response_id = body.get("id")
         self.usage = body.get("usage")
@@ -436,4 +438,6 @@ class Accumulator:
             norm = "stop"  # an unknown native reason; failure-like ones became errors in finish()
         if has_tools and norm not in ("length", "content_filter", "error"):
             return "tool_calls"
+        if norm is None and raw is None and self.whole_body:
+            return ""  # a complete body that named no reason: kept empty, never reported as stop (DESIGN.md s. 1)
         return norm or "stop"
