@@ -206,20 +206,16 @@ def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> N
 
 
 def _fill_cost(result: Result, acc: Accumulator, req: PreparedRequest) -> None:
-    """The provider's own figure when it reports one, else the price table; NaN (never 0) when unknown."""
+    """The provider's own figure when it reports one, else the price table; NaN (never 0) when unknown (audio
+    input is billed at its own rate, so it is never priced at the table's text rates)."""
     reported = req.dialect.cost_from_usage(acc.usage)
     if reported is not None:
         result.cost_usd, result.cost_source = reported, "provider"
-    elif req.audio_input:
-        if result.error is None:
-            pricing.warn_audio_unpriced(req.provider.name, req.model_id)
-    elif result.prompt_tokens is not None and result.completion_tokens is not None:
-        price = pricing.price_for(req.provider, req.model_id)
+    elif not req.audio_input and result.prompt_tokens is not None and result.completion_tokens is not None:
+        price = pricing.price_for(req.provider, req.model_id)  # None: warned when the request was prepared
         if price is not None:
             result.cost_usd = price.cost(result.prompt_tokens, result.completion_tokens, result.cached_tokens)
             result.cost_source = "price_table"
-        elif result.error is None:
-            pricing.warn_unknown(req.provider.name, req.model_id)
     if math.isnan(result.cost_usd):
         result.cost_source = None
 

@@ -1,7 +1,8 @@
 """Price table lookups and all price arithmetic (data: multimodel/data/prices.csv, one sourced row per model).
 
 Cost is computed only from prices we can source; an unknown price gives NaN and a warning, never 0.
-Provider-reported cost (OpenRouter, xAI) is preferred by the client before this table is consulted.
+Provider-reported cost (OpenRouter, xAI) is preferred by the client before this table is consulted. Whether a
+model has a price is known before sending, so the request layer warns then, once per client, at the caller's line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from multimodel.errors import PriceWarning, warn_user
 from multimodel.providers import DIALECTS
 
 if TYPE_CHECKING:
@@ -143,34 +143,17 @@ def cost_segments(provider: str, model_id: str, *, total: float, prompt_tokens: 
     return {"reported": total}
 
 
-_warned: set[tuple[str, str]] = set()
+def unknown_price_message(provider: str, model: str) -> str:
+    """What a PriceWarning says when a model has no price (cost_usd will be NaN), and how to add one."""
+    return (f"no price for {provider}/{model}: cost_usd is NaN. Add one with mm.Client(providers={{{provider!r}: "
+            f"{{'prices': {{{model!r}: {{'input': ..., 'cached_input': ..., 'output': ...}}}}}}}}) (USD per 1M tokens)")
 
 
-def warn_unknown(provider: str, model: str) -> None:
-    """Warn once per model that its cost is unknown (NaN), and how to fix it."""
-    key = (provider, model)
-    if key in _warned:
-        return
-    _warned.add(key)
-    warn_user(
-        f"no price for {provider}/{model}: cost_usd is NaN. Add one with mm.Client(providers={{{provider!r}: "
-        f"{{'prices': {{{model!r}: {{'input': ..., 'cached_input': ..., 'output': ...}}}}}}}}) (USD per 1M tokens)",
-        PriceWarning,
-    )
-
-
-def warn_audio_unpriced(provider: str, model: str) -> None:
-    """Warn once per model that a request with audio input has no cost (NaN): providers bill audio tokens at
-    their own rate (Gemini, OpenAI's gpt-audio), which the price table does not hold."""
-    key = (provider, "audio:" + model)
-    if key in _warned:
-        return
-    _warned.add(key)
-    warn_user(
-        f"{provider}/{model}: requests with audio input get cost_usd NaN: audio tokens are billed at a separate "
-        "rate that the price table does not hold (the provider-reported cost is used when there is one)",
-        PriceWarning,
-    )
+def audio_price_message(provider: str, model: str) -> str:
+    """What a PriceWarning says for audio input: providers bill audio tokens at their own rate (Gemini, OpenAI's
+    gpt-audio), which the price table does not hold, so such a request gets cost_usd NaN."""
+    return (f"{provider}/{model}: requests with audio input get cost_usd NaN: audio tokens are billed at a separate "
+            "rate that the price table does not hold (the provider-reported cost is used when there is one)")
 
 
 def price_for(provider: ProviderConfig, model_id: str) -> Price | None:

@@ -19,8 +19,9 @@ from typing import Any
 
 import orjson
 
+from multimodel import pricing
 from multimodel.config import ProviderConfig, split_model
-from multimodel.errors import ConfigError, ParamWarning, user_stacklevel
+from multimodel.errors import ConfigError, ParamWarning, PriceWarning, user_stacklevel
 from multimodel.inputs import AUDIO, describe_part, has_audio, is_part, strip_parts, text_part
 from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
 from multimodel.providers import CAPABILITY_TABLES, get_dialect
@@ -322,6 +323,7 @@ class RequestPreparer:
             self._check_built(check, caps, body, notes, len(payload))
         for note in notes:
             self.warn_once(f"{model}: {note}")
+        self._warn_if_unpriced(cfg, model_id, dialect, check.audio)
         headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json", **cfg.default_headers}
         return PreparedRequest(
             model=model, model_id=model_id, provider=cfg, dialect=dialect,
@@ -346,14 +348,25 @@ class RequestPreparer:
             self._capabilities[key] = caps
         return caps
 
-    def warn_once(self, message: str, key: Any = None) -> None:
-        """Warn once per preparer and ``key`` (default: the message); silent inside ``quiet()``."""
+    def warn_once(self, message: str, key: Any = None, category: type[Warning] = ParamWarning) -> None:
+        """Warn once per preparer and ``key`` (default: the message), at the caller's line; silent inside
+        ``quiet()``."""
         if _QUIET.get():
             return
         key = message if key is None else key
         if key not in self._warned:
             self._warned.add(key)
-            warnings.warn(message, ParamWarning, stacklevel=user_stacklevel())
+            warnings.warn(message, category, stacklevel=user_stacklevel())
+
+    def _warn_if_unpriced(self, cfg: ProviderConfig, model_id: str, dialect: Dialect, audio: bool) -> None:
+        """Say before sending when cost_usd will be NaN: no price for the model, or audio input (billed at its
+        own rate), unless the provider reports each request's cost itself."""
+        if dialect.reports_cost:
+            return
+        if audio:
+            self.warn_once(pricing.audio_price_message(cfg.name, model_id), category=PriceWarning)
+        elif pricing.price_for(cfg, model_id) is None:
+            self.warn_once(pricing.unknown_price_message(cfg.name, model_id), category=PriceWarning)
 
     # ------------------------------------------------------------------ the capability check and its policy
     def _check_table(self, check: CapabilityCheck, cfg: ProviderConfig, model_id: str,

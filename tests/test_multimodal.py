@@ -425,9 +425,7 @@ def test_audio_is_never_priced_at_text_rates(client):
     cost for an audio request would be wrong: NaN and a warning instead. Provider-reported cost still counts."""
     import math
 
-    from multimodel import pricing
-
-    pricing._warned.clear()  # the warning is once per model per process
+    client = mm.Client.simulated(latency_scale=0)  # the warning is once per client: a fresh one warns
     with pytest.warns(mm.PriceWarning, match="audio tokens are billed at a separate rate"):
         heard = client.complete("gemini/gemini-3-flash", ["What is this?", mm.audio(WAV)])
     assert heard.error is None and math.isnan(heard.cost_usd) and heard.cost_source is None

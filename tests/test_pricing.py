@@ -11,6 +11,7 @@ from importlib import resources
 
 import pytest
 
+import multimodel as mm
 from multimodel import pricing
 from multimodel.config import build_provider
 from multimodel.pricing import Price, cost_segments, lookup, normalize_model_id, price_for
@@ -193,12 +194,20 @@ def test_known_models_lists_every_row_in_file_order_as_written():
     assert ("openai", "gpt-5.4") in pricing.known_models()
 
 
-def test_warn_unknown_once_per_model(recwarn):
-    pricing._warned.discard(("testprov", "m-unpriced"))
-    pricing.warn_unknown("testprov", "m-unpriced")
-    pricing.warn_unknown("testprov", "m-unpriced")
-    messages = [str(w.message) for w in recwarn if issubclass(w.category, pricing.PriceWarning)]
+def test_an_unpriced_model_warns_once_per_client_at_the_callers_line_before_sending(recwarn):
+    """Whether a model has a price is known before sending: the warning comes from prepare(), once per client,
+    attributed to the caller's own line (not to multimodel's I/O thread)."""
+    client = mm.Client(providers={"testprov": {"base_url": "http://127.0.0.1:9/v1", "api_key": "k"}}, cache=False)
+    client.prepare("testprov/m-unpriced", "hi")
+    client.prepare("testprov/m-unpriced", "hi again")
+    messages = [str(w.message) for w in recwarn if issubclass(w.category, mm.PriceWarning)]
     assert messages == [
         "no price for testprov/m-unpriced: cost_usd is NaN. Add one with mm.Client(providers={'testprov': "
         "{'prices': {'m-unpriced': {'input': ..., 'cached_input': ..., 'output': ...}}}}) (USD per 1M tokens)"]
     assert recwarn[0].filename == __file__
+    recwarn.clear()
+    priced = mm.Client(providers={"testprov": {"base_url": "http://127.0.0.1:9/v1", "api_key": "k",
+                                               "prices": {"m-unpriced": {"input": 1, "output": 2}}}}, cache=False)
+    priced.prepare("testprov/m-unpriced", "hi")
+    mm.Client(cache=False, providers={"openrouter": {"api_key": "k"}}).prepare("openrouter/vendor/unlisted", "hi")
+    assert not [w for w in recwarn if issubclass(w.category, mm.PriceWarning)]  # priced, or cost reported

@@ -52,6 +52,8 @@ class Dialect:
     api_key_env: tuple[str, ...] = ()
     #: ask for the final usage chunk when streaming
     stream_usage = True
+    #: the provider reports each request's cost itself (``cost_from_usage``), so no price table is needed
+    reports_cost = False
 
     # ---------------------------------------------------------------- request
     def build_body(

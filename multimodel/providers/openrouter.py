@@ -95,6 +95,7 @@ CAPABILITIES = CapabilityTable(
 class OpenRouterDialect(Dialect):
     name = "openrouter"
     base_url = "https://openrouter.ai/api/v1"
+    reports_cost = True
     api_key_env = ("OPENROUTER_API_KEY",)
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:

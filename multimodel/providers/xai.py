@@ -83,6 +83,7 @@ def _is_reasoning(model_id: str) -> bool:
 class XAIDialect(Dialect):
     name = "xai"
     base_url = "https://api.x.ai/v1"
+    reports_cost = True
     api_key_env = ("XAI_API_KEY",)
 
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
