@@ -269,19 +269,23 @@ def check_result(r: Any, exp: Expect, rec: dict[str, Any], name: str, model: str
 
 
 # ---------------------------------------------------------------------------- the suite
+def replay_case(file_id: str) -> tuple[dict[str, Any], Any, str, str, str, list[dict[str, Any]]]:
+    """(recording, expectation, provider name, dialect, model id, messages) to replay one recording with."""
+    rec = RECORDINGS[file_id]
+    exp = EXPECTATIONS[file_id]
+    name = exp.provider
+    dialect = name if name in BUILTIN_DIALECTS else "openai"
+    messages = copy.deepcopy((rec["request"].get("json") or {}).get("messages")) or [
+        {"role": "user", "content": "hello"}
+    ]
+    return rec, exp, name, dialect, rec["model"], messages
+
+
 @pytest.mark.parametrize("file_id", ALL_IDS)
 def test_recording(file_id: str, server: ReplayServer, mm: Any) -> None:
     assert file_id in RECORDINGS, f"{file_id}: expectation without a recording in {CORPUS_DIR}"
     assert file_id in EXPECTATIONS, f"{file_id}: recording without an expectation in corpus_expectations.py"
-    rec = RECORDINGS[file_id]
-    exp = EXPECTATIONS[file_id]
-
-    name = exp.provider
-    dialect = name if name in BUILTIN_DIALECTS else "openai"
-    model = rec["model"]
-    messages = copy.deepcopy((rec["request"].get("json") or {}).get("messages")) or [
-        {"role": "user", "content": "hello"}
-    ]
+    rec, exp, name, dialect, model, messages = replay_case(file_id)
 
     server.clear(file_id)
     client = mm.Client(

@@ -9,7 +9,6 @@ normalized Result must not depend on either the server or the piece boundaries.
 
 from __future__ import annotations
 
-import copy
 import threading
 from urllib.parse import urlsplit
 
@@ -19,7 +18,7 @@ import pytest
 import multimodel as mm
 from multimodel.transport import ReplayTransport, Reply
 from tests.replay_server import _SKIP_HEADERS, ReceivedRequest, split_sse
-from tests.test_corpus import ALL_IDS, BUILTIN_DIALECTS, EXPECTATIONS, RECORDINGS, check_result
+from tests.test_corpus import ALL_IDS, EXPECTATIONS, RECORDINGS, check_result, replay_case
 
 pytestmark = pytest.mark.filterwarnings("ignore::multimodel.errors.PriceWarning")
 
@@ -89,14 +88,7 @@ def test_byte_pieces_really_split_lines_and_characters():
 
 @pytest.mark.parametrize(("file_id", "how"), CASES)
 def test_recording_in_process(file_id: str, how: str) -> None:
-    rec = RECORDINGS[file_id]
-    exp = EXPECTATIONS[file_id]
-    name = exp.provider
-    dialect = name if name in BUILTIN_DIALECTS else "openai"
-    model = rec["model"]
-    messages = copy.deepcopy((rec["request"].get("json") or {}).get("messages")) or [
-        {"role": "user", "content": "hello"}
-    ]
+    rec, exp, name, dialect, model, messages = replay_case(file_id)
     handler = RecordingHandler(rec, how)
     client = mm.Client(
         providers={name: {"base_url": f"http://replay.invalid/{file_id}/v1", "api_key": "test-key",
