@@ -11,7 +11,7 @@ import csv
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -109,6 +109,7 @@ def table_date() -> str | None:
     return max(dates) if dates else None
 
 
+@lru_cache(maxsize=4096)  # the table never changes while running; requests ask for the same few models
 def lookup(provider: str, model: str) -> Price | None:
     """The price-table row for a built-in provider's model, trying the ``-preview`` and unsuffixed spellings
     and then the places the provider's dialect names (OpenRouter: the upstream vendor's row)."""
