@@ -7,6 +7,7 @@ from .base import Dialect
 from .deepseek import DeepSeek
 from .gemini import Gemini
 from .openai import OpenAI
+from .openrouter import OpenRouter
 from .xai import XAI
 
 DIALECT_CLASSES: dict[str, type[Dialect]] = {
@@ -15,10 +16,7 @@ DIALECT_CLASSES: dict[str, type[Dialect]] = {
     "gemini": Gemini,
     "xai": XAI,
     "deepseek": DeepSeek,
+    "openrouter": OpenRouter,
 }
-
-from .openrouter import OpenRouter  # noqa: E402  (needs DIALECT_CLASSES for its upstreams)
-
-DIALECT_CLASSES["openrouter"] = OpenRouter
 
 __all__ = ["DIALECT_CLASSES", "Dialect"]

@@ -24,7 +24,15 @@ import orjson
 from ..catalogue import CATALOGUE, models_for
 from ..plan import Ctx, Plan, SimError
 from ..text import Media
+from .anthropic import Anthropic
 from .base import DONE, Dialect, sse
+from .deepseek import DeepSeek
+from .gemini import Gemini
+from .openai import OpenAI
+from .xai import XAI
+
+#: the upstream dialects a gateway model is served by (its tool-call ids and quirks come from there)
+UPSTREAMS: tuple[type[Dialect], ...] = (OpenAI, Anthropic, Gemini, XAI, DeepSeek)
 
 USER_ID = "user_2simulatedSIMULATEDsim00"  # fixed: never derived from the key
 
@@ -48,9 +56,7 @@ class OpenRouter(Dialect):
 
     def __init__(self) -> None:
         super().__init__()
-        from . import DIALECT_CLASSES
-
-        self._upstreams = {n: cls() for n, cls in DIALECT_CLASSES.items() if n != "openrouter"}
+        self._upstreams = {cls.name: cls() for cls in UPSTREAMS}
 
     def new_response_id(self, ctx: Ctx) -> str:
         return f"gen-{ctx.created}-{self.alnum(20)}"
