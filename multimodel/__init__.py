@@ -1,6 +1,6 @@
 """multimodel: one prompt to many LLM providers, answers normalized into pandas, compared side by side.
 
-Public names: Client, Result, ToolCall, ResultError, ConfigError (plus ParamWarning, PriceWarning), the
+Public names: Client, Result, ToolCall, ResultError, ConfigError (plus ParamWarning, PriceWarning, ModelWarning), the
 input helpers image/audio/pdf, Router, and the ``sim`` and ``plot`` modules. Everything loads on first
 use, so ``import multimodel`` stays fast.
 """
@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "Client": "multimodel.client",
     "ParamWarning": "multimodel.errors",
+    "ModelWarning": "multimodel.errors",
     "ConfigError": "multimodel.errors",
     "PriceWarning": "multimodel.errors",
     "Result": "multimodel.results",
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at r
         sim,  # noqa: F401
     )
     from multimodel.client import Client  # noqa: F401
-    from multimodel.errors import ConfigError, ParamWarning, PriceWarning  # noqa: F401
+    from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning  # noqa: F401
     from multimodel.inputs import audio, image, pdf  # noqa: F401
     from multimodel.results import Result, ResultError, ToolCall  # noqa: F401
     from multimodel.routing import Router  # noqa: F401

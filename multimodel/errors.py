@@ -18,6 +18,10 @@ class ParamWarning(UserWarning):
     """A parameter was dropped, renamed or capped because the provider or model would reject it."""
 
 
+class ModelWarning(UserWarning):
+    """A model is deprecated, a legacy name, or not in the catalogue (sent with its family's rules or none)."""
+
+
 class PriceWarning(UserWarning):
     """A model has no known price, so its cost_usd is NaN."""
 
@@ -40,4 +44,4 @@ def warn_user(message: str, category: type[Warning]) -> None:
     warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
-__all__ = ["ConfigError", "ParamWarning", "PriceWarning", "user_stacklevel", "warn_user"]
+__all__ = ["ConfigError", "ModelWarning", "ParamWarning", "PriceWarning", "user_stacklevel", "warn_user"]

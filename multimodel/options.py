@@ -17,7 +17,7 @@ Prefer = Literal["order", "cheapest"]
 PREFERENCES: tuple[str, ...] = get_args(Prefer)
 
 #: named reasoning efforts (an int token budget is accepted too)
-ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 REASONING_LEVELS: tuple[str, ...] = get_args(ReasoningEffort)
 
 #: the channel an ``on_delta(kind, text)`` callback is told about

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from multimodel.catalogue import normalize_model_id
 from multimodel.providers import DIALECTS
 
 if TYPE_CHECKING:
     from multimodel.config import ProviderConfig
 
-_DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|\d{2}-\d{2})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +54,6 @@ class Price:
             "reasoning": reasoning * self.output_per_m / 1e6,
             "output": (completion_tokens - reasoning) * self.output_per_m / 1e6,
         }
-
-
-def normalize_model_id(model: str) -> str:
-    """Lowercase, drop date suffixes and ':free'-style tags, and treat '.' between digits like '-'."""
-    mid = model.lower().strip()
-    mid = mid.split(":", 1)[0]
-    mid = _DATE_SUFFIX.sub("", mid)
-    mid = re.sub(r"(?<=\d)\.(?=\d)", "-", mid)
-    return mid
 
 
 @cache

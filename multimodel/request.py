@@ -19,9 +19,10 @@ from typing import Any
 
 import orjson
 
-from multimodel import pricing
+from multimodel import catalogue, pricing
+from multimodel.catalogue import ModelInfo
 from multimodel.config import ProviderConfig, split_model
-from multimodel.errors import ConfigError, ParamWarning, PriceWarning, user_stacklevel
+from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning, user_stacklevel
 from multimodel.inputs import AUDIO, describe_part, has_audio, is_part, strip_parts, text_part
 from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
 from multimodel.providers import CAPABILITY_TABLES, get_dialect
@@ -308,6 +309,10 @@ class RequestPreparer:
             raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
         api_key = cfg.resolve_key()
         dialect = get_dialect(cfg.dialect)
+        info = None if on_unsupported == "send" else self.model_rules(cfg, model_id, model)
+        if info is not None:
+            reasoning = catalogue.reasoning_choice(info, reasoning, label=model)
+            self._check_tools_while_reasoning(info, model, tools, reasoning, cfg, model_id)
         check = CapabilityCheck(messages, tools, params, model, on_unsupported)
         caps = None
         if on_unsupported != "send":
@@ -317,7 +322,7 @@ class RequestPreparer:
         notes: list[str] = []
         body = dialect.build_body(model_id, check.messages, stream=bool(stream), reasoning=reasoning,
                                   tools=check.tools, params=dict(check.params), options=cfg.options,
-                                  warn=notes.append)
+                                  warn=notes.append, info=info)
         payload = orjson.dumps(body)
         if caps is not None:  # what the dialect itself had to remove, and the size of the whole body
             self._check_built(check, caps, body, notes, len(payload))
@@ -333,6 +338,51 @@ class RequestPreparer:
             use_cache=bool(cache) and self.cache, on_delta=on_delta, audio_input=check.audio,
             dropped=check.dropped, unverified=check.unverified, skip=check.skip,
         )
+
+    def model_rules(self, cfg: ProviderConfig, model_id: str, model: str) -> ModelInfo | None:
+        """The catalogue's rules for a built-in provider's model (for a gateway, the model it resells), after
+        judging its status: a retired model is refused (ConfigError naming its replacement), a deprecated or
+        legacy one and one the catalogue does not list are sent with a warning, once per preparer."""
+        if not cfg.builtin:
+            return None  # an endpoint of the user's: multimodel knows nothing of its models
+        resold = get_dialect(cfg.dialect).resold(model_id)
+        match = catalogue.find(*(resold or (cfg.name, model_id)))
+        if match is None:
+            if resold is None:
+                self.warn_once(f"{model} is not in multimodel's model catalogue: sent as given, with no per-model "
+                               "rules (see client.models())", key=("catalogue", model), category=ModelWarning)
+            return None
+        info = match.info
+        if info.status == "retired":
+            raise ConfigError(
+                f"{model} was retired on {info.retired}: {info.provider} answers it with an error; use "
+                f"{info.provider}/{info.replacement} instead ({info.source}). To send it anyway, pass "
+                "on_unsupported='send'")
+        if match.how == "family":
+            self.warn_once(f"{model} is not in multimodel's model catalogue: shaped by the rules of its family "
+                           f"{info.provider}/{info.id} ({info.note})", key=("catalogue", model), category=ModelWarning)
+        elif info.status == "deprecated":
+            self.warn_once(f"{model} is deprecated: {info.provider} shuts it down on {info.shutdown}; its replacement "
+                           f"is {info.provider}/{info.replacement} ({info.source})", key=("catalogue", model),
+                           category=ModelWarning)
+        elif info.status == "legacy":
+            self.warn_once(f"{model} is a legacy name: {info.provider} serves it with {info.provider}/"
+                           f"{info.replacement}; ask for that model ({info.source})", key=("catalogue", model),
+                           category=ModelWarning)
+        return info
+
+    @staticmethod
+    def _check_tools_while_reasoning(info: ModelInfo, model: str, tools: Any, reasoning: str | int | None,
+                                     cfg: ProviderConfig, model_id: str) -> None:
+        """OpenAI's Chat Completions refuses function tools while gpt-5.4 and later reason: say so before sending."""
+        if not tools or info.tools_while_reasoning or not info.reasons_with(reasoning):
+            return
+        if get_dialect(cfg.dialect).resold(model_id) is not None:
+            return  # a gateway carries the call its own way
+        fix = ("pass reasoning='none' to use tools" if "none" in info.reasoning.levels else
+               "this model cannot turn reasoning off, so use a model that takes reasoning='none' for tool calls")
+        raise ConfigError(f"{model} refuses function tools on Chat Completions while it reasons ({info.source}: "
+                          f"'Function tools with reasoning_effort are not supported'); {fix}")
 
     def capabilities(self, model: str) -> Capabilities:
         """What a model accepts and its size limits, each entry with its source (provider settings applied)."""

@@ -2,8 +2,9 @@
 
 Quirks (provider-quirks.md section 2): every system/developer message is hoisted into one system prompt
 at the top (option ``mid_system="user"`` sends later ones as framed user messages instead, so they stay
-in place); temperature is capped at 1; ``reasoning_effort`` is ignored, thinking is
-requested with ``thinking: {type: enabled, budget_tokens}`` and its text is never returned;
+in place); temperature is capped at 1; ``reasoning_effort`` is ignored, thinking is requested with
+``thinking`` (adaptive on Opus 4.7 and later and the Claude 5 models, ``{type: enabled, budget_tokens}`` on older
+ones: the catalogue says which) and its text is never returned;
 ``strict`` and penalties are silently ignored (dropped here with a warning); what the capability table
 lists (audio, PDFs, response_format, seed, logprobs, n > 1) is checked before the request is built.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from multimodel.providers.base import EFFORT_BUDGET, Dialect, drop, strip_strict
+from multimodel.catalogue import EFFORT_BUDGET, ModelInfo
+from multimodel.providers.base import Dialect, drop, strip_strict
 from multimodel.providers.capabilities import CapabilityTable, Limit, ignored, rejected, supported
 
 # Penalties are dropped here with a warning; seed, logprobs and response_format are in the capability table,
@@ -79,11 +81,34 @@ class AnthropicDialect(Dialect):
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
         return strip_strict(tools, warn, "Anthropic's compatibility layer ignores strict (no schema guarantee)")
 
-    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
+                        warn: Any) -> None:
+        """Adaptive thinking (Opus 4.7 and later, Claude 5) or a thinking budget (older models), as the catalogue
+        says; a model the catalogue does not know gets the budget form the compatibility page documents."""
+        control = info.reasoning.control if info is not None else "budget"
+        if control == "adaptive":
+            self._adaptive(body, reasoning, info, warn)
+        elif control == "budget" and reasoning != "none":
+            self._budget(body, reasoning, info, warn)
+
+    @staticmethod
+    def _adaptive(body: dict[str, Any], reasoning: str | int, info: ModelInfo | None, warn: Any) -> None:
         if reasoning == "none":
+            body["thinking"] = {"type": "disabled"}
             return
+        body["thinking"] = {"type": "adaptive"}
+        default = info.reasoning.effort_default if info is not None else None
+        if reasoning != default:
+            body["output_config"] = {"effort": reasoning}
+            warn(f"sent thinking.type 'adaptive' with output_config.effort {reasoning!r}: Anthropic's compatibility "
+                 "layer documents no effort setting for adaptive thinking and ignores unknown fields, so the "
+                 f"model's default effort ({default!r}) may apply instead")
+
+    @staticmethod
+    def _budget(body: dict[str, Any], reasoning: str | int, info: ModelInfo | None, warn: Any) -> None:
+        low, high = (info.reasoning.budget if info is not None and info.reasoning.budget else None) or (1024, None)
         budget = reasoning if isinstance(reasoning, int) else EFFORT_BUDGET[reasoning]
-        budget = max(1024, budget)  # Anthropic's minimum thinking budget
+        budget = max(low, budget if high is None else min(high, budget))  # Anthropic's minimum is 1024
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
         limit = body.get("max_tokens") or body.get("max_completion_tokens")
         if limit is not None and limit <= budget:

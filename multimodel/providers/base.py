@@ -7,8 +7,9 @@ to echo back on the next turn, and where the provider reports cost.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from multimodel.catalogue import ModelInfo
 from multimodel.providers.capabilities import CapabilityTable, supported, unknown
 from multimodel.wire.accumulate import Accumulator
 
@@ -27,9 +28,6 @@ GENERIC_CAPABILITIES = CapabilityTable(
         "streamed_tool_calls": supported(_GENERIC, "part of the Chat Completions contract"),
     },
 )
-
-EFFORT_BUDGET = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 24576, "xhigh": 32768}
-
 
 def budget_to_effort(budget: int) -> str:
     """Map a token budget onto the nearest effort name for providers that only take efforts."""
@@ -55,6 +53,9 @@ class Dialect:
     #: the provider reports each request's cost itself (``cost_from_usage``), so no price table is needed
     reports_cost = False
 
+    #: a parameter a reasoning model takes at its default value only (OpenAI: temperature 1)
+    sampling_defaults: ClassVar[dict[str, Any]] = {}
+
     # ---------------------------------------------------------------- request
     def build_body(
         self,
@@ -67,8 +68,14 @@ class Dialect:
         params: dict[str, Any],
         options: dict[str, Any],
         warn: Any,
+        info: ModelInfo | None = None,
     ) -> dict[str, Any]:
-        """The JSON body for ``POST /chat/completions``; ``warn(msg)`` reports any change made."""
+        """The JSON body for ``POST /chat/completions``; ``warn(msg)`` reports any change made.
+
+        ``info`` is the model's catalogue entry (None for an endpoint or model the catalogue does not know):
+        ``reasoning`` has already been checked against it (``catalogue.reasoning_choice``), and the
+        parameters it rejects are removed here, each with a note.
+        """
         body: dict[str, Any] = {"model": model_id, "messages": self.shape_messages(messages, tools, options, warn)}
         extra_body = params.pop("extra_body", None)
         for key, value in params.items():
@@ -81,7 +88,9 @@ class Dialect:
             if self.stream_usage:
                 body["stream_options"] = {"include_usage": True}
         if reasoning is not None:
-            self.apply_reasoning(body, model_id, reasoning, warn)
+            self.apply_reasoning(body, model_id, reasoning, info, warn)
+        if info is not None:
+            self.apply_rules(body, info, reasoning, warn)
         self.adjust_params(body, model_id, warn)
         if extra_body:
             body.update(extra_body)
@@ -95,13 +104,30 @@ class Dialect:
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
         return tools
 
-    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
-        """Generic endpoints: pass an effort through as ``reasoning_effort``; a budget becomes an effort."""
-        effort = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
-        body["reasoning_effort"] = effort
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
+                        warn: Any) -> None:
+        """``reasoning_effort``; a budget becomes the nearest effort (the catalogue did that for known models)."""
+        body["reasoning_effort"] = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
+
+    def apply_rules(self, body: dict[str, Any], info: ModelInfo, reasoning: str | int | None, warn: Any) -> None:
+        """What the catalogue says this model rejects: the max-tokens parameter's name, parameters it never
+        takes, and parameters it rejects while it reasons (a default value the model takes is kept)."""
+        if info.max_tokens_param == "max_completion_tokens" and body.get("max_tokens") is not None:
+            body.setdefault("max_completion_tokens", body.pop("max_tokens"))
+            warn(f"renamed max_tokens to max_completion_tokens: {info.id} rejects max_tokens")
+        drop(body, info.rejects, warn, f"not taken by {info.id} ({info.source})")
+        if info.reasons_with(reasoning):
+            taken = {k for k, v in self.sampling_defaults.items() if body.get(k) == v}
+            drop(body, tuple(k for k in info.rejects_while_reasoning if k not in taken), warn,
+                 f"not taken by {info.id} while it reasons ({info.source})")
 
     def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
-        """Drop or rename parameters the model would reject."""
+        """Drop or rename parameters the provider rejects for every model (the catalogue covers per-model rules)."""
+
+    def resold(self, model_id: str) -> tuple[str, str] | None:
+        """(built-in provider, model id) when this provider serves another provider's model under this id (a
+        gateway): that model's catalogue entry applies. None: the model is this provider's own."""
+        return None
 
     def price_lookups(self, model_id: str) -> list[tuple[str, str]]:
         """(provider, model id) pairs to try in the price table, in order: by default the model itself."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect, budget_to_effort, developer_to_system
 from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
 from multimodel.wire.accumulate import Accumulator
@@ -72,7 +73,7 @@ CAPABILITIES = CapabilityTable(
     ),
 )
 
-_EFFORT = {"minimal": "low", "low": "low", "medium": "high", "high": "high", "xhigh": "max"}
+_EFFORT = {"minimal": "low", "low": "low", "medium": "high", "high": "high", "xhigh": "high", "max": "max"}
 
 
 class DeepSeekDialect(Dialect):
@@ -96,7 +97,10 @@ class DeepSeekDialect(Dialect):
             out.append(m)
         return out
 
-    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
+                        warn: Any) -> None:
+        """thinking enabled/disabled, and reasoning_effort in DeepSeek's own names (it maps the OpenAI ones the
+        same way itself: minimal to low, medium and xhigh to high)."""
         if reasoning == "none":
             body["thinking"] = {"type": "disabled"}
             return

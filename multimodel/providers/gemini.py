@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from multimodel.providers.base import EFFORT_BUDGET, Dialect, developer_to_system
+from multimodel.catalogue import EFFORT_BUDGET, ModelInfo
+from multimodel.providers.base import Dialect, developer_to_system
 from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
 from multimodel.wire.accumulate import Accumulator
 
@@ -63,8 +64,6 @@ CAPABILITIES = CapabilityTable(
 )
 
 # Gemini 2.5 takes a token budget; Gemini 3+ takes a level (docs' reasoning_effort mapping table).
-_BUDGET_25 = {"minimal": 1024, "low": 1024, "medium": 8192, "high": 24576, "xhigh": 24576}
-_LEVEL_3 = {"minimal": "minimal", "low": "low", "medium": "medium", "high": "high", "xhigh": "high"}
 # Google's documented placeholder for a history whose calls were not made by Gemini.
 DUMMY_SIGNATURE = "skip_thought_signature_validator"
 
@@ -102,19 +101,25 @@ class GeminiDialect(Dialect):
             out.append(m)
         return out
 
-    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
+                        warn: Any) -> None:
+        """thinking_level (Gemini 3+) or thinking_budget (2.5) in extra_body.google.thinking_config, never with
+        reasoning_effort (400: "they can't be used at the same time"); "none" as reasoning_effort "none"."""
         if reasoning == "none":
             body["reasoning_effort"] = "none"
             return
+        control = info.reasoning.control if info is not None else ("budget" if _is_gemini_25(model_id) else "level")
         config: dict[str, Any] = {"include_thoughts": True}
-        if _is_gemini_25(model_id):
-            config["thinking_budget"] = reasoning if isinstance(reasoning, int) else _BUDGET_25[reasoning]
+        if control == "budget":
+            config["thinking_budget"] = reasoning if isinstance(reasoning, int) else EFFORT_BUDGET[reasoning]
+            if info is not None and info.reasoning.budget:
+                low, high = info.reasoning.budget
+                config["thinking_budget"] = max(low, min(high, config["thinking_budget"]))
         elif isinstance(reasoning, int):
-            level = min(EFFORT_BUDGET, key=lambda k: abs(EFFORT_BUDGET[k] - reasoning))
-            config["thinking_level"] = _LEVEL_3[level]
+            config["thinking_level"] = min(("low", "medium", "high"), key=lambda k: abs(EFFORT_BUDGET[k] - reasoning))
         else:
-            config["thinking_level"] = _LEVEL_3[reasoning]
-        body.pop("reasoning_effort", None)  # never both (400 from Gemini)
+            config["thinking_level"] = reasoning
+        body.pop("reasoning_effort", None)
         extra = body.setdefault("extra_body", {})
         extra.setdefault("google", {})["thinking_config"] = config
 

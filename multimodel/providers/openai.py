@@ -1,16 +1,17 @@
-"""OpenAI (api.openai.com/v1): the reference dialect, plus the reasoning-model parameter rules.
+"""OpenAI (api.openai.com/v1): the reference dialect.
 
-Reasoning models (o-series, gpt-5 family) reject ``max_tokens`` (use ``max_completion_tokens``) and any
-non-default temperature/top_p/penalties with a 400 (provider-quirks.md section 1.2). No reasoning text is
+Which models reason, the efforts each takes, ``max_completion_tokens`` instead of ``max_tokens`` and the
+sampling parameters refused while a model reasons are per-model rules in the catalogue (models.toml); a
+non-default temperature is refused on reasoning models, the default (1) is taken. No reasoning text is
 returned on Chat Completions; only ``completion_tokens_details.reasoning_tokens``.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, ClassVar
 
-from multimodel.providers.base import Dialect, budget_to_effort, drop
+from multimodel.catalogue import ModelInfo
+from multimodel.providers.base import Dialect
 from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
 
 _VISION = "https://developers.openai.com/api/docs/guides/images-vision"
@@ -71,46 +72,16 @@ CAPABILITIES = CapabilityTable(
     ),
 )
 
-_REASONING_MODEL = re.compile(r"^(o\d|gpt-5)")
-# "temperature, top_p, logprobs ... are only supported when using GPT-5.2 with reasoning effort set to none"
-# (the same rule is documented for gpt-5.1 and gpt-5.4; their default effort is "none")
-_SAMPLES_WITHOUT_EFFORT = re.compile(r"^gpt-5\.[124]")
-
-
-def is_reasoning_model(model_id: str) -> bool:
-    mid = model_id.split("/")[-1].lower()
-    return bool(_REASONING_MODEL.match(mid)) and "chat" not in mid
-
-
 class OpenAIDialect(Dialect):
     name = "openai"
     base_url = "https://api.openai.com/v1"
     api_key_env = ("OPENAI_API_KEY",)
+    #: "Only the default (1) value is supported" for temperature on reasoning models
+    sampling_defaults: ClassVar[dict[str, Any]] = {"temperature": 1}
 
-    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
-        mid = model_id.split("/")[-1].lower()
-        if mid.startswith(("gpt-4", "gpt-3.5", "chatgpt")):
-            warn(f"{model_id} is not a reasoning model: reasoning={reasoning!r} ignored")
-            return
-        effort = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
-        body["reasoning_effort"] = effort
-
-    def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
-        if not is_reasoning_model(model_id):
-            return
-        if body.get("max_tokens") is not None:
-            body.setdefault("max_completion_tokens", body.pop("max_tokens"))
-            warn("renamed max_tokens to max_completion_tokens: OpenAI reasoning models reject max_tokens")
-        else:
-            body.pop("max_tokens", None)
-        if _SAMPLES_WITHOUT_EFFORT.match(model_id.split("/")[-1].lower()) and body.get("reasoning_effort") in (
-                None, "none"):
-            return  # gpt-5.1/5.2/5.4 take temperature, top_p and logprobs while reasoning_effort is "none"
-        if body.get("temperature") not in (None, 1, 1.0):
-            drop(body, ("temperature",), warn, f"{model_id} only supports the default temperature")
-        drop(
-            body,
-            ("top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs"),
-            warn,
-            f"{model_id} is a reasoning model and rejects sampling parameters",
-        )
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
+                        warn: Any) -> None:
+        """``reasoning_effort``; which values a model takes is the catalogue's business (models.toml)."""
+        if info is not None and info.reasoning.control == "none":
+            return  # reasoning="none" on a model that never reasons: nothing to send
+        super().apply_reasoning(body, model_id, reasoning, info, warn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect
 from multimodel.providers.capabilities import (
     CapabilityTable,
@@ -98,7 +99,10 @@ class OpenRouterDialect(Dialect):
     reports_cost = True
     api_key_env = ("OPENROUTER_API_KEY",)
 
-    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
+                        warn: Any) -> None:
+        """The ``reasoning`` object (effort or max_tokens, never both); the upstream model's catalogue entry has
+        already checked the value."""
         if reasoning == "none":
             body["reasoning"] = {"effort": "none"}
         elif isinstance(reasoning, int):
@@ -106,16 +110,19 @@ class OpenRouterDialect(Dialect):
         else:
             body["reasoning"] = {"effort": reasoning}
 
+    def resold(self, model_id: str) -> tuple[str, str] | None:
+        """``anthropic/claude-opus-4.7`` → ("anthropic", "claude-opus-4.7"): the built-in provider whose model
+        OpenRouter serves under this slug (its catalogue entry and list price apply)."""
+        vendor, _, rest = model_id.partition("/")
+        upstream = _VENDOR_PROVIDERS.get(vendor.lower())
+        return (upstream, rest) if upstream and rest else None
+
     def price_lookups(self, model_id: str) -> list[tuple[str, str]]:
         """OpenRouter's own row first, then the upstream vendor's list price (``anthropic/claude-...`` is
         priced as Anthropic's ``claude-...``): for these vendors OpenRouter's listed price equals the upstream
         list price (multimodel/data/PRICES.md)."""
-        lookups = [(self.name, model_id)]
-        vendor, _, rest = model_id.partition("/")
-        upstream = _VENDOR_PROVIDERS.get(vendor.lower())
-        if upstream and rest:
-            lookups.append((upstream, rest))
-        return lookups
+        upstream = self.resold(model_id)
+        return [(self.name, model_id), *([upstream] if upstream else [])]
 
     def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:
         if not isinstance(usage, dict):

@@ -1,19 +1,19 @@
 """xAI Grok (api.x.ai/v1).
 
 Quirks (provider-quirks.md section 4): reasoning models reject ``stop``, ``presence_penalty`` and
-``frequency_penalty`` (400); ``reasoning_effort`` is accepted by grok-3-mini (low|high), grok-4.3
-(none..high) and grok-4.5+ (low..high), and is an error on grok-4, 4.1 and 4.20; only grok-3-mini
-returns ``reasoning_content``; completion_tokens exclude reasoning (folded by the usage normalizer);
+``frequency_penalty`` (400); which ``reasoning_effort`` values each model takes (grok-3-mini low|high, grok-4.3
+none..high, grok-4.5+ low..high, grok-4.7 up to xhigh; an error on grok-4.20) is in the catalogue; only
+grok-3-mini returns ``reasoning_content``; completion_tokens exclude reasoning (folded by the usage normalizer);
 exact cost in ``usage.cost_in_usd_ticks`` (1e-10 USD); ``strict`` removed from tools (LiteLLM strips
 it; [INFERRED] that xAI rejects or ignores it).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from multimodel.providers.base import Dialect, budget_to_effort, drop, strip_strict
+from multimodel.catalogue import ModelInfo
+from multimodel.providers.base import Dialect, strip_strict
 from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
 
 _IMAGES = "https://docs.x.ai/developers/model-capabilities/images/understanding"
@@ -55,30 +55,6 @@ CAPABILITIES = CapabilityTable(
     ),
 )
 
-_GROK4_MINOR = re.compile(r"^grok-4\.(\d+)")
-
-
-def _accepted_efforts(model_id: str) -> tuple[str, ...]:
-    """Efforts a model takes: grok-3-mini low|high; grok-4.3 none..high; grok-4.5+ low..high; else none."""
-    mid = model_id.lower()
-    if mid.startswith("grok-3-mini"):
-        return ("low", "high")
-    m = _GROK4_MINOR.match(mid)
-    if m:
-        minor = int(m.group(1))
-        if minor == 3:
-            return ("none", "low", "medium", "high")
-        if 5 <= minor < 20:  # grok-4.5+ (not 4.20, an earlier release): low|medium|high, default high
-            return ("low", "medium", "high")
-    return ()
-
-
-def _is_reasoning(model_id: str) -> bool:
-    mid = model_id.lower()
-    if "non-reasoning" in mid:
-        return False
-    return mid.startswith(("grok-3-mini", "grok-4", "grok-code"))
-
 
 class XAIDialect(Dialect):
     name = "xai"
@@ -89,33 +65,12 @@ class XAIDialect(Dialect):
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
         return strip_strict(tools, warn, "xAI does not take strict in function definitions")
 
-    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, warn: Any) -> None:
-        mid = model_id.lower()
-        effort = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
-        accepted = _accepted_efforts(mid)
-        if accepted == ("low", "high"):
-            sent = "low" if effort in ("none", "minimal", "low") else "high"
-            if sent != effort:
-                warn(f"{model_id} takes reasoning_effort in {accepted}: sending {sent!r} for {effort!r}")
-            body["reasoning_effort"] = sent
-        elif accepted:
-            if effort == "minimal":
-                effort = "low"
-            elif effort == "xhigh":
-                effort = "high"
-            if effort not in accepted:
-                warn(f"{model_id} takes reasoning_effort in {accepted}: sending {accepted[0]!r} for {effort!r}")
-                effort = accepted[0]
-            body["reasoning_effort"] = effort
-        elif _is_reasoning(mid):
-            warn(f"{model_id} always reasons and rejects reasoning_effort: reasoning={reasoning!r} not sent")
-        else:
-            warn(f"{model_id} is not a reasoning model: reasoning={reasoning!r} ignored")
-
-    def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
-        if _is_reasoning(model_id):
-            drop(body, ("stop", "presence_penalty", "frequency_penalty"), warn,
-                 f"xAI reasoning model {model_id} rejects them")
+    def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
+                        warn: Any) -> None:
+        """``reasoning_effort``; the efforts each Grok takes (and which take none) are in the catalogue."""
+        if info is not None and info.reasoning.control == "none":
+            return
+        super().apply_reasoning(body, model_id, reasoning, info, warn)
 
     def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:
         if not isinstance(usage, dict):
