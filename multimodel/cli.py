@@ -31,6 +31,7 @@ EXAMPLES = """examples:
   multimodel compare "What is in this picture?" --image cat.png -m openai/gpt-5.4 -m xai/grok-4.3
   multimodel compare "What do you hear?" --audio clip.wav -m auto:2 --simulated
   multimodel capabilities anthropic/claude-sonnet-4-6 gemini/gemini-3-flash-preview
+  multimodel models anthropic --live              the catalogue, against the provider's own /models
   multimodel sim --port 8787                       serve the simulator for other tools
 """
 SCORERS = ("exact_match", "contains", "valid_json", "regex:PATTERN")
@@ -242,6 +243,15 @@ def _add_capabilities(sub: Any) -> None:
     caps.add_argument("--sources", action="store_true", help="one model: also print each entry's note and source")
 
 
+def _add_models(sub: Any) -> None:
+    """The ``models`` subcommand's options."""
+    models = _subparser(sub, "models", "the model catalogue: status, reasoning levels, rejected parameters, prices")
+    models.add_argument("provider", nargs="?", help="only this provider (openai, anthropic, gemini, xai, ...)")
+    models.add_argument("--live", action="store_true", help="also ask each provider's /models (needs the keys)")
+    models.add_argument("--all", action="store_true", help="every column, with notes and sources")
+    models.add_argument("--simulated", action="store_true", help="ask the built-in simulator (with --live)")
+
+
 def _add_eval(sub: Any) -> None:
     """The ``eval`` subcommand's options."""
     ev = _subparser(sub, "eval", "run many prompts × models into one results file")
@@ -291,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="multimodel", description=__doc__, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_demo, _add_compare, _add_capabilities, _add_eval, _add_report, _add_probe, _add_sim):
+    for add in (_add_demo, _add_compare, _add_capabilities, _add_models, _add_eval, _add_report, _add_probe, _add_sim):
         add(sub)
     return parser
 
@@ -336,10 +346,29 @@ def _run_sim(args: list[str]) -> int:
     return sim_main(args, prog="multimodel sim")
 
 
+def _run_models(ns: argparse.Namespace) -> int:
+    """``multimodel models``: the catalogue as a table (``--live``: against each provider's /models)."""
+    import pandas as pd
+
+    import multimodel as mm
+
+    client = mm.Client.simulated() if ns.simulated else mm.Client(cache=False)
+    df = client.models(ns.provider, live=ns.live)
+    if not ns.all:
+        columns = ["model", "status", "replacement", "reasoning_levels", "reasoning_default", "rejects",
+                   "rejects_while_reasoning", "input_per_m", "output_per_m", "checked"]
+        df = df[[c for c in [*columns, "listed"] if c in df.columns]]
+    with pd.option_context("display.width", 250, "display.max_columns", 30, "display.max_colwidth", 60,
+                           "display.max_rows", 500):
+        print(df.to_string(index=False))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": _run_demo,
     "compare": _run_compare,
     "capabilities": _run_capabilities,
+    "models": _run_models,
     "eval": _run_eval,
     "report": _run_report,
     "probe": _run_probe,

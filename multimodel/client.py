@@ -182,6 +182,15 @@ class Client:
         columns = {m: self.capabilities(m).df.set_index("feature")["status"] for m in models}
         return pd.DataFrame(columns).reindex([*FEATURES, *LIMITS]).dropna(how="all")
 
+    def models(self, provider: str | None = None, *, live: bool = False) -> Any:
+        """The model catalogue as a DataFrame: per model its status (current, deprecated, legacy, retired, with
+        dates and replacement), reasoning levels and default, the parameters it rejects, limits, list prices,
+        and the source and date of each entry. ``live=True`` asks each provider's ``/models`` too: ``listed``
+        says whether the provider lists the entry, and models only the provider lists are added."""
+        from multimodel.model_list import models_frame
+
+        return models_frame(self.providers, provider, live=live, transport=self.runner.transport)
+
     def known_models(self) -> list[str]:
         """Models multimodel knows by name: the simulator's catalogue for a simulated client, else the
         price table's models of the configured built-in providers (the alternatives a refusal names)."""

@@ -340,11 +340,14 @@ class RequestPreparer:
         )
 
     def model_rules(self, cfg: ProviderConfig, model_id: str, model: str) -> ModelInfo | None:
-        """The catalogue's rules for a built-in provider's model (for a gateway, the model it resells), after
-        judging its status: a retired model is refused (ConfigError naming its replacement), a deprecated or
-        legacy one and one the catalogue does not list are sent with a warning, once per preparer."""
+        """The catalogue's rules for a model, after judging its status. For a built-in provider (for a gateway,
+        the model it resells): a retired model is refused (ConfigError naming its replacement), a deprecated or
+        legacy one and one the catalogue does not list are sent with a warning, once per preparer. An endpoint
+        of the user's that speaks a built-in provider's dialect (a proxy, Azure) gets the rules of a model the
+        catalogue lists under that exact name, and no judgement of its status (it may serve it still)."""
         if not cfg.builtin:
-            return None  # an endpoint of the user's: multimodel knows nothing of its models
+            match = catalogue.find(cfg.dialect, model_id)
+            return match.info if match is not None and match.how != "family" else None
         resold = get_dialect(cfg.dialect).resold(model_id)
         match = catalogue.find(*(resold or (cfg.name, model_id)))
         if match is None:

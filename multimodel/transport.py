@@ -152,9 +152,12 @@ class Response(Protocol):
 
 
 class Transport(Protocol):
-    """Carries one POST; raises TransportError for failures below HTTP, never for an HTTP status."""
+    """Carries one POST (a request) or GET (a provider's model list); raises TransportError for failures below
+    HTTP, never for an HTTP status."""
 
     async def post(self, url: str, headers: Mapping[str, str], payload: bytes, timeout: float) -> Response: ...
+
+    async def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response: ...
 
 
 class _AiohttpResponse:
@@ -205,6 +208,13 @@ class AiohttpTransport:
             raise _transport_error(exc) from None
         return _AiohttpResponse(resp)
 
+    async def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response:
+        try:
+            resp = await IO.session().get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout))
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _transport_error(exc) from None
+        return _AiohttpResponse(resp)
+
     def __repr__(self) -> str:
         return "<AiohttpTransport>"
 
@@ -238,14 +248,18 @@ class _ReplayResponse:
 
 
 class ReplayTransport:
-    """Answers every POST in-process from ``handler(url, headers, payload) -> Reply`` (or raises
-    TransportError): recorded responses replayed through the client's whole normalization path."""
+    """Answers every request in-process from ``handler(url, headers, payload) -> Reply`` (or raises
+    TransportError): recorded responses replayed through the client's whole normalization path. A GET (a
+    model list) reaches the handler with an empty payload."""
 
     def __init__(self, handler: Callable[[str, Mapping[str, str], bytes], Reply]) -> None:
         self.handler = handler
 
     async def post(self, url: str, headers: Mapping[str, str], payload: bytes, timeout: float) -> Response:
         return _ReplayResponse(self.handler(url, headers, payload))
+
+    async def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response:
+        return _ReplayResponse(self.handler(url, headers, b""))
 
     def __repr__(self) -> str:
         return f"<ReplayTransport {getattr(self.handler, '__name__', 'handler')}>"

@@ -52,6 +52,8 @@ class Dialect:
     stream_usage = True
     #: the provider reports each request's cost itself (``cost_from_usage``), so no price table is needed
     reports_cost = False
+    #: a gateway: it serves other providers' models under ``vendor/model`` ids (``resold``)
+    gateway = False
 
     #: a parameter a reasoning model takes at its default value only (OpenAI: temperature 1)
     sampling_defaults: ClassVar[dict[str, Any]] = {}
@@ -132,6 +134,14 @@ class Dialect:
     def price_lookups(self, model_id: str) -> list[tuple[str, str]]:
         """(provider, model id) pairs to try in the price table, in order: by default the model itself."""
         return [(self.name, model_id)]
+
+    def listed_model_ids(self, body: Any) -> list[str] | None:
+        """The model ids in a ``GET /models`` answer (OpenAI's ``{"data": [{"id": ...}]}``, or ``models``);
+        None when the answer has neither shape."""
+        items = body.get("data", body.get("models")) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            return None
+        return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
     # ---------------------------------------------------------------- response
     def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:

@@ -123,6 +123,11 @@ class GeminiDialect(Dialect):
         extra = body.setdefault("extra_body", {})
         extra.setdefault("google", {})["thinking_config"] = config
 
+    def listed_model_ids(self, body: Any) -> list[str] | None:
+        """The compatibility layer lists ``models/gemini-2.5-flash``: the id a request takes is after ``models/``."""
+        ids = super().listed_model_ids(body)
+        return None if ids is None else [i.removeprefix("models/") for i in ids]
+
     def echo_state(self, acc: Accumulator) -> dict[str, Any] | None:
         """Only the thought signature goes back: per-delta flags such as ``thought: true`` describe the
         stream, and echoing them would mark the whole answer as a thought."""

@@ -97,6 +97,7 @@ class OpenRouterDialect(Dialect):
     name = "openrouter"
     base_url = "https://openrouter.ai/api/v1"
     reports_cost = True
+    gateway = True
     api_key_env = ("OPENROUTER_API_KEY",)
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
