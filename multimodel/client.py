@@ -41,10 +41,13 @@ class Client:
         retries: int = 2,
         timeout: float | None = None,
         transport: Transport | None = None,
+        repair: bool = True,
     ) -> None:
         """``providers`` overrides built-ins or adds endpoints; ``cache`` a file path, or False for none;
         ``retries`` and ``timeout`` are defaults for every request; ``transport`` swaps how bytes are
-        carried (``multimodel.transport.ReplayTransport`` answers in-process)."""
+        carried (``multimodel.transport.ReplayTransport`` answers in-process); ``repair=False`` sends a request
+        a provider rejected as it was (by default a 400 naming a parameter the model does not take is fixed as
+        it says, resent once, warned about, listed in the row's ``repaired`` and remembered for the model)."""
         if providers is not None and not isinstance(providers, dict):
             raise ConfigError("providers must be a dict of name → settings, e.g. {'deepseek': {'api_key': 'k'}}")
         self.providers: dict[str, ProviderConfig] = {name: build_provider(name, None) for name in BUILTIN_PROVIDERS}
@@ -52,7 +55,8 @@ class Client:
             if entry is not None and not isinstance(entry, dict):
                 raise ConfigError(f"providers[{name!r}] must be a dict of settings, got {type(entry).__name__}")
             self.providers[name] = build_provider(name, entry)
-        self.requests = RequestPreparer(self.providers, retries=retries, timeout=timeout, cache=cache is not False)
+        self.requests = RequestPreparer(self.providers, retries=retries, timeout=timeout, cache=cache is not False,
+                                        repair=repair)
         self.cache = open_cache(cache)
         self.runner = Runner(self.providers, self.cache, transport or AiohttpTransport())
         self.simulated = False

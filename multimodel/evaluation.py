@@ -321,7 +321,7 @@ class Evaluation:
         """The frame with nested values (tool calls, logprobs, input lists, messages, multimodal prompts) as
         JSON text, so every export format holds one plain type per column."""
         df = self.df.copy()
-        for col in ("tool_calls", "logprobs", "dropped_inputs", "unverified_inputs", "messages", "prompt"):
+        for col in ("tool_calls", "logprobs", "dropped_inputs", "unverified_inputs", "repaired", "messages", "prompt"):
             if col in df.columns:
                 df[col] = [v if isinstance(v, str) or v is None or (isinstance(v, float) and math.isnan(v))
                            else orjson.dumps(v).decode() for v in df[col]]

@@ -215,6 +215,7 @@ class PreparedRequest:
     dropped: list[str] = field(default_factory=list)  # features removed before sending (on_unsupported="warn")
     unverified: list[str] = field(default_factory=list)  # sent although the capability table does not settle them
     skip: str | None = None  # why this request is not sent at all (on_unsupported="skip")
+    repair: bool = True  # after a 400 naming a parameter the model does not take: fix it and resend
     route_reason: str | None = None  # why a router picked this model
     salt: str = ""  # distinguishes repeats of one request (repeat 1, 2, ... are separate samples)
     _cache_key: str | None = None
@@ -273,13 +274,14 @@ class RequestPreparer:
     model's resolved capability table, so a batch of 10,000 requests warns once and resolves once."""
 
     def __init__(self, providers: dict[str, ProviderConfig], *, retries: int = 2, timeout: float | None = None,
-                 cache: bool = True) -> None:
+                 cache: bool = True, repair: bool = True) -> None:
         if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
             raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
         self.providers = providers
         self.retries = retries
         self.timeout = timeout
         self.cache = cache
+        self.repair = repair
         self._warned: set[Any] = set()
         self._capabilities: dict[tuple[str, str], Capabilities] = {}
 
@@ -296,6 +298,7 @@ class RequestPreparer:
         cache: bool = True,
         on_delta: Callable[[str, str], None] | None = None,
         on_unsupported: OnUnsupported = "raise",
+        repair: bool | None = None,
         **params: Any,
     ) -> PreparedRequest:
         """Validate, check against the model's capability table, and shape the body; nothing is sent.
@@ -337,6 +340,7 @@ class RequestPreparer:
             timeout=timeout if timeout is not None else (self.timeout or cfg.timeout_s),
             use_cache=bool(cache) and self.cache, on_delta=on_delta, audio_input=check.audio,
             dropped=check.dropped, unverified=check.unverified, skip=check.skip,
+            repair=(self.repair if repair is None else bool(repair)) and on_unsupported != "send",
         )
 
     def model_rules(self, cfg: ProviderConfig, model_id: str, model: str) -> ModelInfo | None:

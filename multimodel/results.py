@@ -137,6 +137,9 @@ class Result:
     # Inputs the model's capability table does not settle (status "unknown"): sent as given, with a warning.
     unverified_inputs: list[str] = field(default_factory=list)
     route_reason: str | None = None  # why a router chose this model (route(), models="auto:N")
+    # Changes made to the request after the provider rejected it (or because it rejected it before, for this
+    # model): e.g. ["renamed max_tokens to max_completion_tokens"]. Empty: sent as built.
+    repaired: list[str] = field(default_factory=list)
     logprobs: list[dict[str, Any]] | None = None  # per answer token, when logprobs=True was honoured
     # Opaque state the provider needs echoed back on the next assistant turn
     # (DeepSeek reasoning_content, OpenRouter reasoning_details, Gemini extra_content).
@@ -311,6 +314,7 @@ COLUMNS: tuple[Column, ...] = (
     *_plain("attempts", "cached", "simulated", "stream", "request_id", "created_at", "fallback_from"),
     Column("dropped_inputs", lambda r: list(r.dropped_inputs)),
     Column("unverified_inputs", lambda r: list(r.unverified_inputs)),
+    Column("repaired", lambda r: list(r.repaired)),
     *_plain("route_reason", "logprobs"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)

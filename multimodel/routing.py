@@ -34,7 +34,7 @@ DEFAULT_CANDIDATES = (
 )
 _REQUEST_KEYS = {"stream", "reasoning", "tools", *REQUEST_PARAMS}
 # request arguments that change what a model would receive; the rest (cache, retries, ...) do not matter here
-_NOT_ROUTING = ("on_unsupported", "on_delta", "cache", "retries", "timeout")
+_NOT_ROUTING = ("on_unsupported", "on_delta", "cache", "retries", "timeout", "repair")
 
 
 def routing_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:

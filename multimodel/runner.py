@@ -11,15 +11,20 @@ jitter and honour retry-after, within a bounded number of attempts and a total t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+import orjson
+
 from multimodel import exchange
 from multimodel.config import ProviderConfig
-from multimodel.errors import ConfigError
+from multimodel.errors import ConfigError, ParamWarning
+from multimodel.providers.repairs import Repair
 from multimodel.request import PreparedRequest
 from multimodel.results import Result
 from multimodel.transport import Transport
@@ -193,14 +198,65 @@ async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transpo
         await asyncio.sleep(delay)
 
 
+class RepairMemory:
+    """Repairs a provider's 400 asked for, per endpoint and model: applied before sending from then on, in
+    this client and (through the cache file) in the next kernel. The request as the caller asked for it
+    keeps its cache key."""
+
+    def __init__(self, cache: ResultCache | None) -> None:
+        self.cache = cache
+        self._known: dict[tuple[str, str, str], list[Repair]] | None = None
+
+    def _table(self) -> dict[tuple[str, str, str], list[Repair]]:
+        if self._known is None:
+            self._known = {}
+            for provider, base_url, model, text in self.cache.repairs() if self.cache is not None else ():
+                try:
+                    fix = Repair.from_dict(orjson.loads(text))
+                except (ValueError, KeyError, TypeError):
+                    continue  # written by another version: ignore it
+                self._known.setdefault((provider, base_url, model), []).append(fix)
+        return self._known
+
+    def known(self, req: PreparedRequest) -> list[Repair]:
+        """The remembered repairs that apply to this request's body, in the order they were learned."""
+        fixes = self._table().get((req.provider.name, req.provider.base_url, req.model_id), ())
+        return [fix for fix in fixes if fix.applies_to(req.body)]
+
+    def remember(self, req: PreparedRequest, fix: Repair) -> None:
+        key = (req.provider.name, req.provider.base_url, req.model_id)
+        table = self._table()
+        if fix not in table.setdefault(key, []):
+            table[key].append(fix)
+            if self.cache is not None:
+                self.cache.add_repair(*key, orjson.dumps(fix.to_dict()).decode())
+            warnings.warn(f"{req.model}: the provider rejected the request ({fix.why!r}); {fix.describe()}, resent, "
+                          "and remembered for this model (the row's 'repaired' column lists it; repair=False turns "
+                          "this off)", ParamWarning, stacklevel=2)
+
+
+def repaired(req: PreparedRequest, fixes: list[Repair]) -> PreparedRequest:
+    """The request with the repairs made to its body; it keeps the cache key of the request as asked."""
+    body = req.body
+    for fix in fixes:
+        body = fix.apply(body)
+    return dataclasses.replace(req, body=body, payload=orjson.dumps(body), _cache_key=req.cache_key)
+
+
+#: at most this many repairs per request, each a resend after a 400 that names something new to change
+MAX_REPAIRS = 3
+
+
 class Runner:
     """Runs prepared requests for one set of providers: cache lookup, the provider's gate and retries over
-    the transport, the cache write, and fallbacks. Lives on the I/O loop; one per Client."""
+    the transport, repairs of rejected parameters, the cache write, and fallbacks. Lives on the I/O loop;
+    one per Client."""
 
     def __init__(self, providers: dict[str, ProviderConfig], cache: ResultCache | None, transport: Transport) -> None:
         self.providers = providers
         self.cache = cache
         self.transport = transport
+        self.repairs = RepairMemory(cache)
         self._gates: dict[str, ProviderGate] = {}
 
     def gate(self, provider: str) -> ProviderGate:
@@ -214,8 +270,27 @@ class Runner:
         return gate
 
     async def send(self, req: PreparedRequest) -> Result:
-        """Through the provider's gate with retries, bypassing the cache (the probe's raw sends)."""
-        return await execute_with_retries(req, self.gate(req.provider.name), self.transport)
+        """Through the provider's gate with retries, bypassing the cache (the probe's raw sends). With
+        ``req.repair``: the repairs remembered for the model first, and after a 400 that names a parameter or
+        value the model does not take, the request fixed as the message says and sent again."""
+        gate = self.gate(req.provider.name)
+        fixes = self.repairs.known(req) if req.repair else []
+        sent = repaired(req, fixes) if fixes else req
+        result = await execute_with_retries(sent, gate, self.transport)
+        for _ in range(MAX_REPAIRS if req.repair else 0):
+            if result.error is None or result.error.kind != "bad_request":
+                break
+            fix = sent.dialect.repair(result.error.message, sent.body)
+            if fix is None or fix in fixes:
+                break
+            self.repairs.remember(req, fix)
+            fixes.append(fix)
+            sent = repaired(req, fixes)
+            earlier = result.attempts
+            result = await execute_with_retries(sent, gate, self.transport)
+            result.attempts += earlier
+        result.repaired = [fix.describe() for fix in fixes]
+        return result
 
     async def execute(self, req: PreparedRequest, run_id: str | None = None) -> Result:
         """Cache lookup, then attempts through the provider's gate with retries, then the cache write.

@@ -36,8 +36,15 @@ def _m002_run_id(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE results ADD COLUMN run_id TEXT")
 
 
+def _m003_repairs(conn: sqlite3.Connection) -> None:
+    """Repairs a provider's 400 asked for, per endpoint and model, so the next kernel starts repaired."""
+    conn.execute("CREATE TABLE IF NOT EXISTS repairs (provider TEXT NOT NULL, base_url TEXT NOT NULL, "
+                 "model TEXT NOT NULL, repair TEXT NOT NULL, created REAL NOT NULL, "
+                 "PRIMARY KEY (provider, base_url, model, repair))")
+
+
 #: applied in order; never edit or reorder a released one, append a new one
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_results, _m002_run_id)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_results, _m002_run_id, _m003_repairs)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -113,6 +120,18 @@ class ResultCache:
                 "INSERT OR REPLACE INTO results (key, created, model, run_id, result) VALUES (?, ?, ?, ?, ?)",
                 (key, time.time(), result.model, run_id, blob),
             )
+
+    def repairs(self) -> list[tuple[str, str, str, str]]:
+        """Every remembered repair: (provider, base_url, model id, the repair as JSON), oldest first."""
+        with self._lock:
+            return list(self._conn.execute(
+                "SELECT provider, base_url, model, repair FROM repairs ORDER BY created, rowid"))
+
+    def add_repair(self, provider: str, base_url: str, model: str, repair: str) -> None:
+        """Remember one repair for an endpoint's model (once; one statement)."""
+        with self._lock:
+            self._conn.execute("INSERT OR IGNORE INTO repairs (provider, base_url, model, repair, created) "
+                               "VALUES (?, ?, ?, ?, ?)", (provider, base_url, model, repair, time.time()))
 
     def __len__(self) -> int:
         with self._lock:

@@ -11,11 +11,13 @@ lists (audio, PDFs, response_format, seed, logprobs, n > 1) is checked before th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from multimodel.catalogue import EFFORT_BUDGET, ModelInfo
 from multimodel.providers.base import Dialect, drop, strip_strict
 from multimodel.providers.capabilities import CapabilityTable, Limit, ignored, rejected, supported
+from multimodel.providers.repairs import Repair
 
 # Penalties are dropped here with a warning; seed, logprobs and response_format are in the capability table,
 # so a request that relies on them is refused (or marked) before it gets this far.
@@ -51,6 +53,12 @@ CAPABILITIES = CapabilityTable(
                                                " request_too_large)"),
     },
 )
+
+
+_ENABLED_REJECTED = '"thinking.type.enabled" is not supported for this model'
+_DISABLED_REJECTED = '"thinking.type.disabled" is not supported for this model'
+_ADAPTIVE_REJECTED = "adaptive thinking is not supported on this model"
+_DEPRECATED_PARAM = re.compile(r"`(\w+)` is deprecated for this model")
 
 
 class AnthropicDialect(Dialect):
@@ -115,6 +123,22 @@ class AnthropicDialect(Dialect):
             key = "max_tokens" if body.get("max_tokens") else "max_completion_tokens"
             body[key] = budget + limit
             warn(f"raised {key} to {budget + limit}: it must exceed the thinking budget ({budget})")
+
+    def repair(self, message: str, body: dict[str, Any]) -> Repair | None:
+        """Anthropic's 400s (verbatim, provider-quirks.md section 0 and the sources in models.toml):
+        '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" ...',
+        '"thinking.type.disabled" is not supported for this model. ...', 'adaptive thinking is not supported on
+        this model', '`temperature` is deprecated for this model.'."""
+        fix = None
+        if _ENABLED_REJECTED in message:
+            fix = Repair("set", ("thinking",), {"type": "adaptive"}, why=message)
+        elif _DISABLED_REJECTED in message:
+            fix = Repair("drop", ("thinking",), why=message)
+        elif _ADAPTIVE_REJECTED in message:
+            fix = Repair("set", ("thinking",), {"type": "enabled", "budget_tokens": 1024}, why=message)
+        elif m := _DEPRECATED_PARAM.search(message):
+            fix = Repair("drop", (m.group(1),), why=message)
+        return fix if fix is not None and fix.applies_to(body) else None
 
     def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
         temp = body.get("temperature")

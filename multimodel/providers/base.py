@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from multimodel.catalogue import ModelInfo
 from multimodel.providers.capabilities import CapabilityTable, supported, unknown
+from multimodel.providers.repairs import Repair, openai_repair
 from multimodel.wire.accumulate import Accumulator
 
 _GENERIC = "an OpenAI-compatible endpoint multimodel has no table for"
@@ -134,6 +135,12 @@ class Dialect:
     def price_lookups(self, model_id: str) -> list[tuple[str, str]]:
         """(provider, model id) pairs to try in the price table, in order: by default the model itself."""
         return [(self.name, model_id)]
+
+    def repair(self, message: str, body: dict[str, Any]) -> Repair | None:
+        """The change a provider's 400 asks for (rename, drop or set a field), or None. The reference dialect
+        reads OpenAI's messages, which compatible servers copy; a provider with its own words overrides this."""
+        fix = openai_repair(message, body)
+        return fix if fix is not None and fix.applies_to(body) else None
 
     def listed_model_ids(self, body: Any) -> list[str] | None:
         """The model ids in a ``GET /models`` answer (OpenAI's ``{"data": [{"id": ...}]}``, or ``models``);

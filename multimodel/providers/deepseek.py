@@ -14,6 +14,7 @@ from typing import Any
 from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect, budget_to_effort, developer_to_system
 from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
+from multimodel.providers.repairs import Repair
 from multimodel.wire.accumulate import Accumulator
 
 _VISION = "https://api-docs.deepseek.com/guides/vision"
@@ -107,6 +108,10 @@ class DeepSeekDialect(Dialect):
         effort = reasoning if isinstance(reasoning, str) else budget_to_effort(reasoning)
         body["thinking"] = {"type": "enabled"}
         body["reasoning_effort"] = _EFFORT.get(effort, "high")
+
+    def repair(self, message: str, body: dict[str, Any]) -> Repair | None:
+        """DeepSeek's 400s name no parameter to change (its thinking-mode errors ask for history, not a fix)."""
+        return None
 
     def echo_state(self, acc: Accumulator) -> dict[str, Any] | None:
         text = acc.reasoning_text()

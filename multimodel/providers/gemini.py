@@ -16,6 +16,7 @@ from typing import Any
 from multimodel.catalogue import EFFORT_BUDGET, ModelInfo
 from multimodel.providers.base import Dialect, developer_to_system
 from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
+from multimodel.providers.repairs import Repair
 from multimodel.wire.accumulate import Accumulator
 
 _COMPAT = "https://ai.google.dev/gemini-api/docs/openai"
@@ -72,6 +73,11 @@ def _is_gemini_25(model_id: str) -> bool:
     return bool(re.search(r"gemini-2\.", model_id))
 
 
+_LEVEL_REJECTED = re.compile(r"Thinking level (\w+) is not supported for this model")
+_NO_LEVELS = "Thinking level is not supported for this model"
+_ONLY_THINKING = "This model only works in thinking mode"
+
+
 class GeminiDialect(Dialect):
     name = "gemini"
     base_url = "https://generativelanguage.googleapis.com/v1beta/openai"
@@ -122,6 +128,23 @@ class GeminiDialect(Dialect):
         body.pop("reasoning_effort", None)
         extra = body.setdefault("extra_body", {})
         extra.setdefault("google", {})["thinking_config"] = config
+
+    def repair(self, message: str, body: dict[str, Any]) -> Repair | None:
+        """Gemini's 400s (verbatim, models.toml sources): 'Thinking level MINIMAL is not supported for this model.
+        Please retry with other thinking level.', 'Thinking level is not supported for this model.', 'Budget 0
+        is invalid. This model only works in thinking mode.'."""
+        config = ((body.get("extra_body") or {}).get("google") or {}).get("thinking_config") or {}
+        path = ("extra_body", "google", "thinking_config")
+        fix = None
+        if (m := _LEVEL_REJECTED.search(message)) and config.get("thinking_level") == m.group(1).lower():
+            level = {"minimal": "low", "low": "medium", "medium": "high"}.get(m.group(1).lower(), "high")
+            fix = Repair("set", (*path, "thinking_level"), level, why=message)
+        elif _NO_LEVELS in message and "thinking_level" in config:
+            budget = EFFORT_BUDGET.get(config["thinking_level"], 8192)
+            fix = Repair("set", path, {"include_thoughts": True, "thinking_budget": budget}, why=message)
+        elif _ONLY_THINKING in message:
+            fix = Repair("drop", ("reasoning_effort",), why=message)
+        return fix if fix is not None and fix.applies_to(body) else None
 
     def listed_model_ids(self, body: Any) -> list[str] | None:
         """The compatibility layer lists ``models/gemini-2.5-flash``: the id a request takes is after ``models/``."""

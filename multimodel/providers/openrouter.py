@@ -22,6 +22,7 @@ from multimodel.providers.capabilities import (
     supported,
     unknown,
 )
+from multimodel.providers.repairs import Repair
 from multimodel.wire.accumulate import Accumulator
 
 _IMAGES = "https://openrouter.ai/docs/guides/overview/multimodal/images"
@@ -138,6 +139,10 @@ class OpenRouterDialect(Dialect):
             if isinstance(upstream, int | float):
                 total += float(upstream)
         return total
+
+    def repair(self, message: str, body: dict[str, Any]) -> Repair | None:
+        """OpenRouter relays its upstream's words about a body shaped for OpenRouter: not repaired."""
+        return None
 
     def echo_state(self, acc: Accumulator) -> dict[str, Any] | None:
         if acc.reasoning_details:

@@ -10,11 +10,13 @@ it; [INFERRED] that xAI rejects or ignores it).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect, strip_strict
 from multimodel.providers.capabilities import CapabilityTable, Limit, ModelRule, rejected, supported, unknown
+from multimodel.providers.repairs import Repair, camel_to_snake
 
 _IMAGES = "https://docs.x.ai/developers/model-capabilities/images/understanding"
 _STRUCTURED = "https://docs.x.ai/developers/model-capabilities/text/structured-outputs"
@@ -56,6 +58,10 @@ CAPABILITIES = CapabilityTable(
 )
 
 
+_PARAM_REJECTED = re.compile(r"Model \S+ does not support parameter (\w+)")
+_EFFORT_VALUE_REJECTED = re.compile(r"does not support `reasoning_effort` value `(\w+)`")
+
+
 class XAIDialect(Dialect):
     name = "xai"
     base_url = "https://api.x.ai/v1"
@@ -71,6 +77,17 @@ class XAIDialect(Dialect):
         if info is not None and info.reasoning.control == "none":
             return
         super().apply_reasoning(body, model_id, reasoning, info, warn)
+
+    def repair(self, message: str, body: dict[str, Any]) -> Repair | None:
+        """xAI's 400s name the parameter in camelCase: 'Model grok-4.5 does not support parameter
+        presencePenalty.', 'Model grok-4.20-0309-non-reasoning does not support parameter reasoningEffort.',
+        'This model does not support `reasoning_effort` value `none`.' (live bodies, models.toml sources)."""
+        fix = None
+        if m := _PARAM_REJECTED.search(message):
+            fix = Repair("drop", (camel_to_snake(m.group(1)),), why=message)
+        elif _EFFORT_VALUE_REJECTED.search(message):
+            fix = Repair("drop", ("reasoning_effort",), why=message)
+        return fix if fix is not None and fix.applies_to(body) else None
 
     def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:
         if not isinstance(usage, dict):
