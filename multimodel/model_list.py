@@ -50,8 +50,8 @@ async def _lists(cfgs: list[ProviderConfig], transport: Transport, timeout: floa
 async def _list(cfg: ProviderConfig, transport: Transport, timeout: float) -> list[str] | str:
     try:
         key = cfg.resolve_key()
-    except ConfigError as exc:
-        return str(exc)
+    except ConfigError:
+        return f"no API key (set {' or '.join(cfg.api_key_env) or 'api_key'})"
     headers = {"Authorization": f"Bearer {key}", **cfg.default_headers}
     try:
         resp = await transport.get(f"{cfg.base_url}/models", headers, timeout)

@@ -352,10 +352,11 @@ class RequestPreparer:
         if not cfg.builtin:
             match = catalogue.find(cfg.dialect, model_id)
             return match.info if match is not None and match.how != "family" else None
-        resold = get_dialect(cfg.dialect).resold(model_id)
+        dialect = get_dialect(cfg.dialect)
+        resold = dialect.resold(model_id)
         match = catalogue.find(*(resold or (cfg.name, model_id)))
         if match is None:
-            if resold is None:
+            if not dialect.gateway:  # a gateway's other vendors are not the catalogue's business
                 self.warn_once(f"{model} is not in multimodel's model catalogue: sent as given, with no per-model "
                                "rules (see client.models())", key=("catalogue", model), category=ModelWarning)
             return None
