@@ -193,6 +193,7 @@ def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> N
     result.completion_tokens = usage.completion_tokens
     result.reasoning_tokens = usage.reasoning_tokens
     result.cached_tokens = usage.cached_tokens
+    result.cache_write_tokens = usage.cache_write_tokens
     _fill_cost(result, acc, req)
     if acc.first_token_t is not None:
         result.ttft_s = acc.first_token_t - t0
@@ -206,15 +207,19 @@ def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> N
 
 
 def _fill_cost(result: Result, acc: Accumulator, req: PreparedRequest) -> None:
-    """The provider's own figure when it reports one, else the price table; NaN (never 0) when unknown (audio
-    input is billed at its own rate, so it is never priced at the table's text rates)."""
+    """The provider's own figure when it reports one, else the price table at the time the request was made (its
+    tiers, windows and dated prices; cache writes at the retention the request asked for); NaN (never 0) when
+    unknown (audio input is billed at its own rate, so it is never priced at the table's text rates)."""
     reported = req.dialect.cost_from_usage(acc.usage)
     if reported is not None:
         result.cost_usd, result.cost_source = reported, "provider"
     elif not req.audio_input and result.prompt_tokens is not None and result.completion_tokens is not None:
         price = pricing.price_for(req.provider, req.model_id)  # None: warned when the request was prepared
         if price is not None:
-            result.cost_usd = price.cost(result.prompt_tokens, result.completion_tokens, result.cached_tokens)
+            result.cost_usd = pricing.request_cost(
+                price, prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                cached_tokens=result.cached_tokens, cache_write_tokens=result.cache_write_tokens,
+                at=result.created_at, body=req.body)
             result.cost_source = "price_table"
     if math.isnan(result.cost_usd):
         result.cost_source = None

@@ -118,6 +118,7 @@ class Result:
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
     cached_tokens: int | None = None
+    cache_write_tokens: int | None = None  # prompt tokens written to the provider's cache (priced at its write rate)
     cost_usd: float = _NAN
     cost_source: str | None = None
     ttft_s: float | None = None
@@ -299,7 +300,7 @@ COLUMNS: tuple[Column, ...] = (
     *_plain("model", "provider", "response_model", "content", "reasoning"),
     Column("tool_calls", lambda r: [tc.to_dict() for tc in r.tool_calls]),
     *_plain("finish_reason", "native_finish_reason"),
-    *_typed("int", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens"),
+    *_typed("int", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "cache_write_tokens"),
     *_typed("float", "cost_usd"),
     *_plain("cost_source"),
     *_typed("float", "ttft_s", "ttfat_s", "e2e_s"),

@@ -69,6 +69,33 @@ def test_segments_add_up_to_the_cost(prompt, completion, cached, reasoning):
         assert all(v >= 0 for v in parts.values())
 
 
+@pytest.mark.parametrize(("provider", "model", "at"), [
+    ("openai", "gpt-5.4", 1795953600.0), ("anthropic", "claude-haiku-5-5", 1795953600.0),
+    ("deepseek", "deepseek-v4-pro", 1795485600.0),  # 2026-11-24 (a Tuesday) 02:00 UTC: peak
+])
+@pytest.mark.parametrize(("prompt", "completion", "cached", "writes", "reasoning"), [
+    (1000, 500, 200, 300, 100), (300_000, 500, 1000, 50_000, 0), (120_000, 10, 0, 0, 5), (10, 10, 10, 10, 10),
+])
+def test_segments_with_rules_and_cache_writes_add_up_to_the_cost(provider, model, at, prompt, completion, cached,
+                                                                 writes, reasoning):
+    price = lookup(provider, model)
+    parts = price.segments(prompt, completion, cached, reasoning, cache_write_tokens=writes, at=at)
+    cost = price.cost(prompt, completion, cached, cache_write_tokens=writes, at=at)
+    assert sum(parts.values()) == pytest.approx(cost, rel=1e-12)
+    assert ("cache_write" in parts) == (min(writes, prompt - min(cached, prompt)) > 0)
+
+
+def test_a_price_without_rules_costs_exactly_what_it_did():
+    """The table's arithmetic for a request without tiers, windows, dates or cache writes is unchanged."""
+    for provider, model in pricing.known_models():
+        price = lookup(provider, model)
+        flat = Price(price.input_per_m, price.cached_input_per_m, price.output_per_m, "", "")
+        if not any(rule.kind in ("price", "time_of_day") for rule in price.rules):
+            assert price.cost(1000, 500, 200) == flat.cost(1000, 500, 200), (provider, model)
+    assert P.cost(1000, 500, 200, cache_write_tokens=0, cache_write_long_tokens=None) == P.cost(1000, 500, 200)
+    assert P.rules == () and P.batch() is None
+
+
 def test_segments_values():
     assert P.segments(1000, 500, 200, 100) == pytest.approx(
         {"input": 800 * 2.0 / 1e6, "cached_input": 200 * 0.5 / 1e6, "reasoning": 100 * 10.0 / 1e6,
@@ -129,6 +156,9 @@ def test_openrouter_uses_its_own_row_first_then_the_upstream_vendor():
     # a vendor that is not a built-in provider, or no vendor at all: no price
     assert lookup("openrouter", "meta-llama/llama-4-scout") is None
     assert lookup("openrouter", "claude-opus-4-8") is None
+    # a fallback row keeps its rules: DeepSeek's peak hours, Anthropic's cache-write prices
+    assert [r.kind for r in lookup("openrouter", "deepseek/deepseek-flash").rules] == ["time_of_day"]
+    assert lookup("openrouter", "anthropic/claude-opus-4-8").rates(0, 0.0)[2:4] == (6.25, 10.0)
 
 
 # ---------------------------------------------------------------------------------- price_for
@@ -136,6 +166,8 @@ def test_price_for_prefers_the_providers_own_prices():
     cfg = build_provider("anthropic", {"prices": {"claude-sonnet-4-6": {"input": 1, "output": 4,
                                                                         "cached_input": 0.1}}})
     assert price_for(cfg, "claude-sonnet-4-6") == Price(1.0, 0.1, 4.0, "user", "")
+    # a provider's own price is flat: no table rule applies to it (cache writes cost its input rate)
+    assert price_for(cfg, "claude-sonnet-4-6").cost(1000, 0, 0, cache_write_tokens=1000) == 0.001
     assert price_for(cfg, "claude-haiku-4-5") == lookup("anthropic", "claude-haiku-4-5")  # the table otherwise
     no_cached = build_provider("anthropic", {"prices": {"claude-sonnet-4-6": {"input": "2", "output": "8"}}})
     assert price_for(no_cached, "claude-sonnet-4-6") == Price(2.0, None, 8.0, "user", "")

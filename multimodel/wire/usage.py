@@ -12,6 +12,8 @@ class Usage:
     completion_tokens: int | None = None
     reasoning_tokens: int | None = None
     cached_tokens: int | None = None
+    # tokens written to the provider's prompt cache: part of prompt_tokens, like cached_tokens
+    cache_write_tokens: int | None = None
 
 
 def _int(value: Any) -> int | None:
@@ -25,7 +27,7 @@ def _int(value: Any) -> int | None:
 
 
 def normalize_usage(usage: dict[str, Any] | None) -> Usage:
-    """Fold reasoning into completion_tokens and find cached tokens under every name in the corpus.
+    """Fold reasoning into completion_tokens and find cached and cache-write tokens under every name in the corpus.
 
     Some providers (xAI, Gemini) count reasoning outside ``completion_tokens`` but inside
     ``total_tokens``; the difference is folded back so completion_tokens always includes reasoning.
@@ -42,14 +44,16 @@ def normalize_usage(usage: dict[str, Any] | None) -> Usage:
         completion = total - prompt
         if reasoning is None:
             reasoning = hidden
-    cached = None
+    cached = writes = None
     pdetails = usage.get("prompt_tokens_details")
     if isinstance(pdetails, dict):
         cached = _int(pdetails.get("cached_tokens"))
+        # OpenAI (corpus u03, gpt-5.6-sol) and OpenRouter (quirks 6.10; openrouter.ai/docs/prompt-caching)
+        writes = _int(pdetails.get("cache_write_tokens"))
     if cached is None:
         cached = _int(usage.get("prompt_cache_hit_tokens"))  # DeepSeek
     if cached is None:
         cached = _int(usage.get("cached_tokens"))  # Together (top level)
     if cached is None:
         cached = _int(usage.get("num_cached_tokens"))  # Mistral
-    return Usage(prompt, completion, reasoning, cached)
+    return Usage(prompt, completion, reasoning, cached, writes)
