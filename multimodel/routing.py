@@ -189,16 +189,18 @@ def _rank(providers: dict[str, ProviderConfig], models: list[str],
             raise ConfigError(f"prefer={prefer!r} must return comparable sort keys (numbers, not None): {exc}"
                               ) from None
     if prefer == "cheapest":
-        return sorted(models, key=lambda m: _list_price(providers, m)), "by list price (input + output per 1M)"
+        return sorted(models, key=lambda m: _list_price(providers, m)), "by list price now (input + output per 1M)"
     return list(models), "in the order given"
 
 
 def _list_price(providers: dict[str, ProviderConfig], model: str) -> float:
+    """Input + output USD per 1M tokens in force now (an introductory price that has ended no longer counts)."""
     cfg, model_id = split_model(model, providers)
     price = pricing.price_for(cfg, model_id)
-    if price is None:
+    rates = price.rates() if price is not None else None
+    if rates is None or math.isnan(rates.input + rates.output):
         return math.inf
-    return price.input_per_m + price.output_per_m
+    return rates.input + rates.output
 
 
 def default_candidates(providers: dict[str, ProviderConfig]) -> list[str]:
