@@ -212,7 +212,7 @@ def test_prefer_cheapest_orders_by_list_price(preparer):
     assert prices == sorted(prices) and prices[-1] == math.inf  # an unpriced model goes last, not first
     assert prices[:4] == [0.15 + 0.6, 0.5 + 3.0, 2.5 + 15.0, 3.0 + 15.0]
     assert decisions(r)["openai/gpt-5.4"] == (True, "text only: every candidate qualifies; #3 of 5 eligible by "
-                                                    "list price (input + output per 1M)")
+                                                    "list price now (input + output per 1M)")
     cheapest_one = route(preparer, "hi", Router(candidates, n=1, prefer="cheapest"))
     assert cheapest_one.models == ["deepseek/deepseek-flash"]
 
