@@ -74,8 +74,7 @@ class Anthropic(Dialect):
         ctx.visible = False
         if effort is not None and (r.effort_param is None or effort not in r.accepted_efforts):
             allowed = " or ".join(f"'{e}'" for e in r.accepted_efforts) or "absent"
-            raise self.bad_request(f"output_config.effort: Input should be {allowed}",  # [INFERRED wording]
-                                   param="output_config.effort")
+            raise self.bad_request(f"output_config.effort: Input should be {allowed}")  # [INFERRED wording]
         if kind is None:
             ctx.reasoning_on = r.thinking_default  # on by default on Claude 5 (compat page, facts 2.3)
             ctx.effort = effort or r.effort_default
@@ -87,7 +86,7 @@ class Anthropic(Dialect):
             if cap and effort and EFFORT_ORDER.index(effort) > EFFORT_ORDER.index(cap):
                 raise self.bad_request(  # facts 7 #4 (Opus 5)
                     f'"thinking.type" value "disabled" is not supported with "output_config.effort" value "{effort}" '
-                    "for this model", param="thinking.type")
+                    "for this model")
             ctx.reasoning_on = False
             ctx.effort = None
             return
@@ -113,15 +112,15 @@ class Anthropic(Dialect):
     def thinking_refused(self, r: ModelRules, kind: Any) -> SimError:
         """The 400 for a thinking.type the model does not take (facts 7 #1-#3)."""
         if kind == "enabled" and r.adaptive_only:
-            return self.bad_request(ENABLED_REFUSED, param="thinking.type")
+            return self.bad_request(ENABLED_REFUSED)
         if kind == "disabled":
             text = DISABLED_REFUSED_BETWEEN if "between_tools" in r.thinking_types else DISABLED_REFUSED
-            return self.bad_request(text, param="thinking.type")
+            return self.bad_request(text)
         if kind == "adaptive":
-            return self.bad_request(ADAPTIVE_REFUSED, param="thinking.type")
+            return self.bad_request(ADAPTIVE_REFUSED)
         tags = ", ".join(f"'{t}'" for t in sorted(r.thinking_types))  # an unknown tag [INFERRED wording]
         return self.bad_request(f"thinking: Input tag {self.json_value(kind)} found using 'type' does not match "
-                                f"any of the expected tags: {tags}", param="thinking.type")
+                                f"any of the expected tags: {tags}")
 
     def unsupported_input(self, ctx: Ctx, item: Media) -> SimError | None:
         """None: audio and file parts are stripped silently, as the compatibility layer documents."""
@@ -136,18 +135,18 @@ class Anthropic(Dialect):
         body = ctx.req.body
         for k in self.refused_sampling(ctx):
             # facts 7 #5: "`temperature` is deprecated for this model." (top_p / top_k by analogy [INFERRED])
-            raise self.bad_request(f"`{k}` is deprecated for this model.", param=k)
+            raise self.bad_request(f"`{k}` is deprecated for this model.")
         rules = ctx.model.rules.sampling_rules
         if "temperature_xor_top_p" in rules and body.get("temperature") is not None and body.get("top_p") is not None:
-            raise self.bad_request(BOTH_SAMPLERS, param="top_p")
+            raise self.bad_request(BOTH_SAMPLERS)
         top_p = body.get("top_p")
         if ("top_p_min_0.95_with_thinking" in rules and ctx.reasoning_on and isinstance(top_p, int | float)
                 and top_p < 0.95):
-            raise self.bad_request(TOP_P_THINKING, param="top_p")
+            raise self.bad_request(TOP_P_THINKING)
 
     # ------------------------------------------------------------------ errors
     # OpenAI-shaped envelopes carrying the native Anthropic error types [INFERRED: the page only says
-    # "consistent error formats with the OpenAI API"; messages are the native API's].
+    # "consistent error formats with the OpenAI API"; messages are the native API's, which name no param].
     def _err(self, status: int, type_: str, message: str, outcome: str, headers: dict[str, str] | None = None,
              param: str | None = None) -> SimError:
         return self.error(status, message, type_=type_, code=type_, param=param, outcome=outcome, headers=headers)
