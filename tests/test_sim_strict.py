@@ -463,3 +463,10 @@ def test_every_rules_entry_names_its_sources_and_every_openrouter_slug_its_upstr
             up = RULES[r.upstream]
             assert up.served and (r.efforts, r.effort_default, r.can_disable) == (
                 up.efforts, up.effort_default, up.can_disable), key
+
+
+def test_openai_models_list_carries_the_shutdown_dates(sim):
+    data = _HTTP.get(f"{sim.base_url('openai')}/models", headers={"Authorization": f"Bearer {KEY}"}).json()["data"]
+    dates = {m["id"]: m["shutdown_date"] for m in data}
+    assert dates["gpt-5"] == dates["gpt-5-mini"] == "2026-12-11" and dates["gpt-4.1-mini"] == "2027-01-14"
+    assert dates["gpt-6.1-sol"] is None

@@ -246,7 +246,8 @@ def _claude_budget(id: str, types: tuple[str, ...], efforts: tuple[str, ...] = (
     return _r("anthropic", id, reasons=True, effort_param="output_config.effort" if efforts else None,
               efforts=efforts, effort_default="high" if efforts else None, can_disable=True, thinking_types=types,
               budget_tokens=(1024, None), sampling_rules=("temperature_xor_top_p", "top_p_min_0.95_with_thinking"),
-              not_settled=(_COMPAT,),
+              not_settled=(_COMPAT,) if efforts else (_COMPAT, "what output_config.effort does on a model without "
+                                                      "effort levels: ignored"),
               sources=(*sources, "temperature+top_p and top_p>=0.95 texts: facts 2.4 (MCP-Universe#49, new-api#3124)"),
               **kw)
 

@@ -72,7 +72,9 @@ class Anthropic(Dialect):
         oc = body.get("output_config")
         effort = oc.get("effort") if isinstance(oc, dict) else None
         ctx.visible = False
-        if effort is not None and (r.effort_param is None or effort not in r.accepted_efforts):
+        if r.effort_param is None:
+            effort = None  # no effort levels on this model: what it does with one is not settled, so ignored
+        if effort is not None and effort not in r.accepted_efforts:
             allowed = " or ".join(f"'{e}'" for e in r.accepted_efforts) or "absent"
             raise self.bad_request(f"output_config.effort: Input should be {allowed}")  # [INFERRED wording]
         if kind is None:

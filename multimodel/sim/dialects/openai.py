@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from ..catalogue import models_for
 from ..plan import Ctx, Plan, SimError
 from ..rules import EFFORT_ORDER, ModelRules
 from .base import DONE, Dialect, obfuscation, sse
@@ -213,6 +214,12 @@ class OpenAI(Dialect):
                    "obfuscation": obfuscation(i + 1)}
             yield 0, sse(obj)
         yield 0, DONE
+
+    def models_list(self) -> dict[str, Any]:
+        # "check each model's optional shutdown_date field ... YYYY-MM-DD string, or null" (deprecations page)
+        return {"object": "list", "data": [
+            {"id": m.id, "object": "model", "created": m.created, "owned_by": self.name,
+             "shutdown_date": m.rules.shutdown} for m in models_for(self.name)]}
 
     def success_headers(self, ctx: Ctx) -> dict[str, str]:
         return {"openai-version": "2020-10-01", "openai-processing-ms": str(40 + ctx.seed_int % 400)}
