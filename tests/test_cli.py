@@ -38,7 +38,7 @@ def test_eval_then_report_round_trip(tmp_path, capsys):
     pd.DataFrame({"prompt": ["What is 2+2?", "Capital of France?"], "expected": ["4", "Paris"]}).to_csv(prompts,
                                                                                                        index=False)
     out = tmp_path / "res.parquet"
-    code = main(["eval", str(prompts), "-m", "openai/gpt-5-mini", "-m", "deepseek/deepseek-chat", "--scorer",
+    code = main(["eval", str(prompts), "-m", "openai/gpt-5-mini", "-m", "deepseek/deepseek-flash", "--scorer",
                  "contains", "--scorer", "regex:simulated", "--out", str(out), "--simulated", "--cache", "off"])
     assert code == 0
     df = pd.read_parquet(out)
@@ -47,7 +47,7 @@ def test_eval_then_report_round_trip(tmp_path, capsys):
     html = tmp_path / "r.html"
     assert main(["report", str(out), "--html", str(html)]) == 0
     text = html.read_text()
-    assert "openai/gpt-5-mini" in text and "deepseek/deepseek-chat" in text and "SIMULATED" in text
+    assert "openai/gpt-5-mini" in text and "deepseek/deepseek-flash" in text and "SIMULATED" in text
 
 
 @pytest.mark.parametrize(("argv", "fragment"), [

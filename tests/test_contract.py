@@ -30,19 +30,19 @@ def test_design_section_1_snippet(tmp_path, monkeypatch):
         }, cache=str(tmp_path / "results.sqlite"))
         monkeypatch.setenv("GROQ_API_KEY", "gk")
 
-        r = client.complete("deepseek/deepseek-reasoner", "Why is the sky blue?", stream=True, reasoning="medium",
+        r = client.complete("deepseek/deepseek-flash", "Why is the sky blue?", stream=True, reasoning="medium",
                             tools=None, temperature=0)
         assert isinstance(r, mm.Result) and r.error is None
         # every attribute DESIGN.md section 1 names, with the value or type it must have
-        assert (r.model, r.provider, r.response_model) == ("deepseek/deepseek-reasoner", "deepseek",
-                                                           "deepseek-reasoner")
-        assert isinstance(r.content, str) and r.content.startswith("[simulated deepseek-reasoner]")
+        assert (r.model, r.provider, r.response_model) == ("deepseek/deepseek-flash", "deepseek",
+                                                           "deepseek-flash")
+        assert isinstance(r.content, str) and r.content.startswith("[simulated deepseek-flash]")
         assert isinstance(r.reasoning, str) and r.reasoning.startswith("[simulated reasoning]")
         assert r.tool_calls == [] and r.finish_reason in ("stop", "length")
         for name in ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens"):
             assert type(getattr(r, name)) is int, name
         assert r.prompt_tokens > 0 and r.completion_tokens >= r.reasoning_tokens > 0 and r.cached_tokens >= 0
-        price = pricing.price_for(client.providers["deepseek"], "deepseek-reasoner")
+        price = pricing.price_for(client.providers["deepseek"], "deepseek-flash")
         assert r.cost_source == "price_table"
         assert r.cost_usd == price.cost(r.prompt_tokens, r.completion_tokens, r.cached_tokens) and r.cost_usd > 0
         assert all(type(t) is float for t in (r.ttft_s, r.ttfat_s, r.e2e_s))
@@ -56,14 +56,14 @@ def test_design_section_1_snippet(tmp_path, monkeypatch):
         assert r2.error is None and r2.provider == "groq"
 
         sdk = client.openai_client("deepseek")
-        out = sdk.chat.completions.create(model="deepseek-chat", messages=[{"role": "user", "content": "hi"}])
+        out = sdk.chat.completions.create(model="deepseek-flash", messages=[{"role": "user", "content": "hi"}])
         assert out.choices[0].message.content.startswith("[simulated")
 
-        cmp = client.compare("prompt or messages", models=["deepseek/deepseek-chat", "groq/gpt-4.1-mini"])
-        assert list(cmp.df["model"]) == ["deepseek/deepseek-chat", "groq/gpt-4.1-mini"]
+        cmp = client.compare("prompt or messages", models=["deepseek/deepseek-flash", "groq/gpt-4.1-mini"])
+        assert list(cmp.df["model"]) == ["deepseek/deepseek-flash", "groq/gpt-4.1-mini"]
 
         prompts = pd.DataFrame({"prompt": ["a", "b"], "expected": ["a", "qqzzx"]})
-        ev = client.evaluate(prompts, models=["deepseek/deepseek-chat"], scorers=[mm.scorers.contains()], repeats=1,
+        ev = client.evaluate(prompts, models=["deepseek/deepseek-flash"], scorers=[mm.scorers.contains()], repeats=1,
                              progress=False)
         assert len(ev.df) == 2
         assert ev.df["prompt"].tolist() == ["a", "b"] and ev.df["expected"].tolist() == ["a", "qqzzx"]

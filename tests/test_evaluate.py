@@ -20,7 +20,7 @@ import multimodel as mm
 
 ROOT = Path(__file__).resolve().parents[1]
 FIVE = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash", "xai/grok-3-mini",
-        "deepseek/deepseek-chat"]
+        "deepseek/deepseek-flash"]
 CANARY = "sk-canary-evaluate-93b1d0"
 
 
@@ -90,7 +90,7 @@ RESUME_SCRIPT = textwrap.dedent("""
     client = mm.Client(providers=providers, cache=cache)
     prompts = pd.DataFrame({"prompt": [f"Resume question {i}" for i in range(1000)], "qid": range(1000)})
     models = ["openai/gpt-5-mini", "anthropic/claude-haiku-4-5", "gemini/gemini-3-flash", "xai/grok-3-mini",
-              "deepseek/deepseek-chat"]
+              "deepseek/deepseek-flash"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ev = client.evaluate(prompts, models, progress=False, max_tokens=16)
@@ -159,7 +159,7 @@ def test_canary_key_absent_from_frames_exports_cache_and_reprs(sim_proc, tmp_pat
     client = sim_client(sim_proc, cache=str(cache), key=CANARY)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ev = client.evaluate(["hi", "there"], ["openai/gpt-5-mini", "deepseek/deepseek-chat"], progress=True,
+        ev = client.evaluate(["hi", "there"], ["openai/gpt-5-mini", "deepseek/deepseek-flash"], progress=True,
                              scorers=[mm.scorers.valid_json()])
         cmp = client.compare("hi", ["openai/gpt-5-mini"])
     ev.to_csv(tmp_path / "e.csv")
@@ -199,16 +199,16 @@ def test_budget_refuses_then_stops_at_the_spend(sim_proc):
 def test_fallback_answers_and_is_recorded(sim_proc):
     client = sim_client(sim_proc)
     cmp = client.compare("hello", ["openai/no-such-model"],
-                         fallbacks={"openai/no-such-model": ["deepseek/deepseek-chat"]})
+                         fallbacks={"openai/no-such-model": ["deepseek/deepseek-flash"]})
     r = cmp.results[0]
-    assert r.error is None and r.model == "deepseek/deepseek-chat" and r.fallback_from == "openai/no-such-model"
+    assert r.error is None and r.model == "deepseek/deepseek-flash" and r.fallback_from == "openai/no-such-model"
 
 
 def test_routing_by_task_and_scores_with_summary(sim_proc):
     client = sim_client(sim_proc)
     prompts = pd.DataFrame({"prompt": ["Think hard about 17*23", "Extract the name: Ada Lovelace wrote notes"],
                             "task": ["complex_reasoning", "bulk_extraction"], "expected": ["391", "Ada"]})
-    routes = {"complex_reasoning": "deepseek/deepseek-reasoner", "bulk_extraction": "openai/gpt-5-mini"}
+    routes = {"complex_reasoning": "deepseek/deepseek-flash", "bulk_extraction": "openai/gpt-5-mini"}
     ev = client.evaluate(prompts, routes=routes, repeats=3, progress=False,
                          scorers=[mm.scorers.contains(), mm.scorers.regex(r"simulated")])
     df = ev.df
@@ -217,11 +217,11 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
     assert set(df["repeat"]) == {0, 1, 2}
     # the simulator echoes the prompt: "Ada" is in the extraction answers, "391" in none of the reasoning ones
     assert df.groupby("requested_model")["contains"].apply(list).to_dict() == {
-        "deepseek/deepseek-reasoner": [0.0, 0.0, 0.0], "openai/gpt-5-mini": [1.0, 1.0, 1.0]}
+        "deepseek/deepseek-flash": [0.0, 0.0, 0.0], "openai/gpt-5-mini": [1.0, 1.0, 1.0]}
     assert (df["regex"] == 1.0).all()
     summary = ev.summary().set_index("model")
     assert set(summary.index) == set(routes.values())
-    for model, want in (("deepseek/deepseek-reasoner", 0.0), ("openai/gpt-5-mini", 1.0)):
+    for model, want in (("deepseek/deepseek-flash", 0.0), ("openai/gpt-5-mini", 1.0)):
         row = summary.loc[model]
         rows = df[df["model"] == model]
         assert (row["n"], row["errors"], row["error_rate"], row["live_rows"]) == (3, 0, 0.0, 3)

@@ -349,7 +349,7 @@ def test_compare_drives_the_live_view_while_streaming(monkeypatch):
     monkeypatch.setattr(nb, "start_live_view", fake_start)
     client = mm.Client.simulated(latency_scale=0.05)
     seen: list[tuple[str, str]] = []
-    models = ["xai/grok-3-mini", "deepseek/deepseek-chat"]
+    models = ["xai/grok-3-mini", "deepseek/deepseek-flash"]
     cmp = client.compare("Why is the sky blue?", models, stream=True, reasoning="low",
                          on_delta=lambda k, t: seen.append((k, t)))
     (view,) = created

@@ -45,10 +45,10 @@ SIX = {
     "anthropic": "anthropic/claude-sonnet-4-6",
     "gemini": "gemini/gemini-3-flash",
     "xai": "xai/grok-3-mini",
-    "deepseek": "deepseek/deepseek-chat",
+    "deepseek": "deepseek/deepseek-v4-pro",
     "openrouter": "openrouter/deepseek/deepseek-chat",
 }
-EXTRA = ["xai/grok-4.1", "openrouter/openai/gpt-5.4", "openai/no-such-model"]
+EXTRA = ["xai/grok-4.20-0309-reasoning", "openrouter/openai/gpt-5.4", "openai/no-such-model"]
 
 
 # ================================================================ fake endpoints
@@ -358,7 +358,7 @@ def test_tool_calling(matrix, fakes):
     c = cell(matrix, "gemini", "tool_calling")  # finish_reason "stop" with tool calls: detected and reported
     assert c["status"] == "partial" and "finish_reason='stop'" in c["evidence"]
     assert "'stop' with tool calls" in c["detail"]
-    c = cell(matrix, "xai/grok-4.1", "tool_calling")  # grok-4 family: finish_reason ""
+    c = cell(matrix, "xai/grok-4.20-0309-reasoning", "tool_calling")  # grok-4 family: finish_reason ""
     assert c["status"] == "partial" and "finish_reason=''" in c["evidence"]
     assert row(poor, "tool_calling")["status"] == "ignored"
     assert "toolu_01" in cell(matrix, "anthropic", "tool_calling")["evidence"]  # native id style
@@ -412,10 +412,10 @@ def test_json_mode_and_structured_outputs(matrix, fakes):
 
 def test_image_inputs(matrix, fakes):
     rich, poor, f = fakes
-    for d in ("openai", "anthropic", "gemini", "xai/grok-4.1", "openrouter/openai/gpt-5.4"):
+    for d in ("openai", "anthropic", "gemini", "xai/grok-4.20-0309-reasoning", "openrouter/openai/gpt-5.4"):
         c = cell(matrix, d, "image_data_url")
         assert c["status"] == "supported" and "I see 1 image (image/png, 79 bytes)" in c["evidence"], d
-    for d in ("openai", "anthropic", "xai/grok-4.1", "openrouter/openai/gpt-5.4"):
+    for d in ("openai", "anthropic", "xai/grok-4.20-0309-reasoning", "openrouter/openai/gpt-5.4"):
         c = cell(matrix, d, "image_http_url")
         assert c["status"] == "supported" and "I see 1 image (linked http://127.0.0.1:" in c["evidence"], d
         assert "never fetched" in c["detail"], d  # the simulator does not fetch
@@ -443,7 +443,7 @@ def test_audio_and_file_inputs(matrix, fakes):
     assert c["status"] == "rejected" and "input_audio is only supported by certain models" in c["evidence"]
     c = cell(matrix, "deepseek", "audio_input")
     assert c["status"] == "rejected" and "HTTP 422" in c["detail"] and "`input_audio`" in c["evidence"]
-    for d in ("xai", "xai/grok-4.1"):
+    for d in ("xai", "xai/grok-4.20-0309-reasoning"):
         assert "content elements of type audio" in cell(matrix, d, "audio_input")["evidence"], d
     for d in ("openrouter", "openrouter/openai/gpt-5.4"):
         c = cell(matrix, d, "audio_input")
@@ -454,7 +454,7 @@ def test_audio_and_file_inputs(matrix, fakes):
         c = cell(matrix, d, "file_input")
         assert c["status"] == "supported" and "I read 1 PDF (probe.pdf, 603 bytes)" in c["evidence"], d
     assert status(matrix, "anthropic", "file_input") == "ignored"
-    for d in ("xai", "xai/grok-4.1", "deepseek"):
+    for d in ("xai", "xai/grok-4.20-0309-reasoning", "deepseek"):
         assert status(matrix, d, "file_input") == "rejected", d
     assert row(poor, "audio_input")["status"] == "ignored"
     assert row(poor, "file_input")["status"] == "ignored"
@@ -525,7 +525,7 @@ def test_n_greater_than_one(matrix, fakes):
 def test_seed(matrix, fakes):
     rich, poor, _ = fakes
     # honoured (mixed into the sampling) by OpenAI, xAI and OpenRouter's OpenAI upstream
-    for d in ("openai", "xai", "xai/grok-4.1", "openrouter/openai/gpt-5.4"):
+    for d in ("openai", "xai", "xai/grok-4.20-0309-reasoning", "openrouter/openai/gpt-5.4"):
         c = cell(matrix, d, "seed")
         assert c["status"] == "supported" and "seed 98765: different" in c["evidence"], d
     # ignored by Anthropic and DeepSeek (and so by OpenRouter's DeepSeek upstream): the simulator is
@@ -606,7 +606,7 @@ def test_media_helpers_are_valid():
 
 # ================================================================ diff
 def test_diff_gateway_vs_direct_flags_structure(client):
-    d = diff(client, "openrouter/deepseek/deepseek-chat", "deepseek/deepseek-chat",
+    d = diff(client, "openrouter/deepseek/deepseek-v4-flash", "deepseek/deepseek-flash",
              ["Why is the sky blue?", "What is 2+2?"], temperature=0, seed=7)
     assert d.structure_differs
     fields = d.fields_differing("structure")
@@ -627,7 +627,7 @@ def test_diff_endpoint_against_itself_is_clean(client):
     prompts = ["Why is the sky blue?", [{"role": "system", "content": "Be brief."},
                                         {"role": "user", "content": "Name a planet."}]]
     for stream in (False, True):
-        d = diff(client, "deepseek/deepseek-chat", "deepseek/deepseek-chat", prompts, temperature=0, seed=7,
+        d = diff(client, "deepseek/deepseek-flash", "deepseek/deepseek-flash", prompts, temperature=0, seed=7,
                  stream=stream)
         assert d.identical and not d.content_differs and not d.structure_differs, d.df
         assert d.pairs["content_exact"].all() and (d.pairs["similarity"] == 1.0).all()
@@ -689,8 +689,8 @@ def test_latency_overhead_ci_contains_the_true_difference():
     scale = 0.1
     c = mm.Client.simulated(latency_scale=scale, answer_tokens=8)
     try:
-        rep = latency(c, "openrouter/deepseek/deepseek-chat", n=20, concurrency=1,
-                      baseline="deepseek/deepseek-chat")
+        rep = latency(c, "openrouter/openai/gpt-4.1-mini", n=20, concurrency=1,
+                      baseline="openai/gpt-4.1-mini")
     finally:
         c.sim.stop()
     truth = 0.12 * scale

@@ -278,11 +278,10 @@ def test_known_models_mixes_simulated_and_real_providers():
 
 def test_takers_are_known_models_that_take_the_whole_request(preparer):
     found = takers(preparer, AUDIO, {}, exclude="anthropic/claude-sonnet-4-6")
-    assert found == ["openai/gpt-audio", "gemini/gemini-3.1-pro", "gemini/gemini-3-flash",
-                     "openrouter/openai/gpt-audio", "openrouter/google/gemini-3.1-pro",
-                     "openrouter/google/gemini-3-flash"]
-    assert takers(preparer, AUDIO, {}, exclude="gemini/gemini-3.1-pro", limit=2) == ["openai/gpt-audio",
-                                                                                      "gemini/gemini-3-flash"]
+    assert found == ["openai/gpt-audio", "gemini/gemini-3.1-pro-preview", "gemini/gemini-3-flash-preview",
+                     "gemini/gemini-4-argon", "gemini/gemini-4-hydrogen", "gemini/gemini-3.8-flash"]
+    assert takers(preparer, AUDIO, {}, exclude="gemini/gemini-3.1-pro-preview", limit=2) == [
+        "openai/gpt-audio", "gemini/gemini-3-flash-preview"]
     assert takers(preparer, AUDIO, {"cache": False, "on_unsupported": "skip"}, exclude="x/y", limit=1) == [
         "openai/gpt-audio"]
 
@@ -290,9 +289,11 @@ def test_takers_are_known_models_that_take_the_whole_request(preparer):
 def test_prepare_naming_takers_names_them_in_the_refusal(preparer):
     with pytest.raises(UnsupportedInputError) as exc:
         prepare_naming_takers(preparer, "anthropic/claude-sonnet-4-6", AUDIO)
-    assert exc.value.takers[:3] == ["openai/gpt-audio", "gemini/gemini-3.1-pro", "gemini/gemini-3-flash"]
+    assert exc.value.takers[:3] == ["openai/gpt-audio", "gemini/gemini-3.1-pro-preview",
+                                    "gemini/gemini-3-flash-preview"]
     assert "anthropic/claude-sonnet-4-6" not in exc.value.takers
-    assert ("\nModels that accept the whole request: openai/gpt-audio, gemini/gemini-3.1-pro, gemini/gemini-3-flash, "
+    assert ("\nModels that accept the whole request: openai/gpt-audio, gemini/gemini-3.1-pro-preview, "
+            "gemini/gemini-3-flash-preview, "
             in str(exc.value))
     # what the model can take is prepared as usual, and other mistakes are not dressed up
     assert prepare_naming_takers(preparer, "gemini/gemini-3-flash", AUDIO).model == "gemini/gemini-3-flash"

@@ -25,9 +25,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIALECT_MODEL = {
     "openai": "gpt-4.1-mini",
     "anthropic": "claude-haiku-4-5",
-    "gemini": "gemini-3-flash",
+    "gemini": "gemini-3-flash-preview",
     "xai": "grok-3-mini",
-    "deepseek": "deepseek-chat",
+    "deepseek": "deepseek-flash",
     "openrouter": "openai/gpt-4.1-mini",
 }
 
@@ -135,18 +135,19 @@ def test_catalogue_contents():
     ids = {(d, m) for d, m in msim.CATALOGUE}
     for need in [("openai", "gpt-5.4"), ("openai", "gpt-5-mini"), ("openai", "gpt-4.1-mini"),
                  ("anthropic", "claude-opus-4-7"), ("anthropic", "claude-sonnet-4-6"),
-                 ("anthropic", "claude-haiku-4-5"), ("gemini", "gemini-3.1-pro"), ("gemini", "gemini-3-flash"),
-                 ("xai", "grok-4.1"), ("xai", "grok-3-mini"), ("deepseek", "deepseek-reasoner"),
-                 ("deepseek", "deepseek-chat"), ("openrouter", "openai/gpt-5.4"),
-                 ("openrouter", "anthropic/claude-sonnet-4.6"), ("openrouter", "google/gemini-3-flash"),
-                 ("openrouter", "x-ai/grok-4.1"), ("openrouter", "deepseek/deepseek-chat"),
+                 ("anthropic", "claude-haiku-4-5"), ("gemini", "gemini-3.1-pro-preview"),
+                 ("gemini", "gemini-3-flash-preview"), ("xai", "grok-4.7"), ("xai", "grok-3-mini"),
+                 ("deepseek", "deepseek-flash"), ("deepseek", "deepseek-v4-pro"), ("openrouter", "openai/gpt-5.4"),
+                 ("openrouter", "anthropic/claude-sonnet-4.6"), ("openrouter", "google/gemini-3-flash-preview"),
+                 ("openrouter", "x-ai/grok-4.7"), ("openrouter", "deepseek/deepseek-chat"),
                  ("openrouter", "deepseek/deepseek-r1")]:
         assert need in ids
     assert msim.CATALOGUE[("openai", "gpt-5.4")].price == (2.50, 0.25, 15.00)
     assert msim.CATALOGUE[("openrouter", "anthropic/claude-sonnet-4.6")].price == (3.00, 0.30, 15.00)
     assert msim.resolve("anthropic", "claude-sonnet-4.6").id == "claude-sonnet-4-6"
-    assert msim.resolve("gemini", "gemini-3-flash-preview").id == "gemini-3-flash"
-    assert msim.resolve("xai", "grok-4-1-fast-reasoning").id == "grok-4.1"
+    assert msim.resolve("gemini", "gemini-3-flash").id == "gemini-3-flash-preview"  # a simulator-only spelling
+    assert msim.resolve("deepseek", "deepseek-v4-flash").id == "deepseek-flash"  # DeepSeek's legacy name
+    assert msim.resolve("xai", "grok-4-1-fast-reasoning") is None  # retired 2026-05-15
     assert msim.resolve("openai", "claude-sonnet-4-6") is None
 
 
@@ -187,7 +188,7 @@ def test_request_id_header_names(sim, dialect, header):
     ("anthropic", 401, lambda b: b["error"]["type"] == "authentication_error"),
     ("gemini", 400, lambda b: b[0]["error"]["status"] == "INVALID_ARGUMENT"
      and b[0]["error"]["details"][0]["reason"] == "API_KEY_INVALID"),
-    ("xai", 400, lambda b: isinstance(b["error"], str) and b["code"] == "Client specified an invalid argument"),
+    ("xai", 400, lambda b: isinstance(b["error"], str) and b["code"] == "invalid-argument"),
     ("deepseek", 401, lambda b: b["error"]["type"] == "authentication_error"),
     ("openrouter", 401, lambda b: b["error"]["code"] == 401),
 ])
@@ -324,7 +325,7 @@ def _strip(obj: Any) -> Any:
 
 
 def test_determinism_same_seed_same_bytes_different_seed_different_text():
-    body = {"model": "deepseek-reasoner", "messages": user("Compare apples and oranges"), "stream": True,
+    body = {"model": "deepseek-flash", "messages": user("Compare apples and oranges"), "stream": True,
             "tools": [{"type": "function", "function": {"name": "lookup", "parameters": {
                 "type": "object", "properties": {"fruit": {"type": "string"}}, "required": ["fruit"]}}}]}
     plain = {"model": "gpt-5-mini", "messages": user("Compare apples and oranges")}
@@ -386,7 +387,7 @@ def test_images_acknowledged_or_rejected(sim):
         assert "I see 1 image (image/png, 3 bytes)." in r.json()["choices"][0]["message"]["content"], d
     r = chat(sim, "xai", {"model": "grok-3-mini", "messages": msg})  # text-only Grok
     assert r.status_code == 400 and "content elements of type image" in r.json()["error"]
-    r = chat(sim, "deepseek", {"model": "deepseek-chat", "messages": msg})
+    r = chat(sim, "deepseek", {"model": "deepseek-v4-pro", "messages": msg})  # text-only DeepSeek
     assert r.status_code == 400 and "unknown variant `image_url`" in r.json()["error"]["message"]
     audio = [{"role": "user", "content": [{"type": "text", "text": "Transcribe"},
                                           {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}]}]
@@ -536,7 +537,7 @@ def test_fault_content_filter(sim):
 
 def test_fault_insufficient_system_resource_deepseek_only(sim):
     sim.set_faults({"insufficient_system_resource": 1.0})
-    b = chat(sim, "deepseek", {"model": "deepseek-chat", "messages": user("hi")}).json()
+    b = chat(sim, "deepseek", {"model": "deepseek-flash", "messages": user("hi")}).json()
     assert b["choices"][0]["finish_reason"] == "insufficient_system_resource"
     assert chat(sim, "openai", BODY).status_code in (500, 502, 503)
 
@@ -621,8 +622,8 @@ def test_counters_and_duplicates(sim):
     assert sim.stats()["duplicates"] == 1
     chat(sim, "anthropic", {"model": "claude-haiku-4-5", "messages": user("one")})
     sim.set_faults({"sequence": ["server_error"]})
-    chat(sim, "deepseek", {"model": "deepseek-chat", "messages": user("three")})  # failed: not 'answered'
-    chat(sim, "deepseek", {"model": "deepseek-chat", "messages": user("three")})  # its retry is not a duplicate
+    chat(sim, "deepseek", {"model": "deepseek-flash", "messages": user("three")})  # failed: not 'answered'
+    chat(sim, "deepseek", {"model": "deepseek-flash", "messages": user("three")})  # its retry is not a duplicate
     st = sim.stats()
     assert st["received"] == 6 and st["completed"] == 5 and st["duplicates"] == 1
     assert st["by_dialect"] == {"openai": 3, "anthropic": 1, "deepseek": 2}

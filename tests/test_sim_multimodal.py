@@ -122,8 +122,7 @@ def openai_err(part_type: str, j: int = 1) -> dict[str, Any]:
 
 
 def xai_err(element: str) -> dict[str, Any]:
-    return {"code": "Client specified an invalid argument",
-            "error": f"The model does not support content elements of type {element}."}
+    return {"code": "invalid-argument", "error": f"The model does not support content elements of type {element}."}
 
 
 def serde(variant: str, expected: str, status: int) -> tuple[int, str, str]:
@@ -138,29 +137,45 @@ DS_PDF = (400, {"error": {"message": "This model does not support file type appl
 OR_IMAGE = (404, {"error": {"message": "No endpoints found that support image input", "code": 404}})
 OR_AUDIO = (404, {"error": {"message": "No endpoints found that support input audio", "code": 404}})
 
+OPENAI_VISION = ("gpt-5.4", "gpt-5-mini", "gpt-4.1-mini", "gpt-6.2-astra", "gpt-6.2-sol", "gpt-6.1-sol",
+                 "gpt-6.1-terra", "gpt-6-sol", "gpt-6-luna", "gpt-6-astra", "gpt-5.6-sol", "gpt-5.6-terra",
+                 "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5")
+CLAUDES = ("claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-sonnet-4.6", "claude-fable-5-2",
+           "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-opus-5", "claude-sonnet-5",
+           "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-5")
+GEMINIS = ("gemini-3.1-pro-preview", "gemini-3-flash-preview", "gemini-3.1-pro", "gemini-3-flash", "gemini-4-argon",
+           "gemini-4-hydrogen", "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.5-flash", "gemini-3.1-flash-lite",
+           "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite")
+GROK_VISION = ("grok-4.3", "grok-4.7", "grok-4.6", "grok-4.5", "grok-4.20-0309-reasoning",
+               "grok-4.20-0309-non-reasoning")
+
 # (dialect, model): image, audio, pdf -> OK | STRIP | (status, body) | serde(...)
 MATRIX: dict[tuple[str, str], dict[str, Any]] = {
-    **{("openai", m): {"image": OK, "audio": (400, openai_err("input_audio")), "pdf": OK}
-       for m in ("gpt-5.4", "gpt-5-mini", "gpt-4.1-mini")},
+    **{("openai", m): {"image": OK, "audio": (400, openai_err("input_audio")), "pdf": OK} for m in OPENAI_VISION},
     ("openai", "gpt-audio"): {"image": (400, openai_err("image_url")), "audio": OK,
                               "pdf": (400, openai_err("file"))},
-    **{("anthropic", m): {"image": OK, "audio": STRIP, "pdf": STRIP}
-       for m in ("claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-sonnet-4.6")},
-    **{("gemini", m): {"image": OK, "audio": OK, "pdf": OK} for m in ("gemini-3.1-pro", "gemini-3-flash")},
+    **{("anthropic", m): {"image": OK, "audio": STRIP, "pdf": STRIP} for m in CLAUDES},
+    **{("gemini", m): {"image": OK, "audio": OK, "pdf": OK} for m in GEMINIS},
     **{("xai", m): {"image": OK, "audio": (400, xai_err("audio")), "pdf": (400, xai_err("file"))}
-       for m in ("grok-4.1", "grok-4.3")},
+       for m in GROK_VISION},
     ("xai", "grok-3-mini"): {"image": (400, xai_err("image")), "audio": (400, xai_err("audio")),
                              "pdf": (400, xai_err("file"))},
     **{("deepseek", m): {"image": OK, "audio": DS_VISION_AUDIO, "pdf": DS_PDF}
        for m in ("deepseek-v4-flash", "deepseek-flash")},
-    **{("deepseek", m): DS_TEXT for m in ("deepseek-v4-pro", "deepseek-chat", "deepseek-reasoner")},
+    ("deepseek", "deepseek-v4-pro"): DS_TEXT,
     **{("openrouter", m): {"image": OK, "audio": OR_AUDIO, "pdf": OK}
-       for m in ("openai/gpt-5.4", "openai/gpt-5-mini", "openai/gpt-4.1-mini", "anthropic/claude-opus-4.7",
-                 "anthropic/claude-sonnet-4.6", "anthropic/claude-haiku-4.5", "x-ai/grok-4.1")},
+       for m in ("openai/gpt-5.4", "openai/gpt-5-mini", "openai/gpt-4.1-mini", "openai/gpt-6.1-sol",
+                 "openai/gpt-6.1-terra", "openai/gpt-6-luna", "openai/gpt-5.5", "anthropic/claude-opus-4.7",
+                 "anthropic/claude-sonnet-4.6", "anthropic/claude-haiku-4.5", "anthropic/claude-sonnet-4.5",
+                 "anthropic/claude-opus-5.5", "anthropic/claude-sonnet-5.5", "anthropic/claude-haiku-5.5",
+                 "x-ai/grok-4.7", "x-ai/grok-4.3", "deepseek/deepseek-v4-flash")},
     **{("openrouter", m): {"image": OK, "audio": OK, "pdf": OK}
-       for m in ("google/gemini-3.1-pro", "google/gemini-3-flash")},
+       for m in ("google/gemini-3.1-pro-preview", "google/gemini-3-flash-preview", "google/gemini-3.1-pro",
+                 "google/gemini-3-flash", "google/gemini-4-argon", "google/gemini-3.8-flash", "google/gemini-2.5-pro",
+                 "google/gemini-2.5-flash")},
     **{("openrouter", m): {"image": OR_IMAGE, "audio": OR_AUDIO, "pdf": OK}  # PDFs parsed for any model
-       for m in ("x-ai/grok-3-mini", "deepseek/deepseek-chat", "deepseek/deepseek-r1")},
+       for m in ("x-ai/grok-3-mini", "deepseek/deepseek-chat", "deepseek/deepseek-v3.2", "deepseek/deepseek-r1",
+                 "deepseek/deepseek-v4-pro")},
     ("openrouter", "openai/gpt-audio"): {"image": OR_IMAGE, "audio": OK, "pdf": OK},
 }
 
@@ -202,12 +217,12 @@ def test_each_modality_read_stripped_or_rejected(sim, dialect, model):
 
 def test_xai_image_types_and_links(sim):
     for mime in ("image/gif", "image/webp"):
-        r, _ = post(sim, "xai", {"model": "grok-4.1", "messages": ask(img(PNG, mime))})
-        assert (r.status_code, r.json()) == (400, {"code": "Client specified an invalid argument",
+        r, _ = post(sim, "xai", {"model": "grok-4.7", "messages": ask(img(PNG, mime))})
+        assert (r.status_code, r.json()) == (400, {"code": "invalid-argument",
                                                    "error": f"Unsupported image type {mime}: use jpg/jpeg or png"})
     assert "I see 1 image (image/jpeg, 1,024 bytes)." in answer(sim, "xai", "grok-4.3", img(JPEG, "image/jpeg"))
-    assert "I see 1 image (linked https://example.com/cat.png)." in answer(sim, "xai", "grok-4.1", link())
-    u = post(sim, "xai", {"model": "grok-4.1", "messages": ask(img(), img())})[0].json()["usage"]
+    assert "I see 1 image (linked https://example.com/cat.png)." in answer(sim, "xai", "grok-4.7", link())
+    u = post(sim, "xai", {"model": "grok-4.7", "messages": ask(img(), img())})[0].json()["usage"]
     assert u["prompt_tokens_details"]["image_tokens"] == 170
 
 
@@ -226,20 +241,22 @@ def test_gemini_links_seed_and_logprobs(sim):
                                                'field. Unknown name "logprobs": Cannot find field.')
 
 
-def test_deepseek_json_schema_and_reasoner_logprobs(sim):
+def test_deepseek_json_schema_and_retired_reasoner(sim):
     rf = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
-    for model in ("deepseek-chat", "deepseek-v4-flash"):
+    for model in ("deepseek-v4-pro", "deepseek-v4-flash"):
         r, _ = post(sim, "deepseek", {"model": model, "messages": ask(), "response_format": rf})
         assert (r.status_code, r.json()) == (400, {"error": {
             "message": "This response_format type is unavailable now", "type": "invalid_request_error",
             "param": None, "code": "invalid_request_error"}}), model
-    r, _ = post(sim, "deepseek", {"model": "deepseek-chat", "messages": ask(),
+    r, _ = post(sim, "deepseek", {"model": "deepseek-v4-pro", "messages": ask(),
                                   "response_format": {"type": "json_object"}})
     assert r.status_code == 200 and json.loads(r.json()["choices"][0]["message"]["content"])
+    # deepseek-reasoner (which refused logprobs) was retired on 2026-07-24
     r, _ = post(sim, "deepseek", {"model": "deepseek-reasoner", "messages": ask(), "logprobs": True})
-    assert r.status_code == 400 and "logprobs" in r.json()["error"]["message"]
+    assert (r.status_code, r.json()) == (400, {"error": {"message": "Model Not Exist",
+                                                         "type": "invalid_request_error"}})
     # the developer role is still reported before any content part
-    r, _ = post(sim, "deepseek", {"model": "deepseek-chat", "messages": [
+    r, _ = post(sim, "deepseek", {"model": "deepseek-v4-pro", "messages": [
         {"role": "developer", "content": "x"}, *ask(img())]})
     assert "unknown variant `developer`" in r.json()["error"]["message"]
 
@@ -264,7 +281,8 @@ def test_openrouter_ignores_n_and_lists_modalities(sim):
     assert r.status_code == 200 and len(r.json()["choices"]) == 1
     assert PDF_S in r.json()["choices"][0]["message"]["content"]
     models = {m["id"]: m for m in _HTTP.get(f"{sim.base_url('openrouter')}/models").json()["data"]}
-    assert models["google/gemini-3-flash"]["architecture"]["input_modalities"] == ["text", "image", "audio", "file"]
+    assert models["google/gemini-3-flash-preview"]["architecture"]["input_modalities"] == [
+        "text", "image", "audio", "file"]
     assert models["deepseek/deepseek-chat"]["architecture"]["input_modalities"] == ["text", "file"]
     assert "seed" in models["openai/gpt-5.4"]["supported_parameters"]
     assert "seed" not in models["anthropic/claude-haiku-4.5"]["supported_parameters"]
@@ -277,9 +295,9 @@ def test_anthropic_ignores_response_format_silently(sim):
 
 
 # ---------------------------------------------------------------- seed
-HONOURS_SEED = [("openai", "gpt-4.1-mini"), ("openai", "gpt-5.4"), ("xai", "grok-4.1"), ("xai", "grok-3-mini"),
-                ("openrouter", "openai/gpt-4.1-mini"), ("openrouter", "x-ai/grok-4.1")]
-IGNORES_SEED = [("anthropic", "claude-haiku-4-5"), ("deepseek", "deepseek-chat"), ("deepseek", "deepseek-v4-flash"),
+HONOURS_SEED = [("openai", "gpt-4.1-mini"), ("openai", "gpt-5.4"), ("xai", "grok-4.7"), ("xai", "grok-3-mini"),
+                ("openrouter", "openai/gpt-4.1-mini"), ("openrouter", "x-ai/grok-4.7")]
+IGNORES_SEED = [("anthropic", "claude-haiku-4-5"), ("deepseek", "deepseek-v4-pro"), ("deepseek", "deepseek-v4-flash"),
                 ("openrouter", "anthropic/claude-haiku-4.5"), ("openrouter", "google/gemini-3-flash"),
                 ("openrouter", "deepseek/deepseek-chat")]
 
@@ -304,8 +322,8 @@ def test_seed_ignored(sim, dialect, model):
 
 
 # ---------------------------------------------------------------- logprobs
-HONOURS_LOGPROBS = [("openai", "gpt-4.1-mini"), ("openai", "gpt-5.4"), ("openai", "gpt-audio"), ("xai", "grok-4.1"),
-                    ("deepseek", "deepseek-chat"), ("deepseek", "deepseek-v4-flash"),
+HONOURS_LOGPROBS = [("openai", "gpt-4.1-mini"), ("openai", "gpt-5.4"), ("openai", "gpt-audio"), ("xai", "grok-4.7"),
+                    ("deepseek", "deepseek-v4-pro"), ("deepseek", "deepseek-v4-flash"),
                     ("openrouter", "openai/gpt-4.1-mini"), ("openrouter", "deepseek/deepseek-chat")]
 
 

@@ -6,6 +6,9 @@
         sim.set_faults({"rate_limit": 0.1}, provider="openai")
         sim.stats()["received"]
 
+What each provider accepts, model by model (status and retirements, reasoning levels, refused parameters),
+is the plain-data table ``multimodel.sim.RULES`` (:mod:`multimodel.sim.rules`, one :class:`ModelRules`
+per id, sourced); the dialects enforce it with the providers' own statuses and error texts.
 What a model accepts (images, audio, PDFs, seed, logprobs) follows the client's capability tables, and
 plain answers say what reached the model: "I see 1 image (image/png, 79 bytes)." (the media builders
 ``sample_png``, ``sample_wav`` and ``sample_pdf`` make small valid inputs); ``sim.requests()`` records
@@ -21,6 +24,7 @@ from __future__ import annotations
 from .catalogue import CATALOGUE, DIALECTS, SimModel, resolve
 from .faults import FAULT_KINDS
 from .media import sample_pdf, sample_png, sample_wav
+from .rules import RULES, ModelRules, rules_for
 from .server import ANSWER_TOKENS_HEADER, SIM_HEADER, SimHandle, SimServer, running, start
 
 __all__ = [
@@ -28,11 +32,14 @@ __all__ = [
     "CATALOGUE",
     "DIALECTS",
     "FAULT_KINDS",
+    "RULES",
     "SIM_HEADER",
+    "ModelRules",
     "SimHandle",
     "SimModel",
     "SimServer",
     "resolve",
+    "rules_for",
     "running",
     "sample_pdf",
     "sample_png",

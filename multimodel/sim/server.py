@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from .catalogue import DIALECTS, SimModel, resolve
+from .catalogue import DIALECTS, SimModel, resolve, retired
 from .dialects import DIALECT_CLASSES, Dialect
 from .engine import PrefixCache, analyze, build_plan
 from .faults import DEFAULT_RPM, DEFAULT_TPM, FAULT_KINDS, Faults, Limits, LimitState, retry_after_header
@@ -649,7 +649,8 @@ def _resolve_model(d: Dialect, body: dict[str, Any], rec: Record) -> SimModel:
     rec.model = model_name
     model = resolve(d.name, model_name)
     if model is None:
-        raise d.model_not_found(model_name)
+        gone = retired(d.name, model_name)  # a retired id: the provider's own answer (rules table)
+        raise d.model_retired(gone) if gone is not None else d.model_not_found(model_name)
     return model
 
 

@@ -4,7 +4,14 @@ Documented behaviour reproduced: no reasoning text ever, ``usage.*_details`` abs
 system/developer message hoisted into one system prompt (joined with "\\n"), ``n`` must be 1,
 temperature > 1 capped, ``reasoning_effort``/``response_format``/``seed``/``logprobs`` ignored,
 ``input_audio`` and ``file`` parts stripped silently (the answer does not mention them), ``thinking``
-extra accepted, ``request-id`` header, x-ratelimit-* headers, 529 overloaded.
+extra forwarded, ``request-id`` header, x-ratelimit-* headers, 529 overloaded.
+
+Thinking and sampling follow the rules table (:mod:`..rules`), as the native Messages API enforces them
+(whether the compatibility layer forwards all of it is [NOT SETTLED], issue13-facts.md 2.3): adaptive-only
+models (Opus 4.7+, Claude 5) refuse ``thinking.type: "enabled"``; Fable 5.x, Opus 5.5 and Sonnet 5.5 refuse
+``disabled``, Opus 5 only above effort high; budget models (Sonnet 4.5, Haiku 4.5) refuse ``adaptive``;
+Claude 5 thinks when the request says nothing; non-default ``temperature``/``top_p``/``top_k`` are refused
+on the adaptive-only models and Haiku 5.5. Texts verbatim from issue13-facts.md section 7 (#1-#6).
 """
 
 from __future__ import annotations
@@ -14,8 +21,21 @@ from typing import Any
 
 from ..catalogue import models_for
 from ..plan import Ctx, Plan, SimError
+from ..rules import EFFORT_ORDER, ModelRules
 from ..text import Media
 from .base import DONE, Dialect, sse
+
+_USE_ADAPTIVE = 'Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.'
+#: facts 7 #1 (enabled on adaptive-only models) and #3 (disabled on always-on models)
+ENABLED_REFUSED = '"thinking.type.enabled" is not supported for this model. ' + _USE_ADAPTIVE
+DISABLED_REFUSED = '"thinking.type.disabled" is not supported for this model. ' + _USE_ADAPTIVE
+#: facts 7 #3: the one Sonnet 5.5 log (models that take "between_tools")
+DISABLED_REFUSED_BETWEEN = ('"thinking.type.disabled" is not supported for this model. Use '
+                            '"thinking.type.between_tools" for the lowest thinking setting, or '
+                            '"thinking.type.adaptive" and "output_config.effort" to control thinking behavior.')
+ADAPTIVE_REFUSED = "adaptive thinking is not supported on this model"  # facts 7 #2
+BOTH_SAMPLERS = "`temperature` and `top_p` cannot both be specified for this model. Please use only one."  # 2.4
+TOP_P_THINKING = "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled."  # facts 2.4
 
 
 class Anthropic(Dialect):
@@ -43,26 +63,66 @@ class Anthropic(Dialect):
 
     # ------------------------------------------------------------------ request semantics
     def reasoning(self, ctx: Ctx) -> None:
-        # reasoning_effort: Ignored. Thinking only through the `thinking` extra; never returned as text.
-        th = ctx.req.body.get("thinking")
+        # reasoning_effort: Ignored. Thinking through the `thinking` extra (and the native output_config.effort,
+        # [NOT SETTLED] through this layer); never returned as text.
+        r = ctx.model.rules
+        body = ctx.req.body
+        th = body.get("thinking")
+        kind = th.get("type") if isinstance(th, dict) else None
+        oc = body.get("output_config")
+        effort = oc.get("effort") if isinstance(oc, dict) else None
         ctx.visible = False
-        ctx.reasoning_on = False
-        if isinstance(th, dict) and th.get("type") in ("enabled", "adaptive"):
-            budget = th.get("budget_tokens")
-            if th.get("type") == "enabled":
-                if not isinstance(budget, int) or budget < 1024:
-                    raise self.bad_request("thinking.enabled.budget_tokens: Input should be greater than or equal "
-                                           "to 1024", param="thinking.budget_tokens")
-                cap = ctx.req.cap
-                if cap is not None and cap <= budget:
-                    raise self.bad_request(
-                        "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
-                        "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
-                        "#max-tokens-and-context-window-size", param="max_tokens")
-                ctx.effort = "low" if budget <= 2048 else ("medium" if budget <= 8192 else "high")
-            else:
-                ctx.effort = "medium"
-            ctx.reasoning_on = True
+        if r.effort_param is None:
+            effort = None  # no effort levels on this model: what it does with one is not settled, so ignored
+        if effort is not None and effort not in r.accepted_efforts:
+            allowed = " or ".join(f"'{e}'" for e in r.accepted_efforts) or "absent"
+            raise self.bad_request(f"output_config.effort: Input should be {allowed}")  # [INFERRED wording]
+        if kind is None:
+            ctx.reasoning_on = r.thinking_default  # on by default on Claude 5 (compat page, facts 2.3)
+            ctx.effort = effort or r.effort_default
+            return
+        if kind not in r.thinking_types:
+            raise self.thinking_refused(r, kind)
+        if kind == "disabled":
+            cap = r.disable_max_effort
+            if cap and effort and EFFORT_ORDER.index(effort) > EFFORT_ORDER.index(cap):
+                raise self.bad_request(  # facts 7 #4 (Opus 5)
+                    f'"thinking.type" value "disabled" is not supported with "output_config.effort" value "{effort}" '
+                    "for this model")
+            ctx.reasoning_on = False
+            ctx.effort = None
+            return
+        ctx.reasoning_on = True
+        if kind == "enabled":
+            ctx.effort = self._budget_effort(ctx, th.get("budget_tokens"))
+        else:  # adaptive (and Sonnet 5.5's between_tools, the lowest setting)
+            ctx.effort = "low" if kind == "between_tools" else (effort or r.effort_default or "high")
+
+    def _budget_effort(self, ctx: Ctx, budget: Any) -> str:
+        """Check a fixed thinking budget (at least 1024, below max_tokens); the effort it amounts to."""
+        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1024:
+            raise self.bad_request("thinking.enabled.budget_tokens: Input should be greater than or equal "
+                                   "to 1024", param="thinking.budget_tokens")
+        cap = ctx.req.cap
+        if cap is not None and cap <= budget:
+            raise self.bad_request(
+                "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
+                "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+                "#max-tokens-and-context-window-size", param="max_tokens")
+        return "low" if budget <= 2048 else ("medium" if budget <= 8192 else "high")
+
+    def thinking_refused(self, r: ModelRules, kind: Any) -> SimError:
+        """The 400 for a thinking.type the model does not take (facts 7 #1-#3)."""
+        if kind == "enabled" and r.adaptive_only:
+            return self.bad_request(ENABLED_REFUSED)
+        if kind == "disabled":
+            text = DISABLED_REFUSED_BETWEEN if "between_tools" in r.thinking_types else DISABLED_REFUSED
+            return self.bad_request(text)
+        if kind == "adaptive":
+            return self.bad_request(ADAPTIVE_REFUSED)
+        tags = ", ".join(f"'{t}'" for t in sorted(r.thinking_types))  # an unknown tag [INFERRED wording]
+        return self.bad_request(f"thinking: Input tag {self.json_value(kind)} found using 'type' does not match "
+                                f"any of the expected tags: {tags}")
 
     def unsupported_input(self, ctx: Ctx, item: Media) -> SimError | None:
         """None: audio and file parts are stripped silently, as the compatibility layer documents."""
@@ -73,11 +133,22 @@ class Anthropic(Dialect):
     def validate(self, ctx: Ctx) -> None:
         if ctx.req.n != 1:  # "n: Must be exactly 1"
             raise self.bad_request("n: only n=1 is supported", param="n")
-        # temperature > 1 is capped at 1, not rejected; nothing observable to do.
+        # temperature > 1 is capped at 1, not rejected, on the models that take temperature.
+        body = ctx.req.body
+        for k in self.refused_sampling(ctx):
+            # facts 7 #5: "`temperature` is deprecated for this model." (top_p / top_k by analogy [INFERRED])
+            raise self.bad_request(f"`{k}` is deprecated for this model.")
+        rules = ctx.model.rules.sampling_rules
+        if "temperature_xor_top_p" in rules and body.get("temperature") is not None and body.get("top_p") is not None:
+            raise self.bad_request(BOTH_SAMPLERS)
+        top_p = body.get("top_p")
+        if ("top_p_min_0.95_with_thinking" in rules and ctx.reasoning_on and isinstance(top_p, int | float)
+                and top_p < 0.95):
+            raise self.bad_request(TOP_P_THINKING)
 
     # ------------------------------------------------------------------ errors
     # OpenAI-shaped envelopes carrying the native Anthropic error types [INFERRED: the page only says
-    # "consistent error formats with the OpenAI API"; messages are the native API's].
+    # "consistent error formats with the OpenAI API"; messages are the native API's, which name no param].
     def _err(self, status: int, type_: str, message: str, outcome: str, headers: dict[str, str] | None = None,
              param: str | None = None) -> SimError:
         return self.error(status, message, type_=type_, code=type_, param=param, outcome=outcome, headers=headers)
@@ -92,7 +163,10 @@ class Anthropic(Dialect):
         return self._err(401, "authentication_error", "invalid x-api-key", "auth_error")
 
     def model_not_found(self, model: str) -> SimError:
-        return self._err(404, "not_found_error", f"model: {model}", "not_found")
+        return self._err(404, "not_found_error", f"model: {model}", "not_found")  # native message, facts 7 #6
+
+    def model_retired(self, rules: ModelRules) -> SimError:
+        return self._err(rules.error_status or 404, "not_found_error", rules.error_message or "", "not_found")
 
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None, fault: bool) -> SimError:
         unit = "input tokens" if which == "tokens" else "requests"

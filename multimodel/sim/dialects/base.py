@@ -20,6 +20,7 @@ import orjson
 
 from ..catalogue import AUDIO, SimModel, models_for
 from ..plan import MAX_TOP_LOGPROBS, Ctx, Plan, SimError
+from ..rules import SAMPLING_DEFAULTS, ModelRules
 from ..text import Media
 
 ALNUM = string.ascii_letters + string.digits
@@ -171,6 +172,24 @@ class Dialect:
 
     def model_not_found(self, model: str) -> SimError:
         raise NotImplementedError
+
+    def model_retired(self, rules: ModelRules) -> SimError:
+        """The provider's answer to a retired id: the rules table's status and message in this dialect's envelope."""
+        raise NotImplementedError
+
+    def sent(self, ctx: Ctx, name: str) -> bool:
+        """Whether the request sets ``name``: present and, where the dialect has one, not its default value."""
+        v = ctx.req.body.get(name)
+        if v is None:
+            return False
+        default = SAMPLING_DEFAULTS.get(self.name, {}).get(name)
+        return default is None or isinstance(v, bool) or v != default
+
+    def refused_sampling(self, ctx: Ctx) -> list[str]:
+        """The sampling parameters this request sets that the model refuses now (rules table), in table order."""
+        r = ctx.model.rules
+        names = r.sampling_rejected_always + (r.sampling_rejected_when_reasoning if ctx.reasoning_on else ())
+        return [k for k in dict.fromkeys(names) if self.sent(ctx, k)]
 
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None,
                      fault: bool) -> SimError:

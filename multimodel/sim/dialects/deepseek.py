@@ -1,6 +1,8 @@
 """DeepSeek (quirks section 5, realcorpus s01/s11/t01).
 
-Reproduced: ``reasoning_content`` (deepseek-reasoner, or deepseek-chat with ``thinking`` enabled);
+Reproduced: ``reasoning_content`` (the V4 models think by default; ``thinking: {"type": "disabled"}``
+turns it off); the retired deepseek-chat / deepseek-reasoner answered 400 "Model Not Exist" (rules table);
+the legacy name deepseek-v4-flash answered by deepseek-flash;
 usage with ``prompt_cache_hit_tokens``/``prompt_cache_miss_tokens`` mirrored in
 ``prompt_tokens_details.cached_tokens`` (deterministic 64-token prefix cache); ``call_00_…`` tool ids
 with ``index``; the ``developer`` role rejected with the real serde message (HTTP 400, as in
@@ -10,7 +12,7 @@ earlier assistant tool-call turns must carry ``reasoning_content`` on thinking m
 ``insufficient_system_resource`` only through the fault of that name. Images only on the Flash vision
 model; other parts fail deserialization (serde "unknown variant", HTTP 400, 422 for ``input_audio``),
 an OpenAI-shaped PDF part on the vision model is a 400 "This model does not support file type ...";
-``response_format`` json_schema is a 400; deepseek-reasoner rejects logprobs; seed is ignored.
+``response_format`` json_schema is a 400; seed is ignored.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import orjson
 
 from ..plan import Ctx, Plan, SimError
+from ..rules import ModelRules
 from ..text import Media
 from .base import DONE, Dialect, sse
 
@@ -53,23 +56,24 @@ class DeepSeek(Dialect):
     def tool_preamble(self, ctx: Ctx) -> bool:
         return ctx.reasoning_on  # t01: thinking turns say a sentence before the calls
 
-    def response_model(self, ctx: Ctx) -> str:
-        return ctx.requested
-
     # ------------------------------------------------------------------ request semantics
     def reasoning(self, ctx: Ctx) -> None:
+        """thinking {type: enabled|disabled} (on by default on V4) and reasoning_effort (rules table)."""
         body = ctx.req.body
+        r = ctx.model.rules
         eff = body.get("reasoning_effort")
         if eff is not None and eff not in EFFORT_MAP:
             raise self.bad_request(f"Invalid reasoning_effort {self.json_value(eff)}")  # [INFERRED message]
         th = body.get("thinking")
         th_type = th.get("type") if isinstance(th, dict) else None
-        m = ctx.model
-        # deepseek-reasoner always thinks; deepseek-chat only with the thinking toggle (newest docs, quirks 5.2)
-        on = True if m.id == "deepseek-reasoner" else th_type == "enabled"
+        if th_type is not None and th_type not in r.thinking_types:
+            # serde's refusal of an unknown enum variant, as for roles [INFERRED for this field]
+            raise self._serde_error(ctx, f"thinking.type: unknown variant `{th_type}`, expected "
+                                    + " or ".join(f"`{t}`" for t in r.thinking_types), f'"{th_type}"'.encode())
+        on = r.thinking_default if th_type is None else th_type == "enabled"
         ctx.reasoning_on = on
         ctx.visible = on
-        ctx.effort = EFFORT_MAP.get(eff, "high") if on else None
+        ctx.effort = EFFORT_MAP.get(eff, r.effort_default or "high") if on else None
         if ctx.effort == "high":
             ctx.effort = "medium"  # the catalogue's reasoning_tokens is calibrated for DeepSeek's default
 
@@ -131,6 +135,9 @@ class DeepSeek(Dialect):
                                            "the API.")
 
     # ------------------------------------------------------------------ errors: OpenAI-shaped, odd type/code
+    def response_model(self, ctx: Ctx) -> str:
+        return ctx.model.response_model or ctx.requested  # deepseek-v4-flash is served by deepseek-flash
+
     def _err(self, status: int, message: str, type_: str, outcome: str) -> SimError:
         return self.error(status, message, type_=type_, code="invalid_request_error", outcome=outcome)
 
@@ -146,7 +153,14 @@ class DeepSeek(Dialect):
                          "auth_error")
 
     def model_not_found(self, model: str) -> SimError:
-        return self._err(400, "Model Not Exist", "invalid_request_error", "not_found")  # real: HTTP 400
+        # real: HTTP 400, only message and type (facts 7 #22)
+        body = {"error": {"message": "Model Not Exist", "type": "invalid_request_error"}}
+        return SimError(400, orjson.dumps(body), "not_found")
+
+    def model_retired(self, rules: ModelRules) -> SimError:
+        # deepseek-chat / deepseek-reasoner since 2026-07-24 [NOT SETTLED: one report of a hang instead]
+        body = {"error": {"message": rules.error_message or "Model Not Exist", "type": "invalid_request_error"}}
+        return SimError(rules.error_status or 400, orjson.dumps(body), "not_found")
 
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None, fault: bool) -> SimError:
         return self._err(429, "Rate Limit Reached", "rate_limit_error", "limited" if not fault else "rate_limit")
@@ -183,14 +197,14 @@ class DeepSeek(Dialect):
             msg["tool_calls"] = [{"index": k, "id": tc.id, "type": "function",
                                   "function": {"name": tc.name, "arguments": tc.arguments}}
                                  for k, tc in enumerate(plan.tool_calls)]
-        return {"id": ctx.rid, "object": "chat.completion", "created": ctx.created, "model": ctx.requested,
+        return {"id": ctx.rid, "object": "chat.completion", "created": ctx.created, "model": self.response_model(ctx),
                 "choices": [{"index": 0, "message": msg, "logprobs": self.logprobs_of(plan),
                              "finish_reason": plan.finish}],
                 "usage": self.usage(ctx, plan), "system_fingerprint": FP}
 
     def stream(self, ctx: Ctx, plan: Plan) -> Iterator[tuple[int, bytes]]:
         head = (b'data: {"id":"' + ctx.rid.encode() + b'","object":"chat.completion.chunk","created":'
-                + str(ctx.created).encode() + b',"model":' + orjson.dumps(ctx.requested)
+                + str(ctx.created).encode() + b',"model":' + orjson.dumps(self.response_model(ctx))
                 + b',"system_fingerprint":"' + FP.encode() + b'","choices":[{"index":0,"delta":')
         think = ctx.reasoning_on
 
@@ -213,8 +227,8 @@ class DeepSeek(Dialect):
             for frag in tc.fragments:
                 yield 1, chunk({"tool_calls": [{"index": k, "function": {"arguments": frag}}]})
         # the last chunk carries finish_reason and usage together (s01, s11)
-        last = {"id": ctx.rid, "object": "chat.completion.chunk", "created": ctx.created, "model": ctx.requested,
-                "system_fingerprint": FP,
+        last = {"id": ctx.rid, "object": "chat.completion.chunk", "created": ctx.created,
+                "model": self.response_model(ctx), "system_fingerprint": FP,
                 "choices": [{"index": 0, "delta": {"content": "", "reasoning_content": None} if think
                              else {"content": ""}, "logprobs": None, "finish_reason": plan.finish}],
                 "usage": self.usage(ctx, plan) if ctx.req.include_usage else None}

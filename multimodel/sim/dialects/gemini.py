@@ -1,5 +1,9 @@
 """Gemini's OpenAI compatibility endpoint (quirks section 3, realcorpus t05).
 
+Reasoning follows the rules table (:mod:`..rules`): each model's levels (``MINIMAL`` refused on 3.7/3.8
+Flash with Gemini's text), ``reasoning_effort: "none"`` / budget 0 refused where thinking cannot be
+switched off (Gemini 3 and 4, 2.5 Pro), ``thinking_level`` refused on the 2.5 budget models.
+
 Reproduced: list-shaped errors ``[{"error": {code, message, status}}]``; thoughts only with
 ``extra_body.google.thinking_config.include_thoughts`` as ``<thought>…</thought>`` inside content
 (stream: thought deltas flagged ``extra_content.google.thought``); thought tokens excluded from
@@ -20,10 +24,13 @@ import orjson
 
 from ..catalogue import models_for
 from ..plan import Ctx, Plan, SimError
+from ..rules import ModelRules
 from ..text import Media
 from .base import DONE, Dialect, sse
 
-LEVELS = ("minimal", "low", "medium", "high")
+LEVEL_NAMES = ("minimal", "low", "medium", "high", "xhigh")
+LEVEL_UNSUPPORTED = "Thinking level is not supported for this model."  # facts 7 #17
+THINKING_ONLY = "Budget 0 is invalid. This model only works in thinking mode."  # facts 7 #16
 SKIP_SIGNATURE = "skip_thought_signature_validator"  # documented dummy value for foreign histories
 
 
@@ -54,7 +61,9 @@ class Gemini(Dialect):
 
     # ------------------------------------------------------------------ request semantics
     def reasoning(self, ctx: Ctx) -> None:
+        """reasoning_effort or thinking_config (not both), checked against the model's levels (rules table)."""
         body = ctx.req.body
+        r = ctx.model.rules
         eff = body.get("reasoning_effort")
         tc = _thinking_config(body)
         level = budget = None
@@ -62,20 +71,39 @@ class Gemini(Dialect):
         if tc is not None:
             level, budget, include = tc.get("thinking_level"), tc.get("thinking_budget"), tc.get("include_thoughts")
         if eff is not None and (level is not None or budget is not None):
+            # "reasoning_effort and thinking_level/thinking_budget overlap ... can't be used at the same time"
+            # (facts 3.2) [INFERRED wording]
             raise self.bad_request("reasoning_effort and thinking_config.thinking_level/thinking_budget cannot both "
                                    "be set; they control the same thing.")
-        if eff is not None and eff not in (*LEVELS, "none"):
-            raise self.bad_request(f"Invalid value at 'reasoning_effort' ({self.json_value(eff)}).")
+        if level is not None:
+            if not r.thinking_levels:
+                raise self.bad_request(LEVEL_UNSUPPORTED)  # facts 7 #17 (2.5 models)
+            level = str(level).lower()
+            if level not in r.thinking_levels:
+                raise self.level_refused(level)
+        if eff == "none" or budget == 0:
+            if not r.can_disable:
+                raise self.bad_request(THINKING_ONLY)  # facts 7 #16; for effort none [NOT SETTLED wording]
+            ctx.reasoning_on, ctx.effort, ctx.visible = False, None, False
+            return
+        if eff is not None and eff not in r.accepted_efforts:
+            raise self.level_refused(eff)
         effort = eff or level
-        if budget is not None and effort is None:
+        if effort is None and isinstance(budget, int) and not isinstance(budget, bool) and budget > 0:
             effort = "low" if budget <= 1024 else ("medium" if budget <= 8192 else "high")
-        if effort in (None, ""):
-            effort = ctx.model.reasoning_default
-        if effort == "none":
-            effort = "minimal"  # Gemini 3 cannot disable thinking (quirks 3.2) [INFERRED: clamped, no error]
-        ctx.effort = effort
-        ctx.reasoning_on = True
-        ctx.visible = include is True
+        on = r.thinking_default or effort is not None or budget is not None
+        ctx.effort = (effort or r.effort_default) if on else None
+        if ctx.effort in (None, "none"):
+            ctx.effort = "medium"
+        ctx.reasoning_on = on
+        ctx.visible = on and include is True
+
+    def level_refused(self, value: Any) -> SimError:
+        """A thinking level the model does not take: Gemini's text for a known level (facts 7 #15), else a 400."""
+        if value in LEVEL_NAMES:
+            return self.bad_request(f"Thinking level {str(value).upper()} is not supported for this model. "
+                                    "Please retry with other thinking level.")
+        return self.bad_request(f"Invalid value at 'reasoning_effort' ({self.json_value(value)}).")  # [INFERRED]
 
     def param_rejected(self, ctx: Ctx, names: list[str]) -> SimError:
         """seed / logprobs / top_logprobs are unknown fields to the compat layer's JSON parser: one 400 names all."""
@@ -152,6 +180,9 @@ class Gemini(Dialect):
         return self._err(404, "NOT_FOUND", f"models/{model} is not found for API version v1beta, or is not "
                          "supported for generateContent. Call ListModels to see the list of available models and "
                          "their supported methods.", "not_found")
+
+    def model_retired(self, rules: ModelRules) -> SimError:
+        return self._err(rules.error_status or 404, "NOT_FOUND", rules.error_message or "", "not_found")
 
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None, fault: bool) -> SimError:
         metric = "input_token_count" if which == "tokens" else "requests"

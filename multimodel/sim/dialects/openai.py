@@ -1,8 +1,12 @@
 """OpenAI Chat Completions: the reference dialect (quirks section 1, realcorpus t03/t04/u02/e03/e05).
 
-Inputs follow the catalogue: images and PDFs on the GPT-5/4.1 models, audio only on gpt-audio (which
-answers 400 without it); other parts are a 400 "Invalid content type. <type> is only supported by
-certain models."; gpt-5-mini rejects logprobs with "Unsupported parameter"; seed changes the sampling.
+Inputs follow the catalogue: images and PDFs on the GPT-5/6 and 4.1 models, audio only on gpt-audio
+(which answers 400 without it); other parts are a 400 "Invalid content type. <type> is only supported
+by certain models."; seed changes the sampling. Reasoning models follow the rules table
+(:mod:`..rules`): the ``reasoning_effort`` values each takes, ``max_tokens`` refused
+("Use 'max_completion_tokens' instead."), sampling parameters refused while the model reasons, function
+tools refused while reasoning on gpt-5.4 and later, retired ids answered 404 "has been deprecated";
+every text verbatim from issue13-facts.md section 7 (#7-#14) unless marked.
 """
 
 from __future__ import annotations
@@ -12,20 +16,29 @@ from typing import Any
 
 import orjson
 
+from ..catalogue import models_for
 from ..plan import Ctx, Plan, SimError
+from ..rules import EFFORT_ORDER, ModelRules
 from .base import DONE, Dialect, obfuscation, sse
 
 _OBF_B = tuple(obfuscation(i).encode() for i in range(16))
 
-EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
-# "All models before gpt-5.1 default to medium ... and do not support none" (quirks 1.2)
-EFFORTS_PRE_51 = ("minimal", "low", "medium", "high")
 SERVER_MSG = "The server had an error while processing your request. Sorry about that!"
+#: the gpt-5.4 family got the first wording of the tools + reasoning refusal (facts 7 #11)
+OLD_TOOLS_WORDING = ("gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano")
+VALUE_PARAMS = ("temperature", "top_p")  # refused with "Only the default (1) value is supported."
 
 
 def _fmt_list(values: tuple[str, ...]) -> str:
     q = [f"'{v}'" for v in values]
+    if len(q) < 3:
+        return " and ".join(q)
     return ", ".join(q[:-1]) + ", and " + q[-1]
+
+
+def _quoted(v: Any) -> str:
+    """A value as OpenAI's messages show it: strings in single quotes ('none'), other JSON as is."""
+    return f"'{v}'" if isinstance(v, str) else orjson.dumps(v).decode()
 
 
 class OpenAI(Dialect):
@@ -37,35 +50,46 @@ class OpenAI(Dialect):
 
     # ------------------------------------------------------------------ request semantics
     def reasoning(self, ctx: Ctx) -> None:
-        m = ctx.model
+        r = ctx.model.rules
         eff = ctx.req.body.get("reasoning_effort")
         ctx.visible = False  # Chat Completions never returns reasoning text (quirks 1.2)
-        if not m.reasons:
+        if not r.reasons:
             if eff is not None:
                 raise self.bad_request("Unsupported parameter: 'reasoning_effort' is not supported with this model.",
                                        param="reasoning_effort", code="unsupported_parameter")
             return
-        allowed = EFFORTS if m.reasoning_default == "none" else EFFORTS_PRE_51
-        if eff is not None and eff not in allowed:
-            raise self.bad_request(
-                f"Unsupported value: 'reasoning_effort' does not support {self.json_value(eff)} with this model. "
-                f"Supported values are: {_fmt_list(allowed)}.", param="reasoning_effort", code="unsupported_value")
-        ctx.effort = eff or m.reasoning_default
+        if eff is not None and eff not in r.accepted_efforts:
+            supported = tuple(e for e in EFFORT_ORDER if e in r.accepted_efforts)
+            raise self.bad_request(  # facts 7 #9
+                f"Unsupported value: 'reasoning_effort' does not support {_quoted(eff)} with this model. "
+                f"Supported values are: {_fmt_list(supported)}.", param="reasoning_effort", code="unsupported_value")
+        ctx.effort = eff or r.effort_default
         ctx.reasoning_on = ctx.effort != "none"
 
     def validate(self, ctx: Ctx) -> None:
         super().validate(ctx)
-        body = ctx.req.body
-        if ctx.model.reasons:  # gpt-5* / o*: the real 400 bodies (quirks 1.2)
-            if body.get("max_tokens") is not None:
+        r = ctx.model.rules
+        if r.max_tokens_param == "max_completion_tokens" and ctx.req.body.get("max_tokens") is not None:
+            raise self.bad_request(  # facts 7 #7
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead.", param="max_tokens", code="unsupported_parameter")
+        for k in self.refused_sampling(ctx):
+            if k in VALUE_PARAMS:  # facts 7 #8 (temperature; top_p's wording by analogy [INFERRED])
                 raise self.bad_request(
-                    "Unsupported parameter: 'max_tokens' is not supported with this model. "
-                    "Use 'max_completion_tokens' instead.", param="max_tokens", code="unsupported_parameter")
-            t = body.get("temperature")
-            if t is not None and t != 1:
-                raise self.bad_request(
-                    f"Unsupported value: 'temperature' does not support {self.json_value(t)} with this model. "
-                    "Only the default (1) value is supported.", param="temperature", code="unsupported_value")
+                    f"Unsupported value: '{k}' does not support {self.json_value(ctx.req.body[k])} with this model. "
+                    "Only the default (1) value is supported.", param=k, code="unsupported_value")
+            raise self.bad_request(f"Unsupported parameter: '{k}' is not supported with this model.",  # facts 7 #14
+                                   param=k, code="unsupported_parameter")
+        if ctx.reasoning_on and ctx.req.tools and not r.tools_with_reasoning:
+            raise self.tools_refused(ctx, r)
+
+    def tools_refused(self, ctx: Ctx, r: ModelRules) -> SimError:
+        """Function tools while reasoning on gpt-5.4+ / GPT-6 (facts 7 #11; that body has no "code" key)."""
+        head = f"Function tools with reasoning_effort are not supported for {ctx.requested} in /v1/chat/completions."
+        tail = (" Please use /v1/responses instead." if r.id in OLD_TOOLS_WORDING
+                else " To use function tools, use /v1/responses or set reasoning_effort to 'none'.")
+        body = {"error": {"message": head + tail, "type": "invalid_request_error", "param": "reasoning_effort"}}
+        return SimError(400, orjson.dumps(body), "bad_request")
 
     # ------------------------------------------------------------------ errors
     def auth_missing(self) -> SimError:
@@ -81,8 +105,13 @@ class OpenAI(Dialect):
                           type_="invalid_request_error", code="invalid_api_key", outcome="auth_error")
 
     def model_not_found(self, model: str) -> SimError:
-        return self.error(404, f"The model `{model}` does not exist or you do not have access to it.",
+        return self.error(404, f"The model `{model}` does not exist or you do not have access to it.",  # facts 7 #12
                           type_="invalid_request_error", code="model_not_found", outcome="not_found")
+
+    def model_retired(self, rules: ModelRules) -> SimError:
+        # "The model `<id>` has been deprecated, learn more here: ..." (facts 7 #13)
+        return self.error(rules.error_status or 404, rules.error_message or "", type_="invalid_request_error",
+                          code="model_not_found", outcome="not_found")
 
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None, fault: bool) -> SimError:
         unit = "tokens per min (TPM)" if which == "tokens" else "requests per min (RPM)"
@@ -111,7 +140,7 @@ class OpenAI(Dialect):
         return "stop" if f == "insufficient_system_resource" else f
 
     def fingerprint(self, ctx: Ctx) -> str | None:
-        return None if ctx.model.id.startswith("gpt-5") else "fp_3f58d112f7"
+        return None if ctx.model.id.startswith(("gpt-5", "gpt-6")) else "fp_3f58d112f7"
 
     def usage(self, ctx: Ctx, plan: Plan) -> dict[str, Any]:
         out = plan.output_tokens  # reasoning included in completion_tokens (quirks 1.2)
@@ -185,6 +214,12 @@ class OpenAI(Dialect):
                    "obfuscation": obfuscation(i + 1)}
             yield 0, sse(obj)
         yield 0, DONE
+
+    def models_list(self) -> dict[str, Any]:
+        # "check each model's optional shutdown_date field ... YYYY-MM-DD string, or null" (deprecations page)
+        return {"object": "list", "data": [
+            {"id": m.id, "object": "model", "created": m.created, "owned_by": self.name,
+             "shutdown_date": m.rules.shutdown} for m in models_for(self.name)]}
 
     def success_headers(self, ctx: Ctx) -> dict[str, str]:
         return {"openai-version": "2020-10-01", "openai-processing-ms": str(40 + ctx.seed_int % 400)}

@@ -23,6 +23,7 @@ import orjson
 
 from ..catalogue import CATALOGUE, models_for
 from ..plan import Ctx, Plan, SimError
+from ..rules import ModelRules
 from ..text import Media
 from .anthropic import Anthropic
 from .base import DONE, Dialect, sse
@@ -103,20 +104,19 @@ class OpenRouter(Dialect):
         asked = bool(eff) or budget is not None or r.get("enabled") is True
         if eff is None and isinstance(budget, int):
             eff = "low" if budget <= 2048 else ("medium" if budget <= 8192 else "high")
-        up = self.upstream(ctx)
         default = m.reasoning_default
-        if up == "deepseek" and m.upstream == ("deepseek", "deepseek-reasoner"):
-            default = "medium"
         if not m.reasons:
             on = False
         elif r.get("enabled") is False or eff == "none":
-            on = up == "gemini"  # Gemini 3 cannot turn thinking off
+            on = not m.rules.can_disable  # a model that cannot stop reasoning keeps reasoning (rules table)
         elif asked:
             on = True
         else:
-            on = default not in (None, "none")
+            on = default is not None
         ctx.reasoning_on = on
-        ctx.effort = eff if eff not in (None, "none") else (default if default not in (None, "none") else "medium")
+        ctx.effort = eff if eff not in (None, "none") else (default or m.rules.effort_default or "medium")
+        if ctx.effort == "none":
+            ctx.effort = "medium"
         # exclude: the model reasons, nothing is returned; encrypted upstreams never return text
         ctx.visible = on and m.reasoning_visible and r.get("exclude") is not True
 
@@ -142,6 +142,9 @@ class OpenRouter(Dialect):
 
     def model_not_found(self, model: str) -> SimError:
         return self._err(400, f"{model} is not a valid model ID", "not_found")  # real: HTTP 400
+
+    def model_retired(self, rules: ModelRules) -> SimError:
+        return self._err(rules.error_status or 400, rules.error_message or "", "not_found")
 
     def _provider(self, model: str) -> str:
         m = CATALOGUE.get(("openrouter", model))

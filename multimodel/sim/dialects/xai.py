@@ -2,9 +2,11 @@
 
 Reproduced: only grok-3-mini returns ``reasoning_content``; ``completion_tokens`` excludes reasoning
 while ``total_tokens`` includes it; ``usage.cost_in_usd_ticks`` (USD x 1e10) and ``num_sources_used``;
-tool calls whole in one chunk; stop/penalties rejected on reasoning models; ``reasoning_effort``
-only low|high on grok-3-mini and an error on the grok-4 family; errors ``{"code": str, "error": str}``
-and HTTP 400 for a bad key; cumulative usage on every streamed chunk (the docs' example); jpg/png
+tool calls whole in one chunk; stop/penalties rejected on reasoning models even at 0; ``reasoning_effort``
+values per model from the rules table (:mod:`..rules`; grok-4.20 refuses the parameter); retired May-15
+slugs answered 404 [NOT SETTLED: docs vs redirect email]; errors ``{"code": str, "error": str}`` with the
+newer codes (``invalid-argument``, ``not-found``) and HTTP 400 for a bad key; aliases answered with the
+full id; cumulative usage on every streamed chunk (the docs' example); jpg/png
 images on the grok-4 family only, other image types, audio and file parts a 400 in xAI's shape
 ("The model does not support content elements of type image."); seed and logprobs honoured.
 """
@@ -17,11 +19,13 @@ from typing import Any
 import orjson
 
 from ..plan import Ctx, Plan, SimError
+from ..rules import ModelRules
 from ..text import Media
 from .base import DONE, Dialect, sse
 
 CAMEL = {"stop": "stop", "presence_penalty": "presencePenalty", "frequency_penalty": "frequencyPenalty"}
-INVALID_ARG = "Client specified an invalid argument"
+# live bodies since 2026-08 (facts 7 #18-#20); earlier bodies said "Client specified an invalid argument"
+INVALID_ARG = "invalid-argument"
 IMAGE_TYPES = ("image/jpeg", "image/jpg", "image/png")  # "Supported image file types: jpg/jpeg or png."
 ELEMENT = {"image_url": "image", "input_audio": "audio", "file": "file"}
 
@@ -37,27 +41,23 @@ class XAI(Dialect):
         return f"call_{ctx.rng.randrange(10**7, 10**8)}"  # realcorpus s08/t14: call_79382389
 
     def response_model(self, ctx: Ctx) -> str:
-        return ctx.requested
+        return ctx.model.response_model or ctx.requested  # aliases answer with the full id (facts 4.2)
 
     # ------------------------------------------------------------------ request semantics
     def reasoning(self, ctx: Ctx) -> None:
+        """reasoning_effort checked against the model's values (rules table; texts facts 7 #19, #20)."""
         m = ctx.model
+        r = m.rules
         eff = ctx.req.body.get("reasoning_effort")
-        if eff is not None and m.id == "grok-4.3":
-            # grok-4.3 takes none|low|medium|high (Vercel AI SDK changelog, quirks 4.2) [INFERRED message]
-            if eff not in ("none", "low", "medium", "high"):
-                raise self.bad_request(f"Invalid reasoning effort {self.json_value(eff)}: supported values are "
-                                       "'none', 'low', 'medium' and 'high'.")
-        elif eff is not None:
-            if m.id != "grok-3-mini":
-                # xAI docs + LiteLLM PR #16265 (real body)
+        if eff is not None:
+            if r.effort_param is None:
                 raise self.bad_request(f"Model {ctx.requested} does not support parameter reasoningEffort.")
-            if eff not in ("low", "high"):
-                raise self.bad_request(f"Invalid reasoning effort {self.json_value(eff)}: supported values are "
-                                       "'low' and 'high'.")  # [INFERRED message]
-        ctx.effort = eff or m.reasoning_default
-        ctx.reasoning_on = m.reasons
-        ctx.visible = m.reasoning_visible
+            if eff not in r.accepted_efforts:
+                v = eff if isinstance(eff, str) else self.json_value(eff)
+                raise self.bad_request(f"This model does not support `reasoning_effort` value `{v}`.")
+        ctx.effort = eff or r.effort_default
+        ctx.reasoning_on = r.reasons and ctx.effort != "none"
+        ctx.visible = m.reasoning_visible and ctx.reasoning_on
 
     def check_input(self, ctx: Ctx, item: Media) -> SimError | None:
         """Vision models take jpg/jpeg and png only ('Supported image file types: jpg/jpeg or png')."""
@@ -72,12 +72,9 @@ class XAI(Dialect):
 
     def validate(self, ctx: Ctx) -> None:
         super().validate(ctx)
-        if ctx.model.reasons:
-            body = ctx.req.body
-            for k in ("stop", "presence_penalty", "frequency_penalty"):
-                if body.get(k) is not None:
-                    # "not supported by reasoning models ... would result in an error" [DOC]; message [INFERRED]
-                    raise self.bad_request(f"Model {ctx.requested} does not support parameter {CAMEL[k]}.")
+        for k in self.refused_sampling(ctx):
+            # refused even at 0 (paladin audit); verbatim form facts 7 #18
+            raise self.bad_request(f"Model {ctx.requested} does not support parameter {CAMEL[k]}.")
 
     # ------------------------------------------------------------------ errors: {"code": str, "error": str}
     def _err(self, status: int, code: str, message: str, outcome: str,
@@ -87,39 +84,40 @@ class XAI(Dialect):
     def bad_request(self, message: str, param: str | None = None, code: str | None = None) -> SimError:
         return self._err(400, INVALID_ARG, message, "bad_request")
 
+    # codes and texts of xAI's newer error bodies: a third-party test's fixture of api.x.ai answers (id 70625637778)
     def auth_missing(self) -> SimError:
-        # 401 = no authorization header (xAI docs); wording [INFERRED]
-        return self._err(401, "The request does not have valid authentication credentials for the operation",
-                         "No API key provided. You can obtain an API key from https://console.x.ai.", "auth_error")
+        return self._err(401, "unauthenticated:no-credentials", "No credentials presented.", "auth_error")
 
     def auth_invalid(self) -> SimError:
-        # HTTP 400, string error (beeai-framework#447); the real one shows a masked key, we show none
-        return self._err(400, INVALID_ARG, "Incorrect API key provided: ***. You can obtain an API key from "
+        # HTTP 400, string error (beeai-framework#447; newer wording without the masked key)
+        return self._err(400, INVALID_ARG, "Incorrect API key provided. You can obtain an API key from "
                          "https://console.x.ai.", "auth_error")
 
     def model_not_found(self, model: str) -> SimError:
-        return self._err(404, "Some requested entity was not found",
-                         f"The model {model} does not exist or your team does not have access to it.", "not_found")
+        return self._err(404, "not-found", f"The model {model} does not exist or your team does not have access "
+                         "to it.", "not_found")
+
+    def model_retired(self, rules: ModelRules) -> SimError:
+        # the docs' "requests will no longer work" [NOT SETTLED: xAI's email says they redirect to grok-4.3]
+        return self._err(rules.error_status or 404, "not-found", rules.error_message or "", "not_found")
 
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None, fault: bool) -> SimError:
         unit = "tokens" if which == "tokens" else "requests"
         lim = f" ({limit} {unit} per minute)" if limit else ""
-        return self._err(429, "Some resource has been exhausted",
+        return self._err(429, "resource-exhausted",
                          f"Your team has reached its rate limit{lim} for {model}. Please retry later.",
                          "limited" if not fault else "rate_limit")
 
     def server_error(self, status: int) -> SimError:
         if status == 503:
-            return self._err(503, "The service is currently unavailable", "Service temporarily unavailable.",
-                             "server_error")
-        return self._err(status, "Internal error", "An internal error occurred.", "server_error")
+            return self._err(503, "unavailable", "Service temporarily unavailable.", "server_error")
+        return self._err(status, "internal", "An internal error occurred.", "server_error")  # [INFERRED]
 
     def overloaded(self) -> SimError:
-        return self._err(503, "The service is currently unavailable", "The model is overloaded. Please try again "
-                         "later.", "overloaded")
+        return self._err(503, "unavailable", "The model is overloaded. Please try again later.", "overloaded")
 
     def stream_error_event(self, ctx: Ctx) -> bytes:
-        return sse({"code": "Internal error", "error": "An internal error occurred."})  # [INFERRED]
+        return sse({"code": "internal", "error": "An internal error occurred."})  # [INFERRED]
 
     # ------------------------------------------------------------------ rendering
     def finish(self, ctx: Ctx, plan: Plan) -> str:
@@ -156,13 +154,13 @@ class XAI(Dialect):
         choice: dict[str, Any] = {"index": 0, "message": msg, "finish_reason": self.finish(ctx, plan)}
         if plan.logprobs is not None:
             choice["logprobs"] = self.logprobs_of(plan)
-        return {"id": ctx.rid, "object": "chat.completion", "created": ctx.created, "model": ctx.requested,
-                "choices": [choice],
+        return {"id": ctx.rid, "object": "chat.completion", "created": ctx.created,
+                "model": self.response_model(ctx), "choices": [choice],
                 "usage": self.usage(ctx, plan), "system_fingerprint": "fp_2a885414fb"}
 
     def stream(self, ctx: Ctx, plan: Plan) -> Iterator[tuple[int, bytes]]:
         head = (b'data: {"id":"' + ctx.rid.encode() + b'","object":"chat.completion.chunk","created":'
-                + str(ctx.created).encode() + b',"model":' + orjson.dumps(ctx.requested) + b',"choices":[')
+                + str(ctx.created).encode() + b',"model":' + orjson.dumps(self.response_model(ctx)) + b',"choices":[')
         tail_fp = b',"system_fingerprint":"fp_2a885414fb"}\n\n'
         pt = plan.prompt_tokens
         details = {"text_tokens": pt, "audio_tokens": 0,
@@ -205,13 +203,14 @@ class XAI(Dialect):
             role = False
             yield tc.tokens, chunk(d)
         full = self.usage(ctx, plan)
-        fin = {"id": ctx.rid, "object": "chat.completion.chunk", "created": ctx.created, "model": ctx.requested,
+        fin = {"id": ctx.rid, "object": "chat.completion.chunk", "created": ctx.created,
+               "model": self.response_model(ctx),
                "choices": [{"index": 0, "delta": {}, "finish_reason": self.finish(ctx, plan)}], "usage": full,
                "system_fingerprint": "fp_2a885414fb"}
         yield 0, sse(fin)
         if ctx.req.include_usage:
             yield 0, sse({"id": ctx.rid, "object": "chat.completion.chunk", "created": ctx.created,
-                          "model": ctx.requested, "choices": [], "usage": full,
+                          "model": self.response_model(ctx), "choices": [], "usage": full,
                           "system_fingerprint": "fp_2a885414fb"})
         yield 0, DONE
 
