@@ -18,7 +18,14 @@ import pytest
 import multimodel as mm
 from multimodel.transport import ReplayTransport, Reply
 from tests.replay_server import _SKIP_HEADERS, ReceivedRequest, split_sse
-from tests.test_corpus import ALL_IDS, EXPECTATIONS, RECORDINGS, check_result, replay_case
+from tests.test_corpus import (
+    ALL_IDS,
+    EXPECTATIONS,
+    RECORDINGS,
+    check_result,
+    recorded_before_retirement,
+    replay_case,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::multimodel.errors.PriceWarning")
 
@@ -96,7 +103,8 @@ def test_recording_in_process(file_id: str, how: str) -> None:
         cache=False,
         transport=ReplayTransport(handler),
     )
-    r = client.complete(f"{name}/{model}", messages, stream=rec["streaming"], retries=0)
+    r = client.complete(f"{name}/{model}", messages, stream=rec["streaming"], retries=0,
+                        **recorded_before_retirement(name, model))
 
     problems = check_result(r, exp, rec, name, model, handler.received)
     assert not problems, f"{file_id} [{how}] ({exp.why})\n  " + "\n  ".join(problems)

@@ -40,7 +40,7 @@ def body_json(content="Hello!", finish="stop", model="gpt-4.1-mini-2025-04-14", 
     return orjson.dumps(body)
 
 
-def chunk(delta=None, finish=None, usage=None, model="deepseek-reasoner") -> bytes:
+def chunk(delta=None, finish=None, usage=None, model="deepseek-flash") -> bytes:
     obj = {"id": "c1", "object": "chat.completion.chunk", "model": model,
            "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]}
     if usage is not None:
@@ -137,15 +137,15 @@ def test_a_stream_in_awkward_pieces(preparer, size):
     if size < 100:  # lines, and the UTF-8 bytes of 'é' and '☕', really are split across pieces
         assert any(not p.endswith(b"\n") for p in parts)
     deltas = []
-    req = preparer.prepare("deepseek/deepseek-reasoner", "hi", stream=True,
+    req = preparer.prepare("deepseek/deepseek-flash", "hi", stream=True,
                            on_delta=lambda kind, text: deltas.append((kind, text)))
     r = run(req, lambda u, h, p: Reply(200, SSE, iter(parts)))
     assert r.error is None
     assert (r.reasoning, r.content) == ("Thinking.", "Café ☕")
-    assert (r.finish_reason, r.native_finish_reason, r.response_model) == ("stop", "stop", "deepseek-reasoner")
+    assert (r.finish_reason, r.native_finish_reason, r.response_model) == ("stop", "stop", "deepseek-flash")
     assert (r.prompt_tokens, r.completion_tokens, r.reasoning_tokens) == (5, 7, 4)
     assert r.cost_source == "price_table"
-    assert r.cost_usd == pytest.approx(pricing.lookup("deepseek", "deepseek-reasoner").cost(5, 7, None), rel=1e-12)
+    assert r.cost_usd == pytest.approx(pricing.lookup("deepseek", "deepseek-flash").cost(5, 7, None), rel=1e-12)
     assert r.stream is True
     assert 0 <= r.ttft_s <= r.ttfat_s <= r.e2e_s
     assert "".join(t for k, t in deltas if k == "reasoning") == "Thinking."
@@ -156,7 +156,7 @@ def test_a_stream_in_awkward_pieces(preparer, size):
 
 def test_a_stream_of_one_byte_pieces_with_crlf_line_ends(preparer):
     crlf = STREAM.replace(b"\n", b"\r\n")
-    r = run(preparer.prepare("deepseek/deepseek-reasoner", "hi", stream=True),
+    r = run(preparer.prepare("deepseek/deepseek-flash", "hi", stream=True),
             lambda u, h, p: Reply(200, SSE, iter(pieces(crlf, 1))))
     assert r.error is None and (r.reasoning, r.content) == ("Thinking.", "Café ☕")
 
@@ -183,7 +183,7 @@ def test_a_stream_with_either_end_signal_is_complete(preparer):
 def test_an_error_event_mid_stream(preparer):
     data = chunk({"content": "Hel"}) + b'event: error\ndata: {"error":{"message":"Overloaded","type":' \
                                        b'"overloaded_error"}}\n\n' + chunk({"content": "never read"})
-    r = run(preparer.prepare("deepseek/deepseek-reasoner", "hi", stream=True),
+    r = run(preparer.prepare("deepseek/deepseek-flash", "hi", stream=True),
             lambda u, h, p: Reply(200, SSE, pieces(data, 10)))
     assert (r.error.kind, r.error.message) == ("overloaded", "Overloaded")
     assert r.content == "Hel" and r.finish_reason == "error"
@@ -191,7 +191,7 @@ def test_an_error_event_mid_stream(preparer):
 
 def test_a_malformed_chunk_ends_the_stream(preparer):
     data = chunk({"content": "Hel"}) + b"data: {not json\n\n" + chunk({"content": "lo"}, finish="stop")
-    r = run(preparer.prepare("deepseek/deepseek-reasoner", "hi", stream=True), lambda u, h, p: Reply(200, SSE, [data]))
+    r = run(preparer.prepare("deepseek/deepseek-flash", "hi", stream=True), lambda u, h, p: Reply(200, SSE, [data]))
     assert r.error.kind == "stream"
     assert r.error.message == "malformed chunk in the stream: b'{not json'"
     assert r.content == "Hel"
@@ -243,7 +243,7 @@ def test_a_broken_body_is_a_stream_error(preparer):
 
 
 def test_a_connection_failure_before_anything_arrived(preparer):
-    r = run(preparer.prepare("deepseek/deepseek-reasoner", "hi", stream=True),
+    r = run(preparer.prepare("deepseek/deepseek-flash", "hi", stream=True),
             raising("connection", "connection failed: refused"))
     assert (r.error.kind, r.error.message) == ("connection", "connection failed: refused")
     assert r.finish_reason == "error"
@@ -255,7 +255,7 @@ def test_a_connection_lost_after_the_stream_started_is_a_stream_error(preparer):
         yield STREAM[60:len(chunk({"role": "assistant", "reasoning_content": "Think"})) + 20]
         raise TransportError("connection", "the server closed the connection before answering in full")
 
-    r = run(preparer.prepare("deepseek/deepseek-reasoner", "hi", stream=True), lambda u, h, p: Reply(200, SSE, body()))
+    r = run(preparer.prepare("deepseek/deepseek-flash", "hi", stream=True), lambda u, h, p: Reply(200, SSE, body()))
     assert (r.error.kind, r.error.message) == ("stream", "the server closed the connection before answering in full")
     assert r.reasoning == "Think" and r.content == ""  # what arrived is kept
     assert r.raw.startswith('{"id":"c1"')
@@ -267,7 +267,7 @@ def test_a_timeout_mid_stream_is_still_a_timeout(preparer):
         yield chunk({"content": "partial"})
         raise TransportError("timeout", "no complete answer in time")
 
-    r = run(preparer.prepare("deepseek/deepseek-reasoner", "hi", stream=True, timeout=3),
+    r = run(preparer.prepare("deepseek/deepseek-flash", "hi", stream=True, timeout=3),
             lambda u, h, p: Reply(200, SSE, body()))
     assert (r.error.kind, r.error.message) == ("timeout", "no complete answer within 3s")
     assert r.content == "partial"

@@ -143,7 +143,8 @@ def test_check_reasoning_accepts_efforts_and_budgets():
     (0, "a reasoning token budget must be positive, got 0"),
     (-5, "a reasoning token budget must be positive, got -5"),
     (True, "reasoning must be an effort ('low', 'medium', 'high', ...), a token budget, or None"),
-    ("max", "reasoning='max': use one of ('none', 'minimal', 'low', 'medium', 'high', 'xhigh'), an int token budget"),
+    ("maximum", "reasoning='maximum': use one of ('none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'), an int "
+                "token budget"),
     (1.5, "reasoning=1.5: use one of"),
 ])
 def test_check_reasoning_refusals(value, message):
@@ -257,7 +258,7 @@ def test_cache_key_is_stable_keyless_and_salted(providers):
 
 
 # ---------------------------------------------------------------------------------- warn once
-RENAMED = "openai/gpt-5.4: renamed max_tokens to max_completion_tokens: OpenAI reasoning models reject max_tokens"
+RENAMED = "openai/gpt-5.4: renamed max_tokens to max_completion_tokens: gpt-5.4 rejects max_tokens"
 
 
 def test_the_same_param_warning_is_given_once_per_preparer(providers):
@@ -347,7 +348,7 @@ def test_on_unsupported_send_checks_nothing(preparer):
 
 def test_a_parameter_the_dialect_removes_goes_through_the_same_policy(preparer):
     with pytest.raises(UnsupportedInputError, match=r"openai/gpt-5\.4 would not receive logprobs=True \(dropped "
-                                                    r"logprobs: gpt-5\.4 is a reasoning model"):
+                                                    r"logprobs: not taken by gpt-5\.4 while it reasons"):
         preparer.prepare("openai/gpt-5.4", "hi", reasoning="high", logprobs=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -357,8 +358,8 @@ def test_a_parameter_the_dialect_removes_goes_through_the_same_policy(preparer):
     assert req.dropped == ["logprobs"]
     # one warning, the capability one, carrying the dialect's reason (no second ParamWarning for the same loss)
     assert param_warnings(caught) == [
-        "openai/gpt-5.4 would not receive logprobs=True (dropped logprobs: gpt-5.4 is a reasoning model and rejects "
-        "sampling parameters); sent without it (dropped_inputs=['logprobs'])"]
+        "openai/gpt-5.4 would not receive logprobs=True (dropped logprobs: not taken by gpt-5.4 while it reasons "
+        "(https://developers.openai.com/api/docs/guides/latest-model)); sent without it (dropped_inputs=['logprobs'])"]
     skipped = preparer.prepare("openai/gpt-5.4", "hi", reasoning="high", logprobs=True, on_unsupported="skip")
     assert skipped.skip.startswith("not sent: openai/gpt-5.4 would not receive logprobs=True")
 

@@ -32,12 +32,13 @@ def test_openai_reasoning_model_renames_max_tokens_and_drops_temperature(client)
     assert b["max_completion_tokens"] == 100 and "max_tokens" not in b
     assert "temperature" not in b and b["reasoning_effort"] == "high"
     assert notes == [
-        "openai/gpt-5.4: renamed max_tokens to max_completion_tokens: OpenAI reasoning models reject max_tokens",
-        "openai/gpt-5.4: dropped temperature: gpt-5.4 only supports the default temperature",
+        "openai/gpt-5.4: renamed max_tokens to max_completion_tokens: gpt-5.4 rejects max_tokens",
+        "openai/gpt-5.4: dropped temperature: not taken by gpt-5.4 while it reasons (https://developers.openai.com/api/docs/guides/latest-model)",
     ]
-    b, notes = body(client, "openai/gpt-4.1-mini", max_tokens=100, temperature=0.2, reasoning="high")
-    assert b["max_tokens"] == 100 and b["temperature"] == 0.2 and "reasoning_effort" not in b
-    assert notes == ["openai/gpt-4.1-mini: gpt-4.1-mini is not a reasoning model: reasoning='high' ignored"]
+    b, notes = body(client, "openai/gpt-4.1-mini", max_tokens=100, temperature=0.2)
+    assert b["max_tokens"] == 100 and b["temperature"] == 0.2 and "reasoning_effort" not in b and notes == []
+    with pytest.raises(mm.ConfigError, match=r"openai/gpt-4\.1-mini is not a reasoning model: leave reasoning= out"):
+        client.prepare("openai/gpt-4.1-mini", "hi", reasoning="high")
 
 
 def test_anthropic_thinking_budget_temperature_and_strict(client):
@@ -95,29 +96,28 @@ def test_xai_reasoning_models_drop_stop_and_penalties(client):
     assert "strict" not in b["tools"][0]["function"]
     assert sorted(notes) == sorted([
         "xai/grok-3-mini: dropped tools[].function.strict: xAI does not take strict in function definitions",
-        "xai/grok-3-mini: dropped stop, presence_penalty: xAI reasoning model grok-3-mini rejects them",
+        "xai/grok-3-mini: dropped presence_penalty, stop: not taken by grok-3-mini (https://docs.x.ai/developers/model-capabilities/text/reasoning)",
     ])
-    b, notes = body(client, "xai/grok-4-1-fast-reasoning", reasoning="high")
-    assert "reasoning_effort" not in b
-    assert notes == ["xai/grok-4-1-fast-reasoning: grok-4-1-fast-reasoning always reasons and rejects "
-                     "reasoning_effort: reasoning='high' not sent"]
+    with pytest.raises(mm.ConfigError, match=r"xai/grok-4\.20-0309-reasoning always reasons and takes no reasoning"):
+        client.prepare("xai/grok-4.20-0309-reasoning", "hi", reasoning="high")
+    with pytest.raises(mm.ConfigError, match="xai/grok-4-1-fast-reasoning was retired on 2026-05-15"):
+        client.prepare("xai/grok-4-1-fast-reasoning", "hi")
     b, notes = body(client, "xai/grok-4.3", reasoning="medium")
     assert b["reasoning_effort"] == "medium" and notes == []
-    b, notes = body(client, "xai/grok-4.7", reasoning="none")
-    assert b["reasoning_effort"] == "low"
-    assert notes == ["xai/grok-4.7: grok-4.7 takes reasoning_effort in ('low', 'medium', 'high'): sending 'low' "
-                     "for 'none'"]
-    b, _ = body(client, "xai/grok-4-1-fast-non-reasoning", stop=["x"])
+    b, notes = body(client, "xai/grok-4.7", reasoning="xhigh")
+    assert b["reasoning_effort"] == "xhigh" and notes == []
+    with pytest.raises(mm.ConfigError, match="takes reasoning= 'low', 'medium', 'high', 'xhigh', not 'none'"):
+        client.prepare("xai/grok-4.7", "hi", reasoning="none")
+    b, _ = body(client, "xai/grok-4.20-0309-non-reasoning", stop=["x"])
     assert b["stop"] == ["x"]
 
 
-@pytest.mark.parametrize(("effort", "sent"), [("none", "low"), ("medium", "high")])
-def test_xai_effort_mapped_onto_low_high_is_noted(client, effort, sent):
-    """grok-3-mini takes only low/high: 'none' sent as 'low' (reasoning the caller asked not to pay for) or
-    'medium' as 'high' says so, as grok-4.7's "sending 'low' for 'none'" does."""
-    b, notes = body(client, "xai/grok-3-mini", reasoning=effort)
-    assert b["reasoning_effort"] == sent
-    assert [n for n in notes if "reasoning_effort" in n and repr(effort) in n and repr(sent) in n], notes
+@pytest.mark.parametrize("effort", ["none", "medium"])
+def test_xai_effort_a_model_does_not_take_is_refused_naming_the_ones_it_does(client, effort):
+    """grok-3-mini takes only low and high: another effort is refused before sending (it used to be mapped with a
+    note, which still sent reasoning the caller asked not to pay for)."""
+    with pytest.raises(mm.ConfigError, match=f"xai/grok-3-mini takes reasoning= 'low', 'high', not '{effort}'"):
+        client.prepare("xai/grok-3-mini", "hi", reasoning=effort)
 
 
 def test_deepseek_developer_role_and_reasoning_content_echo(client):
@@ -126,11 +126,11 @@ def test_deepseek_developer_role_and_reasoning_content_echo(client):
              "tool_calls": [{"id": "call_00_x", "type": "function", "function": {"name": "get_weather",
                                                                                  "arguments": "{}"}}]},
             {"role": "tool", "tool_call_id": "call_00_x", "content": "sunny"}]
-    b, _ = body(client, "deepseek/deepseek-reasoner", msgs, tools=TOOLS, reasoning="low")
+    b, _ = body(client, "deepseek/deepseek-flash", msgs, tools=TOOLS, reasoning="low")
     assert b["messages"][0]["role"] == "system"
     assert b["messages"][2]["reasoning_content"] == "thought"
     assert b["thinking"] == {"type": "enabled"} and b["reasoning_effort"] == "low"
-    b, _ = body(client, "deepseek/deepseek-reasoner", msgs[:3])  # no tools: leave reasoning_content out
+    b, _ = body(client, "deepseek/deepseek-flash", msgs[:3])  # no tools: leave reasoning_content out
     assert "reasoning_content" not in b["messages"][2]
 
 
