@@ -134,10 +134,10 @@ def test_route_with_n_takes_every_eligible_model_in_order(preparer):
 
 
 def test_route_text_only_and_duplicates(preparer):
-    r = route(preparer, "hi", Router(["xai/grok-4.3", "xai/grok-4.3", "deepseek/deepseek-chat"], n=5))
+    r = route(preparer, "hi", Router(["xai/grok-4.3", "xai/grok-4.3", "deepseek/deepseek-flash"], n=5))
     assert r.needs == []
-    assert r.models == ["xai/grok-4.3", "deepseek/deepseek-chat"]
-    assert [d.model for d in r.decisions] == ["xai/grok-4.3", "deepseek/deepseek-chat"]
+    assert r.models == ["xai/grok-4.3", "deepseek/deepseek-flash"]
+    assert [d.model for d in r.decisions] == ["xai/grok-4.3", "deepseek/deepseek-flash"]
     assert decisions(r)["xai/grok-4.3"] == (True, "text only: every candidate qualifies; #1 of 2 eligible in the "
                                                   "order given")
 
@@ -148,8 +148,8 @@ def test_route_counts_request_arguments_as_needs(preparer):
     assert r.needs == ["1 tool definition(s)", "tool calls in a stream"]
     assert r.models == ["openai/gpt-5.4"]
     # a parameter the dialect would remove for this model excludes it too
-    r = route(preparer, "hi", Router(["openai/gpt-5.4", "openai/gpt-4.1-mini"]), reasoning="high", logprobs=True)
-    assert r.models == ["openai/gpt-4.1-mini"]
+    r = route(preparer, "hi", Router(["openai/gpt-5.4", "deepseek/deepseek-flash"]), reasoning="high", logprobs=True)
+    assert r.models == ["deepseek/deepseek-flash"]
     assert decisions(r)["openai/gpt-5.4"][1].startswith("excluded: would not receive logprobs=True")
 
 
@@ -232,18 +232,18 @@ def test_prefer_a_key_function(preparer):
 # ---------------------------------------------------------------------------------- route_or_raise
 def test_route_or_raise_lists_every_reason_when_none_qualifies(preparer):
     with pytest.raises(mm.ConfigError) as exc:
-        route_or_raise(preparer, AUDIO, Router(["anthropic/claude-sonnet-4-6", "deepseek/deepseek-chat"]))
+        route_or_raise(preparer, AUDIO, Router(["anthropic/claude-sonnet-4-6", "deepseek/deepseek-v4-pro"]))
     msg = str(exc.value)
     assert msg.startswith(f"no candidate model accepts this prompt ({AUDIO_NEED}):\n")
     assert f"  anthropic/claude-sonnet-4-6: excluded: would not receive {AUDIO_NEED}" in msg
-    assert f"  deepseek/deepseek-chat: excluded: would not receive {AUDIO_NEED}" in msg
+    assert f"  deepseek/deepseek-v4-pro: excluded: would not receive {AUDIO_NEED}" in msg
     assert msg.endswith("Add candidates that do (mm.Router(candidates=[...])), or remove what they cannot take.")
 
 
 def test_route_or_raise_warns_when_fewer_than_n_qualify(preparer):
     with pytest.warns(UserWarning, match=r"only 1 of the 3 models asked for accept this prompt "
                                          r"\(gemini/gemini-3-flash\); see \.route\.df for the others"):
-        r = route_or_raise(preparer, AUDIO, Router(["gemini/gemini-3-flash", "deepseek/deepseek-chat"], n=3))
+        r = route_or_raise(preparer, AUDIO, Router(["gemini/gemini-3-flash", "deepseek/deepseek-v4-pro"], n=3))
     assert r.models == ["gemini/gemini-3-flash"]
 
 

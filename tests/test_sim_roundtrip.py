@@ -100,7 +100,7 @@ def test_gemini_missing_signature_is_a_400_and_the_client_fills_the_documented_d
 def test_reasoning_usage_and_cost_per_provider(client, model, has_text, provider_cost, stream):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mm.ParamWarning)
-        r = client.complete(model, "Why is the sky blue?", reasoning="medium", stream=stream)
+        r = client.complete(model, "Why is the sky blue?", reasoning="high", stream=stream)  # every one takes it
     assert r.error is None, r.error
     assert r.simulated and r.content.startswith("[simulated")
     assert (r.reasoning is not None) == has_text

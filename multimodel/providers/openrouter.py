@@ -37,6 +37,8 @@ _NO_AUDIO = rejected(_AUDIO, "404 'No endpoints found that support input audio'"
 #: OpenRouter vendor prefixes → the built-in provider that sells the same model (for its list price)
 _VENDOR_PROVIDERS = {"openai": "openai", "anthropic": "anthropic", "google": "gemini", "x-ai": "xai",
                      "deepseek": "deepseek"}
+#: vendors whose weights are open: OpenRouter's slug is served by third-party hosts, not the vendor's API
+_OPEN_WEIGHTS = frozenset({"deepseek"})
 _SUPPORTED_MEDIA = {
     "image_data_url": supported(_IMAGES),
     "image_http_url": supported(_IMAGES, "OpenRouter downloads it (413 above 30 MB)"),
@@ -114,17 +116,20 @@ class OpenRouterDialect(Dialect):
 
     def resold(self, model_id: str) -> tuple[str, str] | None:
         """``anthropic/claude-opus-4.7`` → ("anthropic", "claude-opus-4.7"): the built-in provider whose model
-        OpenRouter serves under this slug (its catalogue entry and list price apply)."""
+        OpenRouter serves under this slug, so its catalogue entry applies. Only closed-weight vendors: OpenRouter
+        serves DeepSeek's open weights from third-party hosts ("DeepSeek routes on OpenRouter are served by
+        third-party hosts", PRICES.md), so DeepSeek's own rules and retirements do not follow the slug."""
         vendor, _, rest = model_id.partition("/")
         upstream = _VENDOR_PROVIDERS.get(vendor.lower())
-        return (upstream, rest) if upstream and rest else None
+        return (upstream, rest) if upstream and upstream not in _OPEN_WEIGHTS and rest else None
 
     def price_lookups(self, model_id: str) -> list[tuple[str, str]]:
         """OpenRouter's own row first, then the upstream vendor's list price (``anthropic/claude-...`` is
         priced as Anthropic's ``claude-...``): for these vendors OpenRouter's listed price equals the upstream
         list price (multimodel/data/PRICES.md)."""
-        upstream = self.resold(model_id)
-        return [(self.name, model_id), *([upstream] if upstream else [])]
+        vendor, _, rest = model_id.partition("/")
+        upstream = _VENDOR_PROVIDERS.get(vendor.lower())
+        return [(self.name, model_id), *([(upstream, rest)] if upstream and rest else [])]
 
     def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:
         if not isinstance(usage, dict):
