@@ -16,18 +16,18 @@ DEMO_MODELS = [
     "anthropic/claude-sonnet-4-6",
     "gemini/gemini-3-flash-preview",
     "xai/grok-3-mini",
-    "deepseek/deepseek-v4-flash",
+    "deepseek/deepseek-flash",
 ]
 DEMO_PROMPT = "Why is the sky blue? Answer in two sentences."
 
 EXAMPLES = """examples:
   multimodel demo                                  five providers, simulated unless all keys are set
-  multimodel compare "Why is the sky blue?" -m openai/gpt-5.4 -m deepseek/deepseek-v4-flash
+  multimodel compare "Why is the sky blue?" -m openai/gpt-5.4 -m deepseek/deepseek-flash
   multimodel compare "2+2?" -m xai/grok-3-mini --reasoning high --stream --simulated
-  multimodel eval data/eval_prompts.csv -m openai/gpt-5-mini -m xai/grok-3-mini --scorer contains \\
+  multimodel eval data/eval_prompts.csv -m openai/gpt-5.4-mini -m xai/grok-3-mini --scorer contains \\
       --out out/results.parquet --html out/report.html --simulated
   multimodel report out/results.parquet --html out/report.html
-  multimodel probe openrouter/deepseek/deepseek-chat deepseek/deepseek-chat --simulated
+  multimodel probe openrouter/deepseek/deepseek-v4-flash deepseek/deepseek-flash --simulated
   multimodel compare "What is in this picture?" --image cat.png -m openai/gpt-5.4 -m xai/grok-4.3
   multimodel compare "What do you hear?" --audio clip.wav -m auto:2 --simulated
   multimodel capabilities anthropic/claude-sonnet-4-6 gemini/gemini-3-flash-preview

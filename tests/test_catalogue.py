@@ -293,16 +293,15 @@ def _shipped_texts():
 def test_no_retired_model_in_the_readme_notebooks_demo_or_contract():
     retired = {(i.provider, catalogue.normalize_model_id(n)) for i in catalogue.entries() if i.status == "retired"
                and not i.family for n in (i.id, *i.aliases)}
+    from multimodel.providers import get_dialect
+
     pattern = re.compile(r"\b(openai|anthropic|gemini|xai|deepseek|openrouter)/([\w.\-/]+)")
     found = []
     for name, text in _shipped_texts():
         for provider, model in pattern.findall(text):
-            target = find(provider, model) if provider != "openrouter" else None
-            if provider == "openrouter":
-                vendor, _, rest = model.partition("/")
-                upstream = {"openai": "openai", "anthropic": "anthropic", "google": "gemini", "x-ai": "xai",
-                            "deepseek": "deepseek"}.get(vendor)
-                target = find(upstream, rest) if upstream else None
+            model = model.rstrip(".")
+            resold = get_dialect(provider).resold(model)
+            target = find(*(resold or (provider, model)))
             if (provider, catalogue.normalize_model_id(model)) in retired or (
                     target is not None and target.info.status == "retired"):
                 found.append(f"{name}: {provider}/{model}")
