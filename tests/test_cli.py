@@ -28,7 +28,7 @@ def test_demo_without_keys_is_labelled_simulated_and_writes_a_chart(tmp_path, ca
     assert main(["demo", "--out", str(chart)]) == 0
     out = capsys.readouterr().out
     assert "SIMULATED RUN" in out and out.count("[simulated]") == 5
-    for model in ("openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "deepseek/deepseek-v4-flash"):
+    for model in ("openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "deepseek/deepseek-flash"):
         assert model in out
     assert chart.stat().st_size > 10_000
 

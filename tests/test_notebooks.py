@@ -38,7 +38,7 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     "01_quickstart": {
         "out/01_cost_vs_latency.png": [],
         "out/01_comparison.html": ["SIMULATED", "openai/gpt-5.4", "anthropic/claude-sonnet-4-6",
-                                   "gemini/gemini-3-flash-preview", "xai/grok-4.3", "deepseek/deepseek-v4-flash"],
+                                   "gemini/gemini-3-flash-preview", "xai/grok-4.3", "deepseek/deepseek-flash"],
     },
     "02_batch_evaluation": {
         "out/02_score_vs_cost.png": [],
@@ -47,7 +47,7 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "out/02_results.parquet": [],
         "out/02_results.csv": ["word_match", "exact_match", "Canberra"],
         "out/02_results.jsonl": ["word_match"],
-        "out/02_report.html": ["SIMULATED", "openai/gpt-5-mini", "deepseek/deepseek-v4-flash", "word_match"],
+        "out/02_report.html": ["SIMULATED", "openai/gpt-5.4-mini", "deepseek/deepseek-flash", "word_match"],
     },
     "03_reasoning_and_tools": {
         "out/03_reasoning.csv": ["reasoning_tokens", "xai/grok-3-mini"],
