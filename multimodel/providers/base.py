@@ -92,11 +92,11 @@ class Dialect:
                 body["stream_options"] = {"include_usage": True}
         if reasoning is not None:
             self.apply_reasoning(body, model_id, reasoning, info, warn)
-        if info is not None:
-            self.apply_rules(body, info, reasoning, warn)
-        self.adjust_params(body, model_id, warn)
         if extra_body:
             body.update(extra_body)
+        if info is not None:  # after extra_body: a field the model rejects is removed wherever it came from
+            self.apply_rules(body, info, reasoning, warn)
+        self.adjust_params(body, model_id, warn)
         return body
 
     def shape_messages(
