@@ -279,7 +279,7 @@ def test_known_models_mixes_simulated_and_real_providers():
 def test_takers_are_known_models_that_take_the_whole_request(preparer):
     found = takers(preparer, AUDIO, {}, exclude="anthropic/claude-sonnet-4-6")
     assert found == ["openai/gpt-audio", "gemini/gemini-3.1-pro-preview", "gemini/gemini-3-flash-preview",
-                     "gemini/gemini-4-argon", "gemini/gemini-4-hydrogen", "gemini/gemini-3.8-flash"]
+                     "gemini/gemini-4-argon", "gemini/gemini-4-carbon", "gemini/gemini-4-hydrogen"]
     assert takers(preparer, AUDIO, {}, exclude="gemini/gemini-3.1-pro-preview", limit=2) == [
         "openai/gpt-audio", "gemini/gemini-3-flash-preview"]
     assert takers(preparer, AUDIO, {"cache": False, "on_unsupported": "skip"}, exclude="x/y", limit=1) == [

@@ -139,13 +139,15 @@ OR_AUDIO = (404, {"error": {"message": "No endpoints found that support input au
 
 OPENAI_VISION = ("gpt-5.4", "gpt-5-mini", "gpt-4.1-mini", "gpt-6.2-astra", "gpt-6.2-sol", "gpt-6.1-sol",
                  "gpt-6.1-terra", "gpt-6-sol", "gpt-6-luna", "gpt-6-astra", "gpt-5.6-sol", "gpt-5.6-terra",
-                 "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5")
+                 "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5", "gpt-5-nano", "o3", "gpt-4.1",
+                 "gpt-4o", "gpt-4o-mini")
 CLAUDES = ("claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-sonnet-4.6", "claude-fable-5-2",
            "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-opus-5", "claude-sonnet-5",
-           "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-5")
+           "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-5", "claude-mythos-5-2")
 GEMINIS = ("gemini-3.1-pro-preview", "gemini-3-flash-preview", "gemini-3.1-pro", "gemini-3-flash", "gemini-4-argon",
            "gemini-4-hydrogen", "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.5-flash", "gemini-3.1-flash-lite",
-           "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite")
+           "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-4-carbon", "gemini-3.6-flash",
+           "gemini-3.5-flash-lite")
 GROK_VISION = ("grok-4.3", "grok-4.7", "grok-4.6", "grok-4.5", "grok-4.20-0309-reasoning",
                "grok-4.20-0309-non-reasoning")
 
@@ -158,8 +160,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
     **{("gemini", m): {"image": OK, "audio": OK, "pdf": OK} for m in GEMINIS},
     **{("xai", m): {"image": OK, "audio": (400, xai_err("audio")), "pdf": (400, xai_err("file"))}
        for m in GROK_VISION},
-    ("xai", "grok-3-mini"): {"image": (400, xai_err("image")), "audio": (400, xai_err("audio")),
-                             "pdf": (400, xai_err("file"))},
+    **{("xai", m): {"image": (400, xai_err("image")), "audio": (400, xai_err("audio")), "pdf": (400, xai_err("file"))}
+       for m in ("grok-3-mini", "grok-build-0.1")},
     **{("deepseek", m): {"image": OK, "audio": DS_VISION_AUDIO, "pdf": DS_PDF}
        for m in ("deepseek-v4-flash", "deepseek-flash")},
     ("deepseek", "deepseek-v4-pro"): DS_TEXT,

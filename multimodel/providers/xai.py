@@ -49,7 +49,7 @@ CAPABILITIES = CapabilityTable(
         "max_image_bytes": Limit(20 * 1024 * 1024, _IMAGES + " ('Maximum image size: 20MiB')"),
     },
     rules=(
-        ModelRule(("grok-3*", "grok-code*", "grok-2", "grok-2-1212", "grok-beta"),
+        ModelRule(("grok-3*", "grok-code*", "grok-build*", "grok-2", "grok-2-1212", "grok-beta"),
                   {"image_data_url": _TEXT_ONLY, "image_http_url": _TEXT_ONLY}, label="text-only"),
         ModelRule(("grok-4", "grok-4-0709", "grok-4-latest"),
                   {"image_data_url": _GROK4_VISION, "image_http_url": _GROK4_VISION}, label="grok-4"),
