@@ -71,6 +71,11 @@ def test_design_section_1_snippet(tmp_path, monkeypatch):
         assert ev.df["error_kind"].isna().all() and ev.df["error_status"].isna().all()
         assert ev.df["error_message"].isna().all()
         assert sim.stats()["received"] >= 5
+
+        models = client.models()  # "Today's models": the catalogue (status, rules, prices, sources)
+        row = models.set_index("model").loc["deepseek/deepseek-flash"]
+        assert (row["status"], row["checked"], row["input_per_m"] > 0) == ("current", "2026-11-29", True)
+        assert row["source"].startswith("https://") and "medium" in row["reasoning_levels"]
     finally:
         sim.stop()
 
