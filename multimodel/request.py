@@ -284,6 +284,7 @@ class RequestPreparer:
         self.repair = repair
         self._warned: set[Any] = set()
         self._capabilities: dict[tuple[str, str], Capabilities] = {}
+        self._rules: dict[tuple[str, str], ModelInfo | None] = {}
 
     def prepare(
         self,
@@ -312,7 +313,7 @@ class RequestPreparer:
             raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
         api_key = cfg.resolve_key()
         dialect = get_dialect(cfg.dialect)
-        info = None if on_unsupported == "send" else self.model_rules(cfg, model_id, model)
+        info = None if on_unsupported == "send" else self._rules_of(cfg, model_id, model)
         if info is not None:
             reasoning = catalogue.reasoning_choice(info, reasoning, label=model)
             self._check_tools_while_reasoning(info, model, tools, reasoning, cfg, model_id)
@@ -342,6 +343,17 @@ class RequestPreparer:
             dropped=check.dropped, unverified=check.unverified, skip=check.skip,
             repair=(self.repair if repair is None else bool(repair)) and on_unsupported != "send",
         )
+
+    def _rules_of(self, cfg: ProviderConfig, model_id: str, model: str) -> ModelInfo | None:
+        """model_rules(), judged once per preparer and model (a batch asks for the same few models); not kept
+        while quiet(), so the user's own first request still gets its one warning."""
+        key = (cfg.name, model_id)
+        if key in self._rules:
+            return self._rules[key]
+        info = self.model_rules(cfg, model_id, model)
+        if not _QUIET.get():
+            self._rules[key] = info
+        return info
 
     def model_rules(self, cfg: ProviderConfig, model_id: str, model: str) -> ModelInfo | None:
         """The catalogue's rules for a model, after judging its status. For a built-in provider (for a gateway,

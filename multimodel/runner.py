@@ -220,7 +220,10 @@ class RepairMemory:
 
     def known(self, req: PreparedRequest) -> list[Repair]:
         """The remembered repairs that apply to this request's body, in the order they were learned."""
-        fixes = self._table().get((req.provider.name, req.provider.base_url, req.model_id), ())
+        table = self._table()
+        if not table:
+            return []
+        fixes = table.get((req.provider.name, req.provider.base_url, req.model_id), ())
         return [fix for fix in fixes if fix.applies_to(req.body)]
 
     def remember(self, req: PreparedRequest, fix: Repair) -> None:

@@ -306,3 +306,15 @@ def test_no_retired_model_in_the_readme_notebooks_demo_or_contract():
                     target is not None and target.info.status == "retired"):
                 found.append(f"{name}: {provider}/{model}")
     assert found == []
+
+
+def test_routing_first_does_not_use_up_the_models_one_warning():
+    """Routing judges candidates quietly; the user's own first request to a deprecated model still warns."""
+    client = mm.Client(cache=False, providers={p: {"api_key": "k"} for p in BUILTINS})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client.route("hi", ["openai/gpt-5-mini", "openai/gpt-5.4"])
+        assert not [w for w in caught if issubclass(w.category, mm.ModelWarning)]
+        client.prepare("openai/gpt-5-mini", "hi")
+        client.prepare("openai/gpt-5-mini", "hi")
+    assert len([w for w in caught if issubclass(w.category, mm.ModelWarning)]) == 1
