@@ -20,22 +20,16 @@ PREFERENCES: tuple[str, ...] = get_args(Prefer)
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 REASONING_LEVELS: tuple[str, ...] = get_args(ReasoningEffort)
 
-#: the channel an ``on_delta(kind, text)`` callback is told about
-DeltaKind = Literal["content", "reasoning"]
-DELTA_KINDS: tuple[str, ...] = get_args(DeltaKind)
-
 #: where a row's cost_usd came from (DESIGN.md section 1: add a value here before using it)
 CostSource = Literal["provider", "price_table", "batch_price_table"]
 COST_SOURCES: tuple[str, ...] = get_args(CostSource)
 
 __all__ = [
     "COST_SOURCES",
-    "DELTA_KINDS",
     "ON_UNSUPPORTED",
     "PREFERENCES",
     "REASONING_LEVELS",
     "CostSource",
-    "DeltaKind",
     "OnUnsupported",
     "Prefer",
     "ReasoningEffort",

@@ -10,7 +10,6 @@ headers; the API key lives only in those headers and is never shown.
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,7 +21,7 @@ import orjson
 from multimodel import catalogue, pricing
 from multimodel.catalogue import ModelInfo
 from multimodel.config import ProviderConfig, split_model
-from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning, user_stacklevel
+from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning, warn_user
 from multimodel.inputs import AUDIO, describe_part, has_audio, is_part, strip_parts, text_part
 from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
 from multimodel.providers import CAPABILITY_TABLES, get_dialect
@@ -316,7 +315,7 @@ class RequestPreparer:
         info = None if on_unsupported == "send" else self._rules_of(cfg, model_id, model)
         if info is not None:
             reasoning = catalogue.reasoning_choice(info, reasoning, label=model)
-            self._check_tools_while_reasoning(info, model, tools, reasoning, cfg, model_id)
+            self._check_tools_while_reasoning(info, model, tools, reasoning, dialect)
         check = CapabilityCheck(messages, tools, params, model, on_unsupported)
         caps = None
         if on_unsupported != "send":
@@ -393,16 +392,15 @@ class RequestPreparer:
 
     @staticmethod
     def _check_tools_while_reasoning(info: ModelInfo, model: str, tools: Any, reasoning: str | int | None,
-                                     cfg: ProviderConfig, model_id: str) -> None:
-        """OpenAI's Chat Completions refuses function tools while gpt-5.4 and later reason: say so before sending."""
-        if not tools or info.tools_while_reasoning or not info.reasons_with(reasoning):
+                                     dialect: Dialect) -> None:
+        """A model the catalogue says refuses function tools while it reasons (``tools_while_reasoning``): say so
+        before sending. A gateway carries tools its own way, so the rule is the direct provider's."""
+        if not tools or info.tools_while_reasoning or dialect.gateway or not info.reasons_with(reasoning):
             return
-        if get_dialect(cfg.dialect).resold(model_id) is not None:
-            return  # a gateway carries the call its own way
         fix = ("pass reasoning='none' to use tools" if "none" in info.reasoning.levels else
                "this model cannot turn reasoning off, so use a model that takes reasoning='none' for tool calls")
-        raise ConfigError(f"{model} refuses function tools on Chat Completions while it reasons ({info.source}: "
-                          f"'Function tools with reasoning_effort are not supported'); {fix}")
+        raise ConfigError(f"{model} refuses function tools on Chat Completions while it reasons ({info.source}); "
+                          f"{fix}")
 
     def capabilities(self, model: str) -> Capabilities:
         """What a model accepts and its size limits, each entry with its source (provider settings applied)."""
@@ -426,7 +424,7 @@ class RequestPreparer:
         key = message if key is None else key
         if key not in self._warned:
             self._warned.add(key)
-            warnings.warn(message, category, stacklevel=user_stacklevel())
+            warn_user(message, category)
 
     def _warn_if_unpriced(self, cfg: ProviderConfig, model_id: str, dialect: Dialect, audio: bool) -> None:
         """Say before sending when cost_usd will be NaN: no price for the model, or audio input (billed at its

@@ -19,7 +19,7 @@ import pytest
 import multimodel as mm
 
 ROOT = Path(__file__).resolve().parents[1]
-FIVE = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash", "xai/grok-3-mini",
+FIVE = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash-preview", "xai/grok-3-mini",
         "deepseek/deepseek-flash"]
 CANARY = "sk-canary-evaluate-93b1d0"
 
@@ -89,7 +89,7 @@ RESUME_SCRIPT = textwrap.dedent("""
                  for p in ("openai", "anthropic", "gemini", "xai", "deepseek")}
     client = mm.Client(providers=providers, cache=cache)
     prompts = pd.DataFrame({"prompt": [f"Resume question {i}" for i in range(1000)], "qid": range(1000)})
-    models = ["openai/gpt-5-mini", "anthropic/claude-haiku-4-5", "gemini/gemini-3-flash", "xai/grok-3-mini",
+    models = ["openai/gpt-5-mini", "anthropic/claude-haiku-4-5", "gemini/gemini-3-flash-preview", "xai/grok-3-mini",
               "deepseek/deepseek-flash"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

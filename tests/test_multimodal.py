@@ -29,10 +29,10 @@ SCHEMA = {"type": "object", "properties": {"colour": {"type": "string"}}, "requi
 MODELS = [
     "openai/gpt-5.4", "openai/gpt-5-mini", "openai/gpt-audio",
     "anthropic/claude-sonnet-4-6",
-    "gemini/gemini-3-flash",
+    "gemini/gemini-3-flash-preview",
     "xai/grok-4.3", "xai/grok-3-mini",
     "deepseek/deepseek-flash", "deepseek/deepseek-v4-pro",
-    "openrouter/openai/gpt-5.4", "openrouter/anthropic/claude-sonnet-4.6", "openrouter/google/gemini-3-flash",
+    "openrouter/openai/gpt-5.4", "openrouter/anthropic/claude-sonnet-4.6", "openrouter/google/gemini-3-flash-preview",
     "openrouter/deepseek/deepseek-chat",
 ]
 
@@ -107,17 +107,17 @@ def test_bad_input_gets_a_clear_config_error(tmp_path, call, fragment):
 
 
 def test_prompt_lists_mixing_text_and_parts(client):
-    req = client.prepare("gemini/gemini-3-flash", ["What is in this picture?", mm.image(PNG)])
+    req = client.prepare("gemini/gemini-3-flash-preview", ["What is in this picture?", mm.image(PNG)])
     (msg,) = req.body["messages"]
     assert msg["role"] == "user"
     assert msg["content"][0] == {"type": "text", "text": "What is in this picture?"}
     assert msg["content"][1]["type"] == "image_url"
-    assert client.prepare("gemini/gemini-3-flash", mm.image(PNG)).body["messages"][0]["content"][0]["type"] == \
+    assert client.prepare("gemini/gemini-3-flash-preview", mm.image(PNG)).body["messages"][0]["content"][0]["type"] == \
         "image_url"
     with pytest.raises(mm.ConfigError, match="mixes messages"):
-        client.prepare("gemini/gemini-3-flash", ["hi", {"role": "user", "content": "there"}])
+        client.prepare("gemini/gemini-3-flash-preview", ["hi", {"role": "user", "content": "there"}])
     with pytest.raises(mm.ConfigError, match=r"messages\[0\].content: an image_url part needs"):
-        client.prepare("gemini/gemini-3-flash", [{"role": "user", "content": [{"type": "image_url"}]}])
+        client.prepare("gemini/gemini-3-flash-preview", [{"role": "user", "content": [{"type": "image_url"}]}])
 
 
 def test_n_above_one_is_refused_with_the_alternative(client):
@@ -150,9 +150,9 @@ def test_every_table_covers_every_feature_with_a_source():
     ("anthropic/claude-sonnet-4-6", "audio_input", "ignored"),
     ("anthropic/claude-sonnet-4-6", "file_input", "ignored"),
     ("anthropic/claude-sonnet-4-6", "structured_outputs", "ignored"),
-    ("gemini/gemini-3-flash", "seed", "rejected"),
+    ("gemini/gemini-3-flash-preview", "seed", "rejected"),
     ("gemini/gemini-2.5-flash", "n_gt_1", "supported"),
-    ("gemini/gemini-3-flash", "n_gt_1", "rejected"),
+    ("gemini/gemini-3-flash-preview", "n_gt_1", "rejected"),
     ("xai/grok-3-mini", "image_data_url", "rejected"),
     ("xai/grok-4.3", "image_http_url", "supported"),
     ("xai/grok-4", "image_data_url", "unknown"),
@@ -162,7 +162,7 @@ def test_every_table_covers_every_feature_with_a_source():
     ("deepseek/deepseek-flash", "structured_outputs", "rejected"),
     ("openrouter/deepseek/deepseek-chat", "image_data_url", "rejected"),
     ("openrouter/deepseek/deepseek-chat", "file_input", "supported"),
-    ("openrouter/google/gemini-3-flash", "audio_input", "supported"),
+    ("openrouter/google/gemini-3-flash-preview", "audio_input", "supported"),
     ("openrouter/anthropic/claude-sonnet-4.6", "seed", "ignored"),
     ("openrouter/meta-llama/llama-4", "image_data_url", "unknown"),
 ])
@@ -286,7 +286,7 @@ def test_warn_mode_strips_only_the_lost_part_and_keeps_the_rest(client):
 
 
 def test_compare_across_providers_marks_the_rows(client):
-    models = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash", "xai/grok-4.3",
+    models = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash-preview", "xai/grok-4.3",
               "deepseek/deepseek-flash"]
     with pytest.raises(mm.ConfigError, match="3 of 5 models would not receive") as exc:
         client.compare(["What is this?", mm.audio(WAV)], models=models, live=False)
@@ -295,8 +295,8 @@ def test_compare_across_providers_marks_the_rows(client):
     assert "Models that accept the whole request: openai/gpt-audio, gemini/" in str(exc.value)
     cmp = client.compare(["What is this?", mm.audio(WAV)], models=models, live=False, on_unsupported="skip")
     df = cmp.df.set_index("model")
-    assert df["error_kind"].isna()["gemini/gemini-3-flash"]
-    assert "I hear 1 audio clip" in df.loc["gemini/gemini-3-flash", "content"]
+    assert df["error_kind"].isna()["gemini/gemini-3-flash-preview"]
+    assert "I hear 1 audio clip" in df.loc["gemini/gemini-3-flash-preview", "content"]
     for m in ("openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "deepseek/deepseek-flash"):
         assert df.loc[m, "error_kind"] == "unsupported" and df.loc[m, "dropped_inputs"] == ["audio_input"]
     assert df.loc["xai/grok-4.3", "unverified_inputs"] == ["audio_input"]
@@ -307,7 +307,7 @@ def test_size_limits_and_types(client):
     prompt = ["Describe.", mm.image(big)]
     with pytest.raises(mm.ConfigError, match=r"8\.0 MB is over Anthropic's limit of 7\.5 MB"):
         client.prepare("anthropic/claude-sonnet-4-6", prompt)
-    assert client.prepare("gemini/gemini-3-flash", prompt).skip is None
+    assert client.prepare("gemini/gemini-3-flash-preview", prompt).skip is None
     row = client.complete("anthropic/claude-sonnet-4-6", prompt, on_unsupported="skip")
     assert row.error.kind == "unsupported" and "limit of 7.5 MB" in row.error.message
     gif = mm.image(b"GIF89a" + b"\x00" * 64)
@@ -355,15 +355,15 @@ def test_dropped_inputs_survive_the_cache(tmp_path, client):
 # ---------------------------------------------------------------- routing
 def test_route_explains_every_candidate(client):
     route = client.route(["Transcribe this.", mm.audio(WAV)],
-                         ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "xai/grok-4.3", "gemini/gemini-3-flash",
-                          "openai/gpt-audio"], n=2)
-    assert route.models == ["gemini/gemini-3-flash", "openai/gpt-audio"]
+                         ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "xai/grok-4.3",
+                          "gemini/gemini-3-flash-preview", "openai/gpt-audio"], n=2)
+    assert route.models == ["gemini/gemini-3-flash-preview", "openai/gpt-audio"]
     reasons = dict(zip(route.df["model"], route.df["reason"], strict=True))
     assert "rejects it" in reasons["openai/gpt-5.4"]
     assert "silently drops it" in reasons["anthropic/claude-sonnet-4-6"]
     assert "does not say whether" in reasons["xai/grok-4.3"]
-    assert reasons["gemini/gemini-3-flash"].startswith("accepts audio clip")
-    loose = client.route(["Transcribe.", mm.audio(WAV)], ["xai/grok-4.3", "gemini/gemini-3-flash"],
+    assert reasons["gemini/gemini-3-flash-preview"].startswith("accepts audio clip")
+    loose = client.route(["Transcribe.", mm.audio(WAV)], ["xai/grok-4.3", "gemini/gemini-3-flash-preview"],
                          allow_unknown=True)
     assert loose.model == "xai/grok-4.3"
 
@@ -372,10 +372,10 @@ def test_route_with_features_and_price_preference(client):
     rf = {"type": "json_schema", "json_schema": {"name": "c", "schema": SCHEMA}}
     route = client.route(["What is in this picture?", mm.image(PNG)],
                          ["anthropic/claude-sonnet-4-6", "deepseek/deepseek-flash", "openai/gpt-5.4",
-                          "gemini/gemini-3-flash"], n=3, prefer="cheapest", response_format=rf)
+                          "gemini/gemini-3-flash-preview"], n=3, prefer="cheapest", response_format=rf)
     # Anthropic ignores json_schema, DeepSeek rejects it; of the rest the cheaper comes first
-    assert route.models == ["gemini/gemini-3-flash", "openai/gpt-5.4"]
-    assert "by list price" in route.reason("gemini/gemini-3-flash")
+    assert route.models == ["gemini/gemini-3-flash-preview", "openai/gpt-5.4"]
+    assert "by list price" in route.reason("gemini/gemini-3-flash-preview")
 
 
 def test_route_excludes_providers_without_keys(monkeypatch):
@@ -404,9 +404,9 @@ def test_compare_auto_routes_and_records_why(client):
 
 def test_evaluate_routes_each_prompt(client, tmp_path):
     prompts = ["What is 2+2?", ["Transcribe this.", mm.audio(WAV)], ["What colour?", mm.image(PNG)]]
-    router = mm.Router(["anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash"], n=1)
+    router = mm.Router(["anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash-preview"], n=1)
     ev = client.evaluate(prompts, models=router, progress=False)
-    assert list(ev.df["model"]) == ["anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash",
+    assert list(ev.df["model"]) == ["anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash-preview",
                                     "anthropic/claude-sonnet-4-6"]
     assert "I hear 1 audio clip" in ev.df["content"][1] and "I see 1 image" in ev.df["content"][2]
     routing = ev.routing
@@ -427,11 +427,11 @@ def test_audio_is_never_priced_at_text_rates(client):
 
     client = mm.Client.simulated(latency_scale=0)  # the warning is once per client: a fresh one warns
     with pytest.warns(mm.PriceWarning, match="audio tokens are billed at a separate rate"):
-        heard = client.complete("gemini/gemini-3-flash", ["What is this?", mm.audio(WAV)])
+        heard = client.complete("gemini/gemini-3-flash-preview", ["What is this?", mm.audio(WAV)])
     assert heard.error is None and math.isnan(heard.cost_usd) and heard.cost_source is None
-    text = client.complete("gemini/gemini-3-flash", "What is this?")
+    text = client.complete("gemini/gemini-3-flash-preview", "What is this?")
     assert text.cost_usd > 0 and text.cost_source == "price_table"
-    gateway = client.complete("openrouter/google/gemini-3-flash", ["What is this?", mm.audio(WAV)])
+    gateway = client.complete("openrouter/google/gemini-3-flash-preview", ["What is this?", mm.audio(WAV)])
     assert gateway.cost_source == "provider" and gateway.cost_usd > 0
 
 
@@ -470,9 +470,10 @@ def test_suggested_models_take_the_whole_request(client):
 
 
 def test_fallbacks_are_checked_and_named(client):
-    with pytest.raises(mm.ConfigError, match=r"anthropic/claude-haiku-4-5 \(fallback of gemini/gemini-3-flash\)"):
-        client.compare(["Listen.", mm.audio(WAV)], models=["gemini/gemini-3-flash"], live=False,
-                       fallbacks={"gemini/gemini-3-flash": ["anthropic/claude-haiku-4-5"]})
+    with pytest.raises(mm.ConfigError,
+                       match=r"anthropic/claude-haiku-4-5 \(fallback of gemini/gemini-3-flash-preview\)"):
+        client.compare(["Listen.", mm.audio(WAV)], models=["gemini/gemini-3-flash-preview"], live=False,
+                       fallbacks={"gemini/gemini-3-flash-preview": ["anthropic/claude-haiku-4-5"]})
 
 
 def test_media_only_where_the_provider_takes_it(client):
@@ -496,7 +497,7 @@ def test_refusal_parts_are_text_and_signed_urls_stay_private(client):
     signed = "https://bob:PASSWD@bucket.example.com/cat.png?X-Amz-Signature=SECRET123&X-Amz-Credential=AKIA"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        route = client.route(["What is this?", mm.image(signed)], ["gemini/gemini-3-flash", "openai/gpt-5.4"],
+        route = client.route(["What is this?", mm.image(signed)], ["gemini/gemini-3-flash-preview", "openai/gpt-5.4"],
                              allow_unknown=True)
         cmp = client.compare(["What is this?", mm.image(signed)], models=["deepseek/deepseek-v4-pro"],
                              live=False, on_unsupported="skip")
@@ -510,10 +511,11 @@ def test_routing_arguments_are_checked(client):
     with pytest.raises(mm.ConfigError, match=r"unknown request argument\(s\) \['tool'\]"):
         client.route("hi", ["openai/gpt-5.4"], tool=[])
     with pytest.raises(mm.ConfigError, match="comparable sort keys"):
-        client.route("hi", ["openai/gpt-5.4", "gemini/gemini-3-flash"], n=2, prefer=lambda m: None)
+        client.route("hi", ["openai/gpt-5.4", "gemini/gemini-3-flash-preview"], n=2, prefer=lambda m: None)
     with pytest.warns(UserWarning, match="only 2 of the 5 models asked for"):
         cmp = client.compare(["Listen.", mm.audio(WAV)], live=False,
-                             models=mm.Router(["openai/gpt-audio", "gemini/gemini-3-flash", "xai/grok-4.3"], n=5))
+                             models=mm.Router(["openai/gpt-audio", "gemini/gemini-3-flash-preview", "xai/grok-4.3"],
+                                              n=5))
     assert len(cmp.results) == 2
 
 
@@ -533,7 +535,7 @@ def test_the_budget_counts_attachments_as_tokens_not_base64(client):
     estimate, unpriced = estimate_cost(slots)
     # 10 x (1,600 image tokens + a few text tokens) at $2.50/M in + 100 tokens at $15/M out: about $0.055
     assert 0.05 < estimate < 0.06 and unpriced == 0
-    _, audio_slots, _ = plan(client, [["Listen.", mm.audio(WAV)]], ["gemini/gemini-3-flash"], repeats=1,
+    _, audio_slots, _ = plan(client, [["Listen.", mm.audio(WAV)]], ["gemini/gemini-3-flash-preview"], repeats=1,
                              routes=None, fallbacks=None, params={})
     assert estimate_cost(audio_slots) == (0.0, 1)  # audio is billed at a rate the table does not hold
 

@@ -43,7 +43,7 @@ from multimodel.sim.media import sample_pdf, sample_png, sample_wav
 SIX = {
     "openai": "openai/gpt-5.4",
     "anthropic": "anthropic/claude-sonnet-4-6",
-    "gemini": "gemini/gemini-3-flash",
+    "gemini": "gemini/gemini-3-flash-preview",
     "xai": "xai/grok-3-mini",
     "deepseek": "deepseek/deepseek-v4-pro",
     "openrouter": "openrouter/deepseek/deepseek-chat",
@@ -640,7 +640,8 @@ def test_diff_endpoint_against_itself_is_clean(client):
 def test_diff_tool_calls_and_errors(client):
     tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {
         "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
-    d = diff(client, "gemini/gemini-3-flash", "openai/gpt-4.1-mini", "What is the weather in Paris?", tools=tools)
+    d = diff(client, "gemini/gemini-3-flash-preview", "openai/gpt-4.1-mini", "What is the weather in Paris?",
+             tools=tools)
     nf = d.df[d.df["field"] == "native finish_reason"].iloc[0]
     assert (nf["a"], nf["b"]) == ("stop", "tool_calls")
     assert "tool call id format" in d.fields_differing()

@@ -104,14 +104,14 @@ def test_routing_kwargs_keeps_what_changes_the_request():
 
 # ---------------------------------------------------------------------------------- route
 def test_route_chooses_the_candidates_that_take_audio_and_says_why(preparer):
-    candidates = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash", "openai/gpt-audio",
+    candidates = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-3-flash-preview", "openai/gpt-audio",
                   "nope/x"]
     r = route(preparer, AUDIO, Router(candidates, n=1))
     assert r.needs == [AUDIO_NEED]
-    assert r.models == ["gemini/gemini-3-flash"] and r.model == "gemini/gemini-3-flash"
+    assert r.models == ["gemini/gemini-3-flash-preview"] and r.model == "gemini/gemini-3-flash-preview"
     assert [d.model for d in r.decisions] == candidates  # one per candidate, in the order given
     got = decisions(r)
-    assert got["gemini/gemini-3-flash"] == (True, f"accepts {AUDIO_NEED}; #1 of 2 eligible in the order given")
+    assert got["gemini/gemini-3-flash-preview"] == (True, f"accepts {AUDIO_NEED}; #1 of 2 eligible in the order given")
     assert got["openai/gpt-audio"] == (False, "eligible, not chosen: #2 in the order given, only 1 wanted")
     chosen, reason = got["anthropic/claude-sonnet-4-6"]
     assert not chosen and reason.startswith(f"excluded: would not receive {AUDIO_NEED}: Anthropic silently drops it")
@@ -126,11 +126,11 @@ def test_route_chooses_the_candidates_that_take_audio_and_says_why(preparer):
 
 
 def test_route_with_n_takes_every_eligible_model_in_order(preparer):
-    r = route(preparer, AUDIO, Router(["anthropic/claude-sonnet-4-6", "openai/gpt-audio", "gemini/gemini-3-flash"],
-                                      n=3))
-    assert r.models == ["openai/gpt-audio", "gemini/gemini-3-flash"]
-    assert decisions(r)["gemini/gemini-3-flash"] == (True, f"accepts {AUDIO_NEED}; #2 of 2 eligible in the order "
-                                                           "given")
+    r = route(preparer, AUDIO, Router(["anthropic/claude-sonnet-4-6", "openai/gpt-audio",
+                                       "gemini/gemini-3-flash-preview"], n=3))
+    assert r.models == ["openai/gpt-audio", "gemini/gemini-3-flash-preview"]
+    assert decisions(r)["gemini/gemini-3-flash-preview"] == (
+        True, f"accepts {AUDIO_NEED}; #2 of 2 eligible in the order given")
 
 
 def test_route_text_only_and_duplicates(preparer):
@@ -204,9 +204,9 @@ def list_price(model: str, providers) -> float:
 
 def test_prefer_cheapest_orders_by_list_price(preparer):
     candidates = ["anthropic/claude-sonnet-4-6", "openai/no-price-for-this", "openai/gpt-5.4",
-                  "gemini/gemini-3-flash", "deepseek/deepseek-flash"]
+                  "gemini/gemini-3-flash-preview", "deepseek/deepseek-flash"]
     r = route(preparer, "hi", Router(candidates, n=5, prefer="cheapest"))
-    assert r.models == ["deepseek/deepseek-flash", "gemini/gemini-3-flash", "openai/gpt-5.4",
+    assert r.models == ["deepseek/deepseek-flash", "gemini/gemini-3-flash-preview", "openai/gpt-5.4",
                         "anthropic/claude-sonnet-4-6", "openai/no-price-for-this"]
     prices = [list_price(m, preparer.providers) for m in r.models]
     assert prices == sorted(prices) and prices[-1] == math.inf  # an unpriced model goes last, not first
@@ -242,9 +242,9 @@ def test_route_or_raise_lists_every_reason_when_none_qualifies(preparer):
 
 def test_route_or_raise_warns_when_fewer_than_n_qualify(preparer):
     with pytest.warns(UserWarning, match=r"only 1 of the 3 models asked for accept this prompt "
-                                         r"\(gemini/gemini-3-flash\); see \.route\.df for the others"):
-        r = route_or_raise(preparer, AUDIO, Router(["gemini/gemini-3-flash", "deepseek/deepseek-v4-pro"], n=3))
-    assert r.models == ["gemini/gemini-3-flash"]
+                                         r"\(gemini/gemini-3-flash-preview\); see \.route\.df for the others"):
+        r = route_or_raise(preparer, AUDIO, Router(["gemini/gemini-3-flash-preview", "deepseek/deepseek-v4-pro"], n=3))
+    assert r.models == ["gemini/gemini-3-flash-preview"]
 
 
 # ---------------------------------------------------------------------------------- known models and takers
@@ -296,7 +296,8 @@ def test_prepare_naming_takers_names_them_in_the_refusal(preparer):
             "gemini/gemini-3-flash-preview, "
             in str(exc.value))
     # what the model can take is prepared as usual, and other mistakes are not dressed up
-    assert prepare_naming_takers(preparer, "gemini/gemini-3-flash", AUDIO).model == "gemini/gemini-3-flash"
+    taken = prepare_naming_takers(preparer, "gemini/gemini-3-flash-preview", AUDIO)
+    assert taken.model == "gemini/gemini-3-flash-preview"
     with pytest.raises(mm.ConfigError, match="the prompt is empty") as plain:
-        prepare_naming_takers(preparer, "gemini/gemini-3-flash", "")
+        prepare_naming_takers(preparer, "gemini/gemini-3-flash-preview", "")
     assert not isinstance(plain.value, UnsupportedInputError)

@@ -144,8 +144,11 @@ def test_catalogue_contents():
         assert need in ids
     assert msim.CATALOGUE[("openai", "gpt-5.4")].price == (2.50, 0.25, 15.00)
     assert msim.CATALOGUE[("openrouter", "anthropic/claude-sonnet-4.6")].price == (3.00, 0.30, 15.00)
-    assert msim.resolve("anthropic", "claude-sonnet-4.6").id == "claude-sonnet-4-6"
-    assert msim.resolve("gemini", "gemini-3-flash").id == "gemini-3-flash-preview"  # a simulator-only spelling
+    # spellings the providers do not serve are not served here either (no leniency of the simulator's own)
+    assert msim.resolve("anthropic", "claude-sonnet-4.6") is None  # Anthropic's ids use dashes
+    assert msim.resolve("gemini", "gemini-3-flash") is None  # Google serves only the -preview id
+    assert msim.resolve("openrouter", "anthropic/claude-sonnet-4-6") is None  # OpenRouter's slugs use dots
+    assert msim.resolve("gemini", "gemini-3-flash-preview").id == "gemini-3-flash-preview"
     assert msim.resolve("deepseek", "deepseek-v4-flash").id == "deepseek-flash"  # DeepSeek's legacy name
     assert msim.resolve("xai", "grok-4-1-fast-reasoning") is None  # retired 2026-05-15
     assert msim.resolve("openai", "claude-sonnet-4-6") is None
@@ -428,7 +431,7 @@ def test_fault_server_error_and_overloaded(sim):
     assert r.status_code == 529 and r.json()["error"]["type"] == "overloaded_error"
     r = chat(sim, "openai", BODY)
     assert r.status_code == 503
-    r = chat(sim, "gemini", {"model": "gemini-3-flash", "messages": user("hi")})
+    r = chat(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": user("hi")})
     assert r.status_code == 503 and r.json()[0]["error"]["status"] == "UNAVAILABLE"
 
 
@@ -528,7 +531,7 @@ def test_fault_content_filter(sim):
     b = chat(sim, "openai", BODY, headers={"x-sim-answer-tokens": str(full)}).json()
     assert b["choices"][0]["finish_reason"] == "content_filter"
     assert 0 < len(b["choices"][0]["message"]["content"].split(" ")) < full
-    g = chat(sim, "gemini", {"model": "gemini-3-flash", "messages": user("hi")}).json()
+    g = chat(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": user("hi")}).json()
     assert g["choices"][0]["finish_reason"] == "content_filter" and not g["choices"][0]["message"].get("content")
     _, ev = stream(sim, "openrouter", {"model": "openai/gpt-4.1-mini", "messages": user("hi")})
     fins = [c["choices"][0]["finish_reason"] for c in data_chunks(ev) if c["choices"][0]["finish_reason"]]
@@ -552,7 +555,7 @@ def test_fault_sequence_and_scopes(sim):
     assert chat(sim, "openai", BODY).status_code == 429
     assert chat(sim, "openai", {"model": "gpt-5.4", "messages": user("hi")}).status_code == 200
     assert chat(sim, "anthropic", {"model": "claude-haiku-4-5", "messages": user("hi")}).status_code >= 500
-    assert chat(sim, "gemini", {"model": "gemini-3-flash", "messages": user("hi")}).status_code == 200
+    assert chat(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": user("hi")}).status_code == 200
     sim.set_faults(None, model="gpt-4.1-mini")
     assert chat(sim, "openai", BODY).status_code == 200
 
@@ -594,8 +597,8 @@ def test_rpm_limiter_with_headers(sim):
     assert 55 <= int(lim.headers["retry-after"]) <= 60
     # other providers are unaffected; gemini answers its own 429 shape when limited
     assert chat(sim, "anthropic", {"model": "claude-haiku-4-5", "messages": user("hi")}).status_code == 200
-    sim.set_limits(rpm=1, model="gemini-3-flash")
-    g = [chat(sim, "gemini", {"model": "gemini-3-flash", "messages": user("hi")}) for _ in range(2)]
+    sim.set_limits(rpm=1, model="gemini-3-flash-preview")
+    g = [chat(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": user("hi")}) for _ in range(2)]
     assert g[1].status_code == 429 and g[1].json()[0]["error"]["status"] == "RESOURCE_EXHAUSTED"
     assert "x-ratelimit-limit-requests" not in g[1].headers and g[1].headers["retry-after"]
     st = sim.stats()

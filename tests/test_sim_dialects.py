@@ -107,7 +107,7 @@ def test_anthropic_no_reasoning_fields_and_hoisting(sim):
     msgs = [{"role": "system", "content": "Alpha rule."}, {"role": "user", "content": "first"},
             {"role": "assistant", "content": "ok"}, {"role": "developer", "content": "Beta rule."},
             {"role": "user", "content": "second question"}]
-    b = chat(sim, "anthropic", {"model": "claude-sonnet-4.6", "messages": msgs, "reasoning_effort": "high",
+    b = chat(sim, "anthropic", {"model": "claude-sonnet-4-6", "messages": msgs, "reasoning_effort": "high",
                                 "thinking": {"type": "enabled", "budget_tokens": 2048}}).json()
     msg = b["choices"][0]["message"]
     assert set(msg) == {"role", "content"}
@@ -118,7 +118,7 @@ def test_anthropic_no_reasoning_fields_and_hoisting(sim):
     assert "Alpha rule. Beta rule." in msg["content"]
     o = chat(sim, "openai", {"model": "gpt-5.4", "messages": msgs}).json()["choices"][0]["message"]["content"]
     assert "Alpha rule." in o and "Beta rule." not in o  # in place elsewhere
-    plain = chat(sim, "anthropic", {"model": "claude-sonnet-4.6", "messages": user("q"),
+    plain = chat(sim, "anthropic", {"model": "claude-sonnet-4-6", "messages": user("q"),
                                     "reasoning_effort": "high"}).json()
     assert plain["usage"]["completion_tokens"] == len(plain["choices"][0]["message"]["content"].split(" "))
 
@@ -140,12 +140,12 @@ def test_anthropic_rejections_and_ignores(sim):
 
 
 def test_anthropic_tool_calls(sim):
-    b = chat(sim, "anthropic", {"model": "claude-opus-4.7", "messages": ASK, "tools": [WEATHER]}).json()
+    b = chat(sim, "anthropic", {"model": "claude-opus-4-7", "messages": ASK, "tools": [WEATHER]}).json()
     ch = b["choices"][0]
     assert ch["finish_reason"] == "tool_calls"
     assert re.fullmatch(r"toolu_01[A-Za-z0-9]{22}", ch["message"]["tool_calls"][0]["id"])
     assert ch["message"]["content"].startswith("[simulated claude-opus-4-7]")  # text before the call
-    _, ev = stream(sim, "anthropic", {"model": "claude-opus-4.7", "messages": ASK, "tools": [WEATHER], **USAGE})
+    _, ev = stream(sim, "anthropic", {"model": "claude-opus-4-7", "messages": ASK, "tools": [WEATHER], **USAGE})
     calls = [tc for d in deltas(data_chunks(ev)) for tc in d.get("tool_calls", [])]
     assert {c["index"] for c in calls} == {1}  # block index: text block 0, tool block 1
     assert data_chunks(ev)[-1]["choices"] == []
@@ -173,7 +173,8 @@ def test_gemini_thoughts_and_usage(sim):
 
 
 def test_gemini_stream_thought_parts(sim):
-    _, ev = stream(sim, "gemini", {"model": "gemini-3-flash", "messages": user("q"), **GOOGLE_THOUGHTS, **USAGE})
+    _, ev = stream(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": user("q"), **GOOGLE_THOUGHTS,
+                                   **USAGE})
     chunks = data_chunks(ev)
     ds = deltas(chunks)
     thought = [d for d in ds if d.get("extra_content", {}).get("google", {}).get("thought")]
@@ -187,18 +188,18 @@ def test_gemini_stream_thought_parts(sim):
 
 
 def test_gemini_effort_conflict_is_list_shaped_400(sim):
-    body = {"model": "gemini-3-flash", "messages": user("q"), "reasoning_effort": "low",
+    body = {"model": "gemini-3-flash-preview", "messages": user("q"), "reasoning_effort": "low",
             "extra_body": {"google": {"thinking_config": {"thinking_level": "high"}}}}
     r = chat(sim, "gemini", body)
     assert r.status_code == 400
     assert isinstance(r.json(), list) and r.json()[0]["error"]["code"] == 400
     assert r.json()[0]["error"]["status"] == "INVALID_ARGUMENT"
-    ok = {"model": "gemini-3-flash", "messages": user("q"), "reasoning_effort": "low", **GOOGLE_THOUGHTS}
+    ok = {"model": "gemini-3-flash-preview", "messages": user("q"), "reasoning_effort": "low", **GOOGLE_THOUGHTS}
     assert chat(sim, "gemini", ok).status_code == 200
 
 
 def test_gemini_tool_calls_and_thought_signature(sim):
-    _, ev = stream(sim, "gemini", {"model": "gemini-3-flash", "messages": ASK, "tools": [WEATHER, TIME]})
+    _, ev = stream(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ASK, "tools": [WEATHER, TIME]})
     chunks = data_chunks(ev)
     tool_chunks = [d["tool_calls"] for d in deltas(chunks) if "tool_calls" in d]
     assert len(tool_chunks) == 1  # the whole call(s) in one chunk
@@ -209,22 +210,22 @@ def test_gemini_tool_calls_and_thought_signature(sim):
     sig = calls[0]["extra_content"]["google"]["thought_signature"]
     assert sig and "extra_content" not in calls[1]
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"  # "stop" even with tool calls
-    b = chat(sim, "gemini", {"model": "gemini-3-flash", "messages": ASK, "tools": [WEATHER]}).json()
+    b = chat(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ASK, "tools": [WEATHER]}).json()
     assert b["choices"][0]["finish_reason"] == "stop" and b["choices"][0]["message"]["tool_calls"]
     # follow-up: the signature must be echoed
     call = b["choices"][0]["message"]["tool_calls"][0]
     stripped = {k: v for k, v in call.items() if k != "extra_content"}
     turn = [{"role": "assistant", "tool_calls": [stripped]},
             {"role": "tool", "tool_call_id": call["id"], "name": "get_weather", "content": "sunny, 24C"}]
-    r = chat(sim, "gemini", {"model": "gemini-3-flash", "messages": ASK + turn, "tools": [WEATHER]})
+    r = chat(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ASK + turn, "tools": [WEATHER]})
     assert r.status_code == 400
     assert "Function call is missing a thought_signature" in r.json()[0]["error"]["message"]
     turn[0]["tool_calls"] = [call]
-    r = chat(sim, "gemini", {"model": "gemini-3-flash", "messages": ASK + turn, "tools": [WEATHER]})
+    r = chat(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ASK + turn, "tools": [WEATHER]})
     assert r.status_code == 200 and "sunny, 24C" in r.json()["choices"][0]["message"]["content"]
     # a tool message whose id matches no call and carries no name
     bad = [{"role": "assistant", "tool_calls": [call]}, {"role": "tool", "tool_call_id": "x", "content": "1"}]
-    r = chat(sim, "gemini", {"model": "gemini-3-flash", "messages": ASK + bad})
+    r = chat(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ASK + bad})
     assert r.status_code == 400 and "Name cannot be empty" in r.json()[0]["error"]["message"]
 
 

@@ -92,10 +92,10 @@ def test_answer_sentences_list_count_type_and_size(sim):
     text = answer(sim, "openai", "gpt-5.4", doc(), doc(b"%PDF-1.4 tiny", "b.pdf"))
     assert "I read 2 PDFs (report.pdf, 603 bytes; b.pdf, 13 bytes)." in text
     assert AUDIO_S in answer(sim, "openai", "gpt-audio", clip())
-    assert "I hear 2 audio clips (wav, 4,844 bytes; mp3, 1 byte)." in answer(sim, "gemini", "gemini-3-flash", clip(),
-                                                                             clip(b"\x00", "mp3"))
+    assert "I hear 2 audio clips (wav, 4,844 bytes; mp3, 1 byte)." in answer(
+        sim, "gemini", "gemini-3-flash-preview", clip(), clip(b"\x00", "mp3"))
     # unpadded base64 is measured right too (3 chars -> 2 bytes), and one sentence per modality, in order
-    text = answer(sim, "gemini", "gemini-3.1-pro", doc(), {"type": "image_url", "image_url": {
+    text = answer(sim, "gemini", "gemini-3.1-pro-preview", doc(), {"type": "image_url", "image_url": {
         "url": "data:image/png;base64,AAA"}}, clip())
     assert text.index("I see 1 image (image/png, 2 bytes).") < text.index(AUDIO_S) < text.index(PDF_S)
     plain = answer(sim, "openai", "gpt-5.4")
@@ -103,7 +103,7 @@ def test_answer_sentences_list_count_type_and_size(sim):
 
 
 def test_sentences_also_stream_and_skip_json_answers(sim):
-    r, events = stream(sim, "gemini", {"model": "gemini-3-flash", "messages": ask(img(), clip(), doc())})
+    r, events = stream(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ask(img(), clip(), doc())})
     text = streamed(data_chunks(events))
     assert r.status_code == 200 and all(s in text for s in (IMAGE_S, AUDIO_S, PDF_S))
     body = {"model": "gpt-5.4", "messages": ask(img()), "response_format": {"type": "json_object"}}
@@ -141,10 +141,10 @@ OPENAI_VISION = ("gpt-5.4", "gpt-5-mini", "gpt-4.1-mini", "gpt-6.2-astra", "gpt-
                  "gpt-6.1-terra", "gpt-6-sol", "gpt-6-luna", "gpt-6-astra", "gpt-5.6-sol", "gpt-5.6-terra",
                  "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5", "gpt-5-nano", "o3", "gpt-4.1",
                  "gpt-4o", "gpt-4o-mini")
-CLAUDES = ("claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-sonnet-4.6", "claude-fable-5-2",
+CLAUDES = ("claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-fable-5-2",
            "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-opus-5", "claude-sonnet-5",
            "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-5", "claude-mythos-5-2")
-GEMINIS = ("gemini-3.1-pro-preview", "gemini-3-flash-preview", "gemini-3.1-pro", "gemini-3-flash", "gemini-4-argon",
+GEMINIS = ("gemini-3.1-pro-preview", "gemini-3-flash-preview", "gemini-4-argon",
            "gemini-4-hydrogen", "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.5-flash", "gemini-3.1-flash-lite",
            "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-4-carbon", "gemini-3.6-flash",
            "gemini-3.5-flash-lite")
@@ -172,9 +172,8 @@ MATRIX: dict[tuple[str, str], dict[str, Any]] = {
                  "anthropic/claude-opus-5.5", "anthropic/claude-sonnet-5.5", "anthropic/claude-haiku-5.5",
                  "x-ai/grok-4.7", "x-ai/grok-4.3", "deepseek/deepseek-v4-flash")},
     **{("openrouter", m): {"image": OK, "audio": OK, "pdf": OK}
-       for m in ("google/gemini-3.1-pro-preview", "google/gemini-3-flash-preview", "google/gemini-3.1-pro",
-                 "google/gemini-3-flash", "google/gemini-4-argon", "google/gemini-3.8-flash", "google/gemini-2.5-pro",
-                 "google/gemini-2.5-flash")},
+       for m in ("google/gemini-3.1-pro-preview", "google/gemini-3-flash-preview", "google/gemini-4-argon",
+                 "google/gemini-3.8-flash", "google/gemini-2.5-pro", "google/gemini-2.5-flash")},
     **{("openrouter", m): {"image": OR_IMAGE, "audio": OR_AUDIO, "pdf": OK}  # PDFs parsed for any model
        for m in ("x-ai/grok-3-mini", "deepseek/deepseek-chat", "deepseek/deepseek-v3.2", "deepseek/deepseek-r1",
                  "deepseek/deepseek-v4-pro")},
@@ -229,16 +228,17 @@ def test_xai_image_types_and_links(sim):
 
 
 def test_gemini_links_seed_and_logprobs(sim):
-    r, _ = post(sim, "gemini", {"model": "gemini-3-flash", "messages": ask(link("http://example.com/a.png"))})
+    r, _ = post(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ask(link("http://example.com/a.png"))})
     assert (r.status_code, r.json()) == (400, [{"error": {
         "code": 400, "message": "Unsupported file URI type: http://example.com/a.png", "status": "INVALID_ARGUMENT"}}])
-    assert "I see 1 image (linked https://example.com/cat.png)." in answer(sim, "gemini", "gemini-3-flash", link())
+    assert "I see 1 image (linked https://example.com/cat.png)." in answer(sim, "gemini", "gemini-3-flash-preview",
+                                                                           link())
     for field, value in (("seed", 7), ("logprobs", True), ("top_logprobs", 2)):
-        r, _ = post(sim, "gemini", {"model": "gemini-3.1-pro", "messages": ask(), field: value})
+        r, _ = post(sim, "gemini", {"model": "gemini-3.1-pro-preview", "messages": ask(), field: value})
         assert (r.status_code, r.json()) == (400, [{"error": {
             "code": 400, "message": f'Invalid JSON payload received. Unknown name "{field}": Cannot find field.',
             "status": "INVALID_ARGUMENT"}}]), field
-    r, _ = post(sim, "gemini", {"model": "gemini-3-flash", "messages": ask(), "seed": 1, "logprobs": True})
+    r, _ = post(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ask(), "seed": 1, "logprobs": True})
     assert r.json()[0]["error"]["message"] == ('Invalid JSON payload received. Unknown name "seed": Cannot find '
                                                'field. Unknown name "logprobs": Cannot find field.')
 
@@ -300,7 +300,7 @@ def test_anthropic_ignores_response_format_silently(sim):
 HONOURS_SEED = [("openai", "gpt-4.1-mini"), ("openai", "gpt-5.4"), ("xai", "grok-4.7"), ("xai", "grok-3-mini"),
                 ("openrouter", "openai/gpt-4.1-mini"), ("openrouter", "x-ai/grok-4.7")]
 IGNORES_SEED = [("anthropic", "claude-haiku-4-5"), ("deepseek", "deepseek-v4-pro"), ("deepseek", "deepseek-v4-flash"),
-                ("openrouter", "anthropic/claude-haiku-4.5"), ("openrouter", "google/gemini-3-flash"),
+                ("openrouter", "anthropic/claude-haiku-4.5"), ("openrouter", "google/gemini-3-flash-preview"),
                 ("openrouter", "deepseek/deepseek-chat")]
 
 
@@ -376,7 +376,7 @@ def test_logprobs_returned(sim, dialect, model):
 # Anthropic: "Ignored"; OpenRouter drops it for upstreams that do not honour it (even gpt-5-mini, which rejects it)
 @pytest.mark.parametrize(("dialect", "model"), [("anthropic", "claude-sonnet-4-6"),
                                                 ("openrouter", "anthropic/claude-haiku-4.5"),
-                                                ("openrouter", "google/gemini-3-flash"),
+                                                ("openrouter", "google/gemini-3-flash-preview"),
                                                 ("openrouter", "openai/gpt-5-mini")])
 def test_logprobs_ignored(sim, dialect, model):
     body = {"model": model, "messages": ask(), "logprobs": True, "top_logprobs": 2}
@@ -400,7 +400,7 @@ def test_records_show_what_reached_the_model(sim):
     rec = last_record(sim)
     assert rec["received"] == {"images": 1, "audio": 0, "pdfs": 0}
     assert rec["dropped"] == {"images": 0, "audio": 1, "pdfs": 1} and rec["seed"] is None
-    post(sim, "gemini", {"model": "gemini-3-flash", "messages": ask(img(), img(), clip(), doc())})
+    post(sim, "gemini", {"model": "gemini-3-flash-preview", "messages": ask(img(), img(), clip(), doc())})
     rec = last_record(sim)
     assert rec["received"] == {"images": 2, "audio": 1, "pdfs": 1} and rec["dropped"] is None
     post(sim, "openai", {"model": "gpt-4.1-mini", "messages": ask(), "seed": 9})
@@ -416,11 +416,11 @@ def test_prompt_tokens_grow_with_media(sim):
         r, _ = post(sim, dialect, {"model": model, "messages": ask(*parts)})
         return r.json()["usage"]["prompt_tokens"]
 
-    base = prompt("gemini", "gemini-3-flash")
-    assert prompt("gemini", "gemini-3-flash", img()) == base + 85
-    assert prompt("gemini", "gemini-3-flash", img(), link()) == base + 170
-    assert prompt("gemini", "gemini-3-flash", clip()) == base + len(WAV) // 32
-    assert prompt("gemini", "gemini-3-flash", doc()) == base + 258
-    assert prompt("gemini", "gemini-3-flash", clip(bytes(10_000_000))) == base + 4096  # capped per clip
+    base = prompt("gemini", "gemini-3-flash-preview")
+    assert prompt("gemini", "gemini-3-flash-preview", img()) == base + 85
+    assert prompt("gemini", "gemini-3-flash-preview", img(), link()) == base + 170
+    assert prompt("gemini", "gemini-3-flash-preview", clip()) == base + len(WAV) // 32
+    assert prompt("gemini", "gemini-3-flash-preview", doc()) == base + 258
+    assert prompt("gemini", "gemini-3-flash-preview", clip(bytes(10_000_000))) == base + 4096  # capped per clip
     # stripped inputs cost nothing
     assert prompt("anthropic", "claude-haiku-4-5", clip(), doc()) == prompt("anthropic", "claude-haiku-4-5")

@@ -20,7 +20,7 @@ TIME = {"type": "function", "function": {
 MODELS = {
     "openai": "openai/gpt-5.4",
     "anthropic": "anthropic/claude-sonnet-4-6",
-    "gemini": "gemini/gemini-3-flash",
+    "gemini": "gemini/gemini-3-flash-preview",
     "xai": "xai/grok-3-mini",
     "deepseek": "deepseek/deepseek-flash",
     "openrouter": "openrouter/anthropic/claude-sonnet-4.6",
@@ -81,7 +81,7 @@ def test_gemini_missing_signature_is_a_400_and_the_client_fills_the_documented_d
                 {"role": "tool", "tool_call_id": first.tool_calls[0].id, "name": "get_weather", "content": "sunny"}]
     raw = httpx.post(f"{client.sim_handle.base_url('gemini')}/chat/completions", timeout=10,
                      headers={"Authorization": "Bearer k"},
-                     json={"model": "gemini-3-flash", "messages": messages, "tools": [WEATHER]})
+                     json={"model": "gemini-3-flash-preview", "messages": messages, "tools": [WEATHER]})
     assert raw.status_code == 400 and isinstance(raw.json(), list)
     assert "thought_signature" in raw.json()[0]["error"]["message"]
     r = client.complete(MODELS["gemini"], messages, tools=[WEATHER], retries=0)
@@ -91,7 +91,7 @@ def test_gemini_missing_signature_is_a_400_and_the_client_fills_the_documented_d
 @pytest.mark.parametrize(("model", "has_text", "provider_cost"), [
     ("openai/gpt-5.4", False, False),
     ("anthropic/claude-sonnet-4-6", False, False),
-    ("gemini/gemini-3-flash", True, False),
+    ("gemini/gemini-3-flash-preview", True, False),
     ("xai/grok-3-mini", True, True),
     ("deepseek/deepseek-flash", True, False),
     ("openrouter/deepseek/deepseek-r1", True, True),

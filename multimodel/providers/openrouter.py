@@ -96,6 +96,14 @@ CAPABILITIES = CapabilityTable(
 )
 
 
+def _vendor_model(model_id: str) -> tuple[str, str] | None:
+    """``google/gemini-3-flash-preview`` → ("gemini", "gemini-3-flash-preview"): the built-in provider of the vendor
+    and its model id; None for a vendor multimodel has no provider for."""
+    vendor, _, rest = model_id.partition("/")
+    upstream = _VENDOR_PROVIDERS.get(vendor.lower())
+    return (upstream, rest) if upstream and rest else None
+
+
 class OpenRouterDialect(Dialect):
     name = "openrouter"
     base_url = "https://openrouter.ai/api/v1"
@@ -119,17 +127,15 @@ class OpenRouterDialect(Dialect):
         OpenRouter serves under this slug, so its catalogue entry applies. Only closed-weight vendors: OpenRouter
         serves DeepSeek's open weights from third-party hosts ("DeepSeek routes on OpenRouter are served by
         third-party hosts", PRICES.md), so DeepSeek's own rules and retirements do not follow the slug."""
-        vendor, _, rest = model_id.partition("/")
-        upstream = _VENDOR_PROVIDERS.get(vendor.lower())
-        return (upstream, rest) if upstream and upstream not in _OPEN_WEIGHTS and rest else None
+        upstream = _vendor_model(model_id)
+        return upstream if upstream and upstream[0] not in _OPEN_WEIGHTS else None
 
     def price_lookups(self, model_id: str) -> list[tuple[str, str]]:
         """OpenRouter's own row first, then the upstream vendor's list price (``anthropic/claude-...`` is
         priced as Anthropic's ``claude-...``): for these vendors OpenRouter's listed price equals the upstream
         list price (multimodel/data/PRICES.md)."""
-        vendor, _, rest = model_id.partition("/")
-        upstream = _VENDOR_PROVIDERS.get(vendor.lower())
-        return [(self.name, model_id), *([(upstream, rest)] if upstream and rest else [])]
+        upstream = _vendor_model(model_id)
+        return [(self.name, model_id), *([upstream] if upstream else [])]
 
     def cost_from_usage(self, usage: dict[str, Any] | None) -> float | None:
         if not isinstance(usage, dict):

@@ -3,7 +3,7 @@
 ``CATALOGUE`` maps ``(dialect, model_id)`` to a :class:`SimModel` for every model the simulator serves;
 what each provider accepts for it (reasoning levels, refused parameters, status) is its ``rules`` entry
 from :mod:`.rules` (the plain-data table). Ids resolve through :func:`resolve` (the provider's own
-aliases and a few simulator-only spellings); retired ids are not served: :func:`retired` gives their
+aliases only: no spelling the provider would refuse); retired ids are not served: :func:`retired` gives their
 rules entry so the dialect answers the provider's error.
 
 Prices are USD per 1M tokens ``(input, cached_input, output)`` and agree with the client's price table
@@ -61,7 +61,7 @@ class SimModel:
     tokens_per_s: float
     price: tuple[float, float, float]  # USD per 1M tokens: input, cached input, output
     rules: ModelRules
-    aliases: tuple[str, ...] = ()  # every other name it is served under (the rules' aliases and sim_aliases)
+    aliases: tuple[str, ...] = ()  # every other name it is served under (the rules' aliases)
     jitter: float = 0.15
     answer_tokens: int = 80  # default answer length (tokens = streamed pieces)
     reasoning_visible: bool = False  # the dialect can return readable reasoning text for it
@@ -107,7 +107,7 @@ def _day(iso: str) -> int:
 def _m(dialect: str, id: str, **kw: Any) -> SimModel:
     """A catalogue entry with its rules, names and its dialect's seed/logprobs defaults unless given."""
     rules = RULES[(dialect, id)]
-    return SimModel(dialect=dialect, id=id, rules=rules, aliases=rules.aliases + rules.sim_aliases,
+    return SimModel(dialect=dialect, id=id, rules=rules, aliases=rules.aliases,
                     **{**_DIALECT_PARAMS[dialect], **kw})
 
 
@@ -298,7 +298,7 @@ def _openrouter(slug: str, rules: ModelRules) -> SimModel:
     # OpenAI and grok-4 upstreams only give an encrypted blob (quirks 6.3, realcorpus s03).
     visible = u.dialect in ("anthropic", "gemini", "deepseek") or u.id == "grok-3-mini"
     return replace(
-        u, dialect="openrouter", id=slug, rules=rules, aliases=rules.aliases + rules.sim_aliases,
+        u, dialect="openrouter", id=slug, rules=rules, aliases=rules.aliases,
         ttft_s=round(u.ttft_s + 0.12, 3),  # gateway overhead [INFERRED]
         price=_OR_PRICES.get(slug, u.price), reasoning_visible=visible, response_model=None,
         upstream=(u.dialect, u.id), provider_name=_OR_NAMES[u.dialect],
@@ -310,7 +310,7 @@ def _openrouter(slug: str, rules: ModelRules) -> SimModel:
 def _hosted(slug: str, template: tuple[str, str], price: tuple[float, float, float], **kw: Any) -> SimModel:
     """A DeepSeek open-weight model OpenRouter serves from third-party hosts (not DeepSeek's API)."""
     rules = RULES[("openrouter", slug)]
-    return SimModel(dialect="openrouter", id=slug, rules=rules, aliases=rules.aliases + rules.sim_aliases,
+    return SimModel(dialect="openrouter", id=slug, rules=rules, aliases=rules.aliases,
                     price=price, upstream=template, provider_name="DeepSeek", reasoning_visible=True,
                     inputs=frozenset({PDF}), seed="ignored", logprobs="supported", **kw)
 
@@ -344,24 +344,19 @@ if _missing:
     raise ValueError(f"rules entries without a simulated model: {_missing}")
 
 
-def _strip_models_prefix(dialect: str, model: str) -> str:
-    # the Gemini compat /models list uses "models/<id>" ids; accept them back [INFERRED]
-    return model[7:] if dialect == "gemini" and model.startswith("models/") else model
-
-
 def resolve(dialect: str, model: str) -> SimModel | None:
     """The simulated model a dialect serves under ``model`` (an id or alias), or None."""
-    return _LOOKUP.get((dialect, _strip_models_prefix(dialect, model)))
+    return _LOOKUP.get((dialect, model))
 
 
 def retired(dialect: str, model: str) -> ModelRules | None:
     """The rules entry of a retired id the dialect answers with the provider's error, or None."""
-    return _retired(dialect, _strip_models_prefix(dialect, model))
+    return _retired(dialect, model)
 
 
 def rules_of(dialect: str, model: str) -> ModelRules | None:
     """The rules entry for any name the dialect knows (served or retired)."""
-    return rules_for(dialect, _strip_models_prefix(dialect, model))
+    return rules_for(dialect, model)
 
 
 def models_for(dialect: str) -> list[SimModel]:

@@ -14,8 +14,6 @@ Fields of :class:`ModelRules` (all plain values):
 - ``status``: ``current`` | ``deprecated`` (still served; ``shutdown`` says until when) | ``retired``
   (answered with ``error_status`` and ``error_message`` in the dialect's own error envelope).
 - ``aliases``: other ids the provider itself serves this model under (dated snapshots, short aliases).
-- ``sim_aliases``: spellings only the simulator accepts (kept so older examples and tests still run; the
-  provider would not accept them). Not provider ids: leave them out of any comparison with a catalogue.
 - ``shutdown``, ``replacement``: the provider's announced shutdown date (YYYY-MM-DD) and successor.
 - ``error_status``, ``error_message``: retired ids only: the HTTP status and the provider's message.
 - ``reasons``: a reasoning model (it can spend reasoning tokens).
@@ -72,7 +70,6 @@ class ModelRules:
     id: str
     status: str = CURRENT
     aliases: tuple[str, ...] = ()
-    sim_aliases: tuple[str, ...] = ()
     shutdown: str | None = None
     replacement: str | None = None
     error_status: int | None = None
@@ -281,17 +278,16 @@ _ANTHROPIC: list[ModelRules] = [
                      sources=(_TROUBLESHOOT, "disabled + xhigh/max 400 text: facts 7 #4")),
     _claude_adaptive("claude-sonnet-5", ("adaptive", "disabled"), on=True, sources=(_TROUBLESHOOT,)),
     _claude_adaptive("claude-opus-4-8", ("adaptive", "disabled"), on=False, sources=(_TROUBLESHOOT,)),
-    _claude_adaptive("claude-opus-4-7", ("adaptive", "disabled"), on=False, sim_aliases=("claude-opus-4.7",),
+    _claude_adaptive("claude-opus-4-7", ("adaptive", "disabled"), on=False,
                      sources=(_TROUBLESHOOT, "opencodex#65 verified against api.anthropic.com (facts 2.1)")),
     _claude_budget("claude-opus-4-6", ("adaptive", "enabled", "disabled"), ("low", "medium", "high", "max"),
                    sources=("opencodex#65: adaptive + enabled (facts 2.1)",)),
     _claude_budget("claude-sonnet-4-6", ("adaptive", "enabled", "disabled"), ("low", "medium", "high", "max"),
-                   sim_aliases=("claude-sonnet-4.6",), sources=("opencodex#65: adaptive + enabled (facts 2.1)",)),
+                   sources=("opencodex#65: adaptive + enabled (facts 2.1)",)),
     _claude_budget("claude-sonnet-4-5", ("enabled", "disabled"), status=DEPRECATED, shutdown="2026-11-30",
                    replacement="claude-sonnet-5-5", aliases=("claude-sonnet-4-5-20250929",),
                    sources=("deprecation schedule via id 70631129855 (facts 2.1)", "adaptive 400 text: facts 7 #2")),
     _claude_budget("claude-haiku-4-5", ("enabled", "disabled"), aliases=("claude-haiku-4-5-20251001",),
-                   sim_aliases=("claude-haiku-4.5",),
                    sources=("model status check 2026-10-08, id 70759423976 (facts 2.1)",
                             "adaptive 400 text: facts 7 #2")),
 ]
@@ -359,12 +355,10 @@ _GEMINI: list[ModelRules] = [
             not_settled=("thinking levels of 3.5 Flash (facts 3.1 '–'): Gemini 3 Flash's taken", _GEM_NONE_TEXT),
             sources=("deprecations page: GA 2026-05-19 (facts 3.1)", _GEM3_NONE)),
     _gemini("gemini-3.1-pro-preview", ("minimal", "low", "medium", "high"), "high",
-            sim_aliases=("gemini-3.1-pro",),
             not_settled=("the simulator's bare id gemini-3.1-pro: the provider serves only the -preview id",
                          _GEM_NONE_TEXT),
             sources=("compat table: minimal/low -> low, medium, high; cannot disable (facts 3.2)", _GEM3_NONE)),
     _gemini("gemini-3-flash-preview", ("minimal", "low", "medium", "high"), "medium",
-            sim_aliases=("gemini-3-flash",),
             not_settled=("the simulator's bare id gemini-3-flash: the provider serves only the -preview id",
                          "default level (the simulator calibrates at medium)", _GEM_NONE_TEXT),
             sources=("deprecations.md; compat table (facts 3.1-3.2)", _GEM3_NONE)),
@@ -475,7 +469,7 @@ for _mid in ("deepseek-chat", "deepseek-reasoner"):
 # ====================================================================== OpenRouter
 def _via_openrouter(slug: str, up: ModelRules, **kw: Any) -> ModelRules:
     """An OpenRouter slug with its upstream's reasoning rules; OpenRouter drops what the upstream does not take."""
-    return replace(up, dialect="openrouter", id=slug, aliases=kw.pop("aliases", ()), sim_aliases=kw.pop("sim", ()),
+    return replace(up, dialect="openrouter", id=slug, aliases=kw.pop("aliases", ()),
                    sampling_rejected_when_reasoning=(), sampling_rejected_always=(), sampling_rules=(),
                    tools_with_reasoning=True, max_tokens_param="max_tokens", upstream=(up.dialect, up.id),
                    not_settled=("whether OpenRouter relays the upstream's refusal of an effort value or maps it: "
@@ -493,17 +487,17 @@ _OR_SLUGS: list[tuple[str, tuple[str, str], dict[str, Any]]] = [
     ("openai/gpt-5-mini", ("openai", "gpt-5-mini"), {}),
     ("openai/gpt-4.1-mini", ("openai", "gpt-4.1-mini"), {}),
     ("openai/gpt-audio", ("openai", "gpt-audio"), {}),
-    ("anthropic/claude-opus-5.5", ("anthropic", "claude-opus-5-5"), {"sim": ("anthropic/claude-opus-5-5",)}),
-    ("anthropic/claude-sonnet-5.5", ("anthropic", "claude-sonnet-5-5"), {"sim": ("anthropic/claude-sonnet-5-5",)}),
-    ("anthropic/claude-haiku-5.5", ("anthropic", "claude-haiku-5-5"), {"sim": ("anthropic/claude-haiku-5-5",)}),
-    ("anthropic/claude-opus-4.7", ("anthropic", "claude-opus-4-7"), {"sim": ("anthropic/claude-opus-4-7",)}),
-    ("anthropic/claude-sonnet-4.6", ("anthropic", "claude-sonnet-4-6"), {"sim": ("anthropic/claude-sonnet-4-6",)}),
-    ("anthropic/claude-sonnet-4.5", ("anthropic", "claude-sonnet-4-5"), {"sim": ("anthropic/claude-sonnet-4-5",)}),
-    ("anthropic/claude-haiku-4.5", ("anthropic", "claude-haiku-4-5"), {"sim": ("anthropic/claude-haiku-4-5",)}),
+    ("anthropic/claude-opus-5.5", ("anthropic", "claude-opus-5-5"), {}),
+    ("anthropic/claude-sonnet-5.5", ("anthropic", "claude-sonnet-5-5"), {}),
+    ("anthropic/claude-haiku-5.5", ("anthropic", "claude-haiku-5-5"), {}),
+    ("anthropic/claude-opus-4.7", ("anthropic", "claude-opus-4-7"), {}),
+    ("anthropic/claude-sonnet-4.6", ("anthropic", "claude-sonnet-4-6"), {}),
+    ("anthropic/claude-sonnet-4.5", ("anthropic", "claude-sonnet-4-5"), {}),
+    ("anthropic/claude-haiku-4.5", ("anthropic", "claude-haiku-4-5"), {}),
     ("google/gemini-4-argon", ("gemini", "gemini-4-argon"), {}),
     ("google/gemini-3.8-flash", ("gemini", "gemini-3.8-flash"), {}),
-    ("google/gemini-3.1-pro-preview", ("gemini", "gemini-3.1-pro-preview"), {"sim": ("google/gemini-3.1-pro",)}),
-    ("google/gemini-3-flash-preview", ("gemini", "gemini-3-flash-preview"), {"sim": ("google/gemini-3-flash",)}),
+    ("google/gemini-3.1-pro-preview", ("gemini", "gemini-3.1-pro-preview"), {}),
+    ("google/gemini-3-flash-preview", ("gemini", "gemini-3-flash-preview"), {}),
     ("google/gemini-2.5-pro", ("gemini", "gemini-2.5-pro"), {}),
     ("google/gemini-2.5-flash", ("gemini", "gemini-2.5-flash"), {}),
     ("x-ai/grok-4.7", ("xai", "grok-4.7"), {}),
@@ -539,7 +533,7 @@ for _rule in _OR_HOSTED:
 
 _IDS: dict[tuple[str, str], ModelRules] = {}
 for _rule in RULES.values():
-    for _name in (_rule.id, *_rule.aliases, *_rule.sim_aliases):
+    for _name in (_rule.id, *_rule.aliases):
         if (_rule.dialect, _name) in _IDS:
             raise ValueError(f"{_rule.dialect}/{_name} is named twice in RULES")
         _IDS[(_rule.dialect, _name)] = _rule
