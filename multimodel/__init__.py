@@ -1,8 +1,8 @@
 """multimodel: one prompt to many LLM providers, answers normalized into pandas, compared side by side.
 
-Public names: Client, Result, ToolCall, ResultError, ConfigError (plus ParamWarning, PriceWarning, ModelWarning), the
-input helpers image/audio/pdf, Router, and the ``sim`` and ``plot`` modules. Everything loads on first
-use, so ``import multimodel`` stays fast.
+Public names: Client, Result, ToolCall, ResultError, ConfigError (plus ParamWarning, PriceWarning, ModelWarning),
+the input helpers image/audio/pdf, Router, Timeout and Limits, and the ``sim`` and ``plot`` modules. Everything
+loads on first use, so ``import multimodel`` stays fast.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ _LAZY = {
     "audio": "multimodel.inputs",
     "pdf": "multimodel.inputs",
     "Router": "multimodel.routing",
+    "Timeout": "multimodel.transport",
+    "Limits": "multimodel.transport",
 }
 _MODULES = {"sim": "multimodel.sim", "plot": "multimodel.plots", "scorers": "multimodel.scorers"}
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at r
     from multimodel.inputs import audio, image, pdf  # noqa: F401
     from multimodel.results import Result, ResultError, ToolCall  # noqa: F401
     from multimodel.routing import Router  # noqa: F401
+    from multimodel.transport import Limits, Timeout  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,7 @@ from multimodel.results import Result
 from multimodel.routing import Router, known_models, prepare_naming_takers, route, routing_kwargs
 from multimodel.runner import ProviderGate, Runner
 from multimodel.store import open_cache
-from multimodel.transport import AiohttpTransport, Transport, run_async, run_sync
+from multimodel.transport import AiohttpTransport, Limits, Timeout, Transport, run_async, run_sync
 
 if TYPE_CHECKING:
     from multimodel.comparison import Comparison
@@ -39,15 +39,18 @@ class Client:
         *,
         cache: str | bool | None = None,
         retries: int = 2,
-        timeout: float | None = None,
+        timeout: float | Timeout | None = None,
         transport: Transport | None = None,
         repair: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         """``providers`` overrides built-ins or adds endpoints; ``cache`` a file path, or False for none;
         ``retries`` and ``timeout`` are defaults for every request; ``transport`` swaps how bytes are
         carried (``multimodel.transport.ReplayTransport`` answers in-process); ``repair=False`` sends a request
         a provider rejected as it was (by default a 400 naming a parameter the model does not take is fixed as
-        it says, resent once, warned about, listed in the row's ``repaired`` and remembered for the model)."""
+        it says, resent once, warned about, listed in the row's ``repaired`` and remembered for the model).
+        ``timeout`` is seconds in all or ``mm.Timeout(total, connect, idle)`` (default 600 s, 10 s, 300 s);
+        ``limits`` (``mm.Limits``) bounds what one response may hold (default 64 MiB, SSE lines 16 MiB)."""
         if providers is not None and not isinstance(providers, dict):
             raise ConfigError("providers must be a dict of name → settings, e.g. {'deepseek': {'api_key': 'k'}}")
         self.providers: dict[str, ProviderConfig] = {name: build_provider(name, None) for name in BUILTIN_PROVIDERS}
@@ -56,7 +59,7 @@ class Client:
                 raise ConfigError(f"providers[{name!r}] must be a dict of settings, got {type(entry).__name__}")
             self.providers[name] = build_provider(name, entry)
         self.requests = RequestPreparer(self.providers, retries=retries, timeout=timeout, cache=cache is not False,
-                                        repair=repair)
+                                        repair=repair, limits=limits)
         self.cache = open_cache(cache)
         self.runner = Runner(self.providers, self.cache, transport or AiohttpTransport())
         self.simulated = False
@@ -112,7 +115,7 @@ class Client:
         return self.requests.retries
 
     @property
-    def timeout(self) -> float | None:
+    def timeout(self) -> Timeout | None:
         """Seconds per request (retries included), unless a call or the provider entry says otherwise."""
         return self.requests.timeout
 

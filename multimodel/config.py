@@ -7,6 +7,7 @@ held in ProviderConfig and never shown in its repr.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from multimodel.errors import ConfigError
 from multimodel.providers import CAPABILITY_TABLES, DIALECTS
 from multimodel.providers.capabilities import FEATURES, LIMITS, STATUSES
+from multimodel.transport import Limits, Timeout
 
 
 @dataclass
@@ -29,7 +31,7 @@ class ProviderConfig:
     concurrency: int = 16
     rpm: float | None = None
     tpm: float | None = None
-    timeout_s: float = 600.0
+    timeout: Timeout = field(default_factory=Timeout)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     simulated: bool = False
@@ -123,7 +125,7 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
     concurrency = merged.get("concurrency", 16)
     if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
         raise ConfigError(f"provider {name!r}: concurrency must be a positive int, got {concurrency!r}")
-    for setting, unit in (("rpm", "requests per minute"), ("tpm", "tokens per minute"), ("timeout", "seconds")):
+    for setting, unit in (("rpm", "requests per minute"), ("tpm", "tokens per minute")):
         value = merged.get(setting)
         if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or not value > 0):
             raise ConfigError(f"provider {name!r}: {setting} must be a positive number ({unit}) or None, "
@@ -138,7 +140,7 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
         concurrency=concurrency,
         rpm=merged.get("rpm"),
         tpm=merged.get("tpm"),
-        timeout_s=float(merged.get("timeout", 600.0)),
+        timeout=coerce_timeout(merged.get("timeout", Timeout()), f"provider {name!r}: timeout"),
         prices=dict(merged.get("prices") or {}),
         options=dict(merged.get("options") or {}),
         simulated=simulated,
@@ -182,6 +184,33 @@ def _capability_settings(name: str, dialect: str, setting: Any) -> tuple[str, di
                               f"{sorted(FEATURES)} with a status of {STATUSES} (or a (status, note) pair), or a "
                               f"limit of {sorted(LIMITS)}")
     return table, dict(setting)
+
+
+def coerce_timeout(value: Any, where: str = "timeout") -> Timeout:
+    """A Timeout from a number of seconds (the total) or a Timeout; ConfigError for anything else, or for a part
+    that is zero, negative, NaN or infinite (none of which can mean "no limit": a stalled server would hold the
+    call for ever)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Timeout) or (
+            not isinstance(value, Timeout) and not (math.isfinite(value) and value > 0)):
+        raise ConfigError(f"{where} must be a positive, finite number of seconds (the total) or "
+                          f"mm.Timeout(total=600, connect=10, idle=300), got {value!r}")
+    timeout = Timeout.of(value)
+    problem = timeout.problem()
+    if problem is not None:
+        raise ConfigError(f"{where}: {problem}")
+    return timeout
+
+
+def coerce_limits(value: Any) -> Limits:
+    """The client's response limits (the defaults for None); ConfigError for anything but a valid mm.Limits."""
+    if value is None:
+        return Limits()
+    if not isinstance(value, Limits):
+        raise ConfigError(f"limits={value!r}: give mm.Limits(response_bytes=..., sse_line_bytes=...)")
+    problem = value.problem()
+    if problem is not None:
+        raise ConfigError(f"limits: {problem}")
+    return value
 
 
 def split_model(model: str, providers: dict[str, ProviderConfig]) -> tuple[ProviderConfig, str]:

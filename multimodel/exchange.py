@@ -13,16 +13,18 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from time import perf_counter
+from urllib.parse import urljoin
 
 import orjson
 
 from multimodel import pricing
+from multimodel.redact import scrub_fields, scrub_text
 from multimodel.request import PreparedRequest
 from multimodel.results import Result, ResultError
-from multimodel.transport import Response, Transport, TransportError
-from multimodel.wire.accumulate import Accumulator
+from multimodel.transport import Limits, Response, Timeout, Transport, TransportError, read_limited, same_origin
+from multimodel.wire.accumulate import Accumulator, MalformedResponse
 from multimodel.wire.errors import error_from_http
-from multimodel.wire.sse import DONE, SSEDecoder
+from multimodel.wire.sse import DONE, SSEDecoder, SSELimitError
 from multimodel.wire.usage import normalize_usage
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-generation-id", "x-ds-trace-id")
@@ -31,48 +33,99 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-generation-id", "x-ds-tr
 Observer = Callable[[int, Mapping[str, str], "float | None"], None]
 
 
-async def send(req: PreparedRequest, transport: Transport, observe: Observer | None = None) -> Result:
-    """One HTTP exchange → Result. Never raises for provider or network failures."""
+#: exceptions that a provider's values (of an unexpected JSON type) can raise while its answer is read
+_UNREADABLE = (MalformedResponse, TypeError, AttributeError, KeyError, IndexError, OverflowError, RecursionError)
+#: a provider-reported cost above this, for one request, is a server's error and is not believed (no request
+#: today costs more than a few hundred dollars: 1M input tokens and 100k output at the dearest list prices)
+MAX_REPORTED_COST_USD = 10_000.0
+
+
+async def send(req: PreparedRequest, transport: Transport, observe: Observer | None = None,
+               timeout: Timeout | None = None) -> Result:
+    """One HTTP exchange → Result. Never raises for provider or network failures; whatever the provider sent is
+    scrubbed of the request's credentials. ``timeout`` overrides ``req.timeout`` (a retry's remaining time)."""
     result = new_result(req)
     acc = Accumulator()
     streaming = False
     t0 = perf_counter()
     try:
-        resp = await transport.post(req.url, req.headers, req.payload, req.timeout)
+        resp = await transport.post(req.url, req.headers, req.payload, timeout or req.timeout)
         try:
-            result.request_id = _request_id(resp.headers)
-            if resp.headers.get("x-multimodel-simulated") == "true":
-                result.simulated = True
-            if resp.status >= 400:
-                await _read_error(result, resp, observe)
-                result.e2e_s = perf_counter() - t0
-                return result
-            if observe is not None:
-                observe(resp.status, resp.headers, None)
-            if "event-stream" in resp.headers.get("content-type", ""):
-                streaming = True
-                await _read_stream(result, resp, acc, req.on_delta)
-            else:
-                await _read_body(result, resp, acc)
+            streaming = "event-stream" in resp.headers.get("content-type", "")
+            await _receive(result, resp, acc, req, observe, streaming)
         finally:
             resp.close()
     except TransportError as exc:
-        acc.error = _error_of(exc, req.timeout, streaming)
+        acc.error = _error_of(exc, timeout or req.timeout, streaming)
+    except SSELimitError as exc:
+        acc.error = ResultError(kind="response_too_large", message=str(exc))
+    except _UNREADABLE as exc:
+        acc.error = _malformed(exc)
     if result.error is None:
         result.error = acc.error
-    fill(result, acc, req, t0)
+    try:
+        fill(result, acc, req, t0)
+    except _UNREADABLE as exc:
+        result.error, result.finish_reason = _malformed(exc), "error"
+    scrub_fields(result, req.secrets)
     return result
 
 
-def _error_of(exc: TransportError, timeout: float, streaming: bool) -> ResultError:
+async def _receive(result: Result, resp: Response, acc: Accumulator, req: PreparedRequest,
+                   observe: Observer | None, streaming: bool) -> None:
+    """Read one response of any status into the result (an error) or the accumulator (an answer)."""
+    result.request_id = _request_id(resp.headers)
+    if resp.headers.get("x-multimodel-simulated") == "true":
+        result.simulated = True
+    if resp.status >= 400:
+        await _read_error(result, resp, observe, req.limits.response_bytes)
+    elif 300 <= resp.status < 400:
+        _redirected(result, resp, req.url)
+    else:
+        if observe is not None:
+            observe(resp.status, resp.headers, None)
+        if streaming:
+            await _read_stream(result, resp, acc, req)
+        else:
+            await _read_body(result, resp, acc, req.limits)
+
+
+def _malformed(exc: BaseException) -> ResultError:
+    why = str(exc) if isinstance(exc, MalformedResponse) else f"{type(exc).__name__}: {exc}"
+    return ResultError(kind="malformed_response", message=f"the provider's answer could not be read: {why[:300]}")
+
+
+def _redirected(result: Result, resp: Response, url: str) -> None:
+    """A 3xx the transport did not follow: another origin (credentials stay home) or a method-changing redirect."""
+    location = resp.headers.get("location", "")
+    target = urljoin(url, location) if location else "(no Location)"
+    where = "another origin" if location and not same_origin(url, target) else "a redirect multimodel does not follow"
+    result.error = ResultError(
+        kind="redirect", status=resp.status,
+        message=f"HTTP {resp.status} to {target[:300]} ({where}): not followed, so no credentials went there; if "
+                "the endpoint moved, set the provider's base_url to its new address")
+    result.finish_reason = "error"
+
+
+def _error_of(exc: TransportError, timeout: Timeout, streaming: bool) -> ResultError:
     if exc.kind == "timeout":
-        return ResultError(kind="timeout", message=f"no complete answer within {timeout:g}s")
+        return ResultError(kind="timeout", message=f"{exc.message} ({_limits_text(timeout)})")
+    if exc.kind == "too_large":
+        return ResultError(kind="response_too_large", message=exc.message)
     kind = "stream" if exc.kind == "broken" or streaming else "connection"
     return ResultError(kind=kind, message=exc.message)
 
 
-async def _read_error(result: Result, resp: Response, observe: Observer | None) -> None:
-    body = await resp.read()
+def _limits_text(timeout: Timeout) -> str:
+    t = Timeout.of(timeout)
+    return f"limits: connect {t.connect:g}s, idle {t.idle:g}s, total {t.total:g}s"
+
+
+async def _read_error(result: Result, resp: Response, observe: Observer | None, limit: int) -> None:
+    try:
+        body = await read_limited(resp, limit)
+    except TransportError as exc:  # the status says enough: keep it, with what broke the body
+        body = f"(the error body could not be read: {exc.message})".encode()
     result.error = error_from_http(resp.status, resp.headers, body)
     if observe is not None:
         observe(resp.status, resp.headers, result.error.retry_after_s)
@@ -80,17 +133,22 @@ async def _read_error(result: Result, resp: Response, observe: Observer | None) 
     result.finish_reason = "error"
 
 
-async def _read_stream(result: Result, resp: Response, acc: Accumulator,
-                       on_delta: Callable[[str, str], None] | None) -> None:
-    """Feed SSE events to the accumulator as bytes arrive (each piece stamped before parsing)."""
+async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: PreparedRequest) -> None:
+    """Feed SSE events to the accumulator as bytes arrive (each piece stamped before parsing), within the
+    response limits; a body that holds no event at all is read as the JSON it may be."""
     raw: list[bytes] = []
-    decoder = SSEDecoder()
+    decoder = SSEDecoder(req.limits.sse_line_bytes)
+    limit, size, events = req.limits.response_bytes, 0, 0
     done = False
-    emitter = _DeltaEmitter(on_delta) if on_delta else None
+    emitter = _DeltaEmitter(req.on_delta, req.secrets) if req.on_delta else None
     try:
         async for data in resp.chunks():
             t = perf_counter()
+            size += len(data)
+            if size > limit:
+                raise TransportError("too_large", f"the stream passed {limit:,} bytes (Limits.response_bytes)")
             for event, payload in decoder.feed(data):
+                events += 1
                 raw.append(payload)
                 if _handle_event(acc, event, payload, t):
                     done = True
@@ -100,6 +158,8 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator,
             if done:
                 break
         if not done:
+            if events == 0 and decoder.held().lstrip()[:1] == b"{":  # JSON served as text/event-stream
+                return _parse_body(result, decoder.held(), acc, 200)
             for event, payload in decoder.close():
                 raw.append(payload)
                 if _handle_event(acc, event, payload, perf_counter()):
@@ -109,36 +169,45 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator,
             acc.error = ResultError(kind="truncated", message="the stream ended with neither a finish_reason nor "
                                                               "[DONE]: the answer may be cut off")
     finally:  # what arrived before a broken connection is kept too
-        result.raw = b"\n".join(raw).decode("utf-8", "replace")
+        if raw or not result.raw:
+            result.raw = b"\n".join(raw).decode("utf-8", "replace")
 
 
-async def _read_body(result: Result, resp: Response, acc: Accumulator) -> None:
-    body = await resp.read()
+async def _read_body(result: Result, resp: Response, acc: Accumulator, limits: Limits) -> None:
+    body = await read_limited(resp, limits.response_bytes)
+    _parse_body(result, body, acc, resp.status)
+
+
+def _parse_body(result: Result, body: bytes, acc: Accumulator, status: int) -> None:
+    """A whole JSON answer into the accumulator; anything but a JSON object is an error."""
     t = perf_counter()
     result.raw = body.decode("utf-8", "replace")
     try:
         parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        parsed = None
+    except orjson.JSONDecodeError:  # not JSON at all: a proxy's page, a cut body; often transient (retryable)
+        parsed, kind = None, "server"
+    else:  # JSON, but not an answer's shape
+        kind = "malformed_response"
     if not isinstance(parsed, dict):
         result.error = ResultError(
-            kind="server",
-            message=f"the provider answered HTTP {resp.status} with a body that is not a JSON object",
-            status=resp.status,
-        )
+            kind=kind, message=f"the provider answered HTTP {status} with a body that is not a JSON object",
+            status=status)
     else:
         acc.add_message(parsed, t)
 
 
 class _DeltaEmitter:
-    """Reports text added to the accumulator since the last call; a failing callback is switched off."""
+    """Reports text added to the accumulator since the last call, scrubbed of the request's credentials; a
+    failing callback is switched off, whatever it raised (SystemExit and KeyboardInterrupt included: the I/O
+    thread every Client shares must outlive any callback)."""
 
-    __slots__ = ("callback", "content", "reasoning")
+    __slots__ = ("callback", "content", "reasoning", "secrets")
 
-    def __init__(self, callback: Callable[[str, str], None]) -> None:
+    def __init__(self, callback: Callable[[str, str], None], secrets: tuple[str, ...] = ()) -> None:
         self.callback: Callable[[str, str], None] | None = callback
         self.content = 0
         self.reasoning = 0
+        self.secrets = secrets
 
     def emit(self, acc: Accumulator) -> None:
         cb = self.callback
@@ -146,12 +215,12 @@ class _DeltaEmitter:
             return
         try:
             if len(acc.reasoning) > self.reasoning:
-                cb("reasoning", "".join(acc.reasoning[self.reasoning :]))
+                cb("reasoning", scrub_text("".join(acc.reasoning[self.reasoning :]), self.secrets))
                 self.reasoning = len(acc.reasoning)
             if len(acc.content) > self.content:
-                cb("content", "".join(acc.content[self.content :]))
+                cb("content", scrub_text("".join(acc.content[self.content :]), self.secrets))
                 self.content = len(acc.content)
-        except Exception as exc:  # a broken view must not break the request
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # a broken view must not break the request
             self.callback = None
             warnings.warn(f"on_delta callback failed and was switched off: {exc!r}", RuntimeWarning, stacklevel=2)
 
@@ -210,7 +279,12 @@ def _fill_cost(result: Result, acc: Accumulator, req: PreparedRequest) -> None:
     """The provider's own figure when it reports one, else the price table at the time the request was made (its
     tiers, windows and dated prices; cache writes at the retention the request asked for); NaN (never 0) when
     unknown (audio input is billed at its own rate, so it is never priced at the table's text rates)."""
-    reported = req.dialect.cost_from_usage(acc.usage)
+    try:
+        reported = req.dialect.cost_from_usage(acc.usage)
+    except (OverflowError, TypeError, ValueError):  # a count past float range, a value of the wrong type
+        reported = None
+    if reported is not None and not (math.isfinite(reported) and 0 <= reported <= MAX_REPORTED_COST_USD):
+        reported = None  # negative, NaN, infinite or absurd: not believed; the price table decides
     if reported is not None:
         result.cost_usd, result.cost_source = reported, "provider"
     elif not req.audio_input and result.prompt_tokens is not None and result.completion_tokens is not None:
@@ -229,7 +303,7 @@ def _request_id(headers: Mapping[str, str]) -> str | None:
     for name in _REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
-            return value
+            return value[:200]
     return None
 
 

@@ -20,7 +20,7 @@ import orjson
 
 from multimodel import catalogue, pricing
 from multimodel.catalogue import ModelInfo
-from multimodel.config import ProviderConfig, split_model
+from multimodel.config import ProviderConfig, coerce_limits, coerce_timeout, split_model
 from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning, warn_user
 from multimodel.inputs import AUDIO, describe_part, has_audio, is_part, strip_parts, text_part
 from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
@@ -40,6 +40,8 @@ from multimodel.providers.capabilities import (
     param_feature,
     request_size_loss,
 )
+from multimodel.redact import secrets_in
+from multimodel.transport import Limits, Timeout
 
 #: request parameters passed through to the provider (anything else goes in extra_body)
 REQUEST_PARAMS = (
@@ -206,7 +208,7 @@ class PreparedRequest:
     payload: bytes
     stream: bool
     retries: int
-    timeout: float
+    timeout: Timeout
     use_cache: bool
     #: called on the I/O thread as text arrives: ``on_delta(kind, text)``, kind "content" or "reasoning"
     on_delta: Callable[[str, str], None] | None = None
@@ -217,7 +219,16 @@ class PreparedRequest:
     repair: bool = True  # after a 400 naming a parameter the model does not take: fix it and resend
     route_reason: str | None = None  # why a router picked this model
     salt: str = ""  # distinguishes repeats of one request (repeat 1, 2, ... are separate samples)
+    limits: Limits = field(default_factory=Limits)  # the most one response may hold
     _cache_key: str | None = None
+    _secrets: tuple[str, ...] | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials this request carries, as redact.py scrubs them from whatever comes back."""
+        if self._secrets is None:
+            self._secrets = secrets_in(self.headers)
+        return self._secrets
 
     @property
     def cache_key(self) -> str:
@@ -272,13 +283,15 @@ class RequestPreparer:
     """Builds PreparedRequests for one set of providers; remembers which warnings it has given and each
     model's resolved capability table, so a batch of 10,000 requests warns once and resolves once."""
 
-    def __init__(self, providers: dict[str, ProviderConfig], *, retries: int = 2, timeout: float | None = None,
-                 cache: bool = True, repair: bool = True) -> None:
+    def __init__(self, providers: dict[str, ProviderConfig], *, retries: int = 2,
+                 timeout: float | Timeout | None = None, cache: bool = True, repair: bool = True,
+                 limits: Limits | None = None) -> None:
         if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
             raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
         self.providers = providers
         self.retries = retries
-        self.timeout = timeout
+        self.timeout = None if timeout is None else coerce_timeout(timeout)
+        self.limits = coerce_limits(limits)
         self.cache = cache
         self.repair = repair
         self._warned: set[Any] = set()
@@ -294,7 +307,7 @@ class RequestPreparer:
         reasoning: str | int | None = None,
         tools: list[dict[str, Any]] | None = None,
         retries: int | None = None,
-        timeout: float | None = None,
+        timeout: float | Timeout | None = None,
         cache: bool = True,
         on_delta: Callable[[str, str], None] | None = None,
         on_unsupported: OnUnsupported = "raise",
@@ -337,7 +350,8 @@ class RequestPreparer:
             model=model, model_id=model_id, provider=cfg, dialect=dialect,
             url=f"{cfg.base_url}/chat/completions", headers=headers, body=body, payload=payload,
             stream=bool(stream), retries=self.retries if retries is None else retries,
-            timeout=timeout if timeout is not None else (self.timeout or cfg.timeout_s),
+            timeout=coerce_timeout(timeout) if timeout is not None else (self.timeout or cfg.timeout),
+            limits=self.limits,
             use_cache=bool(cache) and self.cache, on_delta=on_delta, audio_input=check.audio,
             dropped=check.dropped, unverified=check.unverified, skip=check.skip,
             repair=(self.repair if repair is None else bool(repair)) and on_unsupported != "send",

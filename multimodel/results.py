@@ -31,9 +31,14 @@ ERROR_KINDS = (
     "stream",
     "truncated",
     "unsupported",
+    "malformed_response",  # a 200 whose JSON types leave the answer unreadable
+    "response_too_large",  # past Limits: a body or stream line bigger than the client holds
+    "redirect",  # a 3xx not followed: another origin (credentials stay home) or a method-changing redirect
+    "internal",  # multimodel itself failed on this request (a bug: logged with its traceback); never cached
 )
 # Kinds a retry can fix; the rest (bad_request, auth, billing, not_found, content_filter, unsupported:
-# the model cannot take an input, so the request was never sent) fail fast.
+# the model cannot take an input, so the request was never sent; malformed_response, response_too_large,
+# redirect: the same server would answer the same way) fail fast.
 RETRYABLE_KINDS = frozenset({"rate_limit", "overloaded", "server", "timeout", "connection", "stream", "truncated"})
 
 

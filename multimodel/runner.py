@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import random
 import time
+import traceback
 import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import orjson
@@ -25,6 +28,7 @@ from multimodel import exchange
 from multimodel.config import ProviderConfig
 from multimodel.errors import ConfigError, ParamWarning
 from multimodel.providers.repairs import Repair
+from multimodel.redact import scrub_text
 from multimodel.request import PreparedRequest
 from multimodel.results import Result
 from multimodel.transport import Transport
@@ -33,6 +37,7 @@ from multimodel.wire.errors import parse_duration
 if TYPE_CHECKING:
     from multimodel.store import ResultCache
 
+_LOG = logging.getLogger("multimodel")
 _WINDOW_S = 60.0
 
 
@@ -173,16 +178,19 @@ def backoff_delay(attempt: int, retry_after_s: float | None, *, base: float = 0.
 
 
 async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transport: Transport) -> Result:
-    """Up to 1 + ``req.retries`` attempts of retryable failures, within ``req.timeout`` seconds in all."""
+    """Up to 1 + ``req.retries`` attempts of retryable failures, within ``req.timeout.total`` seconds in all (each
+    attempt gets what is left of it)."""
     attempts = 0
     started = time.monotonic()
     est = estimate_tokens(req)
+    total = req.timeout.total
     while True:
         attempts += 1
         await gate.acquire(est)
         result: Result | None = None
+        left = max(0.001, total - (time.monotonic() - started))
         try:
-            result = await exchange.send(req, transport, gate.observe)
+            result = await exchange.send(req, transport, gate.observe, replace(req.timeout, total=left))
         finally:
             used = None
             if result is not None and result.prompt_tokens is not None:
@@ -193,7 +201,7 @@ async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transpo
         if err is None or not err.retryable or attempts > req.retries:
             return result
         delay = backoff_delay(attempts, err.retry_after_s)
-        if time.monotonic() - started + delay > req.timeout:
+        if time.monotonic() - started + delay > total:
             return result
         await asyncio.sleep(delay)
 
@@ -309,10 +317,24 @@ class Runner:
             if req.route_reason is not None:  # this call's routing, not the one that filled the cache
                 result.route_reason = req.route_reason
             return result
-        result = exchange.annotate(await self.send(req), req)
+        result = exchange.annotate(await self._send_safely(req), req)
         if req.use_cache and self.cache is not None and result.error is None:
             self.cache.put(req.cache_key, result, run_id)
         return result
+
+    async def _send_safely(self, req: PreparedRequest) -> Result:
+        """send(), with any failure of multimodel's own turned into an error row (kind ``internal``, never cached,
+        logged with its traceback): one request's bug must not end a batch of thousands."""
+        try:
+            return await self.send(req)
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            message = scrub_text(f"{type(exc).__name__}: {exc}", req.secrets)[:500]
+            trace = scrub_text("".join(traceback.format_exception(exc)), req.secrets)
+            _LOG.error("multimodel failed on a request to %s (please report it):\n%s", req.model, trace)
+            return exchange.unsent(req, "internal", f"multimodel failed on this request (a bug; please report it): "
+                                                    f"{message}")
 
     async def execute_with_fallbacks(self, req: PreparedRequest, fallbacks: list[PreparedRequest],
                                      run_id: str | None = None, cancelled: Callable[[], bool] | None = None

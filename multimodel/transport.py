@@ -2,9 +2,10 @@
 
 The seam is one call, ``await transport.post(url, headers, payload, timeout)``, returning a
 :class:`Response` (status, case-insensitive headers, the body read whole or as a byte stream); failures
-below HTTP raise :class:`TransportError`. :class:`AiohttpTransport` is the real one; a
-:class:`ReplayTransport` answers from a function in-process (recorded responses, tests, the probe's
-fixtures), the way httpx lets its transport be swapped.
+below HTTP raise :class:`TransportError`. :class:`Timeout` (connect, idle, total) and :class:`Limits` (bytes
+held per response, longest SSE line) are the bounds a hostile or stalled endpoint meets.
+:class:`AiohttpTransport` is the real one; a :class:`ReplayTransport` answers from a function in-process
+(recorded responses, tests, the probe's fixtures), the way httpx lets its transport be swapped.
 
 All network I/O runs on one dedicated event-loop thread with one aiohttp session. That makes the sync
 API work the same in a script and inside a running Jupyter kernel (no nest_asyncio), keeps connections
@@ -19,10 +20,12 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import math
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -54,8 +57,13 @@ class _LoopThread:
             thread = threading.Thread(target=run, name="multimodel-io", daemon=True)
             thread.start()
             ready.wait()
-            self.loop, self.thread = loop, thread
+            # a loop that died (it never should: see _guarded) leaves a session bound to it: start afresh
+            self.loop, self.thread, self._session = loop, thread, None
             return loop
+
+    def alive(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """True while ``loop`` is the running I/O loop (False once its thread has died)."""
+        return self.loop is loop and self.thread is not None and self.thread.is_alive()
 
     def session(self) -> aiohttp.ClientSession:
         """The shared session; only call from the loop thread."""
@@ -99,14 +107,44 @@ def on_io_loop() -> bool:
         return False
 
 
+class _Escaped(Exception):
+    """Carries a SystemExit / KeyboardInterrupt raised on the I/O loop (by a user's callback) back to the caller's
+    thread, so that it stops the caller, not the loop every Client shares."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(repr(exc))
+        self.exc = exc
+
+
+async def _guarded(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return await coro
+    except (SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+        raise _Escaped(exc) from None
+
+
+def _wait(fut: concurrent.futures.Future[T], loop: asyncio.AbstractEventLoop) -> T:
+    """The future's result; a RuntimeError instead of a hang if the loop's thread dies meanwhile."""
+    while True:
+        try:
+            return fut.result(timeout=1.0)
+        except concurrent.futures.TimeoutError:
+            if not IO.alive(loop):
+                raise RuntimeError("multimodel's I/O thread stopped during this call; the next call starts a "
+                                   "fresh one") from None
+        except _Escaped as escaped:
+            raise escaped.exc from None
+
+
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine on the I/O loop and wait for it; Ctrl-C / the kernel's stop button cancels it."""
     if on_io_loop():
         coro.close()
         raise RuntimeError("a blocking multimodel call was made from the I/O loop; use the async variant")
-    fut = asyncio.run_coroutine_threadsafe(coro, io_loop())
+    loop = io_loop()
+    fut = asyncio.run_coroutine_threadsafe(_guarded(coro), loop)
     try:
-        return fut.result()
+        return _wait(fut, loop)
     except KeyboardInterrupt:
         fut.cancel()
         with contextlib.suppress(concurrent.futures.CancelledError, concurrent.futures.TimeoutError, Exception):
@@ -118,21 +156,74 @@ async def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Await a coroutine on the I/O loop from any other event loop (a notebook's, a user's)."""
     if on_io_loop():
         return await coro
-    fut = asyncio.run_coroutine_threadsafe(coro, io_loop())
+    fut = asyncio.run_coroutine_threadsafe(_guarded(coro), io_loop())
     try:
         return await asyncio.wrap_future(fut)
     except asyncio.CancelledError:
         fut.cancel()
         raise
+    except _Escaped as escaped:
+        raise escaped.exc from None
+
+
+# ---------------------------------------------------------------------------------- bounds
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """How long one attempt may take, in three parts (seconds): ``connect`` (TCP + TLS), ``idle`` (the longest
+    silence tolerated while waiting for the response head and between body chunks: a stalled endpoint fails
+    here and is retried) and ``total`` (the whole call, retries included). A number given where a Timeout is
+    expected is the total. Raise ``idle`` for non-streamed calls to models that think for minutes: their
+    answer arrives all at once at the end, so the wait for it is one silence."""
+
+    total: float = 600.0
+    connect: float = 10.0
+    idle: float = 300.0
+
+    @staticmethod
+    def of(value: Timeout | float) -> Timeout:
+        """A Timeout from a Timeout or a total in seconds (connect and idle then never exceed the total)."""
+        if isinstance(value, Timeout):
+            return value
+        total = float(value)
+        return Timeout(total=total, connect=min(10.0, total), idle=min(300.0, total))
+
+    def problem(self) -> str | None:
+        """What is wrong with these values, or None: each part a positive, finite number of seconds."""
+        for name in ("total", "connect", "idle"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+                return f"Timeout.{name}={value!r}: each part is a positive, finite number of seconds"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The most one response may hold: ``response_bytes`` of body (counted after decompression, so a gzip bomb
+    stops here too) and ``sse_line_bytes`` for one line of a stream. Past either, the answer is an error row of
+    kind ``response_too_large``; memory stays bounded whatever a server sends."""
+
+    response_bytes: int = 64 * 2**20
+    sse_line_bytes: int = 16 * 2**20
+
+    def problem(self) -> str | None:
+        """What is wrong with these values, or None: each a positive whole number of bytes."""
+        for name in ("response_bytes", "sse_line_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                return f"Limits.{name}={value!r}: each limit is a positive whole number of bytes"
+        return None
 
 
 # ---------------------------------------------------------------------------------- the transport seam
+ErrorKind = Literal["timeout", "broken", "connection", "too_large"]
+
+
 class TransportError(Exception):
     """A failure below HTTP. ``kind``: ``timeout`` (no complete answer in time), ``broken`` (the body broke
-    off mid-response) or ``connection`` (the connection failed or closed: a stream error once the body had
-    started, else a connection error)."""
+    off mid-response), ``connection`` (the connection failed or closed: a stream error once the body had
+    started, else a connection error) or ``too_large`` (the body passed :class:`Limits`)."""
 
-    def __init__(self, kind: Literal["timeout", "broken", "connection"], message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -153,11 +244,24 @@ class Response(Protocol):
 
 class Transport(Protocol):
     """Carries one POST (a request) or GET (a provider's model list); raises TransportError for failures below
-    HTTP, never for an HTTP status."""
+    HTTP, never for an HTTP status. Redirects are never followed to another origin: a 3xx comes back as is."""
 
-    async def post(self, url: str, headers: Mapping[str, str], payload: bytes, timeout: float) -> Response: ...
+    async def post(self, url: str, headers: Mapping[str, str], payload: bytes,
+                   timeout: Timeout | float) -> Response: ...
 
-    async def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response: ...
+    async def get(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response: ...
+
+
+async def read_limited(resp: Response, limit: int) -> bytes:
+    """The whole body, read piece by piece so that no more than ``limit`` bytes are ever held."""
+    pieces: list[bytes] = []
+    size = 0
+    async for data in resp.chunks():
+        size += len(data)
+        if size > limit:
+            raise TransportError("too_large", f"the response passed {limit:,} bytes (Limits.response_bytes)")
+        pieces.append(data)
+    return b"".join(pieces)
 
 
 class _AiohttpResponse:
@@ -186,8 +290,12 @@ class _AiohttpResponse:
 
 
 def _transport_error(exc: BaseException) -> TransportError:
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return TransportError("timeout", "connect: no connection within the connect limit")
+    if isinstance(exc, aiohttp.SocketTimeoutError):
+        return TransportError("timeout", "idle: the server went silent for longer than the idle limit")
     if isinstance(exc, TimeoutError):
-        return TransportError("timeout", "no complete answer in time")
+        return TransportError("timeout", "total: no complete answer within the total limit")
     if isinstance(exc, aiohttp.ClientPayloadError):
         return TransportError("broken", f"the connection broke mid-response: {exc}")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
@@ -197,22 +305,55 @@ def _transport_error(exc: BaseException) -> TransportError:
     return TransportError("connection", f"{type(exc).__name__}: {exc}")
 
 
+def _client_timeout(timeout: Timeout | float) -> aiohttp.ClientTimeout:
+    t = Timeout.of(timeout)
+    return aiohttp.ClientTimeout(total=t.total, sock_connect=t.connect, sock_read=t.idle)
+
+
+def same_origin(a: str, b: str) -> bool:
+    """True when two URLs share scheme, host and port: the only place credentials may follow a redirect."""
+    def origin(url: str) -> tuple[str, str | None, int | None]:
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:  # a port that is not a number: no origin matches it
+            return ("", None, None)
+        return parts.scheme, parts.hostname, port or {"http": 80, "https": 443}.get(parts.scheme)
+
+    return origin(a) == origin(b)
+
+
+MAX_REDIRECTS = 3
+
+
 class AiohttpTransport:
-    """The real transport: the shared aiohttp session on the I/O loop (pooled connections, gzip)."""
+    """The real transport: the shared aiohttp session on the I/O loop (pooled connections, gzip). Redirects are
+    followed only within the origin and only where the method and body are kept (307, 308; at most three
+    hops): credentials, ``default_headers`` included, never reach another server."""
 
-    async def post(self, url: str, headers: Mapping[str, str], payload: bytes, timeout: float) -> Response:
-        try:
-            resp = await IO.session().post(url, data=payload, headers=headers,
-                                           timeout=aiohttp.ClientTimeout(total=timeout))
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _transport_error(exc) from None
-        return _AiohttpResponse(resp)
+    async def post(self, url: str, headers: Mapping[str, str], payload: bytes,
+                   timeout: Timeout | float) -> Response:
+        return await self._request("POST", url, headers, payload, timeout)
 
-    async def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response:
-        try:
-            resp = await IO.session().get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout))
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _transport_error(exc) from None
+    async def get(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response:
+        return await self._request("GET", url, headers, None, timeout)
+
+    @staticmethod
+    async def _request(method: str, url: str, headers: Mapping[str, str], payload: bytes | None,
+                       timeout: Timeout | float) -> Response:
+        limits = _client_timeout(timeout)
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                resp = await IO.session().request(method, url, data=payload, headers=headers, timeout=limits,
+                                                  allow_redirects=False)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise _transport_error(exc) from None
+            location = resp.headers.get("location", "")
+            target = urljoin(url, location) if location else ""
+            if resp.status not in (307, 308) or not target or not same_origin(url, target):
+                return _AiohttpResponse(resp)
+            resp.release()
+            url = target
         return _AiohttpResponse(resp)
 
     def __repr__(self) -> str:
@@ -255,10 +396,11 @@ class ReplayTransport:
     def __init__(self, handler: Callable[[str, Mapping[str, str], bytes], Reply]) -> None:
         self.handler = handler
 
-    async def post(self, url: str, headers: Mapping[str, str], payload: bytes, timeout: float) -> Response:
+    async def post(self, url: str, headers: Mapping[str, str], payload: bytes,
+                   timeout: Timeout | float) -> Response:
         return _ReplayResponse(self.handler(url, headers, payload))
 
-    async def get(self, url: str, headers: Mapping[str, str], timeout: float) -> Response:
+    async def get(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response:
         return _ReplayResponse(self.handler(url, headers, b""))
 
     def __repr__(self) -> str:

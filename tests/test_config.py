@@ -44,7 +44,7 @@ def test_builtin_with_no_entry_gets_its_defaults():
     assert cfg.dialect == "gemini"
     assert cfg.api_key is None
     assert cfg.api_key_env == ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-    assert (cfg.concurrency, cfg.rpm, cfg.tpm, cfg.timeout_s) == (16, None, None, 600.0)
+    assert (cfg.concurrency, cfg.rpm, cfg.tpm, cfg.timeout) == (16, None, None, mm.Timeout())
     assert cfg.builtin is True and cfg.simulated is False
     assert cfg.capability_table == "gemini" and cfg.capabilities == {}
     assert build_provider("gemini", {}) == cfg
@@ -58,7 +58,7 @@ def test_entry_merges_over_the_builtin_and_limits_are_flattened():
     assert cfg.base_url == "http://127.0.0.1:9000/v1"  # trailing slash dropped
     assert cfg.dialect == "deepseek" and cfg.builtin is True and cfg.capability_table == "deepseek"
     assert cfg.api_key_env == ("MY_KEY",)  # a str becomes a one-name tuple, replacing the built-in's
-    assert (cfg.concurrency, cfg.rpm, cfg.tpm, cfg.timeout_s) == (3, 10, 5000, 30.0)
+    assert (cfg.concurrency, cfg.rpm, cfg.tpm, cfg.timeout.total) == (3, 10, 5000, 30.0)
     assert cfg.default_headers == {"X-Team": "a"}
     assert cfg.options == {"mid_system": "user"}
     assert cfg.prices == {"deepseek-flash": {"input": 1, "output": 2}}

@@ -232,8 +232,9 @@ def raising(kind: str, message: str):
 
 
 def test_a_timeout(preparer):
-    r = run(preparer.prepare("openai/gpt-4.1-mini", "hi", timeout=12), raising("timeout", "too slow"))
-    assert (r.error.kind, r.error.message, r.error.status) == ("timeout", "no complete answer within 12s", None)
+    r = run(preparer.prepare("openai/gpt-4.1-mini", "hi", timeout=12), raising("timeout", "idle: too slow"))
+    assert (r.error.kind, r.error.message, r.error.status) == (
+        "timeout", "idle: too slow (limits: connect 10s, idle 12s, total 12s)", None)
     assert r.finish_reason == "error" and r.content == "" and r.e2e_s >= 0
 
 
@@ -265,11 +266,12 @@ def test_a_connection_lost_after_the_stream_started_is_a_stream_error(preparer):
 def test_a_timeout_mid_stream_is_still_a_timeout(preparer):
     def body() -> Iterator[bytes]:
         yield chunk({"content": "partial"})
-        raise TransportError("timeout", "no complete answer in time")
+        raise TransportError("timeout", "total: no complete answer within the total limit")
 
-    r = run(preparer.prepare("deepseek/deepseek-flash", "hi", stream=True, timeout=3),
+    r = run(preparer.prepare("deepseek/deepseek-flash", "hi", stream=True, timeout=mm.Timeout(total=3, idle=2)),
             lambda u, h, p: Reply(200, SSE, body()))
-    assert (r.error.kind, r.error.message) == ("timeout", "no complete answer within 3s")
+    assert (r.error.kind, r.error.message) == (
+        "timeout", "total: no complete answer within the total limit (limits: connect 10s, idle 2s, total 3s)")
     assert r.content == "partial"
 
 

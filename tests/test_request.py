@@ -197,7 +197,7 @@ def test_prepare_a_stream_to_a_custom_endpoint(preparer):
                         "stream": True, "stream_options": {"include_usage": True}}
     assert req.payload == orjson.dumps(req.body)
     assert req.stream is True
-    assert req.timeout == 5.0  # the provider entry's timeout
+    assert req.timeout == mm.Timeout(total=5.0, connect=5.0, idle=5.0)  # the provider entry's timeout
 
 
 def test_the_key_is_only_in_the_headers(preparer):
@@ -211,14 +211,14 @@ def test_the_key_is_only_in_the_headers(preparer):
 
 def test_retries_timeout_and_cache_defaults_and_overrides(providers):
     default = RequestPreparer(providers).prepare("openai/gpt-4.1-mini", "hi")
-    assert (default.retries, default.timeout, default.use_cache) == (2, 600.0, True)
+    assert (default.retries, default.timeout, default.use_cache) == (2, mm.Timeout(), True)
     per_call = RequestPreparer(providers).prepare("openai/gpt-4.1-mini", "hi", retries=0, timeout=3, cache=False)
-    assert (per_call.retries, per_call.timeout, per_call.use_cache) == (0, 3, False)
+    assert (per_call.retries, per_call.timeout.total, per_call.use_cache) == (0, 3, False)
     client_wide = RequestPreparer(providers, retries=5, timeout=7.5, cache=False)
     req = client_wide.prepare("openai/gpt-4.1-mini", "hi")
-    assert (req.retries, req.timeout, req.use_cache) == (5, 7.5, False)
+    assert (req.retries, req.timeout.total, req.use_cache) == (5, 7.5, False)
     req = client_wide.prepare("openai/gpt-4.1-mini", "hi", retries=1, timeout=2, cache=True)
-    assert (req.retries, req.timeout, req.use_cache) == (1, 2, False)  # no cache at all stays no cache
+    assert (req.retries, req.timeout.total, req.use_cache) == (1, 2, False)  # no cache at all stays no cache
     with pytest.raises(mm.ConfigError, match="retries must be a non-negative int, got -1"):
         RequestPreparer(providers, retries=-1)
     with pytest.raises(mm.ConfigError, match="retries must be a non-negative int, got True"):

@@ -9,6 +9,9 @@ behind many providers (a gateway relays its upstream's habits):
 - ``finish_reason`` missing, ``""``, ``"stop"`` beside tool calls, or OpenRouter's ``"error"``;
 - usage on every chunk, only on the last, or in a separate chunk with ``choices: []``;
 - error objects inside an HTTP 200 stream.
+Any field may hold any JSON type (a hostile or broken server): a value of the wrong type is ignored where the
+answer's meaning stays clear, and raises :class:`MalformedResponse` where it does not (``choices`` that is not a
+list, a ``message`` that is not an object, ``content`` that is neither text nor parts).
 Timestamps are the arrival times of the bytes that carried each token (DESIGN.md section 2).
 """
 
@@ -52,6 +55,26 @@ _FAILED_FINISH = {
 }
 
 
+class MalformedResponse(ValueError):
+    """A response whose JSON types leave its meaning unclear: the exchange turns it into an error row of kind
+    ``malformed_response``."""
+
+
+def _str(value: Any) -> str | None:
+    """The value when it is text, else None (a field of the wrong type carries nothing we can use)."""
+    return value if isinstance(value, str) else None
+
+
+def _choices(holder: dict[str, Any]) -> list[Any]:
+    """``choices`` as a list ([] when absent or null); any other type leaves the answer unreadable."""
+    choices = holder.get("choices")
+    if choices is None:
+        return []
+    if not isinstance(choices, list):
+        raise MalformedResponse(f"'choices' is a {type(choices).__name__}, not a list")
+    return choices
+
+
 class _ToolBuilder:
     __slots__ = ("args", "extra", "id", "name")
 
@@ -60,6 +83,15 @@ class _ToolBuilder:
         self.name = ""
         self.args: list[str] = []
         self.extra: dict[str, Any] | None = None
+
+
+def _calls(value: Any) -> list[Any]:
+    """Tool calls as a list: one bare call object is read as a list of one; text or numbers leave them unreadable."""
+    if value is None or isinstance(value, list):
+        return value or []
+    if isinstance(value, dict):
+        return [value]
+    raise MalformedResponse(f"'tool_calls' is a {type(value).__name__}, not a list")
 
 
 def _merge_dict(into: dict[str, Any], new: dict[str, Any]) -> None:
@@ -189,13 +221,15 @@ class Accumulator:
                     if isinstance(inner, str):
                         texts = [inner]
                     else:
-                        texts = [p.get("text", "") for p in inner or [] if isinstance(p, dict)]
+                        texts = [p.get("text") for p in inner if isinstance(p, dict)] if isinstance(inner, list) else []
                     for txt in texts:
-                        if txt:
+                        if isinstance(txt, str) and txt:
                             self.reasoning.append(txt)
                             self._token(t, False)
-                elif ptype in ("text", "output_text"):
-                    self._add_content(part.get("text") or "", t)
+                elif ptype in ("text", "output_text") and isinstance(part.get("text"), str):
+                    self._add_content(part["text"], t)
+        elif value is not None:
+            raise MalformedResponse(f"'content' is a {type(value).__name__}, neither text nor a list of parts")
 
     def _add_reasoning(self, holder: dict[str, Any], t: float) -> None:
         """One delta/message's reasoning: first present of reasoning_content, reasoning, reasoning_details."""
@@ -235,7 +269,7 @@ class Accumulator:
             ):
                 for key in ("text", "summary"):
                     if isinstance(d.get(key), str):
-                        last[key] = (last.get(key) or "") + d[key]
+                        last[key] = (_str(last.get(key)) or "") + d[key]
                 for key, value in d.items():
                     if key not in ("text", "summary") and value not in (None, ""):
                         last[key] = value
@@ -247,9 +281,11 @@ class Accumulator:
             if not isinstance(tc, dict):
                 continue
             idx = tc.get("index")
-            tid = tc.get("id") or ""
-            fn = tc.get("function") or {}
-            name = fn.get("name") or "" if isinstance(fn, dict) else ""
+            tid = _str(tc.get("id")) or ""
+            fn = tc.get("function")
+            if not isinstance(fn, dict):
+                fn = {}
+            name = _str(fn.get("name")) or ""
             builder: _ToolBuilder | None = None
             if not whole and isinstance(idx, int):
                 builder = self._tool_keys.get(("i", idx))
@@ -274,13 +310,12 @@ class Accumulator:
                 builder.id = tid
             if name and not builder.name:
                 builder.name = name
-            if isinstance(fn, dict):
-                args = fn.get("arguments")
-                if isinstance(args, str):
-                    if args:
-                        builder.args.append(args)
-                elif isinstance(args, dict):  # some gateways send parsed arguments
-                    builder.args.append(orjson.dumps(args).decode())
+            args = fn.get("arguments")
+            if isinstance(args, str):
+                if args:
+                    builder.args.append(args)
+            elif args is not None:  # some gateways send parsed arguments (an object; anything else is kept raw)
+                builder.args.append(orjson.dumps(args).decode())
             extra = tc.get("extra_content")
             if isinstance(extra, dict):  # provider state to echo with this call (Gemini's thought_signature)
                 builder.extra = builder.extra or {"extra_content": {}}
@@ -297,18 +332,15 @@ class Accumulator:
         if err:
             self._in_band_error(chunk)
             # the chunk may still carry usage (OpenRouter s10)
-        model = chunk.get("model")
+        model = _str(chunk.get("model"))
         if model and self.response_model is None:
             self.response_model = model
-        if self.response_id is None and chunk.get("id"):
-            self.response_id = chunk.get("id")
+        if self.response_id is None:
+            self.response_id = _str(chunk.get("id")) or None
         usage = chunk.get("usage")
-        if usage:
+        if usage and isinstance(usage, dict):
             self.usage = usage
-        choices = chunk.get("choices")
-        if not choices:
-            return
-        for choice in choices:
+        for choice in _choices(chunk):
             if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
                 continue  # n > 1 is normalized to the first choice
             delta = choice.get("delta") or choice.get("message") or {}
@@ -316,7 +348,7 @@ class Accumulator:
                 self._add_reasoning(delta, t)
                 if "content" in delta:
                     self._add_content(delta["content"], t)
-                calls = delta.get("tool_calls")
+                calls = _calls(delta.get("tool_calls"))
                 if calls:
                     self._add_tool_calls(calls, t, whole=False)
                 extra = delta.get("extra_content")
@@ -325,10 +357,10 @@ class Accumulator:
             lp = choice.get("logprobs")
             if lp:
                 self._add_logprobs(lp)
-            fr = choice.get("finish_reason")
+            fr = _str(choice.get("finish_reason"))
             if fr is not None:
                 self.finish_raw = fr
-            nfr = choice.get("native_finish_reason")
+            nfr = _str(choice.get("native_finish_reason"))
             if nfr:
                 self.native_finish = nfr
 
@@ -361,25 +393,35 @@ class Accumulator:
     def add_message(self, body: dict[str, Any], t: float) -> None:
         """A whole non-streaming ``chat.completion`` response."""
         self.whole_body = True
-        self.response_model = body.get("model")
-        self.response_id = body.get("id")
-        self.usage = body.get("usage")
+        self.response_model = _str(body.get("model"))
+        self.response_id = _str(body.get("id"))
+        usage = body.get("usage")
+        self.usage = usage if isinstance(usage, dict) else None
         if body.get("error"):
             self._in_band_error(body)
-        choices = body.get("choices") or []
+        choices = _choices(body)
+        if not choices and self.error is None:
+            raise MalformedResponse("the answer holds no choices and no error")
         for choice in choices[:1]:
-            msg = choice.get("message") or {}
+            if not isinstance(choice, dict):
+                raise MalformedResponse(f"choices[0] is a {type(choice).__name__}, not an object")
+            msg = choice.get("message")
+            if msg is None:
+                msg = {}
+            if not isinstance(msg, dict):
+                raise MalformedResponse(f"choices[0].message is a {type(msg).__name__}, not an object")
             self._add_reasoning(msg, t)
             self._add_content(msg.get("content"), t)
-            if msg.get("tool_calls"):
-                self._add_tool_calls(msg["tool_calls"], t, whole=True)
+            calls = _calls(msg.get("tool_calls"))
+            if calls:
+                self._add_tool_calls(calls, t, whole=True)
             extra = msg.get("extra_content")
             if isinstance(extra, dict):
                 self._add_extra(extra)
             if choice.get("logprobs"):
                 self._add_logprobs(choice["logprobs"])
-            self.finish_raw = choice.get("finish_reason")
-            self.native_finish = choice.get("native_finish_reason") or None
+            self.finish_raw = _str(choice.get("finish_reason"))
+            self.native_finish = _str(choice.get("native_finish_reason")) or None
             if choice.get("error") and self.error is None:  # OpenRouter: error inside choices
                 self.error = error_from_stream(choice)
         self.first_token_t = self.first_answer_t = self.last_token_t = t

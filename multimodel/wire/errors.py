@@ -7,7 +7,9 @@ OpenRouter's numeric ``error.code`` with ``metadata.raw``; Groq's in-stream ``st
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -64,15 +66,15 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
         return None
     ms = headers.get("retry-after-ms")
     if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
+        with contextlib.suppress(ValueError):
+            if math.isfinite(seconds := float(ms) / 1000.0):
+                return max(0.0, seconds)
     value = headers.get("retry-after")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     except ValueError:
         pass
     try:
@@ -90,11 +92,16 @@ def parse_duration(text: Any) -> float | None:
     if isinstance(text, bool):
         return None
     if isinstance(text, int | float):
-        return max(0.0, float(text))
+        try:
+            seconds = float(text)
+        except OverflowError:  # an integer past float range
+            return None
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     if not isinstance(text, str) or not text.strip():
         return None
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     except ValueError:
         pass
     parts = _DURATION_PART.findall(text)
@@ -177,7 +184,8 @@ def error_from_object(
 
     retry_after = parse_retry_after(headers)
     if retry_after is None:
-        for detail in err.get("details") or []:
+        details = err.get("details")
+        for detail in details if isinstance(details, list) else []:
             if isinstance(detail, dict) and "retryDelay" in detail:
                 retry_after = parse_duration(detail["retryDelay"])
         if retry_after is None and isinstance(metadata, dict):

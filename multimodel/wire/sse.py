@@ -1,8 +1,11 @@
-"""Incremental Server-Sent Events decoder working on raw bytes.
+"""Incremental Server-Sent Events decoder working on raw bytes, in linear time and bounded memory.
 
 Bytes go in as they arrive from the socket; complete events come out. Comment lines
 (``: OPENROUTER PROCESSING``, ``: keep-alive``) and blank keep-alive lines are dropped, ``event:``
 names are kept (Groq and Anthropic send ``event: error``), CRLF and stray leading spaces are tolerated.
+A line still unterminated is held as pieces and joined once, when its end arrives, so a line delivered in
+many small reads costs time in proportion to its length; a line or an event longer than ``max_line`` raises
+:class:`SSELimitError` instead of growing without end.
 """
 
 from __future__ import annotations
@@ -10,19 +13,33 @@ from __future__ import annotations
 DONE = b"[DONE]"
 
 
+class SSELimitError(ValueError):
+    """A line or an event of the stream passed the decoder's limit."""
+
+
 class SSEDecoder:
     """Splits a byte stream into ``(event_name, data_bytes)`` pairs; event_name is b"" when absent."""
 
-    __slots__ = ("_buf", "_data", "_event")
+    __slots__ = ("_data", "_data_size", "_event", "_max", "_partial_size", "_parts")
 
-    def __init__(self) -> None:
-        self._buf = b""
+    def __init__(self, max_line: int = 16 * 2**20) -> None:
+        self._parts: list[bytes] = []  # the unterminated tail, as it arrived
+        self._partial_size = 0
         self._data: list[bytes] = []
+        self._data_size = 0
         self._event = b""
+        self._max = max_line
 
     def feed(self, chunk: bytes) -> list[tuple[bytes, bytes]]:
         """Consume bytes; return the events completed by them."""
-        buf = self._buf + chunk if self._buf else chunk
+        if self._parts:
+            if b"\n" not in chunk:  # still inside one long line: hold the piece, join later
+                self._hold(chunk)
+                return []
+            buf = b"".join(self._parts) + chunk
+            self._parts, self._partial_size = [], 0
+        else:
+            buf = chunk
         if self._data or self._event or b"\r" in buf:
             return self._feed_lines(buf)
         # Fast path for the common framing, one "data: {...}" line per event: split on blank lines and
@@ -32,14 +49,25 @@ class SSEDecoder:
         out: list[tuple[bytes, bytes]] = []
         for block in blocks:
             if block[:6] == b"data: " and b"\n" not in block:
+                self._check(len(block))
                 out.append((b"", block[6:]))
             elif block:
                 out.extend(self._feed_lines(block + b"\n\n"))
-        self._buf = rest
+        if rest:
+            out.extend(self._feed_lines(rest))
         return out
 
+    def _hold(self, piece: bytes) -> None:
+        self._partial_size += len(piece)
+        self._check(self._partial_size)
+        self._parts.append(piece)
+
+    def _check(self, size: int) -> None:
+        if size > self._max:
+            raise SSELimitError(f"a line of the stream passed {self._max:,} bytes (Limits.sse_line_bytes)")
+
     def _feed_lines(self, buf: bytes) -> list[tuple[bytes, bytes]]:
-        """The general line-by-line parser (any framing the SSE spec allows)."""
+        """The general line-by-line parser (any framing the SSE spec allows); the unterminated tail is held."""
         out: list[tuple[bytes, bytes]] = []
         start = 0
         find = buf.find
@@ -49,36 +77,48 @@ class SSEDecoder:
                 break
             line = buf[start:nl]
             start = nl + 1
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            if not line or line.isspace():
-                if self._data:
-                    out.append((self._event, b"\n".join(self._data)))
-                    self._data = []
-                self._event = b""
-                continue
-            if line[0] in b" \t":  # some gateways put a space before "data:" (realcorpus t12)
-                line = line.lstrip()
-            if line[0] == 58:  # ":" comment line
-                continue
-            if line.startswith(b"data:"):
-                value = line[5:]
-                if value[:1] == b" ":
-                    value = value[1:]
-                self._data.append(value)
-            elif line.startswith(b"event:"):
-                self._event = line[6:].strip()
-            # id:, retry: and unknown fields carry nothing we use
-        self._buf = buf[start:]
+            self._line(line, out)
+        if start < len(buf):
+            self._hold(buf[start:])
         return out
+
+    def _line(self, line: bytes, out: list[tuple[bytes, bytes]]) -> None:
+        """One complete line: a field of the current event, or the blank line that ends it."""
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if not line or line.isspace():
+            if self._data:
+                out.append((self._event, b"\n".join(self._data)))
+                self._data, self._data_size = [], 0
+            self._event = b""
+            return
+        if line[0] in b" \t":  # some gateways put a space before "data:" (realcorpus t12)
+            line = line.lstrip()
+        if line[0] == 58:  # ":" comment line
+            return
+        if line.startswith(b"data:"):
+            value = line[5:]
+            if value[:1] == b" ":
+                value = value[1:]
+            self._data_size += len(value) + 1
+            self._check(self._data_size)
+            self._data.append(value)
+        elif line.startswith(b"event:"):
+            self._event = line[6:].strip()[:256]
+        # id:, retry: and unknown fields carry nothing we use
 
     def close(self) -> list[tuple[bytes, bytes]]:
         """Flush at end of stream: a final event without its blank line still counts."""
         out: list[tuple[bytes, bytes]] = []
-        if self._buf:
-            out = self._feed_lines(self._buf + b"\n")
-            self._buf = b""
+        if self._parts:
+            tail = b"".join(self._parts)
+            self._parts, self._partial_size = [], 0
+            self._line(tail, out)
         if self._data:
             out.append((self._event, b"\n".join(self._data)))
-            self._data = []
+            self._data, self._data_size = [], 0
         return out
+
+    def held(self) -> bytes:
+        """The unterminated tail held so far (a whole JSON body served as an event stream ends up here)."""
+        return b"".join(self._parts)

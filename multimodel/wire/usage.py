@@ -16,13 +16,18 @@ class Usage:
     cache_write_tokens: int | None = None
 
 
+#: the largest count kept: 2**53, the largest integer a float (and so JSON everywhere) holds exactly; a count
+#: beyond it, negative, fractional or of another type is a server's error and is read as missing
+MAX_COUNT = 2**53
+
+
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_COUNT:
+        return value
     return None
 
 

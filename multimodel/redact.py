@@ -1,0 +1,84 @@
+"""Credentials never travel back out: what a provider sent is scrubbed of the request's keys before anyone sees it.
+
+A server may echo a key (in an error body, an error inside a stream, a header such as ``x-request-id``, even an
+answer). Every credential a request carried (the API key, the Authorization value, every ``default_headers``
+value that is not a known public header) is replaced by ``[redacted]`` in the Result the exchange returns,
+before the cache, an export, a repr, a warning or a log can hold it. Values shorter than eight characters are
+left alone: ``"x"`` or ``"ollama"`` given to a local server is no secret, and scrubbing it would mangle text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+REDACTED = "[redacted]"
+MIN_SECRET_LENGTH = 8
+#: headers that name things, not credentials (OpenRouter's attribution, API versions, content negotiation)
+_PUBLIC_HEADERS = frozenset({
+    "content-type", "accept", "accept-encoding", "user-agent", "http-referer", "referer", "x-title",
+    "anthropic-version", "anthropic-beta", "openai-beta",
+})
+
+
+def secrets_in(headers: Mapping[str, str]) -> tuple[str, ...]:
+    """The credential values of a request's headers, in every spelling a server's echo may use, longest first."""
+    found: set[str] = set()
+    for name, value in headers.items():
+        if name.lower() in _PUBLIC_HEADERS or not isinstance(value, str):
+            continue
+        scheme, _, token = value.partition(" ")
+        for secret in (value, token.strip() if scheme.lower() in ("bearer", "basic", "token") else ""):
+            if len(secret) >= MIN_SECRET_LENGTH:
+                found.update(_spellings(secret))
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _spellings(secret: str) -> set[str]:
+    """The value as sent, as a JSON string would carry it, and percent-encoded (an echoed URL)."""
+    return {secret, orjson.dumps(secret).decode()[1:-1], quote(secret, safe="")}
+
+
+def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
+    """The text with every secret replaced by ``[redacted]``."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    """Any value from a provider (text, JSON-like containers, dataclasses such as ToolCall) with secrets replaced;
+    containers are copied only where something changed."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return scrub_text(value, secrets)
+    if isinstance(value, dict):
+        items = [(scrub(k, secrets), scrub(v, secrets)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
+            return value
+        return dict(items)
+    if isinstance(value, list | tuple):
+        new = [scrub(v, secrets) for v in value]
+        if all(a is b for a, b in zip(new, value, strict=True)):
+            return value
+        return type(value)(new)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        scrub_fields(value, secrets)
+    return value
+
+
+def scrub_fields(obj: Any, secrets: tuple[str, ...]) -> None:
+    """Scrub every field of a dataclass instance in place (a Result, its error and tool calls)."""
+    if not secrets:
+        return
+    for f in dataclasses.fields(obj):
+        current = getattr(obj, f.name)
+        cleaned = scrub(current, secrets)
+        if cleaned is not current:
+            setattr(obj, f.name, cleaned)
