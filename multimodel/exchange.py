@@ -137,6 +137,7 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
     """Feed SSE events to the accumulator as bytes arrive (each piece stamped before parsing), within the
     response limits; a body that holds no event at all is read as the JSON it may be."""
     raw: list[bytes] = []
+    head: list[bytes] = []  # the bytes, until the first event: a JSON body served as a stream has none
     decoder = SSEDecoder(req.limits.sse_line_bytes)
     limit, size, events = req.limits.response_bytes, 0, 0
     done = False
@@ -147,6 +148,8 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
             size += len(data)
             if size > limit:
                 raise TransportError("too_large", f"the stream passed {limit:,} bytes (Limits.response_bytes)")
+            if not events:
+                head.append(data)
             for event, payload in decoder.feed(data):
                 events += 1
                 raw.append(payload)
@@ -158,8 +161,9 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
             if done:
                 break
         if not done:
-            if events == 0 and decoder.held().lstrip()[:1] == b"{":  # JSON served as text/event-stream
-                return _parse_body(result, decoder.held(), acc, 200)
+            body = b"".join(head) if not events else b""
+            if body.lstrip()[:1] == b"{":  # JSON served as text/event-stream: read as the JSON it is
+                return _parse_body(result, body, acc, 200)
             for event, payload in decoder.close():
                 raw.append(payload)
                 if _handle_event(acc, event, payload, perf_counter()):

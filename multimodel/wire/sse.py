@@ -118,7 +118,3 @@ class SSEDecoder:
             out.append((self._event, b"\n".join(self._data)))
             self._data, self._data_size = [], 0
         return out
-
-    def held(self) -> bytes:
-        """The unterminated tail held so far (a whole JSON body served as an event stream ends up here)."""
-        return b"".join(self._parts)
