@@ -1,14 +1,15 @@
 """On-disk response cache: SQLite from the standard library, WAL mode, keyed by a hash of the request.
 
 Several kernels may share one file: WAL lets readers and one writer work at once, and every write is
-a single INSERT OR REPLACE in its own transaction, so a killed process never leaves a half-written row.
+a single INSERT OR REPLACE in its own transaction (writes that waited for a lock go together in one), so a
+killed process never leaves a half-written row.
 The key is a hash of provider, endpoint, model and body; the API key is never part of it or stored.
 
 One schema, built by numbered migrations (as simonw/llm does): ``MIGRATIONS[i]`` takes a file from
 version ``i`` to ``i + 1`` (``PRAGMA user_version``), each in its own ``BEGIN IMMEDIATE`` transaction so
 two processes opening an old file at once apply it once. Every table is added by a migration.
 
-What happens to a file that is not a usable cache, decided per case:
+The cache never costs the caller an answer. What happens to a file that is not a usable cache, decided per case:
 
 - a folder, a place that cannot be created or written, a file that is not a regular file: ConfigError saying what
   to pass instead (there is nothing to repair);
@@ -21,17 +22,27 @@ What happens to a file that is not a usable cache, decided per case:
 - a newer multimodel's cache (``user_version`` above ours): ConfigError, left untouched, since that version still
   uses it and may have it open at this moment;
 - a file another program holds locked while it is opened: ConfigError after the busy timeout (nothing is lost yet).
+
+Checking the header and the schema costs the same for any file size; damage deeper in the file is met during the
+run instead, where a read is a miss and a write waits in memory, each with one warning.
+
+Once open, a write that meets a lock is retried with backoff, bounded by the busy timeout plus a few short waits,
+and never raises: what cannot be written waits in memory (and is served by reads) until the next write,
+``flush()`` or ``close()`` (also run at exit or when the cache is collected) gets it onto disk.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from multimodel.errors import ConfigError, warn_user
 from multimodel.results import Result
@@ -70,6 +81,10 @@ OUR_TABLES: dict[str, frozenset[str]] = {
 
 #: how long one write (or the opening) waits for another process's lock before the retries below
 BUSY_TIMEOUT_S = 5.0
+#: the waits between the retries of a write that met a lock, after the busy timeout ran out
+RETRY_DELAYS_S = (0.05, 0.15, 0.4)
+#: while answers already wait in memory, a write waits this long at most (the lock is known to be held)
+QUICK_PATIENCE_S = 0.05
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
 
@@ -262,6 +277,128 @@ def _open(path: Path, busy_timeout: float) -> sqlite3.Connection:
                       "pass another cache= path, or cache=False for no cache")
 
 
+# ---------------------------------------------------------------------------------- writing
+def _warn(message: str) -> None:
+    """A RuntimeWarning about the cache; logged instead if warnings are errors, since a write or read never raises."""
+    try:
+        warn_user(message, RuntimeWarning)
+    except Warning:
+        logging.getLogger("multimodel").warning(message)
+
+
+_PUT_RESULT = "INSERT OR REPLACE INTO results (key, created, model, run_id, result) VALUES (?, ?, ?, ?, ?)"
+_ADD_REPAIR = "INSERT OR IGNORE INTO repairs (provider, base_url, model, repair, created) VALUES (?, ?, ?, ?, ?)"
+
+
+class _Writer:
+    """The connection, its lock, and the writes waiting in memory for it; holds no reference to the ResultCache,
+    so the cache's finalizer can flush and close it at exit or when the cache is collected."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
+        self.conn, self.path, self.busy_timeout = conn, path, busy_timeout
+        self.lock = threading.RLock()
+        #: ("result", key) or ("repair", ...) -> (statement, parameters), in the order they were asked for
+        self.pending: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
+        self.warned: set[str] = set()
+        self.closed = False
+        self._patience_ms = int(busy_timeout * 1000)
+
+    def answers_pending(self) -> int:
+        """How many results wait in memory."""
+        return sum(1 for kind, *_ in self.pending if kind == "result")
+
+    def warn_once(self, topic: str, message: str) -> None:
+        """One warning per topic per cache (a lock or damage would otherwise warn on every request)."""
+        if topic not in self.warned:
+            self.warned.add(topic)
+            _warn(message)
+
+    def write(self, slot: tuple[str, ...], statement: str, params: tuple[Any, ...]) -> None:
+        """Queue one write behind the waiting ones and try them all; never raises."""
+        with self.lock:
+            self.pending.pop(slot, None)  # a newer write of the same row replaces the waiting one
+            self.pending[slot] = (statement, params)
+            waiting_before = len(self.pending) > 1
+            err = self.flush(QUICK_PATIENCE_S if waiting_before else self.busy_timeout, retry=not waiting_before)
+            if err is not None:
+                self.warn_once("write", f"the cache {self.path} could not be written ({err}); "
+                               f"{self.answers_pending()} answer(s) kept in memory, and the next write, flush() or "
+                               "close() stores them with any that follow (the results returned are not affected)")
+
+    def flush(self, patience: float, retry: bool = True) -> sqlite3.Error | None:
+        """Write everything pending in one transaction, retrying a lock with backoff within ``patience`` seconds
+        plus RETRY_DELAYS_S; the error that stopped it (what was not written stays pending), or None."""
+        with self.lock:
+            if not self.pending:
+                return None
+            if self.closed:
+                return sqlite3.ProgrammingError("the cache is closed")
+            deadline = time.monotonic() + patience
+            delays = iter(RETRY_DELAYS_S if retry else ())
+            wait = patience  # the first attempt waits it all; a retry only what is left of it
+            while True:
+                try:
+                    self._set_patience(wait)
+                    self._write_pending()
+                except sqlite3.Error as err:
+                    delay = next(delays, None) if _is_lock(err) else None
+                    if delay is None:
+                        return err
+                    time.sleep(delay)
+                    wait = deadline - time.monotonic()
+                else:
+                    self.warned.discard("write")  # the trouble is over: warn again if it comes back
+                    return None
+
+    def _set_patience(self, seconds: float) -> None:
+        """Set SQLite's busy timeout for the next statement (only when it changes: a statement costs time)."""
+        ms = max(0, int(seconds * 1000))
+        if ms != self._patience_ms:
+            self.conn.execute(f"PRAGMA busy_timeout = {ms}")
+            self._patience_ms = ms
+
+    def _write_pending(self) -> None:
+        """One statement alone in autocommit, several in one transaction; pending is emptied only on success."""
+        statements = list(self.pending.values())
+        if len(statements) == 1:
+            self.conn.execute(*statements[0])
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement, params in statements:
+                    self.conn.execute(statement, params)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        self.pending.clear()
+
+    def read(self, query: str, params: tuple[Any, ...] = ()) -> list[Any] | None:
+        """The rows of a query, or None with one warning when a lock or damage stops it (the caller's miss)."""
+        with self.lock:
+            try:
+                self._set_patience(self.busy_timeout)
+                return self.conn.execute(query, params).fetchall()
+            except sqlite3.Error as err:
+                advice = " (the file is damaged: when no kernel uses it, move it away and a new cache will start)"
+                self.warn_once("read", f"the cache {self.path} could not be read ({err}); treated as a miss, so the "
+                               f"request is sent again{advice if _is_damage(err) else ''}")
+                return None
+
+    def close(self) -> None:
+        """Write what waits (with the full patience), warn about anything that still could not be, and close."""
+        with self.lock:
+            if self.closed:
+                return
+            err = self.flush(self.busy_timeout)
+            if err is not None:
+                repairs = len(self.pending) - self.answers_pending()
+                _warn(f"{self.answers_pending()} answer(s)" + (f" and {repairs} repair(s)" if repairs else "") +
+                      f" could not be written to the cache {self.path} ({err}) and are not cached; the results "
+                      "returned were not affected")
+            self.closed = True
+            self.conn.close()
 
 
 class ResultCache:
@@ -271,8 +408,10 @@ class ResultCache:
         """Open (or create) the cache file; ``busy_timeout`` (default BUSY_TIMEOUT_S) bounds a wait for a lock."""
         self.path = Path(path)
         busy_timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
-        self._lock = threading.Lock()
-        self._conn = _open(self.path, busy_timeout)
+        self._writer = _Writer(_open(self.path, busy_timeout), self.path, busy_timeout)
+        self._conn = self._writer.conn
+        self._lock = self._writer.lock
+        self._finalizer = weakref.finalize(self, self._writer.close)  # flushes at exit or when collected
 
     def get(self, key: str) -> Result | None:
         """The stored Result for a request hash, or None."""
@@ -280,9 +419,14 @@ class ResultCache:
         return hit[0] if hit else None
 
     def get_with_run(self, key: str) -> tuple[Result, str | None] | None:
-        """The stored Result and the id of the evaluation run that produced it."""
+        """The stored Result and the id of the evaluation run that produced it; a miss if the file cannot be read."""
         with self._lock:
-            row = self._conn.execute("SELECT result, run_id FROM results WHERE key = ?", (key,)).fetchone()
+            waiting = self._writer.pending.get(("result", key))
+            if waiting is not None:
+                row = (waiting[1][4], waiting[1][3])  # (result, run_id) of a write still in memory
+            else:
+                rows = self._writer.read("SELECT result, run_id FROM results WHERE key = ?", (key,))
+                row = rows[0] if rows else None
         if row is None:
             return None
         try:
@@ -291,37 +435,57 @@ class ResultCache:
             return None  # a row written by an incompatible version: treat as a miss
 
     def put(self, key: str, result: Result, run_id: str | None = None) -> None:
-        """Store a successful Result; one statement, so a killed process never leaves half a row."""
+        """Store a successful Result; one statement, so a killed process never leaves half a row. Never raises:
+        a write a lock or the disk refuses waits in memory for the next write, flush() or close()."""
         blob = result.to_json()
-        with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO results (key, created, model, run_id, result) VALUES (?, ?, ?, ?, ?)",
-                (key, time.time(), result.model, run_id, blob),
-            )
+        self._writer.write(("result", key), _PUT_RESULT, (key, time.time(), result.model, run_id, blob))
+
+    def flush(self) -> int:
+        """Write the answers waiting in memory after a lock or a disk error; returns how many still wait."""
+        self._writer.flush(self._writer.busy_timeout)
+        return self._writer.answers_pending()
 
     def repairs(self) -> list[tuple[str, str, str, str]]:
         """Every remembered repair: (provider, base_url, model id, the repair as JSON), oldest first."""
         with self._lock:
-            return list(self._conn.execute(
-                "SELECT provider, base_url, model, repair FROM repairs ORDER BY created, rowid"))
+            rows = self._writer.read("SELECT provider, base_url, model, repair FROM repairs ORDER BY created, rowid")
+            waiting = [params[:4] for slot, (_, params) in self._writer.pending.items() if slot[0] == "repair"]
+        return [tuple(row) for row in rows or ()] + [row for row in waiting if row not in (rows or ())]
 
     def add_repair(self, provider: str, base_url: str, model: str, repair: str) -> None:
-        """Remember one repair for an endpoint's model (once; one statement)."""
-        with self._lock:
-            self._conn.execute("INSERT OR IGNORE INTO repairs (provider, base_url, model, repair, created) "
-                               "VALUES (?, ?, ?, ?, ?)", (provider, base_url, model, repair, time.time()))
+        """Remember one repair for an endpoint's model (once; one statement; never raises, like put)."""
+        self._writer.write(("repair", provider, base_url, model, repair), _ADD_REPAIR,
+                           (provider, base_url, model, repair, time.time()))
 
     def __len__(self) -> int:
+        """Rows on disk plus answers still waiting in memory for a key the file does not have yet."""
         with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            waiting = [slot[1] for slot in self._writer.pending if slot[0] == "result"]
+            rows = self._writer.read("SELECT COUNT(*) FROM results")
+            stored = 0
+            for start in range(0, len(waiting), 500):
+                chunk = waiting[start:start + 500]
+                found = self._writer.read(f"SELECT COUNT(*) FROM results WHERE key IN ({','.join('?' * len(chunk))})",
+                                          tuple(chunk))
+                stored += found[0][0] if found else 0
+        return (rows[0][0] if rows else 0) + len(waiting) - stored
 
     def clear(self) -> None:
+        """Delete every stored and waiting result; raises RuntimeError if a lock outlasts the retries (nothing
+        is half done then, so calling it again is safe)."""
         with self._lock:
-            self._conn.execute("DELETE FROM results")
+            before = self._writer.pending
+            self._writer.pending = {slot: w for slot, w in before.items() if slot[0] != "result"}
+            self._writer.pending[("clear",)] = ("DELETE FROM results", ())
+            err = self._writer.flush(self._writer.busy_timeout)
+            if err is not None:
+                self._writer.pending = before  # as it was: the waiting answers are kept
+                raise RuntimeError(f"could not clear the cache {self.path} ({err}): close the program holding it "
+                                   "and call clear() again") from None
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        """Write what waits in memory, then close the file (once; later calls do nothing)."""
+        self._finalizer()
 
     def __repr__(self) -> str:
         return f"<ResultCache {self.path}>"

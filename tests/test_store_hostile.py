@@ -4,23 +4,30 @@
   fresh cache starts, with one warning naming both paths;
 - someone else's database, a newer multimodel's, a folder, a place that cannot be created: ConfigError saying what
   to do, the file untouched;
-- a file another program holds locked at opening: ConfigError, the file as it was.
+- another connection holding the write lock: writes wait, then keep the answers in memory and never raise; every
+  answer reaches the file once the lock is gone (next write, flush, close, or the cache being collected);
+- damage met in the middle of a run: a read is a miss, a write waits in memory, each with a warning.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import sqlite3
 import sys
+import threading
+import time
 import warnings
+import weakref
 from pathlib import Path
 
 import pytest
 
 import multimodel as mm
+import multimodel.store as store
 from multimodel.results import Result
-from multimodel.store import OUR_TABLES, SCHEMA_VERSION, ResultCache
+from multimodel.store import OUR_TABLES, QUICK_PATIENCE_S, RETRY_DELAYS_S, SCHEMA_VERSION, ResultCache
 
 
 def answer(i: int | str) -> Result:
@@ -262,12 +269,163 @@ def test_a_folder_that_cannot_be_written_is_refused(tmp_path):
         folder.chmod(0o755)
 
 
-# ---------------------------------------------------------------------------------- locked at opening
+# ---------------------------------------------------------------------------------- another writer holds the lock
 def hold_write_lock(path: Path) -> sqlite3.Connection:
     """Another connection to the file that holds its write lock until released."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("BEGIN EXCLUSIVE")
     return conn
+
+
+def release_later(conn: sqlite3.Connection, delay: float) -> threading.Thread:
+    def release() -> None:
+        time.sleep(delay)
+        conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=release, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_answers_written_during_a_lock_all_reach_the_file_after_it(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    cache = ResultCache(path, busy_timeout=0.2)
+    cache.put("before", answer("before"))
+    releaser = release_later(hold_write_lock(path), 3.0)
+    took = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(16):
+            started = time.monotonic()
+            cache.put(f"k{i}", answer(i))
+            took.append(time.monotonic() - started)
+        assert releaser.is_alive(), "the lock was released before the writes: nothing was tested"
+        assert keys_on_disk(path) == {"before"}  # nothing got through the lock...
+        assert cache.get("k7").content == "answer 7"  # ...but every answer is served from memory
+        assert cache.get_with_run("k15")[0].content == "answer 15"
+        assert len(cache) == 17
+        [message] = cache_warnings(caught, "could not be written")  # once, not once per answer
+        assert str(path) in message and "1 answer(s) kept in memory" in message and "database is locked" in message
+    assert took[0] < 0.2 + sum(RETRY_DELAYS_S) + 0.5  # bounded: the busy timeout plus a few retries
+    assert max(took[1:]) < QUICK_PATIENCE_S + 0.25  # the lock is known: later answers do not wait it out again
+    releaser.join()
+    cache.put("after", answer("after"))  # the next write takes the waiting ones with it
+    assert keys_on_disk(path) == {"before", "after"} | {f"k{i}" for i in range(16)}
+    assert cache.flush() == 0 and len(cache) == 18
+    assert cache.get("k3").content == "answer 3"
+    cache.close()
+
+
+def test_a_lock_released_within_the_busy_timeout_is_simply_waited_for(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    cache = ResultCache(path, busy_timeout=5)
+    releaser = release_later(hold_write_lock(path), 0.4)
+    started = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cache.put("k", answer(1))
+    assert time.monotonic() - started >= 0.3  # it waited for the lock...
+    assert keys_on_disk(path) == {"k"}  # ...and wrote through it
+    releaser.join()
+    cache.close()
+
+
+def test_flush_and_close_write_what_waits(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    cache = ResultCache(path, busy_timeout=0.2)
+    locker = hold_write_lock(path)
+    with pytest.warns(RuntimeWarning, match="could not be written"):
+        for i in range(3):
+            cache.put(f"k{i}", answer(i))
+    assert cache.flush() == 3  # still locked: nothing lost, nothing raised
+    releaser = release_later(locker, 0.1)
+    cache.close()  # waits the busy timeout and its retries: the lock is gone by then
+    releaser.join()
+    assert keys_on_disk(path) == {"k0", "k1", "k2"}
+    cache.close()  # a second close does nothing
+
+
+def test_a_lock_that_outlasts_close_warns_how_many_answers_were_not_cached(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    cache = ResultCache(path, busy_timeout=0.1)
+    locker = hold_write_lock(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(4):
+            cache.put(f"k{i}", answer(i))
+        cache.close()
+        [message] = cache_warnings(caught, "are not cached")
+    assert message.startswith(f"4 answer(s) could not be written to the cache {path}")
+    locker.execute("COMMIT")
+    locker.close()
+    assert keys_on_disk(path) == set()
+    again = ResultCache(path)  # the file itself is fine
+    again.put("k", answer(1))
+    assert keys_on_disk(path) == {"k"}
+    again.close()
+
+
+def test_warnings_turned_into_errors_do_not_make_a_write_raise(tmp_path, caplog):
+    path = tmp_path / "cache.sqlite"
+    cache = ResultCache(path, busy_timeout=0.1)
+    locker = hold_write_lock(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cache.put("k", answer(1))  # the warning is logged instead of raised
+    assert any("could not be written" in record.getMessage() for record in caplog.records)
+    locker.execute("COMMIT")
+    locker.close()
+    assert cache.flush() == 0 and keys_on_disk(path) == {"k"}
+    cache.close()
+
+
+def test_a_collected_cache_writes_what_waits(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    cache = ResultCache(path, busy_timeout=0.2)
+    locker = hold_write_lock(path)
+    with pytest.warns(RuntimeWarning, match="could not be written"):
+        cache.put("k", answer(1))
+    locker.execute("COMMIT")
+    locker.close()
+    gone = weakref.ref(cache)
+    del cache
+    gc.collect()
+    assert gone() is None
+    assert keys_on_disk(path) == {"k"}
+
+
+def test_repairs_learned_during_a_lock_are_kept_and_written(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    cache = ResultCache(path, busy_timeout=0.1)
+    cache.add_repair("openai", "https://api.openai.com/v1", "gpt-5.4", '{"drop": "seed"}')
+    locker = hold_write_lock(path)
+    with pytest.warns(RuntimeWarning, match="could not be written"):
+        cache.add_repair("openai", "https://api.openai.com/v1", "gpt-5.4", '{"drop": "top_p"}')
+    assert [row[3] for row in cache.repairs()] == ['{"drop": "seed"}', '{"drop": "top_p"}']
+    locker.execute("COMMIT")
+    locker.close()
+    assert cache.flush() == 0
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM repairs").fetchone()[0] == 2
+    cache.close()
+
+
+def test_clear_under_a_lock_raises_and_keeps_the_waiting_answers(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    cache = ResultCache(path, busy_timeout=0.1)
+    cache.put("old", answer("old"))
+    locker = hold_write_lock(path)
+    with pytest.warns(RuntimeWarning, match="could not be written"):
+        cache.put("new", answer("new"))
+    with pytest.raises(RuntimeError, match="call clear\\(\\) again"):
+        cache.clear()
+    assert cache.get("new").content == "answer new" and cache.get("old").content == "answer old"
+    locker.execute("COMMIT")
+    locker.close()
+    cache.clear()
+    assert len(cache) == 0 and keys_on_disk(path) == set() and cache.flush() == 0
+    cache.close()
 
 
 def test_an_up_to_date_cache_opens_while_another_process_writes(tmp_path):
@@ -299,6 +457,50 @@ def test_an_old_file_locked_by_another_program_is_refused_at_open_and_left_as_it
     assert user_version(path) == 0 and aside_files(path) == []
     ResultCache(path).close()  # once free, it migrates as usual
     assert user_version(path) == SCHEMA_VERSION
+
+
+def test_an_evaluation_during_a_lock_loses_no_answer(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    path = tmp_path / "cache.sqlite"
+    client = mm.Client.simulated(cache=str(path), latency_scale=0)
+    releaser = release_later(hold_write_lock(path), 4.0)
+    prompts = [f"question {i}" for i in range(16)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ev = client.evaluate(prompts, ["openai/gpt-5.4"], max_tokens=16, progress=False)
+    assert len(ev.results) == 16 and all(r.error is None for r in ev.results)
+    locked_during_run = releaser.is_alive()
+    releaser.join()
+    assert client.cache.flush() == 0
+    assert len(keys_on_disk(path)) == 16
+    if locked_during_run:
+        assert cache_warnings(caught, "could not be written")
+    again = client.evaluate(prompts, ["openai/gpt-5.4"], max_tokens=16, progress=False, run_id="another run")
+    assert all(r.cached for r in again.results)  # every answer is a hit now
+    client.cache.close()
+
+
+# ---------------------------------------------------------------------------------- damage met during a run
+def test_damage_deep_in_the_file_makes_misses_and_waiting_writes_not_exceptions(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    real_cache_file(path, 2000)
+    pages = path.stat().st_size // 4096
+    with path.open("r+b") as f:  # page 1 (header and schema) intact, the rows' pages overwritten
+        for page in range(3, pages):
+            f.seek(page * 4096)
+            f.write(b"\xff" * 4096)
+    cache = ResultCache(path)  # the header and schema read fine: the damage is met later
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cache.get("k1500") is None and cache.get("k5") is None
+        [read] = cache_warnings(caught, "could not be read")
+        assert str(path) in read and "damaged" in read
+        cache.put("new", answer("new"))
+        assert cache.get("new").content == "answer new"
+        [write] = cache_warnings(caught, "could not be written")
+        assert "malformed" in write and "1 answer(s) kept in memory" in write
+        cache.close()
+        assert cache_warnings(caught, "1 answer(s) could not be written")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="open files cannot be renamed on Windows")
