@@ -1,25 +1,50 @@
 """On-disk response cache: SQLite from the standard library, WAL mode, keyed by a hash of the request.
 
 Several kernels may share one file: WAL lets readers and one writer work at once, and every write is
-a single INSERT OR REPLACE in its own transaction, so a killed process never leaves a half-written row.
+a single INSERT OR REPLACE in its own transaction (writes that waited for a lock go together in one), so a
+killed process never leaves a half-written row.
 The key is a hash of provider, endpoint, model and body; the API key is never part of it or stored.
 
 One schema, built by numbered migrations (as simonw/llm does): ``MIGRATIONS[i]`` takes a file from
 version ``i`` to ``i + 1`` (``PRAGMA user_version``), each in its own ``BEGIN IMMEDIATE`` transaction so
 two processes opening an old file at once apply it once. Every table is added by a migration.
+
+The cache never costs the caller an answer. What happens to a file that is not a usable cache, decided per case:
+
+- a folder, a place that cannot be created or written, a file that is not a regular file: ConfigError saying what
+  to pass instead (there is nothing to repair);
+- a damaged file (random bytes, a truncated or malformed SQLite file: SQLite refuses its header or its schema):
+  renamed to ``<name>.corrupt-<time>`` with its journal files, never deleted, and a fresh cache started, with a
+  RuntimeWarning naming both paths (SQLite cannot use it in place; the copy is kept for whoever recovers it). It
+  is inspected through a read-only connection, so SQLite neither checkpoints into it nor deletes its -wal;
+- someone else's SQLite database (tables multimodel never creates, or no ``results`` table of ours): ConfigError,
+  the file left untouched, since moving it would take the owner's data from where their program looks for it;
+- a newer multimodel's cache (``user_version`` above ours): ConfigError, left untouched, since that version still
+  uses it and may have it open at this moment;
+- a file another program holds locked while it is opened: ConfigError after the busy timeout (nothing is lost yet).
+
+Checking the header and the schema costs the same for any file size; damage deeper in the file is met during the
+run instead, where a read is a miss and a write waits in memory, each with one warning.
+
+Once open, a write that meets a lock is retried with backoff, bounded by the busy timeout plus a few short waits,
+and never raises: what cannot be written waits in memory (and is served by reads) until the next write,
+``flush()`` or ``close()`` (also run at exit or when the cache is collected) gets it onto disk.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from multimodel.errors import ConfigError
+from multimodel.errors import ConfigError, warn_user
 from multimodel.results import Result
 
 
@@ -47,14 +72,37 @@ def _m003_repairs(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_results, _m002_run_id, _m003_repairs)
 SCHEMA_VERSION = len(MIGRATIONS)
 
+#: every table a migration creates, with the columns it has had from the start: anything else in the file (or one
+#: of these without those columns) means the database is someone else's. A new migration's table goes here too.
+OUR_TABLES: dict[str, frozenset[str]] = {
+    "results": frozenset({"key", "created", "model", "result"}),
+    "repairs": frozenset({"provider", "base_url", "model", "repair", "created"}),
+}
+
+#: how long one write (or the opening) waits for another process's lock before the retries below
+BUSY_TIMEOUT_S = 5.0
+#: the waits between the retries of a write that met a lock, after the busy timeout ran out
+RETRY_DELAYS_S = (0.05, 0.15, 0.4)
+#: while answers already wait in memory, a write waits this long at most (the lock is known to be held)
+QUICK_PATIENCE_S = 0.05
+
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
+
+
+def _newer(found: int) -> ConfigError:
+    """The refusal of a file a newer multimodel wrote: this code would write it with the wrong shape."""
+    return ConfigError(f"the cache file has schema version {found}, newer than this multimodel's "
+                       f"{SCHEMA_VERSION}: upgrade multimodel or pass another cache= path")
+
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the file to SCHEMA_VERSION; returns the version it had. A newer file than this code knows
     raises ConfigError rather than being written with the wrong shape."""
     found = conn.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
-        raise ConfigError(f"the cache file has schema version {found}, newer than this multimodel's "
-                          f"{SCHEMA_VERSION}: upgrade multimodel or pass another cache= path")
+        raise _newer(found)
+    if found == SCHEMA_VERSION:
+        return found  # up to date: no write lock taken, so opening works while another process writes
     while True:
         conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the new version
         try:
@@ -84,17 +132,286 @@ def default_cache_path() -> Path:
     return base / "multimodel" / "cache.sqlite"
 
 
+# ---------------------------------------------------------------------------------- what an error means
+def _error_code(err: sqlite3.Error) -> int | None:
+    """The primary SQLite result code of an error (the extended code's low byte), or None if unknown."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _is_lock(err: sqlite3.Error) -> bool:
+    """Whether another connection's lock caused the error (worth waiting for, unlike damage or a full disk)."""
+    return _error_code(err) in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in str(err)
+
+
+def _is_damage(err: sqlite3.Error) -> bool:
+    """Whether SQLite found the file is not a database or is malformed."""
+    return _error_code(err) in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or any(
+        text in str(err) for text in ("not a database", "malformed"))
+
+
+# ---------------------------------------------------------------------------------- opening
+def _check_location(path: Path) -> None:
+    """ConfigError saying what to do for a path SQLite could only fail on: a folder, a place that cannot be written."""
+    advice = "pass cache= a file path in a folder you can write, or cache=False for no cache"
+    if path.is_dir():
+        raise ConfigError(f"the cache path {path} is a folder, not a file: pass a file path such as "
+                          f"{path / 'cache.sqlite'}, or cache=False for no cache")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot create the folder {path.parent} for the cache ({err.strerror or err}): "
+                          f"{advice}") from None
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"the cache path {path} is not a regular file: {advice}")
+    if not os.access(path.parent, os.W_OK | os.X_OK):  # SQLite keeps its -wal and -shm files next to the cache
+        raise ConfigError(f"cannot write in the folder {path.parent}, where the cache and its journal live: {advice}")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise ConfigError(f"cannot read and write the cache file {path}: make it writable, or {advice}")
+
+
+def _diagnose(conn: sqlite3.Connection, path: Path) -> sqlite3.DatabaseError | None:
+    """None for a file this code can use as its cache (an empty one too); SQLite's error for a damaged one, which
+    is set aside; ConfigError for someone else's database or a newer multimodel's, which are left alone."""
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+                 if not row[0].startswith("sqlite_")]  # SQLite's own (sqlite_sequence, sqlite_stat1) are anyone's
+        columns = {name: {row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')}
+                   for name in names if name in OUR_TABLES}
+    except sqlite3.DatabaseError as err:
+        if _is_damage(err) and not _is_lock(err):
+            return err
+        raise
+    ours = "results" in columns and columns["results"] >= OUR_TABLES["results"]
+    if version > SCHEMA_VERSION and ours:
+        raise _newer(version)
+    strangers = sorted(name for name in names if not (name in columns and columns[name] >= OUR_TABLES[name]))
+    if strangers or (version > 0 and not ours):
+        what = f"tables multimodel does not create ({', '.join(strangers)})" if strangers else "no multimodel cache"
+        raise ConfigError(f"{path} is a SQLite database with {what}, so it is not a multimodel cache and was left "
+                          "untouched: pass another cache= path (or cache=False for no cache)")
+    return None
+
+
+def _set_aside(path: Path) -> Path | None:
+    """Rename a damaged cache file and its journal files to ``<name>.corrupt-<time>``; None if another process
+    moved it first. The -wal holds the latest rows, and SQLite deletes one it finds beside a new file."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
+    while aside.exists():
+        aside, n = path.with_name(f"{path.name}.corrupt-{stamp}-{n}"), n + 1
+    moved = None
+    try:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            source = path.with_name(path.name + suffix)
+            if suffix == "" or source.exists():
+                source.rename(aside.with_name(aside.name + suffix))
+                moved = aside
+    except FileNotFoundError:
+        return moved
+    except OSError as err:
+        raise ConfigError(f"the cache file {path} is damaged and could not be moved aside ({err.strerror or err}): "
+                          "move or delete it (and its -wal file) yourself, or pass another cache= path") from None
+    return moved
+
+
+def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A connection in autocommit mode that waits ``busy_timeout`` seconds for another process's lock."""
+    return sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False, isolation_level=None)
+
+
+def _inspect(path: Path, busy_timeout: float) -> sqlite3.DatabaseError | None:
+    """_diagnose through a read-only connection: SQLite deletes the -wal of a file it finds damaged when a writable
+    connection closes, and that file holds the latest rows of whoever wants to recover them."""
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", timeout=busy_timeout, uri=True)
+    try:
+        return _diagnose(conn, path)
+    finally:
+        conn.close()
+
+
+def _prepare(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """The writable connection to a file that passed inspection: WAL mode, then the migrations."""
+    conn = _connect(path, busy_timeout)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _refusal(path: Path, err: sqlite3.Error, busy_timeout: float) -> ConfigError:
+    """The ConfigError for an error SQLite gave while opening: a lock held too long, or a file it cannot use."""
+    if _is_lock(err):
+        return ConfigError(f"the cache file {path} is locked by another program (waited {busy_timeout:g} s): "
+                           "close that program, or pass another cache= path, or cache=False")
+    return ConfigError(f"cannot use {path} as the cache ({err}): pass another cache= path, or cache=False for no cache")
+
+
+def _open(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A connection to a usable, migrated cache at ``path``: a damaged file is set aside first (with a warning);
+    a foreign or newer one, a locked one or one SQLite cannot open is refused with ConfigError."""
+    _check_location(path)
+    for _ in range(3):
+        try:
+            damage = _inspect(path, busy_timeout)
+            if damage is None:
+                return _prepare(path, busy_timeout)
+        except sqlite3.DatabaseError as err:
+            if not _is_damage(err) or _is_lock(err):  # damage the schema did not show is met by the migration
+                raise _refusal(path, err, busy_timeout) from None
+            damage = err
+        except sqlite3.Error as err:
+            raise _refusal(path, err, busy_timeout) from None
+        aside = _set_aside(path)
+        if aside is not None:
+            warn_user(f"the cache file {path} could not be read as a database ({damage}); it was moved to {aside} "
+                      "and a new cache started in its place", RuntimeWarning)
+    raise ConfigError(f"the cache file {path} stays unreadable after moving damaged copies aside: "
+                      "pass another cache= path, or cache=False for no cache")
+
+
+# ---------------------------------------------------------------------------------- writing
+def _warn(message: str) -> None:
+    """A RuntimeWarning about the cache; logged instead if warnings are errors, since a write or read never raises."""
+    try:
+        warn_user(message, RuntimeWarning)
+    except Warning:
+        logging.getLogger("multimodel").warning(message)
+
+
+_PUT_RESULT = "INSERT OR REPLACE INTO results (key, created, model, run_id, result) VALUES (?, ?, ?, ?, ?)"
+_ADD_REPAIR = "INSERT OR IGNORE INTO repairs (provider, base_url, model, repair, created) VALUES (?, ?, ?, ?, ?)"
+
+
+class _Writer:
+    """The connection, its lock, and the writes waiting in memory for it; holds no reference to the ResultCache,
+    so the cache's finalizer can flush and close it at exit or when the cache is collected."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
+        self.conn, self.path, self.busy_timeout = conn, path, busy_timeout
+        self.lock = threading.RLock()
+        #: ("result", key) or ("repair", ...) -> (statement, parameters), in the order they were asked for
+        self.pending: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
+        self.warned: set[str] = set()
+        self.closed = False
+        self._patience_ms = int(busy_timeout * 1000)
+
+    def answers_pending(self) -> int:
+        """How many results wait in memory."""
+        return sum(1 for kind, *_ in self.pending if kind == "result")
+
+    def warn_once(self, topic: str, message: str) -> None:
+        """One warning per topic per cache (a lock or damage would otherwise warn on every request)."""
+        if topic not in self.warned:
+            self.warned.add(topic)
+            _warn(message)
+
+    def write(self, slot: tuple[str, ...], statement: str, params: tuple[Any, ...]) -> None:
+        """Queue one write behind the waiting ones and try them all; never raises."""
+        with self.lock:
+            self.pending.pop(slot, None)  # a newer write of the same row replaces the waiting one
+            self.pending[slot] = (statement, params)
+            waiting_before = len(self.pending) > 1
+            err = self.flush(QUICK_PATIENCE_S if waiting_before else self.busy_timeout, retry=not waiting_before)
+            if err is not None:
+                self.warn_once("write", f"the cache {self.path} could not be written ({err}); "
+                               f"{self.answers_pending()} answer(s) kept in memory, and the next write, flush() or "
+                               "close() stores them with any that follow (the results returned are not affected)")
+
+    def flush(self, patience: float, retry: bool = True) -> sqlite3.Error | None:
+        """Write everything pending in one transaction, retrying a lock with backoff within ``patience`` seconds
+        plus RETRY_DELAYS_S; the error that stopped it (what was not written stays pending), or None."""
+        with self.lock:
+            if not self.pending:
+                return None
+            if self.closed:
+                return sqlite3.ProgrammingError("the cache is closed")
+            deadline = time.monotonic() + patience
+            delays = iter(RETRY_DELAYS_S if retry else ())
+            wait = patience  # the first attempt waits it all; a retry only what is left of it
+            while True:
+                try:
+                    self._set_patience(wait)
+                    self._write_pending()
+                except sqlite3.Error as err:
+                    delay = next(delays, None) if _is_lock(err) else None
+                    if delay is None:
+                        return err
+                    time.sleep(delay)
+                    wait = deadline - time.monotonic()
+                else:
+                    self.warned.discard("write")  # the trouble is over: warn again if it comes back
+                    return None
+
+    def _set_patience(self, seconds: float) -> None:
+        """Set SQLite's busy timeout for the next statement (only when it changes: a statement costs time)."""
+        ms = max(0, int(seconds * 1000))
+        if ms != self._patience_ms:
+            self.conn.execute(f"PRAGMA busy_timeout = {ms}")
+            self._patience_ms = ms
+
+    def _write_pending(self) -> None:
+        """One statement alone in autocommit, several in one transaction; pending is emptied only on success."""
+        statements = list(self.pending.values())
+        if len(statements) == 1:
+            self.conn.execute(*statements[0])
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement, params in statements:
+                    self.conn.execute(statement, params)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        self.pending.clear()
+
+    def read(self, query: str, params: tuple[Any, ...] = ()) -> list[Any] | None:
+        """The rows of a query, or None with one warning when a lock or damage stops it (the caller's miss)."""
+        with self.lock:
+            try:
+                self._set_patience(self.busy_timeout)
+                return self.conn.execute(query, params).fetchall()
+            except sqlite3.Error as err:
+                advice = " (the file is damaged: when no kernel uses it, move it away and a new cache will start)"
+                self.warn_once("read", f"the cache {self.path} could not be read ({err}); treated as a miss, so the "
+                               f"request is sent again{advice if _is_damage(err) else ''}")
+                return None
+
+    def close(self) -> None:
+        """Write what waits (with the full patience), warn about anything that still could not be, and close."""
+        with self.lock:
+            if self.closed:
+                return
+            err = self.flush(self.busy_timeout)
+            if err is not None:
+                repairs = len(self.pending) - self.answers_pending()
+                _warn(f"{self.answers_pending()} answer(s)" + (f" and {repairs} repair(s)" if repairs else "") +
+                      f" could not be written to the cache {self.path} ({err}) and are not cached; the results "
+                      "returned were not affected")
+            self.closed = True
+            self.conn.close()
+
+
 class ResultCache:
     """Successful Results by request hash; a hit is replayed with ``cached=True``."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float | None = None) -> None:
+        """Open (or create) the cache file; ``busy_timeout`` (default BUSY_TIMEOUT_S) bounds a wait for a lock."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        migrate(self._conn)
+        busy_timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
+        self._writer = _Writer(_open(self.path, busy_timeout), self.path, busy_timeout)
+        self._conn = self._writer.conn
+        self._lock = self._writer.lock
+        self._finalizer = weakref.finalize(self, self._writer.close)  # flushes at exit or when collected
 
     def get(self, key: str) -> Result | None:
         """The stored Result for a request hash, or None."""
@@ -102,9 +419,14 @@ class ResultCache:
         return hit[0] if hit else None
 
     def get_with_run(self, key: str) -> tuple[Result, str | None] | None:
-        """The stored Result and the id of the evaluation run that produced it."""
+        """The stored Result and the id of the evaluation run that produced it; a miss if the file cannot be read."""
         with self._lock:
-            row = self._conn.execute("SELECT result, run_id FROM results WHERE key = ?", (key,)).fetchone()
+            waiting = self._writer.pending.get(("result", key))
+            if waiting is not None:
+                row = (waiting[1][4], waiting[1][3])  # (result, run_id) of a write still in memory
+            else:
+                rows = self._writer.read("SELECT result, run_id FROM results WHERE key = ?", (key,))
+                row = rows[0] if rows else None
         if row is None:
             return None
         try:
@@ -113,37 +435,57 @@ class ResultCache:
             return None  # a row written by an incompatible version: treat as a miss
 
     def put(self, key: str, result: Result, run_id: str | None = None) -> None:
-        """Store a successful Result; one statement, so a killed process never leaves half a row."""
+        """Store a successful Result; one statement, so a killed process never leaves half a row. Never raises:
+        a write a lock or the disk refuses waits in memory for the next write, flush() or close()."""
         blob = result.to_json()
-        with self._lock:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO results (key, created, model, run_id, result) VALUES (?, ?, ?, ?, ?)",
-                (key, time.time(), result.model, run_id, blob),
-            )
+        self._writer.write(("result", key), _PUT_RESULT, (key, time.time(), result.model, run_id, blob))
+
+    def flush(self) -> int:
+        """Write the answers waiting in memory after a lock or a disk error; returns how many still wait."""
+        self._writer.flush(self._writer.busy_timeout)
+        return self._writer.answers_pending()
 
     def repairs(self) -> list[tuple[str, str, str, str]]:
         """Every remembered repair: (provider, base_url, model id, the repair as JSON), oldest first."""
         with self._lock:
-            return list(self._conn.execute(
-                "SELECT provider, base_url, model, repair FROM repairs ORDER BY created, rowid"))
+            rows = self._writer.read("SELECT provider, base_url, model, repair FROM repairs ORDER BY created, rowid")
+            waiting = [params[:4] for slot, (_, params) in self._writer.pending.items() if slot[0] == "repair"]
+        return [tuple(row) for row in rows or ()] + [row for row in waiting if row not in (rows or ())]
 
     def add_repair(self, provider: str, base_url: str, model: str, repair: str) -> None:
-        """Remember one repair for an endpoint's model (once; one statement)."""
-        with self._lock:
-            self._conn.execute("INSERT OR IGNORE INTO repairs (provider, base_url, model, repair, created) "
-                               "VALUES (?, ?, ?, ?, ?)", (provider, base_url, model, repair, time.time()))
+        """Remember one repair for an endpoint's model (once; one statement; never raises, like put)."""
+        self._writer.write(("repair", provider, base_url, model, repair), _ADD_REPAIR,
+                           (provider, base_url, model, repair, time.time()))
 
     def __len__(self) -> int:
+        """Rows on disk plus answers still waiting in memory for a key the file does not have yet."""
         with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            waiting = [slot[1] for slot in self._writer.pending if slot[0] == "result"]
+            rows = self._writer.read("SELECT COUNT(*) FROM results")
+            stored = 0
+            for start in range(0, len(waiting), 500):
+                chunk = waiting[start:start + 500]
+                found = self._writer.read(f"SELECT COUNT(*) FROM results WHERE key IN ({','.join('?' * len(chunk))})",
+                                          tuple(chunk))
+                stored += found[0][0] if found else 0
+        return (rows[0][0] if rows else 0) + len(waiting) - stored
 
     def clear(self) -> None:
+        """Delete every stored and waiting result; raises RuntimeError if a lock outlasts the retries (nothing
+        is half done then, so calling it again is safe)."""
         with self._lock:
-            self._conn.execute("DELETE FROM results")
+            before = self._writer.pending
+            self._writer.pending = {slot: w for slot, w in before.items() if slot[0] != "result"}
+            self._writer.pending[("clear",)] = ("DELETE FROM results", ())
+            err = self._writer.flush(self._writer.busy_timeout)
+            if err is not None:
+                self._writer.pending = before  # as it was: the waiting answers are kept
+                raise RuntimeError(f"could not clear the cache {self.path} ({err}): close the program holding it "
+                                   "and call clear() again") from None
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        """Write what waits in memory, then close the file (once; later calls do nothing)."""
+        self._finalizer()
 
     def __repr__(self) -> str:
         return f"<ResultCache {self.path}>"
