@@ -1,8 +1,8 @@
 """multimodel: one prompt to many LLM providers, answers normalized into pandas, compared side by side.
 
-Public names: Client, Result, ToolCall, ResultError, ConfigError (plus ParamWarning, PriceWarning, ModelWarning),
-the input helpers image/audio/pdf, Router, Timeout and Limits, and the ``sim`` and ``plot`` modules. Everything
-loads on first use, so ``import multimodel`` stays fast.
+Public names: Client, Result, ToolCall, ResultError, ConfigError (plus the warnings ParamWarning, PriceWarning,
+ModelWarning and CacheWarning), the input helpers image/audio/pdf, Router, Timeout and Limits, and the ``sim`` and
+``plot`` modules. Everything loads on first use, so ``import multimodel`` stays fast.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ _LAZY = {
     "ModelWarning": "multimodel.errors",
     "ConfigError": "multimodel.errors",
     "PriceWarning": "multimodel.errors",
+    "CacheWarning": "multimodel.errors",
     "Result": "multimodel.results",
     "ResultError": "multimodel.results",
     "ToolCall": "multimodel.results",
@@ -39,7 +40,7 @@ if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at r
         sim,  # noqa: F401
     )
     from multimodel.client import Client  # noqa: F401
-    from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning  # noqa: F401
+    from multimodel.errors import CacheWarning, ConfigError, ModelWarning, ParamWarning, PriceWarning  # noqa: F401
     from multimodel.inputs import audio, image, pdf  # noqa: F401
     from multimodel.results import Result, ResultError, ToolCall  # noqa: F401
     from multimodel.routing import Router  # noqa: F401

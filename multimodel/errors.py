@@ -22,6 +22,10 @@ class ModelWarning(UserWarning):
     """A model is deprecated, a legacy name, or not in the catalogue (sent with its family's rules or none)."""
 
 
+class CacheWarning(RuntimeWarning):
+    """The cache file could not be read or written, or was set aside; the results themselves are not affected."""
+
+
 class PriceWarning(UserWarning):
     """A model has no known price, so its cost_usd is NaN."""
 
@@ -44,4 +48,6 @@ def warn_user(message: str, category: type[Warning]) -> None:
     warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
-__all__ = ["ConfigError", "ModelWarning", "ParamWarning", "PriceWarning", "user_stacklevel", "warn_user"]
+__all__ = [
+    "CacheWarning", "ConfigError", "ModelWarning", "ParamWarning", "PriceWarning", "user_stacklevel", "warn_user",
+]

@@ -443,6 +443,8 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
         if bar is not None:
             _update_bar(bar, state)
             bar.close()
+    if runner.cache is not None:  # answers a locked cache held back are written now, not at the next write
+        runner.cache.flush()
     ev = Evaluation(rows, slots, list(state.results), scorers=list(scorers or []), run_id=run_id,
                     estimate_usd=estimate, simulated=simulated, interrupted=interrupted)
     ev.routing = _routing_frame(routings) if routings else None

@@ -44,7 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from multimodel.errors import ConfigError, warn_user
+from multimodel.errors import CacheWarning, ConfigError, warn_user
 from multimodel.results import Result
 
 
@@ -272,16 +272,16 @@ def _open(path: Path, busy_timeout: float) -> sqlite3.Connection:
         aside = _set_aside(path)
         if aside is not None:
             warn_user(f"the cache file {path} could not be read as a database ({damage}); it was moved to {aside} "
-                      "and a new cache started in its place", RuntimeWarning)
+                      "and a new cache started in its place", CacheWarning)
     raise ConfigError(f"the cache file {path} stays unreadable after moving damaged copies aside: "
                       "pass another cache= path, or cache=False for no cache")
 
 
 # ---------------------------------------------------------------------------------- writing
 def _warn(message: str) -> None:
-    """A RuntimeWarning about the cache; logged instead if warnings are errors, since a write or read never raises."""
+    """A CacheWarning about the cache; logged instead if warnings are errors, since a write or read never raises."""
     try:
-        warn_user(message, RuntimeWarning)
+        warn_user(message, CacheWarning)
     except Warning:
         logging.getLogger("multimodel").warning(message)
 
