@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 import orjson
 
 from multimodel import pricing
-from multimodel.redact import scrub_fields, scrub_text
+from multimodel.redact import open_tail, scrub_fields, scrub_text
 from multimodel.request import PreparedRequest
 from multimodel.results import Result, ResultError
 from multimodel.transport import Limits, Response, Timeout, Transport, TransportError, read_limited, same_origin
@@ -173,6 +173,8 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
             acc.error = ResultError(kind="truncated", message="the stream ended with neither a finish_reason nor "
                                                               "[DONE]: the answer may be cut off")
     finally:  # what arrived before a broken connection is kept too
+        if emitter is not None:
+            emitter.emit(acc, final=True)
         if raw or not result.raw:
             result.raw = b"\n".join(raw).decode("utf-8", "replace")
 
@@ -201,32 +203,38 @@ def _parse_body(result: Result, body: bytes, acc: Accumulator, status: int) -> N
 
 
 class _DeltaEmitter:
-    """Reports text added to the accumulator since the last call, scrubbed of the request's credentials; a
-    failing callback is switched off, whatever it raised (SystemExit and KeyboardInterrupt included: the I/O
-    thread every Client shares must outlive any callback)."""
+    """Reports text added to the accumulator since the last call, scrubbed of the request's credentials (a tail that
+    could begin one waits for the next piece); a failing callback is switched off, whatever it raised (SystemExit
+    and KeyboardInterrupt included: the I/O thread every Client shares must outlive any callback)."""
 
-    __slots__ = ("callback", "content", "reasoning", "secrets")
+    __slots__ = ("callback", "held", "secrets", "seen")
 
     def __init__(self, callback: Callable[[str, str], None], secrets: tuple[str, ...] = ()) -> None:
         self.callback: Callable[[str, str], None] | None = callback
-        self.content = 0
-        self.reasoning = 0
+        self.seen = {"reasoning": 0, "content": 0}  # pieces of each list already taken
+        self.held = {"reasoning": "", "content": ""}
         self.secrets = secrets
 
-    def emit(self, acc: Accumulator) -> None:
-        cb = self.callback
-        if cb is None:
+    def emit(self, acc: Accumulator, final: bool = False) -> None:
+        """Call back with the new text of each kind; ``final`` releases what was held back."""
+        if self.callback is None:
             return
         try:
-            if len(acc.reasoning) > self.reasoning:
-                cb("reasoning", scrub_text("".join(acc.reasoning[self.reasoning :]), self.secrets))
-                self.reasoning = len(acc.reasoning)
-            if len(acc.content) > self.content:
-                cb("content", scrub_text("".join(acc.content[self.content :]), self.secrets))
-                self.content = len(acc.content)
+            for kind, pieces in (("reasoning", acc.reasoning), ("content", acc.content)):
+                if len(pieces) > self.seen[kind] or (final and self.held[kind]):
+                    self._send(kind, self.held[kind] + "".join(pieces[self.seen[kind]:]), final)
+                    self.seen[kind] = len(pieces)
         except (Exception, SystemExit, KeyboardInterrupt) as exc:  # a broken view must not break the request
             self.callback = None
             warnings.warn(f"on_delta callback failed and was switched off: {exc!r}", RuntimeWarning, stacklevel=2)
+
+    def _send(self, kind: str, text: str, final: bool) -> None:
+        if self.secrets:
+            text = scrub_text(text, self.secrets)
+            hold = 0 if final else open_tail(text, self.secrets)
+            text, self.held[kind] = (text[:-hold], text[-hold:]) if hold else (text, "")
+        if text and self.callback is not None:
+            self.callback(kind, text)
 
 
 def _handle_event(acc: Accumulator, event: bytes, payload: bytes, t: float) -> bool:

@@ -51,6 +51,22 @@ def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+def open_tail(text: str, secrets: tuple[str, ...]) -> int:
+    """How many trailing characters of ``text`` could be the start of a secret still arriving: a live view holds
+    those back until the next piece shows whether they are (usually none: only a tail that begins a secret)."""
+    hold = 0
+    for secret in secrets:
+        first, longest = secret[0], min(len(secret) - 1, len(text))
+        start = len(text) - longest
+        at = text.find(first, start)
+        while at >= 0 and len(text) - at > hold:
+            if secret.startswith(text[at:]):
+                hold = len(text) - at
+                break
+            at = text.find(first, at + 1)
+    return hold
+
+
 def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     """Any value from a provider (text, JSON-like containers, dataclasses such as ToolCall) with secrets replaced;
     containers are copied only where something changed."""
