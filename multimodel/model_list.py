@@ -18,7 +18,8 @@ from multimodel.catalogue import normalize_model_id
 from multimodel.config import ProviderConfig
 from multimodel.errors import ConfigError, ModelWarning
 from multimodel.providers import get_dialect
-from multimodel.transport import Transport, TransportError, run_sync
+from multimodel.redact import scrub_text, secrets_in
+from multimodel.transport import Limits, Transport, TransportError, read_limited, run_sync
 from multimodel.wire.errors import error_from_http
 
 
@@ -53,21 +54,32 @@ async def _list(cfg: ProviderConfig, transport: Transport, timeout: float) -> li
     except ConfigError:
         return f"no API key (set {' or '.join(cfg.api_key_env) or 'api_key'})"
     headers = {"Authorization": f"Bearer {key}", **cfg.default_headers}
+    listed = await _read_list(cfg, transport, headers, timeout)
+    return listed if isinstance(listed, list) else scrub_text(listed, secrets_in(headers))
+
+
+async def _read_list(cfg: ProviderConfig, transport: Transport, headers: dict[str, str],
+                     timeout: float) -> list[str] | str:
+    """The ids the provider lists, or why not (unscrubbed: the caller scrubs), bounded like any answer."""
     try:
         resp = await transport.get(f"{cfg.base_url}/models", headers, timeout)
         try:
-            body = await resp.read()
+            body = await read_limited(resp, Limits().response_bytes)
         finally:
             resp.close()
     except TransportError as exc:
         return exc.message
     if resp.status >= 400:
         return str(error_from_http(resp.status, resp.headers, body))
+    if resp.status >= 300:
+        return f"HTTP {resp.status} to {resp.headers.get('location', '(no Location)')[:200]}: not followed"
     try:
         ids = get_dialect(cfg.dialect).listed_model_ids(orjson.loads(body))
-    except orjson.JSONDecodeError:
+    except (orjson.JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
         ids = None
-    return ids if ids is not None else "the answer is not a model list"
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return "the answer is not a model list"
+    return ids
 
 
 def _mark(df: Any, listed: dict[str, list[str] | str]) -> Any:
