@@ -29,7 +29,7 @@ from multimodel.request import PreparedRequest, RequestPreparer
 from multimodel.results import Result, results_to_frame
 from multimodel.routing import as_router, prepare_naming_takers, route_or_raise, routing_kwargs
 from multimodel.runner import Runner
-from multimodel.transport import io_loop
+from multimodel.transport import IO, submit
 
 DEFAULT_OUTPUT_GUESS = 4096  # worst-case output tokens assumed when max_tokens is not set
 
@@ -421,9 +421,7 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
                           PriceWarning, stacklevel=2)
     run_id = run_id or run_id_for(slots)
     state = RunState(results=[None] * len(slots))
-    fut = asyncio.run_coroutine_threadsafe(
-        run_slots(runner, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd), io_loop()
-    )
+    fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd))
     interrupted = False
     bar = _progress_bar(len(slots), progress, simulated)
     try:
@@ -433,6 +431,11 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
                 break
             except concurrent.futures.TimeoutError:
                 _update_bar(bar, state)
+                if not IO.alive(loop):  # never expected: keep what finished, as an interrupt does
+                    interrupted = True
+                    warnings.warn(f"multimodel's I/O thread stopped: returning the {state.done} of {len(slots)} rows "
+                                  "finished so far; run the same call again to finish it", RuntimeWarning, stacklevel=2)
+                    break
     except KeyboardInterrupt:
         interrupted = True
         state.cancel.set()

@@ -269,9 +269,17 @@ class Runner:
         self.transport = transport
         self.repairs = RepairMemory(cache)
         self._gates: dict[str, ProviderGate] = {}
+        self._gates_loop: asyncio.AbstractEventLoop | None = None
 
     def gate(self, provider: str) -> ProviderGate:
-        """The admission gate (concurrency, rpm/tpm, learned pauses) of one provider."""
+        """The admission gate (concurrency, rpm/tpm, learned pauses) of one provider; gates belong to one event
+        loop, so a fresh I/O loop (after the old one died) gets fresh gates."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # asked from outside any loop (client.gate in a notebook): the gates as they are
+            loop = self._gates_loop
+        if loop is not self._gates_loop:
+            self._gates, self._gates_loop = {}, loop
         gate = self._gates.get(provider)
         if gate is None:
             cfg = self.providers.get(provider)

@@ -136,6 +136,13 @@ def _wait(fut: concurrent.futures.Future[T], loop: asyncio.AbstractEventLoop) ->
             raise escaped.exc from None
 
 
+def submit(coro: Coroutine[Any, Any, T]) -> tuple[concurrent.futures.Future[T], asyncio.AbstractEventLoop]:
+    """Start a coroutine on the I/O loop without waiting (a batch the caller polls); the loop it runs on comes
+    back too, for ``IO.alive``. SystemExit / KeyboardInterrupt inside it end the coroutine, not the loop."""
+    loop = io_loop()
+    return asyncio.run_coroutine_threadsafe(_guarded(coro), loop), loop
+
+
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine on the I/O loop and wait for it; Ctrl-C / the kernel's stop button cancels it."""
     if on_io_loop():

@@ -254,3 +254,41 @@ def test_an_internal_failure_is_an_error_row_not_an_exception(preparer, monkeypa
     assert (r.error.kind, r.attempts) == ("internal", 0) and "our own bug" in r.error.message
     assert KEY not in r.error.message and KEY not in caplog.text and "Traceback" in caplog.text
     assert isinstance(r.error, ResultError)
+
+
+# ---------------------------------------------------------------------------------- the I/O thread
+def test_a_callback_that_raises_systemexit_is_switched_off_and_the_call_completes(preparer):
+    stream = [b'data: {"choices": [{"index": 0, "delta": {"content": "a"}, "finish_reason": "stop"}]}\n\n']
+    req = preparer.prepare("local/m", "hi", stream=True)
+
+    def exits(kind, text):
+        raise SystemExit(3)
+
+    req.on_delta = exits
+    with pytest.warns(RuntimeWarning, match="switched off"):
+        r = run(req, lambda u, h, p: Reply(200, SSE, stream))
+    assert r.content == "a" and r.error is None
+    assert run(preparer.prepare("local/m", "hi"), lambda u, h, p: Reply(200, JSON, orjson.dumps(answer()))).content
+
+
+def test_a_systemexit_inside_the_loop_reaches_the_caller_and_the_loop_lives_on():
+    from multimodel.transport import IO
+
+    async def exits():
+        raise SystemExit(4)
+
+    loop = IO.ensure()
+    with pytest.raises(SystemExit):
+        run_sync(exits())
+    assert IO.alive(loop)
+
+
+def test_a_dead_io_loop_is_replaced_by_the_next_call(preparer):
+    from multimodel.transport import IO
+
+    old = IO.ensure()
+    old.call_soon_threadsafe(old.stop)
+    IO.thread.join(timeout=5)
+    assert not IO.alive(old)
+    r = run(preparer.prepare("local/m", "hi"), lambda u, h, p: Reply(200, JSON, orjson.dumps(answer())))
+    assert r.content == "fine" and IO.loop is not old and IO.alive(IO.loop)
