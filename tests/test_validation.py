@@ -1,0 +1,194 @@
+"""Every value the caller gives is checked before anything is sent (issue 14, items 7 and 10): a mistake is a
+ConfigError whose message names the setting and the fix, and the provider sees no request.
+
+The provider is played in-process by a ReplayTransport that counts what reaches it (and once by the simulator,
+whose own counters must not move); a valid request through the same client proves the counter works.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import orjson
+import pytest
+
+import multimodel as mm
+from multimodel.config import build_provider
+from multimodel.transport import ReplayTransport, Reply
+
+JSON = {"content-type": "application/json"}
+OK = orjson.dumps({"id": "r1", "object": "chat.completion", "model": "m", "choices": [
+    {"index": 0, "message": {"role": "assistant", "content": "The answer is 4."}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}})
+PRICE = {"input": 1.0, "output": 2.0}
+
+
+class Provider:
+    """Answers every request and keeps its body: ``len(provider.bodies)`` is what was sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.transport = ReplayTransport(self)
+
+    def __call__(self, url: str, headers: Any, payload: bytes) -> Reply:
+        self.bodies.append(orjson.loads(payload))
+        return Reply(200, JSON, OK)
+
+
+def client_for(provider: Provider, entry: dict[str, Any] | None = None, **options: Any) -> mm.Client:
+    """A client whose provider ``p`` (OpenAI dialect, priced model ``m``) is played by ``provider``."""
+    settings = {"base_url": "http://p.test/v1", "api_key": "key-p-0123456789", "dialect": "openai",
+                "prices": {"m": PRICE}, **(entry or {})}
+    return mm.Client(providers={"p": settings}, transport=provider.transport, cache=False, **options)
+
+
+@pytest.fixture
+def provider() -> Provider:
+    return Provider()
+
+
+@pytest.fixture
+def client(provider: Provider) -> mm.Client:
+    return client_for(provider)
+
+
+def refused(fn: Any, *fragments: str) -> str:
+    """Run ``fn``, expect a ConfigError holding every fragment; its message."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(mm.ConfigError) as exc:
+            fn()
+    message = str(exc.value)
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    return message
+
+
+def sent_ok(client: mm.Client, provider: Provider, **kwargs: Any) -> dict[str, Any]:
+    """The same client sends a valid request: the counter moves and the answer is kept."""
+    before = len(provider.bodies)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = client.complete("p/m", "What is 2+2?", **kwargs)
+    assert r.error is None and r.content == "The answer is 4." and len(provider.bodies) == before + 1
+    return provider.bodies[-1]
+
+
+# ---------------------------------------------------------------------------------- item 7: prices
+@pytest.mark.parametrize(("rates", "fragments"), [
+    ({"input": "x", "output": 2}, ["prices['m']['input'] must be a number >= 0, got 'x'", "USD per 1M tokens"]),
+    ({"input": -1, "output": 2}, ["prices['m']['input'] must be a number >= 0, got -1"]),
+    ({"input": 1, "output": math.nan}, ["prices['m']['output'] must be a number >= 0, got nan",
+                                         "NaN and infinity are refused"]),
+    ({"input": math.inf, "output": 2}, ["prices['m']['input'] must be a number >= 0, got inf"]),
+    ({"input": 1, "output": 2, "cached_input": -0.5}, ["prices['m']['cached_input'] must be a number >= 0"]),
+    ({"input": True, "output": 2}, ["prices['m']['input'] must be a number >= 0, got True"]),
+    ({"input": [1], "output": 2}, ["prices['m']['input'] must be a number >= 0, got [1]"]),
+    ({"output": 2}, ["prices['m']: missing ['input']", "a price has 'input' and 'output' and optionally"]),
+    ({"input": 1}, ["prices['m']: missing ['output']"]),
+    ({"input": None, "output": 2}, ["prices['m']: missing ['input']"]),
+    ({"input": 1, "output": 2, "cache_write": 3}, ["prices['m']: unknown field(s) ['cache_write']"]),
+    ({"input_per_m": 1, "output_per_m": 2}, ["unknown field(s) ['input_per_m', 'output_per_m']"]),
+    (5, ["prices['m'] must be a dict of rates, e.g. {'prices': {'my-model': {'input': 0.5"]),
+])
+def test_a_malformed_price_is_refused_when_the_client_is_built(provider, rates, fragments):
+    """Before, a bad rate surfaced only when the answer was costed (after sending, losing it) or never (negative
+    and NaN rates gave negative or NaN costs)."""
+    refused(lambda: client_for(provider, {"prices": {"m": rates}}), "provider 'p': ", *fragments)
+    assert provider.bodies == []
+
+
+@pytest.mark.parametrize("prices", [[("m", PRICE)], "m=1,2", {"": PRICE}, {5: PRICE}])
+def test_prices_must_be_a_dict_of_model_ids(provider, prices):
+    refused(lambda: client_for(provider, {"prices": prices}), "provider 'p': prices",
+            "{'prices': {'my-model': {'input': 0.5, 'cached_input': 0.05, 'output': 2.0}}}")
+
+
+def test_a_provider_that_reports_its_own_cost_has_its_prices_checked_too(provider):
+    """OpenRouter reports each request's cost, so its prices were first read after the answer came back."""
+    refused(lambda: mm.Client(providers={"openrouter": {"api_key": "k", "prices": {"x/y": {"input": "1,5",
+                                                                                            "output": 2}}}},
+                              transport=provider.transport, cache=False),
+            "provider 'openrouter': prices['x/y']['input'] must be a number >= 0, got '1,5'")
+    assert provider.bodies == []
+
+
+def test_valid_prices_still_cost_the_answer(provider):
+    client = client_for(provider, {"prices": {"m": {"input": "1.5", "output": np.float64(2), "cached_input": 0}}})
+    assert client.providers["p"].prices == {"m": {"input": 1.5, "output": 2.0, "cached_input": 0}}
+    sent_ok(client, provider)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert client.complete("p/m", "again").cost_usd == pytest.approx((5 * 1.5 + 2 * 2.0) / 1e6)
+
+
+# ---------------------------------------------------------------------------------- item 10: limits
+@pytest.mark.parametrize("setting", ["rpm", "tpm"])
+@pytest.mark.parametrize("value", [-1, 0, 0.0, math.nan, math.inf, -math.inf, True, "60", [60]])
+def test_a_rate_limit_is_a_positive_finite_number(provider, setting, value):
+    """rpm=-1 made every call wait a minute; inf and NaN enforced nothing while looking configured."""
+    refused(lambda: client_for(provider, {setting: value}), f"provider 'p': {setting} must be a positive number, "
+            f"got {value!r}", "leave it out (or None) for no limit")
+    refused(lambda: client_for(provider, {"limits": {setting: value}}), f"{setting} must be a positive number")
+
+
+@pytest.mark.parametrize("value", [True, 0, -2, 2.5, "8", math.nan])
+def test_concurrency_is_a_positive_int(provider, value):
+    refused(lambda: client_for(provider, {"concurrency": value}), f"provider 'p': concurrency must be a positive "
+            f"int, got {value!r}")
+
+
+def test_valid_limits_are_kept(provider):
+    cfg = client_for(provider, {"rpm": 600, "tpm": 1.5e6, "concurrency": 4}).providers["p"]
+    assert (cfg.rpm, cfg.tpm, cfg.concurrency) == (600, 1.5e6, 4)
+    assert client_for(provider, {"rpm": None, "tpm": None}).providers["p"].rpm is None
+
+
+# ---------------------------------------------------------------------------------- headers and keys
+SECRET = "sk-secret-0123456789"
+
+
+@pytest.mark.parametrize(("entry", "fragments"), [
+    ({"default_headers": {"X-Team": "a\r\nX-Injected: 1"}},
+     ["provider 'p': default_headers['X-Team'] contains a line break or NUL", "remove it"]),
+    ({"default_headers": {"X-Team": "a\n"}}, ["default_headers['X-Team'] contains a line break"]),
+    ({"default_headers": {"X-Team": "a\0"}}, ["default_headers['X-Team'] contains a line break or NUL"]),
+    ({"default_headers": {"X-Team\r\n": "a"}}, ["default_headers key 'X-Team\\r\\n' is not a header name"]),
+    ({"default_headers": {"X Team": "a"}}, ["default_headers key 'X Team' is not a header name"]),
+    ({"default_headers": {"X-Team:": "a"}}, ["is not a header name", "no spaces, colons or line breaks"]),
+    ({"default_headers": {"": "a"}}, ["default_headers key '' is not a header name"]),
+    ({"default_headers": {5: "a"}}, ["default_headers key 5 is not a header name"]),
+    ({"default_headers": {"X-Team": 5}}, ["provider 'p': default_headers['X-Team'] must be a string, got int"]),
+    ({"default_headers": [("X-Team", "a")]}, ["default_headers must be a dict of header name → value"]),
+    ({"api_key": SECRET + "\n"}, ["provider 'p': api_key contains a line break or NUL",
+                                  "a trailing newline copied from a file?", ".strip()"]),
+    ({"api_key": 12345}, ["provider 'p': api_key must be a string, got int"]),
+    ({"api_key": None, "api_key_env": 5}, ["api_key_env names environment variables", "got 5"]),
+    ({"api_key": None, "api_key_env": ["MY KEY"]}, ["api_key_env names environment variables"]),
+    ({"options": ["mid_system"]}, ["provider 'p': options must be a dict"]),
+])
+def test_header_values_and_keys_are_checked_when_the_client_is_built(provider, entry, fragments):
+    """A CR or LF in a header was a raw error from the HTTP library at send time (or a split header)."""
+    message = refused(lambda: client_for(provider, entry), *fragments)
+    assert SECRET not in message  # a credential is never repeated in the message
+
+
+def test_a_key_from_the_environment_with_a_newline_is_refused_before_sending(provider, monkeypatch):
+    monkeypatch.setenv("VALIDATION_TEST_KEY", SECRET + "\r\n")
+    client = client_for(provider, {"api_key": None, "api_key_env": "VALIDATION_TEST_KEY"})
+    message = refused(lambda: client.complete("p/m", "hi"),
+                      "the environment variable VALIDATION_TEST_KEY contains a line break", ".strip()")
+    assert SECRET not in message and provider.bodies == []
+    monkeypatch.setenv("VALIDATION_TEST_KEY", SECRET)
+    sent_ok(client, provider)
+
+
+def test_build_provider_checks_as_the_client_does():
+    """The same checks apply to build_provider (the CLI and tests build entries with it)."""
+    refused(lambda: build_provider("openai", {"prices": {"gpt-5.4": {"input": -1, "output": 1}}}),
+            "provider 'openai': prices['gpt-5.4']['input'] must be a number >= 0, got -1")
+    refused(lambda: build_provider("openai", {"rpm": math.inf}), "provider 'openai': rpm must be a positive number")
+
