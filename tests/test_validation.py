@@ -192,3 +192,163 @@ def test_build_provider_checks_as_the_client_does():
             "provider 'openai': prices['gpt-5.4']['input'] must be a number >= 0, got -1")
     refused(lambda: build_provider("openai", {"rpm": math.inf}), "provider 'openai': rpm must be a positive number")
 
+
+# ---------------------------------------------------------------------------------- sampling parameters
+PARAMS = [
+    ("temperature", math.nan, "temperature must be a number >= 0, got nan (NaN and infinity are refused)"),
+    ("temperature", math.inf, "temperature must be a number >= 0, got inf"),
+    ("temperature", -0.1, "temperature must be a number >= 0, got -0.1"),
+    ("temperature", "0.7", "temperature must be a number >= 0, got '0.7'"),
+    ("temperature", True, "temperature must be a number >= 0, got True"),
+    ("top_p", 1.5, "top_p must be a number from 0 to 1, got 1.5"),
+    ("top_p", -0.1, "top_p must be a number from 0 to 1"),
+    ("top_p", math.nan, "top_p must be a number from 0 to 1, got nan"),
+    ("presence_penalty", 2.5, "presence_penalty must be a number from -2 to 2, got 2.5"),
+    ("presence_penalty", -math.inf, "presence_penalty must be a number from -2 to 2, got -inf"),
+    ("frequency_penalty", math.nan, "frequency_penalty must be a number from -2 to 2, got nan"),
+    ("frequency_penalty", -3, "frequency_penalty must be a number from -2 to 2, got -3"),
+    ("max_tokens", 0, "max_tokens must be a positive int, got 0"),
+    ("max_tokens", -5, "max_tokens must be a positive int, got -5"),
+    ("max_tokens", 100.0, "max_tokens must be a positive int, got 100.0"),
+    ("max_tokens", True, "max_tokens must be a positive int, got True"),
+    ("max_tokens", "100", "max_tokens must be a positive int, got '100'"),
+    ("max_tokens", 2**64, "max_tokens must be a positive int"),
+    ("max_completion_tokens", -1, "max_completion_tokens must be a positive int, got -1"),
+    ("seed", 1.5, "seed must be a 64-bit int, got 1.5"),
+    ("seed", math.nan, "seed must be a 64-bit int, got nan"),
+    ("seed", True, "seed must be a 64-bit int, got True"),
+    ("seed", 2**63, "seed must be a 64-bit int"),
+    ("top_logprobs", -1, "top_logprobs must be a non-negative int, got -1"),
+    ("logprobs", "yes", "logprobs must be True or False, got 'yes'"),
+    ("logprobs", 1, "logprobs must be True or False, got 1"),
+    ("parallel_tool_calls", "false", "parallel_tool_calls must be True or False, got 'false'"),
+    ("n", True, "n=True: a Result holds one answer, so multimodel sends n=1; for several samples use "
+                "evaluate(..., repeats=N)"),
+    ("n", 1.0, "n=1.0: a Result holds one answer"),
+    ("n", 0, "n=0: a Result holds one answer"),
+    ("stop", 5, "stop must be a string or a list of non-empty strings, e.g. ['END'], got 5"),
+    ("stop", ["END", ""], "stop must be a string or a list of non-empty strings"),
+    ("stop", [None], "stop must be a string or a list of non-empty strings"),
+    ("user", 42, "user must be a string, e.g. 'user-123'; got 42"),
+    ("tool_choice", 1, "tool_choice must be 'auto', 'none', 'required' or {'type': 'function'"),
+    ("response_format", "json", "response_format must be a dict with a 'type', e.g. {'type': 'json_object'}"),
+    ("response_format", {"schema": {}}, "response_format must be a dict with a 'type'"),
+]
+
+
+@pytest.mark.parametrize(("param", "value", "fragment"), PARAMS, ids=[f"{p}={v!r}" for p, v, _ in PARAMS])
+def test_a_bad_request_parameter_is_refused_before_sending(client, provider, param, value, fragment):
+    """temperature=NaN was sent as null; max_tokens=True as true; seed=1.5 as 1.5; n=True passed the n=1 check."""
+    refused(lambda: client.complete("p/m", "What is 2+2?", **{param: value}), fragment)
+    assert provider.bodies == []
+    sent_ok(client, provider)
+
+
+def test_a_number_refusal_says_none_leaves_the_default(client, provider):
+    refused(lambda: client.complete("p/m", "hi", temperature=math.nan), "None leaves it to the provider's default")
+
+
+@pytest.mark.parametrize("call", ["compare", "evaluate", "route", "auto", "acomplete", "prepare"])
+def test_every_entry_point_checks_the_parameters(client, provider, call):
+    """The same check on each path; with models='auto:N' it is raised once, not as every candidate's reason."""
+    import asyncio
+
+    calls = {
+        "compare": lambda: client.compare("hi", ["p/m"], live=False, temperature=math.nan),
+        "evaluate": lambda: client.evaluate(["hi"], ["p/m"], progress=False, temperature=math.nan),
+        "route": lambda: client.route("hi", ["p/m"], temperature=math.nan),
+        "auto": lambda: client.compare("hi", mm.Router(["p/m"]), live=False, temperature=math.nan),
+        "acomplete": lambda: asyncio.run(client.acomplete("p/m", "hi", temperature=math.nan)),
+        "prepare": lambda: client.prepare("p/m", "hi", temperature=math.nan),
+    }
+    message = refused(calls[call], "temperature must be a number >= 0, got nan")
+    assert "excluded" not in message
+    assert provider.bodies == []
+
+
+@pytest.mark.parametrize(("param", "value"), [
+    ("temperature", 0), ("temperature", 3.0), ("top_p", 0), ("top_p", 1), ("presence_penalty", -2),
+    ("frequency_penalty", 2.0), ("max_tokens", 1), ("seed", -1), ("seed", 0), ("top_logprobs", 0),
+    ("logprobs", False), ("stop", []), ("stop", "END"), ("n", 1), ("tool_choice", "auto"),
+    ("response_format", {"type": "json_object"}), ("user", "u-1"), ("temperature", None),
+])
+def test_values_in_range_are_sent_as_given(client, provider, param, value):
+    """The edges of each range pass; temperature has no universal top (OpenAI 2, Anthropic caps at 1, vLLM none),
+    so 3.0 is the provider's to judge."""
+    body = sent_ok(client, provider, **{param: value})
+    assert body.get(param) == value if value is not None else param not in body
+
+
+def test_numpy_numbers_from_a_dataframe_become_plain_json_numbers(client, provider):
+    body = sent_ok(client, provider, temperature=np.float32(0.5), max_tokens=np.int64(20), seed=np.int64(7))
+    assert (body["temperature"], body["max_tokens"], body["seed"]) == (0.5, 20, 7)
+
+
+def test_an_int_temperature_keeps_its_cache_key(client):
+    """A plain int is sent as it was (0, not 0.0): the cache key of an existing cache does not change."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert client.prepare("p/m", "hi", temperature=0).payload.count(b'"temperature":0}') == 1
+
+
+# ---------------------------------------------------------------------------------- extra_body
+@pytest.mark.parametrize(("key", "value", "fix"), [
+    ("model", "p/other", "use the model argument ('provider/model-id'), so the row names the model that answered"),
+    ("messages", [{"role": "user", "content": "x"}], "use the prompt argument"),
+    ("stream", True, "use stream=True instead"),
+    ("stream_options", {"include_usage": False}, "multimodel asks for the usage chunk itself"),
+    ("tools", [], "use tools=[...]"),
+])
+def test_extra_body_cannot_replace_a_field_multimodel_writes(client, provider, key, value, fix):
+    """extra_body={'model': ...} swapped the model while the row kept the old name."""
+    refused(lambda: client.complete("p/m", "hi", extra_body={key: value}),
+            f"extra_body[{key!r}] would replace what multimodel sends", fix)
+    assert provider.bodies == []
+
+
+@pytest.mark.parametrize(("extra", "fragment"), [
+    ("top_k=40", "extra_body must be a dict of provider-specific fields, e.g. {'top_k': 40}, got str"),
+    ([("top_k", 40)], "extra_body must be a dict"),
+    ({"temperature": math.nan}, "extra_body.temperature must be a number >= 0, got nan"),
+    ({"max_tokens": 0}, "extra_body.max_tokens must be a positive int, got 0"),
+    ({"n": 4}, "extra_body.n=4: a Result holds one answer"),
+    ({"top_k": math.inf}, "extra_body['top_k'] is NaN or infinite, which JSON cannot carry"),
+    ({"google": {"thinking_config": {"temperature": [1, math.nan]}}},
+     "extra_body['google']['thinking_config']['temperature'][1] is NaN or infinite"),
+])
+def test_extra_body_is_checked_like_the_parameters(client, provider, extra, fragment):
+    refused(lambda: client.complete("p/m", "hi", extra_body=extra), fragment)
+    assert provider.bodies == []
+
+
+def test_provider_specific_fields_still_pass_through_extra_body(client, provider):
+    body = sent_ok(client, provider, extra_body={"top_k": 40, "presence_penalty": 0.1, "logit_bias": {"1": 1}})
+    assert (body["top_k"], body["presence_penalty"], body["logit_bias"]) == (40, 0.1, {"1": 1})
+    assert body["model"] == "m"
+
+
+# ---------------------------------------------------------------------------------- switches and retries
+@pytest.mark.parametrize(("kwargs", "fragment"), [
+    ({"stream": "yes"}, "stream must be True or False, got 'yes'"),
+    ({"stream": 1}, "stream must be True or False, got 1"),
+    ({"cache": "no"}, "cache must be True or False, got 'no'"),
+    ({"repair": "off"}, "repair must be True or False, got 'off'"),
+    ({"retries": True}, "retries must be a non-negative int, got True"),
+    ({"retries": -1}, "retries must be a non-negative int, got -1"),
+    ({"retries": 1.5}, "retries must be a non-negative int, got 1.5"),
+])
+def test_per_call_switches_are_booleans(client, provider, kwargs, fragment):
+    """cache='no' was truthy, so the cache was used; stream='false' streamed."""
+    refused(lambda: client.complete("p/m", "hi", **kwargs), fragment)
+    assert provider.bodies == []
+
+
+@pytest.mark.parametrize(("options", "fragment"), [
+    ({"retries": True}, "retries must be a non-negative int, got True"),
+    ({"retries": -1}, "retries must be a non-negative int, got -1"),
+    ({"repair": "no"}, "repair must be True or False, got 'no'"),
+])
+def test_client_defaults_are_checked(provider, options, fragment):
+    refused(lambda: client_for(provider, **options), fragment)
+
+
