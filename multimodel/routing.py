@@ -60,6 +60,8 @@ class Router:
                  prefer: Prefer | Callable[[str], Any] | None = "order", allow_unknown: bool = False) -> None:
         if isinstance(candidates, str):
             raise ConfigError("candidates must be a list of 'provider/model-id' strings, not one string")
+        if candidates is not None and not isinstance(candidates, Iterable):
+            raise ConfigError(f"candidates must be a list of 'provider/model-id' strings, got {candidates!r}")
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ConfigError(f"a router picks n >= 1 models; got n={n!r}")
         prefer = prefer or "order"

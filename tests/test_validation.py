@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+import pandas as pd
 import pytest
 
 import multimodel as mm
@@ -352,3 +353,141 @@ def test_client_defaults_are_checked(provider, options, fragment):
     refused(lambda: client_for(provider, **options), fragment)
 
 
+# ---------------------------------------------------------------------------------- evaluate()
+@pytest.mark.parametrize(("kwargs", "fragments"), [
+    ({"repeats": True}, ["repeats must be a positive int, got True"]),
+    ({"repeats": 0}, ["repeats must be a positive int, got 0"]),
+    ({"repeats": -2}, ["repeats must be a positive int, got -2"]),
+    ({"repeats": 2.0}, ["repeats must be a positive int, got 2.0"]),
+    ({"repeats": "3"}, ["repeats must be a positive int, got '3'"]),
+    ({"budget_usd": math.nan}, ["budget_usd must be a positive number, got nan", "or None for no budget"]),
+    ({"budget_usd": -1}, ["budget_usd must be a positive number, got -1"]),
+    ({"budget_usd": 0}, ["budget_usd must be a positive number, got 0"]),
+    ({"budget_usd": math.inf}, ["budget_usd must be a positive number, got inf"]),
+    ({"budget_usd": "5"}, ["budget_usd must be a positive number, got '5'"]),
+    ({"budget_usd": True}, ["budget_usd must be a positive number, got True"]),
+    ({"concurrency": True}, ["concurrency must be a positive int, got True"]),
+    ({"concurrency": 0}, ["concurrency must be a positive int, got 0"]),
+    ({"concurrency": 2.5}, ["concurrency must be a positive int, got 2.5"]),
+    ({"budget_override": "yes"}, ["budget_override must be True or False, got 'yes'"]),
+    ({"progress": "no"}, ["progress must be True or False, got 'no'"]),
+    ({"run_id": 5}, ["run_id must be a non-empty string"]),
+    ({"run_id": ""}, ["run_id must be a non-empty string"]),
+    ({"routes": ["p/m"]}, ["routes must be a dict of task → 'provider/model-id'"]),
+    ({"routes": {"math": 5}}, ["routes must be a dict of task → 'provider/model-id'"]),
+    ({"fallbacks": ["p/m"]}, ["fallbacks must be a dict of model → fallback models"]),
+    ({"fallbacks": {"p/m": 5}}, ["fallbacks['p/m']=5: use 'provider/model-id' keys, each with a model or a list"]),
+])
+def test_evaluate_options_are_checked_before_sending(client, provider, kwargs, fragments):
+    """repeats=True ran once (True is 1); budget_usd=NaN enforced nothing (every comparison with NaN is False)."""
+    refused(lambda: client.evaluate(["What is 2+2?"], ["p/m"], **{"progress": False, **kwargs}), *fragments)
+    assert provider.bodies == []
+
+
+@pytest.mark.parametrize(("prompts", "kind"), [({"q1": "What is 2+2?"}, "a dict"), ({"What is 2+2?"}, "a set"),
+                                               (frozenset({"What is 2+2?"}), "a set")])
+def test_evaluate_refuses_unordered_prompts(client, provider, prompts, kind):
+    """A dict's keys were sent as the prompts; a set's order changes between runs, and resuming needs the order."""
+    refused(lambda: client.evaluate(prompts, ["p/m"], progress=False), f"prompts is {kind}: pass a list",
+            "list(prompts.values())", "or a DataFrame")
+    assert provider.bodies == []
+
+
+def test_compare_fallbacks_are_checked(client, provider):
+    refused(lambda: client.compare("hi", ["p/m"], live=False, fallbacks="p/m"),
+            "fallbacks must be a dict of model → fallback models, e.g. {'anthropic/claude-sonnet-4-6': "
+            "['openai/gpt-5.4']}")
+    assert provider.bodies == []
+
+
+def test_models_that_are_not_a_list_are_refused(client, provider):
+    """A number where the list of models goes was a raw TypeError ('int' object is not iterable)."""
+    refused(lambda: client.compare("hi", 5, live=False), "models must be a list of 'provider/model-id' strings "
+            "(or 'auto:N' to route), got 5")
+    refused(lambda: client.evaluate(["hi"], 5, progress=False), "models=5: pass a list of 'provider/model-id'")
+    refused(lambda: mm.Router(candidates=5), "candidates must be a list of 'provider/model-id' strings, got 5")
+    assert provider.bodies == []
+
+
+def test_valid_evaluate_options_still_run(client, provider):
+    df_prompts = pd.DataFrame({"prompt": ["What is 2+2?"], "expected": ["4"], "task": ["math"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = client.evaluate(df_prompts, routes={"math": "p/m"}, repeats=np.int64(2), budget_usd=1,
+                             concurrency=2, fallbacks={"p/m": "p/m"}, scorers=[mm.scorers.contains()],
+                             progress=False, run_id="validation-run")
+    assert len(provider.bodies) == 2 and list(ev.df["contains"]) == [1.0, 1.0]
+
+
+# ---------------------------------------------------------------------------------- scorers
+def one_arg(result):
+    return 1.0
+
+
+@pytest.mark.parametrize(("scorers", "fragments"), [
+    ([len], ["scorers: len(obj, /) cannot be called as scorer(result, row)", "returns a number, a bool or None",
+             "lambda result, row:"]),
+    ([one_arg], ["scorers: one_arg(result) cannot be called as scorer(result, row)"]),
+    ([mm.scorers.contains], ["scorers: mm.scorers.contains builds a scorer: call it, e.g. mm.scorers.contains()"]),
+    ([mm.scorers.exact_match], ["mm.scorers.exact_match builds a scorer", "mm.scorers.exact_match()"]),
+    ([mm.scorers.regex], ["mm.scorers.regex builds a scorer", "mm.scorers.regex(r'pattern')"]),
+    ([mm.scorers.valid_json], ["mm.scorers.valid_json builds a scorer", "mm.scorers.valid_json()"]),
+    ([mm.scorers.json_schema], ["mm.scorers.json_schema builds a scorer"]),
+    ([mm.scorers.llm_judge], ["mm.scorers.llm_judge builds a scorer", "llm_judge(client, 'openai/gpt-5.4')"]),
+    (["contains"], ["scorers: 'contains' is not callable"]),
+    (len, ["scorers must be a list of scorers, e.g. scorers=[mm.scorers.contains('expected')]"]),
+    (mm.scorers.contains("expected"), ["scorers must be a list of scorers"]),
+    ("contains", ["scorers must be a list of scorers"]),
+])
+def test_a_scorer_of_the_wrong_shape_is_refused_before_sending(client, provider, scorers, fragments):
+    """scorers=[len] and an uncalled factory scored every row NaN (after paying for it); scorers=len was a raw
+    TypeError."""
+    refused(lambda: client.evaluate(["What is 2+2?"], ["p/m"], scorers=scorers, progress=False), *fragments)
+    assert provider.bodies == []
+
+
+def test_scorers_of_the_right_shape_are_accepted(client, provider):
+    def with_options(result, row, *, strict=False):
+        return True
+
+    class Scorer:
+        def __call__(self, result, row):
+            return np.float32(0.5)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = client.evaluate(["What is 2+2?"], ["p/m"], progress=False,
+                             scorers=(with_options, Scorer(), lambda r, row: None, mm.scorers.regex("4")))
+    row = ev.df.iloc[0]
+    assert (row["with_options"], row["Scorer"], row["regex"]) == (1.0, 0.5, 1.0) and math.isnan(row["score_2"])
+
+
+def test_a_scorer_returning_text_is_nan_with_a_warning_naming_the_fix(client, provider):
+    """Found only after the answers came back, so they are kept: the score is NaN (a string that looked like a
+    number used to be read as one) and the warning says what a scorer returns."""
+    def label(result, row):
+        return "4"
+
+    expected = (r"scorer 'label' failed on 1 row\(s\) \(first: TypeError: returned str '4', not a number\).*A scorer "
+                r"returns a number, a bool or None")
+    with pytest.warns(RuntimeWarning, match=expected), warnings.catch_warnings():
+        warnings.simplefilter("ignore", mm.PriceWarning)
+        ev = client.evaluate(["What is 2+2?"], ["p/m"], scorers=[label], progress=False)
+    assert len(provider.bodies) == 1 and ev.df["content"][0] == "The answer is 4." and math.isnan(ev.df["label"][0])
+
+
+# ---------------------------------------------------------------------------------- the simulator sees nothing
+def test_the_simulator_receives_nothing_for_a_refused_call():
+    client = mm.Client.simulated()
+    before = client.sim.stats()["received"]
+    model = "deepseek/deepseek-flash"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for kwargs in ({"temperature": math.nan}, {"extra_body": {"model": "deepseek-pro"}}, {"max_tokens": True},
+                       {"stream": "no"}, {"top_p": 2}):
+            refused(lambda kwargs=kwargs: client.complete(model, "hi", **kwargs))
+        refused(lambda: client.evaluate(["hi"], [model], repeats=True, progress=False))
+        refused(lambda: client.evaluate(["hi"], [model], scorers=[mm.scorers.contains], progress=False))
+        refused(lambda: client.evaluate(["hi"], [model], budget_usd=math.nan, progress=False))
+        refused(lambda: client.compare("hi", [model], live=False, extra_body={"stream": True}))
+    assert client.sim.stats()["received"] == before
