@@ -88,6 +88,17 @@ def _prompt_rows(prompts: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _row_prompt(row: dict[str, Any], index: int) -> Any:
+    """A row's messages, else its prompt; an empty DataFrame cell (NaN, None) counts as absent, so a frame mixing
+    rows of each kind works."""
+    for key in ("messages", "prompt"):
+        value = row.get(key)
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            return value
+    raise ConfigError(f"prompt {index}: the row has neither a 'prompt' nor a 'messages' value; fill one in or drop "
+                      "the row")
+
+
 def plan(
     preparer: RequestPreparer,
     prompts: Any,
@@ -122,7 +133,7 @@ def plan(
     fallbacks = check_fallbacks(fallbacks)
     slots: list[Slot] = []
     for i, row in enumerate(rows):
-        prompt = row.get("messages") if row.get("messages") is not None else row.get("prompt")
+        prompt = _row_prompt(row, i)
         chosen = None
         if router is not None:
             try:

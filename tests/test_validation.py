@@ -393,6 +393,20 @@ def test_evaluate_refuses_unordered_prompts(client, provider, prompts, kind):
     assert provider.bodies == []
 
 
+def test_a_frame_mixing_prompt_and_messages_rows_is_read_row_by_row(client, provider):
+    """pandas fills the other column's cell with NaN, which was taken for the prompt and refused as a float."""
+    frame = pd.DataFrame([{"prompt": "What is 2+2?"}, {"messages": [{"role": "user", "content": "And 3+1?"}]}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = client.evaluate(frame, ["p/m"], progress=False)
+    assert sorted(b["messages"][0]["content"] for b in provider.bodies) == ["And 3+1?", "What is 2+2?"]
+    assert list(ev.df["prompt_index"]) == [0, 1]
+    empty = pd.DataFrame({"prompt": ["What is 2+2?", None], "messages": [None, math.nan]})
+    refused(lambda: client.evaluate(empty, ["p/m"], progress=False), "prompt 1: the row has neither a 'prompt' "
+            "nor a 'messages' value; fill one in or drop the row")
+    assert len(provider.bodies) == 2
+
+
 def test_compare_fallbacks_are_checked(client, provider):
     refused(lambda: client.compare("hi", ["p/m"], live=False, fallbacks="p/m"),
             "fallbacks must be a dict of model → fallback models, e.g. {'anthropic/claude-sonnet-4-6': "
