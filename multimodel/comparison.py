@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from multimodel.errors import ConfigError
 from multimodel.providers.capabilities import UnsupportedInputError
-from multimodel.request import PreparedRequest, RequestPreparer
+from multimodel.request import PreparedRequest, RequestPreparer, check_fallbacks
 from multimodel.results import Result, results_to_frame
 from multimodel.routing import Route, as_router, route_or_raise, routing_kwargs, takers
 from multimodel.runner import Runner
@@ -40,15 +40,18 @@ def plan_comparison(preparer: RequestPreparer, prompt: Any, models: Any, fallbac
     elif isinstance(models, str):
         raise ConfigError("models must be a list of 'provider/model-id' strings (or 'auto:N' to route), "
                           "not one model string")
+    elif not isinstance(models, Iterable):
+        raise ConfigError(f"models must be a list of 'provider/model-id' strings (or 'auto:N' to route), "
+                          f"got {models!r}")
     models = list(models)
     if not models:
         raise ConfigError("compare() needs at least one model, e.g. models=['openai/gpt-5.4', ...]")
     plan: Plan = []
     refused: list[UnsupportedInputError] = []
     tried = 0
+    fallbacks = check_fallbacks(fallbacks)
     for m in models:
-        fbs = (fallbacks or {}).get(m, [])
-        fbs = [fbs] if isinstance(fbs, str) else list(fbs)
+        fbs = fallbacks.get(m, [])
         prepared = []
         for name, label in [(m, m), *((fb, f"{fb} (fallback of {m})") for fb in fbs)]:
             tried += 1

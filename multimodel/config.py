@@ -8,7 +8,9 @@ held in ProviderConfig and never shown in its repr.
 from __future__ import annotations
 
 import math
+import numbers
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,7 @@ class ProviderConfig:
         for var in self.api_key_env:
             value = os.environ.get(var)
             if value:
+                check_header_value(value, f"the environment variable {var}", self.name)
                 return value
         if not self.api_key_env:
             raise ConfigError(
@@ -119,35 +122,137 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
     key_env = merged.get("api_key_env") or ()
     if isinstance(key_env, str):
         key_env = (key_env,)
+    if not isinstance(key_env, list | tuple) or not all(isinstance(v, str) and _ENV_NAME.fullmatch(v) for v in key_env):
+        raise ConfigError(f"provider {name!r}: api_key_env names environment variables: a name like 'GROQ_API_KEY' or"
+                          f" a list of names, got {key_env!r}")
     base_url = str(merged["base_url"]).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"provider {name!r}: base_url must start with http:// or https://, got {base_url!r}")
-    concurrency = merged.get("concurrency", 16)
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-        raise ConfigError(f"provider {name!r}: concurrency must be a positive int, got {concurrency!r}")
-    for setting, unit in (("rpm", "requests per minute"), ("tpm", "tokens per minute")):
-        value = merged.get(setting)
-        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or not value > 0):
-            raise ConfigError(f"provider {name!r}: {setting} must be a positive number ({unit}) or None, "
-                              f"got {value!r}")
+    checked = _check_entry(name, merged)
     return ProviderConfig(
         name=name,
         base_url=base_url,
         dialect=dialect,
-        api_key=merged.get("api_key"),
         api_key_env=tuple(key_env),
-        default_headers=dict(merged.get("default_headers") or {}),
-        concurrency=concurrency,
-        rpm=merged.get("rpm"),
-        tpm=merged.get("tpm"),
         timeout=coerce_timeout(merged.get("timeout", Timeout()), f"provider {name!r}: timeout"),
-        prices=dict(merged.get("prices") or {}),
-        options=dict(merged.get("options") or {}),
+        **checked,
         simulated=simulated,
         builtin=name in BUILTIN_PROVIDERS,
         capability_table=table,
         capabilities=overrides,
     )
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: an HTTP header name (RFC 9110 token)
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_PRICE_EXAMPLE = "{'prices': {'my-model': {'input': 0.5, 'cached_input': 0.05, 'output': 2.0}}} (USD per 1M tokens)"
+#: the rates of a provider's own ``prices`` entry: the first two are required
+PRICE_FIELDS = ("input", "output", "cached_input")
+
+
+def check_count(value: Any, what: str, *, minimum: int = 1, maximum: int = 2**63 - 1, fix: str = "") -> int:
+    """An int in [minimum, maximum] (a bool is refused: True is an int in Python); ConfigError naming ``what``
+    and ``fix`` otherwise, so a typo is refused before anything is sent."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not minimum <= value <= maximum:
+        kind = {1: "a positive int", 0: "a non-negative int", -(2**63): "a 64-bit int"}.get(
+            minimum, f"an int >= {minimum}")
+        if maximum < 2**63 - 1:
+            kind = f"an int from {minimum} to {maximum}"
+        raise ConfigError(f"{what} must be {kind}, got {value!r}{fix}")
+    return value if type(value) is int else int(value)
+
+
+def check_number(value: Any, what: str, *, low: float | None = None, high: float | None = None,
+                 positive: bool = False, fix: str = "") -> float:
+    """A finite real number (not a bool, str, NaN or inf) in [low, high], or > 0 with ``positive``; ConfigError
+    naming ``what``, the range and ``fix`` otherwise. JSON cannot carry NaN or inf (they would be sent as null)."""
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    below = ok and ((positive and not value > 0) or (low is not None and value < low))
+    if not ok or below or (high is not None and value > high):
+        if positive:
+            kind = "a positive number"
+        elif low is not None and high is not None:
+            kind = f"a number from {low:g} to {high:g}"
+        else:
+            kind = f"a number >= {low:g}" if low is not None else f"a number <= {high:g}" if high is not None else (
+                "a number")
+        odd = " (NaN and infinity are refused)" if isinstance(value, numbers.Real) and not ok else ""
+        raise ConfigError(f"{what} must be {kind}, got {value!r}{odd}{fix}")
+    return value if type(value) in (int, float) else float(value)
+
+
+def check_header_value(value: Any, what: str, provider: str) -> str:
+    """A header value (an API key, a default header): a string without CR, LF or NUL, which would split the
+    request's headers; the message never shows the value (it may be a secret)."""
+    if not isinstance(value, str):
+        raise ConfigError(f"provider {provider!r}: {what} must be a string, got {type(value).__name__}")
+    if any(c in value for c in "\r\n\0"):
+        raise ConfigError(f"provider {provider!r}: {what} contains a line break or NUL (a trailing newline copied "
+                          "from a file?); remove it, e.g. with .strip()")
+    return value
+
+
+def _check_entry(name: str, merged: dict[str, Any]) -> dict[str, Any]:
+    """The settings of an entry that are plain values (key, headers, limits, prices, options), checked."""
+    where = f"provider {name!r}"
+    api_key = merged.get("api_key")
+    if api_key is not None:
+        check_header_value(api_key, "api_key", name)
+    headers = merged.get("default_headers") or {}
+    if not isinstance(headers, dict):
+        raise ConfigError(f"{where}: default_headers must be a dict of header name → value, e.g. "
+                          f"{{'X-Team': 'research'}}, got {type(headers).__name__}")
+    for key, value in headers.items():
+        if not isinstance(key, str) or not _HEADER_NAME.fullmatch(key):
+            raise ConfigError(f"{where}: default_headers key {key!r} is not a header name (letters, digits and "
+                              "-_.!#$%&'*+^`|~, no spaces, colons or line breaks)")
+        check_header_value(value, f"default_headers[{key!r}]", name)
+    options = merged.get("options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}: options must be a dict, e.g. {{'mid_system': 'user'}}, got {options!r}")
+    rates = {setting: None if merged.get(setting) is None else check_number(
+        merged[setting], f"{where}: {setting}", positive=True, fix=f" ({unit}); leave it out (or None) for no limit")
+        for setting, unit in (("rpm", "requests per minute"), ("tpm", "tokens per minute"))}
+    return {"api_key": api_key, "default_headers": dict(headers), "options": dict(options),
+            "concurrency": check_count(merged.get("concurrency", 16), f"{where}: concurrency"),
+            "prices": check_prices(name, merged.get("prices")), **rates}
+
+
+def check_prices(provider: str, prices: Any) -> dict[str, dict[str, float]]:
+    """A provider's own ``prices``: model id → {'input', 'output', optionally 'cached_input'}, USD per 1M tokens,
+    each a finite number >= 0 (a numeric string is read as a number). Checked when the provider is built, since
+    a bad rate found while costing an answer would lose the answer."""
+    if prices is None:
+        return {}
+    if not isinstance(prices, dict):
+        raise ConfigError(f"provider {provider!r}: prices must be a dict of model id → rates, e.g. {_PRICE_EXAMPLE}")
+    out: dict[str, dict[str, float]] = {}
+    for model, rates in prices.items():
+        where = f"provider {provider!r}: prices[{model!r}]"
+        if not isinstance(model, str) or not model:
+            raise ConfigError(f"{where}: the key is the model id as sent (a non-empty string), e.g. {_PRICE_EXAMPLE}")
+        if not isinstance(rates, dict):
+            raise ConfigError(f"{where} must be a dict of rates, e.g. {_PRICE_EXAMPLE}")
+        unknown = sorted(set(rates) - set(PRICE_FIELDS), key=str)
+        missing = [f for f in PRICE_FIELDS[:2] if rates.get(f) is None]
+        if unknown or missing:
+            problem = f"unknown field(s) {unknown}" if unknown else f"missing {missing}"
+            raise ConfigError(f"{where}: {problem}; a price has 'input' and 'output' and optionally 'cached_input', "
+                              f"e.g. {_PRICE_EXAMPLE}")
+        out[model] = {field: check_number(_as_number(value), f"{where}[{field!r}]", low=0.0, fix=" (USD per 1M "
+                                          "tokens, e.g. 0.5)") for field, value in rates.items() if value is not None}
+    return out
+
+
+def _as_number(value: Any) -> Any:
+    """A numeric string ('2.5') as its number; anything else unchanged (check_number judges it)."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _capability_settings(name: str, dialect: str, setting: Any) -> tuple[str, dict[str, Any]]:

@@ -22,13 +22,15 @@ from typing import Any
 import orjson
 
 from multimodel import pricing
+from multimodel.config import check_count, check_number
 from multimodel.errors import ConfigError, PriceWarning
 from multimodel.exchange import unsent
 from multimodel.inputs import FILE, IMAGE_DATA, IMAGE_HTTP, scan_inputs
-from multimodel.request import PreparedRequest, RequestPreparer
+from multimodel.request import PreparedRequest, RequestPreparer, check_fallbacks, check_flags
 from multimodel.results import Result, results_to_frame
 from multimodel.routing import as_router, prepare_naming_takers, route_or_raise, routing_kwargs
 from multimodel.runner import Runner
+from multimodel.scorers import check_scorers, score_value
 from multimodel.transport import IO, submit
 
 DEFAULT_OUTPUT_GUESS = 4096  # worst-case output tokens assumed when max_tokens is not set
@@ -71,6 +73,11 @@ def _prompt_rows(prompts: Any) -> list[dict[str, Any]]:
         rows = prompts.to_dict(orient="records")
     elif isinstance(prompts, str):
         raise ConfigError("evaluate() takes a list of prompts or a DataFrame; for one prompt use compare()")
+    elif isinstance(prompts, Mapping | set | frozenset):
+        kind = "a dict" if isinstance(prompts, Mapping) else "a set"
+        raise ConfigError(f"prompts is {kind}: pass a list (its order fixes each row's prompt_index, which resuming "
+                          "relies on), e.g. list(prompts.values()), or a DataFrame with a 'prompt' column and your "
+                          "keys in another column")
     elif isinstance(prompts, Iterable):
         rows = [{"prompt": p} for p in prompts]
     else:
@@ -79,6 +86,17 @@ def _prompt_rows(prompts: Any) -> list[dict[str, Any]]:
         raise ConfigError("prompts is empty: pass at least one prompt, e.g. ['Why is the sky blue?'], or a DataFrame "
                           "with a 'prompt' or 'messages' column")
     return rows
+
+
+def _row_prompt(row: dict[str, Any], index: int) -> Any:
+    """A row's messages, else its prompt; an empty DataFrame cell (NaN, None) counts as absent, so a frame mixing
+    rows of each kind works."""
+    for key in ("messages", "prompt"):
+        value = row.get(key)
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            return value
+    raise ConfigError(f"prompt {index}: the row has neither a 'prompt' nor a 'messages' value; fill one in or drop "
+                      "the row")
 
 
 def plan(
@@ -92,13 +110,16 @@ def plan(
     params: dict[str, Any],
 ) -> tuple[list[dict[str, Any]], list[Slot], list[tuple[int, Any]]]:
     """Validate everything and prepare every request before anything is sent."""
-    if not isinstance(repeats, int) or repeats < 1:
-        raise ConfigError(f"repeats must be a positive int, got {repeats!r}")
+    check_count(repeats, "repeats", fix=" (1 for one answer per prompt and model)")
     rows = _prompt_rows(prompts)
     router = as_router(models)
+    if routes is not None and (not isinstance(routes, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in routes.items())):
+        raise ConfigError(f"routes must be a dict of task → 'provider/model-id', e.g. {{'math': 'openai/gpt-5.4'}}; "
+                          f"got {routes!r}")
     if router is not None and routes:
         raise ConfigError("pass either routes= (task → model) or a router (models='auto:N' / mm.Router), not both")
-    if router is None and isinstance(models, str):
+    if router is None and (isinstance(models, str) or not isinstance(models, Iterable | None)):
         raise ConfigError(f"models={models!r}: pass a list of 'provider/model-id' strings, or 'auto:N' to route")
     models = [] if router is not None else list(models or [])
     if router is None and routes and any("task" in r for r in rows):
@@ -109,13 +130,10 @@ def plan(
         raise ConfigError("evaluate() needs models=[...] or models='auto:N' (or routes= with a 'task' column in "
                           "the prompts)")
     routings: list[tuple[int, Any]] = []
-    fallbacks = dict(fallbacks or {})
-    for key, value in fallbacks.items():
-        if isinstance(value, str):
-            fallbacks[key] = [value]
+    fallbacks = check_fallbacks(fallbacks)
     slots: list[Slot] = []
     for i, row in enumerate(rows):
-        prompt = row.get("messages") if row.get("messages") is not None else row.get("prompt")
+        prompt = _row_prompt(row, i)
         chosen = None
         if router is not None:
             try:
@@ -373,16 +391,17 @@ def _score(scorers: list[Callable[..., Any]], slots: list[Slot], results: list[R
             name = f"score_{len(columns)}" if name == "<lambda>" else f"{name}_{len(columns)}"
         values = []
         failures = 0
+        first = ""
         for slot, result in zip(slots, results, strict=True):
             try:
-                value = scorer(result, rows[slot.row_index])
-                values.append(math.nan if value is None else float(value))
-            except Exception:  # a scorer bug must not lose the run
+                values.append(score_value(scorer(result, rows[slot.row_index])))
+            except Exception as exc:  # a scorer bug must not lose the run
                 failures += 1
+                first = first or f"{type(exc).__name__}: {exc}"
                 values.append(math.nan)
         if failures:
-            warnings.warn(f"scorer {name!r} raised on {failures} row(s); those scores are NaN", RuntimeWarning,
-                          stacklevel=3)
+            warnings.warn(f"scorer {name!r} failed on {failures} row(s) (first: {first}); those scores are NaN. A "
+                          "scorer returns a number, a bool or None", RuntimeWarning, stacklevel=3)
         columns[name] = values
     return columns
 
@@ -402,10 +421,8 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
              progress: bool = True, fallbacks: Mapping[str, list[str]] | None = None,
              routes: Mapping[str, str] | None = None, **params: Any) -> Evaluation:
     """Plan, check the budget, run on the I/O loop with a progress bar, score, and return an Evaluation."""
-    if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
-        raise ConfigError(f"concurrency must be a positive int, got {concurrency!r}")
-    if scorers is not None and not all(callable(s) for s in scorers):
-        raise ConfigError("scorers must be callables taking (result, row)")
+    scorers = _check_run_options(scorers, concurrency, budget_usd, budget_override=budget_override,
+                                 progress=progress, run_id=run_id)
     rows, slots, routings = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
                                  params=params)
     estimate, unpriced = estimate_cost(slots)
@@ -448,10 +465,23 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
             bar.close()
     if runner.cache is not None:  # answers a locked cache held back are written now, not at the next write
         runner.cache.flush()
-    ev = Evaluation(rows, slots, list(state.results), scorers=list(scorers or []), run_id=run_id,
+    ev = Evaluation(rows, slots, list(state.results), scorers=scorers, run_id=run_id,
                     estimate_usd=estimate, simulated=simulated, interrupted=interrupted)
     ev.routing = _routing_frame(routings) if routings else None
     return ev
+
+
+def _check_run_options(scorers: Any, concurrency: Any, budget_usd: Any, **flags: Any) -> list[Callable[..., Any]]:
+    """The options of evaluate() that are not request arguments, checked before anything is sent; the scorers."""
+    if concurrency is not None:
+        check_count(concurrency, "concurrency", fix=" (requests in flight at once), or None for the providers' own")
+    if budget_usd is not None:
+        check_number(budget_usd, "budget_usd", positive=True, fix=" (USD), or None for no budget")
+    check_flags(budget_override=flags["budget_override"], progress=flags["progress"])
+    run_id = flags["run_id"]
+    if run_id is not None and (not isinstance(run_id, str) or not run_id):
+        raise ConfigError(f"run_id must be a non-empty string (or None: derived from the requests), got {run_id!r}")
+    return check_scorers(scorers)
 
 
 def _routing_frame(routings: list[tuple[int, Any]]) -> Any:

@@ -10,6 +10,7 @@ headers; the API key lives only in those headers and is never shown.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,7 +21,14 @@ import orjson
 
 from multimodel import catalogue, pricing
 from multimodel.catalogue import ModelInfo
-from multimodel.config import ProviderConfig, coerce_limits, coerce_timeout, split_model
+from multimodel.config import (
+    ProviderConfig,
+    check_count,
+    check_number,
+    coerce_limits,
+    coerce_timeout,
+    split_model,
+)
 from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning, warn_user
 from multimodel.inputs import AUDIO, describe_part, has_audio, is_part, strip_parts, text_part
 from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
@@ -62,6 +70,28 @@ REQUEST_PARAMS = (
     "user",
     "extra_body",
 )
+
+#: sampling parameters that are numbers, with the range every provider documents (None: no universal bound;
+#: temperature's top is not universal: 2 for OpenAI, capped at 1 by Anthropic, none in vLLM)
+NUMBER_PARAMS: dict[str, tuple[float | None, float | None]] = {
+    "temperature": (0.0, None),
+    "top_p": (0.0, 1.0),
+    "presence_penalty": (-2.0, 2.0),
+    "frequency_penalty": (-2.0, 2.0),
+}
+#: integer parameters and their least value (seed: any 64-bit int)
+COUNT_PARAMS: dict[str, int] = {"max_tokens": 1, "max_completion_tokens": 1, "top_logprobs": 0, "seed": -(2**63)}
+#: parameters that are True or False
+FLAG_PARAMS = ("logprobs", "parallel_tool_calls")
+#: body fields multimodel writes itself, and the argument to use instead: a value in extra_body would replace
+#: them unseen (a row naming one model while another answered, a stream parsed as JSON)
+OWNED_FIELDS = {
+    "model": "the model argument ('provider/model-id'), so the row names the model that answered",
+    "messages": "the prompt argument (a string, or a list of messages)",
+    "stream": "stream=True",
+    "stream_options": "stream=True (multimodel asks for the usage chunk itself)",
+    "tools": "tools=[...] (checked and shaped for each provider)",
+}
 
 _MIXED = ("the prompt mixes messages ({'role': ...}) with bare text or parts; either pass one list of text and "
           "parts (one user message), or put the parts inside a message's 'content' list")
@@ -169,6 +199,95 @@ def check_reasoning(reasoning: Any) -> str | int | None:
     raise ConfigError(f"reasoning={reasoning!r}: use one of {REASONING_LEVELS}, an int token budget, or None")
 
 
+def check_params(params: dict[str, Any], where: str = "") -> None:
+    """The request parameters' types and ranges (NaN and inf refused: JSON would send them as null), and
+    extra_body: a dict that does not replace a field multimodel writes itself. A numpy number (a DataFrame
+    cell) becomes the plain number JSON can carry, in ``params``."""
+    unset = " (None leaves it to the provider's default)"
+    for key, (low, high) in NUMBER_PARAMS.items():
+        if params.get(key) is not None:
+            params[key] = check_number(params[key], f"{where}{key}", low=low, high=high, fix=unset)
+    for key, least in COUNT_PARAMS.items():
+        if params.get(key) is not None:
+            params[key] = check_count(params[key], f"{where}{key}", minimum=least, fix=unset)
+    for key in FLAG_PARAMS:
+        if params.get(key) is not None and not isinstance(params[key], bool):
+            raise ConfigError(f"{where}{key} must be True or False, got {params[key]!r}")
+    stop = params.get("stop")
+    if stop is not None and not (isinstance(stop, str) or (isinstance(stop, list | tuple) and all(
+            isinstance(s, str) and s for s in stop))):
+        raise ConfigError(f"{where}stop must be a string or a list of non-empty strings, e.g. ['END'], got {stop!r}")
+    for key, kinds, shape in (("user", str, "a string, e.g. 'user-123'"),
+                              ("tool_choice", str | dict, "'auto', 'none', 'required' or {'type': 'function', "
+                                                          "'function': {'name': ...}}"),
+                              ("response_format", dict, "a dict with a 'type', e.g. {'type': 'json_object'}")):
+        value = params.get(key)
+        if value is not None and (not isinstance(value, kinds) or (key == "response_format" and not isinstance(
+                value.get("type"), str))):
+            raise ConfigError(f"{where}{key} must be {shape}; got {value!r}")
+    n = params.get("n")
+    if n is not None and (isinstance(n, bool) or n != 1 or not isinstance(n, int)):
+        raise ConfigError(
+            f"{where}n={n!r}: a Result holds one answer, so multimodel sends n=1; for several samples use "
+            "evaluate(..., repeats=N), or client.openai_client(provider) for raw n>1 responses"
+        )
+    if params.get("extra_body") is not None:
+        check_extra_body(params["extra_body"])
+
+
+def check_extra_body(extra: Any) -> None:
+    """extra_body: a dict of provider-specific fields; not a field multimodel writes itself (say which argument
+    to use), request parameters checked as if passed directly, and no NaN or inf anywhere in it."""
+    if not isinstance(extra, dict):
+        raise ConfigError(f"extra_body must be a dict of provider-specific fields, e.g. {{'top_k': 40}}, got "
+                          f"{type(extra).__name__}")
+    for key, instead in OWNED_FIELDS.items():
+        if key in extra:
+            raise ConfigError(f"extra_body[{key!r}] would replace what multimodel sends; use {instead} instead")
+    check_params({k: v for k, v in extra.items() if k in REQUEST_PARAMS and k != "extra_body"}, "extra_body.")
+    bad = _non_finite(extra, "extra_body")
+    if bad is not None:
+        raise ConfigError(f"{bad} is NaN or infinite, which JSON cannot carry (it would be sent as null); pass a "
+                          "finite number")
+
+
+def _non_finite(node: Any, path: str) -> str | None:
+    """The path of the first NaN or infinite float in a JSON-like value, or None."""
+    if isinstance(node, float):
+        return None if math.isfinite(node) else path
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list | tuple) else ()
+    for key, value in items:
+        found = _non_finite(value, f"{path}[{key!r}]")
+        if found is not None:
+            return found
+    return None
+
+
+def check_flags(**flags: Any) -> None:
+    """Per-call switches (stream, cache, repair): True, False or None; a string like 'no' would count as True."""
+    for key, value in flags.items():
+        if value is not None and not isinstance(value, bool):
+            raise ConfigError(f"{key} must be True or False, got {value!r}")
+
+
+def check_fallbacks(fallbacks: Any) -> dict[str, list[str]]:
+    """``fallbacks=``: a dict of model → a fallback model or a list of them, as lists."""
+    example = "{'anthropic/claude-sonnet-4-6': ['openai/gpt-5.4']}"
+    if fallbacks is None:
+        return {}
+    if not isinstance(fallbacks, dict):
+        raise ConfigError(f"fallbacks must be a dict of model → fallback models, e.g. {example}; got {fallbacks!r}")
+    out = {}
+    for model, chain in fallbacks.items():
+        chain = [chain] if isinstance(chain, str) else chain
+        if not isinstance(model, str) or not isinstance(chain, list | tuple) or not all(
+                isinstance(m, str) for m in chain):
+            raise ConfigError(f"fallbacks[{model!r}]={fallbacks[model]!r}: use 'provider/model-id' keys, each with a "
+                              f"model or a list of models, e.g. {example}")
+        out[model] = list(chain)
+    return out
+
+
 def check_request(prompt: Any, tools: Any, reasoning: Any, params: dict[str, Any], on_delta: Any,
                   on_unsupported: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None, str | int | None]:
     """Every argument check of one request that needs no provider: messages, tools, reasoning, parameters."""
@@ -184,12 +303,7 @@ def check_request(prompt: Any, tools: Any, reasoning: Any, params: dict[str, Any
         raise ConfigError(
             f"unknown parameter(s) {sorted(unknown)}; pass provider-specific fields in extra_body={{...}}"
         )
-    n = params.get("n")
-    if n is not None and n != 1:
-        raise ConfigError(
-            f"n={n!r}: a Result holds one answer, so multimodel sends n=1; for several samples use "
-            "evaluate(..., repeats=N), or client.openai_client(provider) for raw n>1 responses"
-        )
+    check_params(params)
     return messages, tools, reasoning
 
 
@@ -286,8 +400,8 @@ class RequestPreparer:
     def __init__(self, providers: dict[str, ProviderConfig], *, retries: int = 2,
                  timeout: float | Timeout | None = None, cache: bool = True, repair: bool = True,
                  limits: Limits | None = None) -> None:
-        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
-            raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
+        check_count(retries, "retries", minimum=0)
+        check_flags(repair=repair)
         self.providers = providers
         self.retries = retries
         self.timeout = None if timeout is None else coerce_timeout(timeout)
@@ -321,8 +435,9 @@ class RequestPreparer:
         """
         cfg, model_id = split_model(model, self.providers)
         messages, tools, reasoning = check_request(prompt, tools, reasoning, params, on_delta, on_unsupported)
-        if retries is not None and (not isinstance(retries, int) or isinstance(retries, bool) or retries < 0):
-            raise ConfigError(f"retries must be a non-negative int, got {retries!r}")
+        if retries is not None:
+            check_count(retries, "retries", minimum=0)
+        check_flags(stream=stream, cache=cache, repair=repair)
         api_key = cfg.resolve_key()
         dialect = get_dialect(cfg.dialect)
         info = None if on_unsupported == "send" else self._rules_of(cfg, model_id, model)
@@ -532,6 +647,10 @@ __all__ = [
     "CapabilityCheck",
     "PreparedRequest",
     "RequestPreparer",
+    "check_extra_body",
+    "check_fallbacks",
+    "check_flags",
+    "check_params",
     "check_reasoning",
     "check_request",
     "check_tools",

@@ -20,7 +20,15 @@ from multimodel.config import ProviderConfig, split_model
 from multimodel.errors import ConfigError
 from multimodel.options import PREFERENCES, Prefer
 from multimodel.providers.capabilities import FEATURES, UnsupportedInputError, needs_of
-from multimodel.request import REQUEST_PARAMS, PreparedRequest, RequestPreparer, check_tools, normalize_messages, quiet
+from multimodel.request import (
+    REQUEST_PARAMS,
+    PreparedRequest,
+    RequestPreparer,
+    check_params,
+    check_tools,
+    normalize_messages,
+    quiet,
+)
 
 #: The default pool for models="auto:N": one current model per provider, plus the ones that take audio.
 DEFAULT_CANDIDATES = (
@@ -52,6 +60,8 @@ class Router:
                  prefer: Prefer | Callable[[str], Any] | None = "order", allow_unknown: bool = False) -> None:
         if isinstance(candidates, str):
             raise ConfigError("candidates must be a list of 'provider/model-id' strings, not one string")
+        if candidates is not None and not isinstance(candidates, Iterable):
+            raise ConfigError(f"candidates must be a list of 'provider/model-id' strings, got {candidates!r}")
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ConfigError(f"a router picks n >= 1 models; got n={n!r}")
         prefer = prefer or "order"
@@ -131,6 +141,7 @@ def route(preparer: RequestPreparer, prompt: Any, router: Router, **request: Any
     if unknown:
         raise ConfigError(f"route() got unknown request argument(s) {sorted(unknown)}; it takes the arguments of "
                           "complete(): tools, stream, reasoning, response_format, seed, temperature, ...")
+    check_params({k: v for k, v in request.items() if k in REQUEST_PARAMS})  # once, not as every candidate's reason
     messages = normalize_messages(prompt)
     needs = needs_of(messages, check_tools(request.get("tools")), bool(request.get("stream")), request)
     wanted = [n.what for n in needs]

@@ -1,19 +1,24 @@
 """Scorers for evaluate(): callables of (result, row) → number or bool.
 
 Built-ins: exact_match, contains, regex, valid_json, json_schema, and llm_judge, which asks a judge
-model through the same client. A scorer that raises gives NaN for that row, with a warning, so one bad
+model through the same client; each is a factory (``contains()``, not ``contains``). A scorer that cannot
+be called as (result, row) is refused before anything is sent (``check_scorers``); one that raises or
+returns something other than a number, a bool or None gives NaN for that row, with a warning, so one bad
 row never loses the run. ``expected`` names the column of the prompts DataFrame holding the answer.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
 import re
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
+from multimodel.errors import ConfigError
 from multimodel.results import Result
 
 Scorer = Callable[[Result, dict[str, Any]], float | bool | None]
@@ -146,3 +151,49 @@ def llm_judge(client: Any, model: str, *, expected: str = "expected", prompt_col
         return int(m.group(1)) / 10 if m else math.nan
 
     return _named(score, f"judge_{model.split('/')[-1]}")
+
+
+#: the functions above that build a scorer, and how to call one: passing the function itself is a common slip
+FACTORIES: dict[Callable[..., Scorer], str] = {
+    exact_match: "exact_match()", contains: "contains()", regex: "regex(r'pattern')", valid_json: "valid_json()",
+    json_schema: "json_schema({'type': 'object', ...})", llm_judge: "llm_judge(client, 'openai/gpt-5.4')",
+}
+
+
+def check_scorers(scorers: Any) -> list[Scorer]:
+    """``scorers=``: a list of callables taking (result, row); an uncalled factory (``mm.scorers.contains``) or a
+    callable of another shape (``len``) is refused before anything is sent, since it would score every row NaN."""
+    example = "scorers=[mm.scorers.contains('expected')]"
+    if scorers is None:
+        return []
+    if callable(scorers) or not isinstance(scorers, list | tuple):
+        raise ConfigError(f"scorers must be a list of scorers, e.g. {example}; got {scorers!r}")
+    for scorer in scorers:
+        if any(scorer is factory for factory in FACTORIES):
+            raise ConfigError(f"scorers: mm.scorers.{scorer.__name__} builds a scorer: call it, e.g. "
+                              f"mm.scorers.{FACTORIES[scorer]}")
+        if not callable(scorer):
+            raise ConfigError(f"scorers: {scorer!r} is not callable; a scorer is a function (result, row) -> number, "
+                              f"e.g. {example}")
+        try:
+            signature = inspect.signature(scorer)
+        except (TypeError, ValueError):  # some builtins do not say: judged by their first answer
+            continue
+        try:
+            signature.bind(None, None)
+        except TypeError:
+            name = getattr(scorer, "__name__", repr(scorer))
+            raise ConfigError(f"scorers: {name}{signature} cannot be called as scorer(result, row); a scorer takes "
+                              f"the Result and the prompt's row and returns a number, a bool or None, e.g. "
+                              "lambda result, row: float('4' in result.content)") from None
+    return list(scorers)
+
+
+def score_value(value: Any) -> float:
+    """A scorer's answer as a float: a number or a bool, None as NaN; TypeError for anything else (a string would
+    otherwise be read as a number when it happens to look like one)."""
+    if value is None:
+        return math.nan
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(f"returned {type(value).__name__} {value!r:.40}, not a number")
