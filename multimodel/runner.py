@@ -185,9 +185,15 @@ async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transpo
     est = estimate_tokens(req)
     total = req.timeout.total
     while True:
+        pause = gate.pause_until - time.monotonic()
+        if pause > total - (time.monotonic() - started):  # a provider's pause outlasts this call: do not wait
+            result = exchange.unsent(req, "rate_limit", f"not sent: the provider asked for a pause of {pause:.0f}s, "
+                                                         f"longer than what is left of this call's {total:g}s timeout")
+            result.attempts = attempts
+            return result
         attempts += 1
         await gate.acquire(est)
-        result: Result | None = None
+        result = None
         left = max(0.001, total - (time.monotonic() - started))
         try:
             result = await exchange.send(req, transport, gate.observe, replace(req.timeout, total=left))

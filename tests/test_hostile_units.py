@@ -292,3 +292,16 @@ def test_a_dead_io_loop_is_replaced_by_the_next_call(preparer):
     assert not IO.alive(old)
     r = run(preparer.prepare("local/m", "hi"), lambda u, h, p: Reply(200, JSON, orjson.dumps(answer())))
     assert r.content == "fine" and IO.loop is not old and IO.alive(IO.loop)
+
+
+def test_an_absurd_retry_after_never_holds_a_later_call_past_its_timeout(preparer):
+    from multimodel.runner import Runner
+
+    replies = iter([Reply(429, {**JSON, "retry-after": "99999999999"}, b'{"error": {"message": "slow down"}}')])
+    runner = Runner(preparer.providers, None, ReplayTransport(lambda u, h, p: next(replies)))
+    first = run_sync(runner.execute(preparer.prepare("local/m", "hi", retries=0)))
+    assert first.error.kind == "rate_limit" and first.attempts == 1
+    started = time.perf_counter()
+    later = run_sync(runner.execute(preparer.prepare("local/m", "again", timeout=5)))
+    assert time.perf_counter() - started < 1.0
+    assert (later.error.kind, later.attempts) == ("rate_limit", 0) and "longer than what is left" in later.error.message
