@@ -603,7 +603,8 @@ def test_an_absurd_retry_after_stalls_neither_this_call_nor_the_next(name, hosti
     t0 = time.monotonic()
     r = client.complete(f"hostile/{name}", "hi", retries=3, timeout=3)
     elapsed = time.monotonic() - t0
-    assert r.error is not None and r.error.kind == "rate_limit", r.error
+    # the last 429, or the total reached while waiting to retry it
+    assert r.error is not None and r.error.kind in ("rate_limit", "timeout"), r.error
     assert elapsed < 4.0, f"the 429 call took {elapsed:.1f}s"
     assert not result_problems(r), result_problems(r)
     t1 = time.monotonic()
