@@ -4,8 +4,8 @@ One provider entry serves every behaviour: the behaviour is the model id of the 
 (``client.complete("hostile/choices-str", ...)`` sends ``"model": "choices-str"``), or the path segment
 after ``/x/`` (``/x/ok/v1/chat/completions``, which is how redirects name their target). ``BEHAVIOURS``
 maps each name to its handler, a one-line description, the family of the issue it belongs to, how the
-client should call it (streamed or not, which client, which timeout) and the outcome the contract
-(/work/notes/issue14-contract.md) requires, so the tests are one parametrized loop over the table.
+client should call it (streamed or not, which client, which timeout) and the outcome issue 14's contract
+(error kinds, mm.Timeout, mm.Limits, [redacted]) requires, so the tests are one parametrized loop over the table.
 
 The server runs in a background thread on 127.0.0.1, port 0. It remembers every request (path, headers,
 body) per behaviour, the bytes it managed to write, and whether the client hung up, so a test can tell

@@ -3,7 +3,7 @@ rows (never raise), the rows fit the DataFrame and every export, credentials nev
 bounded and nothing waits longer than its timeout says.
 
 Every behaviour of tests/hostile_server.py's table is one parametrized case carrying its expected outcome
-(the contract: /work/notes/issue14-contract.md); the targeted tests below it measure what one call cannot show:
+(issue 14's contract); the targeted tests below it measure what one call cannot show:
 memory and time under the endless and huge answers, retries counted on the server, redirects seen from the
 other origin, keys searched for in the cache file, the exports, the logs and the warnings, a callback that
 raises SystemExit, and a retry-after that would stall the next call.
