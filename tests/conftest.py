@@ -19,3 +19,13 @@ def clean_sim(sim):
     """Counters, faults and limits reset before each test."""
     sim.reset()
     return sim
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-full", action="store_true", default=False,
+                     help="run tests/test_fuzz.py's property tests with 20x the examples "
+                          "(or set MULTIMODEL_FUZZ_EXAMPLES=N for about N examples in all)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fuzz: Hypothesis property tests fed through the transport seam")
