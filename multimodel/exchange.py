@@ -51,7 +51,7 @@ async def send(req: PreparedRequest, transport: Transport, observe: Observer | N
     try:
         resp = await transport.post(req.url, req.headers, req.payload, timeout or req.timeout)
         try:
-            streaming = "event-stream" in resp.headers.get("content-type", "")
+            streaming = "event-stream" in resp.headers.get("content-type", "").lower()  # media types ignore case
             await _receive(result, resp, acc, req, observe, streaming)
         finally:
             resp.close()
@@ -161,9 +161,11 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
             if done:
                 break
         if not done:
-            body = b"".join(head) if not events else b""
-            if body.lstrip()[:1] == b"{":  # JSON served as text/event-stream: read as the JSON it is
+            body = b"".join(head).strip() if not events else b""
+            if body[:1] == b"{":  # JSON served as text/event-stream: read as the JSON it is
                 return _parse_body(result, body, acc, 200)
+            if body and not body.startswith(b":"):  # an HTML page, plain text: no event in it at all
+                raise MalformedResponse(f"a text/event-stream answer held no events: {body[:80]!r}")
             for event, payload in decoder.close():
                 raw.append(payload)
                 if _handle_event(acc, event, payload, perf_counter()):
@@ -252,7 +254,7 @@ def _handle_event(acc: Accumulator, event: bytes, payload: bytes, t: float) -> b
         acc.add_event_error(obj)
         return True
     if not isinstance(obj, dict):
-        return False
+        raise MalformedResponse(f"a streamed chunk is a {type(obj).__name__}, not an object")
     acc.add_chunk(obj, t)
     return acc.error is not None
 

@@ -10,6 +10,7 @@ left alone: ``"x"`` or ``"ollama"`` given to a local server is no secret, and sc
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -93,8 +94,18 @@ def scrub_fields(obj: Any, secrets: tuple[str, ...]) -> None:
     """Scrub every field of a dataclass instance in place (a Result, its error and tool calls)."""
     if not secrets:
         return
-    for f in dataclasses.fields(obj):
-        current = getattr(obj, f.name)
+    for name in _field_names(type(obj)):
+        current = getattr(obj, name)
+        if current is None or type(current) in _PLAIN:
+            continue
         cleaned = scrub(current, secrets)
         if cleaned is not current:
-            setattr(obj, f.name, cleaned)
+            setattr(obj, name, cleaned)
+
+
+_PLAIN = frozenset({int, float, bool})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))

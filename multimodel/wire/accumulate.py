@@ -85,6 +85,16 @@ class _ToolBuilder:
         self.extra: dict[str, Any] | None = None
 
 
+def _encodable(value: Any) -> bool:
+    """True when the value can be written back as JSON (the cache, exports): orjson refuses nesting past 254
+    levels, which a server may send (it parses up to 1024)."""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
 def _calls(value: Any) -> list[Any]:
     """Tool calls as a list: one bare call object is read as a list of one; text or numbers leave them unreadable."""
     if value is None or isinstance(value, list):
@@ -258,7 +268,7 @@ class Accumulator:
     def _merge_details(self, details: list[Any]) -> None:
         """Keep reasoning_details for echo-back, merging streamed fragments of the same block."""
         for d in details:
-            if not isinstance(d, dict):
+            if not isinstance(d, dict) or not _encodable(d):
                 continue
             last = self.reasoning_details[-1] if self.reasoning_details else None
             if (
@@ -317,7 +327,7 @@ class Accumulator:
             elif args is not None:  # some gateways send parsed arguments (an object; anything else is kept raw)
                 builder.args.append(orjson.dumps(args).decode())
             extra = tc.get("extra_content")
-            if isinstance(extra, dict):  # provider state to echo with this call (Gemini's thought_signature)
+            if isinstance(extra, dict) and _encodable(extra):  # state to echo with it (Gemini thought_signature)
                 builder.extra = builder.extra or {"extra_content": {}}
                 _merge_dict(builder.extra["extra_content"], extra)
                 google = builder.extra["extra_content"].get("google")
@@ -332,15 +342,15 @@ class Accumulator:
         if err:
             self._in_band_error(chunk)
             # the chunk may still carry usage (OpenRouter s10)
-        model = _str(chunk.get("model"))
-        if model and self.response_model is None:
-            self.response_model = model
+        if self.response_model is None:  # the first chunk names it; the rest are not read again (hot path)
+            self.response_model = _str(chunk.get("model")) or None
         if self.response_id is None:
             self.response_id = _str(chunk.get("id")) or None
         usage = chunk.get("usage")
         if usage and isinstance(usage, dict):
             self.usage = usage
-        for choice in _choices(chunk):
+        choices = chunk.get("choices")
+        for choice in choices if type(choices) is list else _choices(chunk):
             if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
                 continue  # n > 1 is normalized to the first choice
             delta = choice.get("delta") or choice.get("message") or {}
@@ -348,20 +358,20 @@ class Accumulator:
                 self._add_reasoning(delta, t)
                 if "content" in delta:
                     self._add_content(delta["content"], t)
-                calls = _calls(delta.get("tool_calls"))
+                calls = delta.get("tool_calls")
                 if calls:
-                    self._add_tool_calls(calls, t, whole=False)
+                    self._add_tool_calls(_calls(calls), t, whole=False)
                 extra = delta.get("extra_content")
                 if isinstance(extra, dict):
                     self._add_extra(extra)
             lp = choice.get("logprobs")
             if lp:
                 self._add_logprobs(lp)
-            fr = _str(choice.get("finish_reason"))
-            if fr is not None:
+            fr = choice.get("finish_reason")
+            if fr is not None and type(fr) is str:
                 self.finish_raw = fr
-            nfr = _str(choice.get("native_finish_reason"))
-            if nfr:
+            nfr = choice.get("native_finish_reason")
+            if nfr and type(nfr) is str:
                 self.native_finish = nfr
 
     def _add_logprobs(self, lp: Any) -> None:
@@ -370,9 +380,11 @@ class Accumulator:
         if isinstance(entries, list) and entries:
             if self.logprobs is None:
                 self.logprobs = []
-            self.logprobs.extend(e for e in entries if isinstance(e, dict))
+            self.logprobs.extend(e for e in entries if isinstance(e, dict) and _encodable(e))
 
     def _add_extra(self, extra: dict[str, Any]) -> None:
+        if not _encodable(extra):
+            return
         if self.extra_content is None:
             self.extra_content = {}
         _merge_dict(self.extra_content, extra)
@@ -462,8 +474,8 @@ class Accumulator:
                 parsed = orjson.loads(raw) if raw.strip() else {}
             except orjson.JSONDecodeError:
                 parsed = None
-            if parsed is not None and not isinstance(parsed, dict):
-                parsed = None
+            if parsed is not None and (not isinstance(parsed, dict) or not _encodable(parsed)):
+                parsed = None  # not an object, or nested too deep to write back: arguments_raw keeps the text
             tid = b.id
             if not tid or tid in seen:
                 tid = f"call_mm{uuid.uuid4().hex[:20]}"  # synthesized: the provider gave none or a duplicate

@@ -47,9 +47,11 @@ class SSEDecoder:
         blocks = buf.split(b"\n\n")
         rest = blocks.pop()
         out: list[tuple[bytes, bytes]] = []
+        big = len(buf) > self._max  # only then can one block pass the limit
         for block in blocks:
             if block[:6] == b"data: " and b"\n" not in block:
-                self._check(len(block))
+                if big:
+                    self._check(len(block))
                 out.append((b"", block[6:]))
             elif block:
                 out.extend(self._feed_lines(block + b"\n\n"))
