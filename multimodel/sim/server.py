@@ -1,5 +1,5 @@
 """The simulator's aiohttp app: chat completions and model lists per dialect, control endpoints,
-counters and per-request records, pacing of streamed tokens, and the in-process handle.
+counters and per-request records, and pacing of streamed tokens (the in-process handle is in :mod:`.handle`).
 
 Never store, log or echo the API key: the handler only checks that it is present and whether it
 starts with "invalid", then drops it.
@@ -14,7 +14,6 @@ import logging
 import random
 import socket
 import struct
-import threading
 import time
 from collections import Counter, deque
 from typing import Any
@@ -690,139 +689,3 @@ def _drop(request: web.Request, reset: bool) -> None:
         tr.abort()
     else:
         tr.close()
-
-
-# ====================================================================== in-process handle
-
-_RUNNING: list[SimHandle] = []
-_RUNNING_LOCK = threading.Lock()
-
-
-class SimHandle:
-    """A simulator running in a daemon thread with its own event loop."""
-
-    def __init__(self, server: SimServer, host: str, port: int) -> None:
-        self._server = server
-        self._host = host
-        self._port = port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-        self._stopped = False
-
-    # lifecycle
-    def _start(self) -> None:
-        ready = threading.Event()
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            try:
-                box["url"] = loop.run_until_complete(self._server.start(self._host, self._port))
-            except BaseException as e:  # report bind errors to the caller
-                box["error"] = e
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            try:
-                loop.run_forever()
-            finally:
-                with contextlib.suppress(Exception):
-                    loop.run_until_complete(self._server.stop())
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name="multimodel-sim", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if "error" in box:
-            raise box["error"]
-        self.url = box["url"]
-        with _RUNNING_LOCK:
-            _RUNNING.append(self)
-
-    def _call(self, fn, *args, **kw):
-        if self._stopped or self._loop is None:
-            raise RuntimeError("this simulator has been stopped")
-
-        async def run():
-            return fn(*args, **kw)
-
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
-
-    @property
-    def running(self) -> bool:
-        return not self._stopped and self._thread is not None and self._thread.is_alive()
-
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        with _RUNNING_LOCK:
-            if self in _RUNNING:
-                _RUNNING.remove(self)
-        loop = self._loop
-        if loop is not None and loop.is_running():
-            fut = asyncio.run_coroutine_threadsafe(self._server.stop(), loop)
-            with contextlib.suppress(Exception):
-                fut.result(timeout=10)
-            loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> SimHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"<multimodel.sim {self.url or '(not started)'}{' stopped' if self._stopped else ''}>"
-
-    # API
-    def base_url(self, dialect: str) -> str:
-        if dialect not in DIALECTS:
-            raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
-        return f"{self.url}/{dialect}/v1"
-
-    def set_faults(self, faults: dict[str, Any] | None, provider: str | None = None, model: str | None = None) -> None:
-        """Set (or with None/{} clear) the faults of a scope."""
-        self._call(self._server.configure, {"faults": faults, "provider": provider, "model": model})
-
-    def set_limits(self, rpm: int | None = None, tpm: int | None = None, provider: str | None = None,
-                   model: str | None = None) -> None:
-        """Set (or with both None clear) the rpm/tpm limits of a scope."""
-        self._call(self._server.configure, {"limits": {"rpm": rpm, "tpm": tpm}, "provider": provider,
-                                            "model": model})
-
-    def stats(self) -> dict[str, Any]:
-        return self._call(self._server.stats)
-
-    def requests(self, limit: int | None = None) -> list[dict[str, Any]]:
-        return self._call(self._server.request_records, limit)
-
-    def reset(self) -> None:
-        """Clear counters, records, faults, limits and the prompt cache."""
-        self._call(self._server.reset)
-
-
-def start(port: int = 0, seed: int = 0, latency_scale: float = 1.0, faults: dict[str, Any] | None = None,
-          host: str = "127.0.0.1", answer_tokens: int | None = None,
-          limits: dict[str, Any] | None = None, fault_retry_after_s: float | None = None) -> SimHandle:
-    """Start a simulator in a background thread and return once it is listening."""
-    server = SimServer(seed=seed, latency_scale=latency_scale, faults=faults, answer_tokens=answer_tokens,
-                       limits=limits, fault_retry_after_s=fault_retry_after_s)
-    handle = SimHandle(server, host, port)
-    handle._start()
-    return handle
-
-
-def running() -> SimHandle | None:
-    """The most recently started simulator of this process that is still running, or None."""
-    with _RUNNING_LOCK:
-        for h in reversed(_RUNNING):
-            if h.running:
-                return h
-    return None
