@@ -2,14 +2,20 @@
 
 - Lifecycle: ``Client.simulated(**options)`` starts a simulator of the client's own and stops it when the client
   is closed or dropped; without options every client shares one. Measured as file descriptors and threads.
+- Request size: each provider's own limit and answer (413, or Gemini's 400), decided from Content-Length before
+  the body is read, or while reading a chunked one, never by buffering the whole body.
+- Client mistakes never get a 500: a bad query parameter on the control endpoints is a 400.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import threading
+from collections.abc import Iterator
 
+import httpx
 import pytest
 
 import multimodel as mm
@@ -86,3 +92,73 @@ def test_a_bound_simulator_stops_when_its_owner_is_collected():
     gc.collect()
     handle.stop()  # waits for the thread the collection already told to stop
     assert not handle.running and handle.owner is None
+
+
+# ---------------------------------------------------------------- request size
+HEAD = b'{"model":"%s","messages":[{"role":"user","content":"'
+TAIL = b'"}]}'
+TOO_LARGE = {  # dialect: (model, status, what the answer says)
+    "openai": ("gpt-4.1-mini", 413, "<title>413 Request Entity Too Large</title>"),
+    "anthropic": ("claude-haiku-4-5", 413,
+                  '{"error":{"type":"request_too_large","message":"Request exceeds the maximum size"}}'),
+    "gemini": ("gemini-3-flash-preview", 400, "Request payload size exceeds the limit: 100000000 bytes."),
+    "xai": ("grok-3-mini", 413, '"error":"Request Entity Too Large"'),
+    "deepseek": ("deepseek-flash", 413, "<center>openresty</center>"),
+    "openrouter": ("openai/gpt-4.1-mini", 413, '"error":{"message":"Request payload too large","code":413}'),
+}
+
+
+def _padded(model: str, filler: int, piece: int = 1 << 20) -> Iterator[bytes]:
+    """A chat body with ``filler`` bytes of text, produced piece by piece (the test never holds it whole)."""
+    yield HEAD % model.encode()
+    for start in range(0, filler, piece):
+        yield b"a" * min(piece, filler - start)
+    yield TAIL
+
+
+def _post(sim, dialect: str, content: Iterator[bytes], length: int | None = None) -> httpx.Response:
+    headers = {"Authorization": "Bearer sk-test", "Content-Type": "application/json"}
+    if length is not None:
+        headers["Content-Length"] = str(length)
+    return httpx.post(f"{sim.base_url(dialect)}/chat/completions", content=content, headers=headers, timeout=60)
+
+
+@pytest.mark.parametrize("dialect", list(TOO_LARGE))
+def test_a_body_over_the_providers_limit_is_refused_from_its_content_length(sim, dialect):
+    """A 300 MB body answered 500 before (the whole body was buffered, then aiohttp refused it)."""
+    from multimodel.sim.dialects import DIALECT_CLASSES
+
+    model, status, says = TOO_LARGE[dialect]
+    filler = 300_000_000
+    length = len(HEAD % model.encode()) + filler + len(TAIL)
+    assert length > DIALECT_CLASSES[dialect].max_request_bytes
+    r = _post(sim, dialect, _padded(model, filler), length)
+    assert r.status_code == status and says in r.text, (r.status_code, r.text[:200])
+    assert sim.requests(1)[-1]["outcome"] == "too_large"
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(sim):
+    r = _post(sim, "openrouter", _padded("openai/gpt-4.1-mini", 6 * 1024 * 1024))  # no Content-Length: chunked
+    assert r.status_code == 413 and r.json()["error"]["code"] == 413
+    r = _post(sim, "openrouter", _padded("openai/gpt-4.1-mini", 4 * 1024 * 1024))  # under OpenRouter's 5 MiB
+    assert r.status_code == 200
+    assert _post(sim, "deepseek", _padded("deepseek-flash", 100)).status_code == 200  # the connection serves on
+
+
+def test_the_size_answer_comes_before_the_key_is_checked(sim):
+    r = httpx.post(f"{sim.base_url('anthropic')}/chat/completions", content=_padded("claude-haiku-4-5", 33_000_000),
+                   headers={"Content-Type": "application/json"}, timeout=60)
+    assert r.status_code == 413  # Cloudflare answers before the API looks for a key
+
+
+# ---------------------------------------------------------------- control endpoints
+@pytest.mark.parametrize("limit", ["abc", "1.5", "ten"])
+def test_a_bad_query_parameter_is_a_400(sim, limit):
+    r = httpx.get(f"{sim.url}/_sim/requests", params={"limit": limit})
+    assert r.status_code == 400 and "limit must be an integer" in r.json()["error"]
+    assert httpx.get(f"{sim.url}/_sim/requests", params={"limit": "2"}).status_code == 200
+
+
+def test_an_oversized_control_payload_is_a_413_not_a_500(sim):
+    r = httpx.post(f"{sim.url}/_sim/faults", content=json.dumps({"faults": {"x": "a" * 2_000_000}}))
+    assert r.status_code == 413

@@ -39,6 +39,7 @@ KEEPALIVE_EVERY_S = 1.0  # SSE comment cadence while waiting for the first token
 COMPLETE_OUTCOMES = frozenset({"ok", "content_filter"})
 MID_STREAM = frozenset({"stream_disconnect", "stream_error", "malformed_chunk"})
 JSON_HEADERS = {"Content-Type": "application/json"}
+CONTROL_MAX_BYTES = 1024 * 1024  # a /_sim/faults payload is a few hundred bytes
 
 
 class Record:
@@ -176,7 +177,8 @@ class SimServer:
 
     # ------------------------------------------------------------------ app
     def make_app(self) -> web.Application:
-        app = web.Application(client_max_size=256 * 1024 * 1024)
+        # chat bodies are read by _read_body against each provider's own limit; this caps the control endpoints
+        app = web.Application(client_max_size=CONTROL_MAX_BYTES)
         app.on_response_prepare.append(self._mark)
         r = app.router
         r.add_post("/{dialect}/v1/chat/completions", self.chat)
@@ -221,8 +223,12 @@ class SimServer:
 
     async def h_requests(self, request: web.Request) -> web.Response:
         lim = request.query.get("limit")
-        return web.Response(body=orjson.dumps(self.request_records(int(lim) if lim else None)),
-                            headers=JSON_HEADERS)
+        try:
+            limit = int(lim) if lim else None
+        except ValueError:  # the control endpoints' 400, as for a bad /_sim/faults payload
+            return web.Response(status=400, body=orjson.dumps({"error": f"limit must be an integer, got {lim!r}"}),
+                                headers=JSON_HEADERS)
+        return web.Response(body=orjson.dumps(self.request_records(limit)), headers=JSON_HEADERS)
 
     async def h_reset(self, request: web.Request) -> web.Response:
         self.reset()
@@ -272,7 +278,7 @@ class SimServer:
                 rec.outcome = rec.fault if rec.fault else e.outcome
             rec.status = e.status
             resp = web.Response(status=e.status, reason=e.reason, body=e.body,
-                                headers={**hdrs, **e.headers, "Content-Type": d.error_content_type})
+                                headers={**hdrs, "Content-Type": d.error_content_type, **e.headers})
             rec.first_byte_at = time.time()
             return resp
         except (ConnectionError, asyncio.CancelledError):
@@ -314,9 +320,10 @@ class SimServer:
         return await self._nonstream(request, d, ctx, plan, rec, hdrs, wait, digest)
 
     async def _read_request(self, request: web.Request, d: Dialect, rec: Record) -> tuple[Req, SimModel, bytes]:
-        """Check the key, parse and validate the body: the request, the model it names and the body's digest."""
+        """Read the body (the provider's front refuses one too large before the key is looked at), check the key,
+        parse and validate: the request, the model it names and the body's digest."""
+        raw = await _read_body(request, d)
         _check_key(request, d)
-        raw = await request.read()
         body = _parse_body(d, raw)
         digest = hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=16,
                                  person=d.name.encode()[:16]).digest()
@@ -627,6 +634,21 @@ def _check_key(request: web.Request, d: Dialect) -> None:
         raise d.auth_missing()
     if kind == "invalid":
         raise d.auth_invalid()
+
+
+async def _read_body(request: web.Request, d: Dialect) -> bytes:
+    """The body, refused with the dialect's too-large answer as soon as it is known to exceed the provider's limit:
+    by its Content-Length before anything is read, else while reading, so no more than the limit is ever buffered."""
+    limit = d.max_request_bytes
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise d.too_large()
+    buf = bytearray()
+    async for chunk in request.content.iter_any():
+        buf += chunk
+        if len(buf) > limit:
+            raise d.too_large()
+    return bytes(buf)
 
 
 def _parse_body(d: Dialect, raw: bytes) -> dict[str, Any]:

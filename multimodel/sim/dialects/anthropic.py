@@ -45,6 +45,10 @@ class Anthropic(Dialect):
     hoists_system = True
     honours_response_format = False  # response_format: Ignored
     cache_rule = None  # "Prompt caching is not supported via this layer"
+    # "32 MB for standard endpoints, including the Messages API" and "413 request_too_large error from
+    # Cloudflare" (platform.claude.com/docs/en/api/overview#request-size-limits, read 2026-10; a maintainer
+    # confirmed 32 MB in anthropic-sdk-python#938 on 2026-08-05). Cloudflare answers before the API, whatever path.
+    max_request_bytes = 32_000_000
 
     def new_request_id(self) -> str:
         return "req_011C" + self.alnum(20)
@@ -178,6 +182,11 @@ class Anthropic(Dialect):
 
     def server_error(self, status: int) -> SimError:
         return self._err(status, "api_error", "Internal server error", "server_error")
+
+    def too_large(self) -> SimError:
+        """Cloudflare's JSON 413, the body verbatim from anthropic-sdk-python#938 (2025-04-14)."""
+        return SimError(413, b'{"error":{"type":"request_too_large","message":"Request exceeds the maximum size"}}',
+                        "too_large")
 
     def overloaded(self) -> SimError:
         e = self._err(529, "overloaded_error", "Overloaded", "overloaded")

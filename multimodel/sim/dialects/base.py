@@ -52,6 +52,8 @@ class Dialect:
     cache_rule: ClassVar[tuple[int, int] | None] = None  # (block tokens, minimum prompt tokens)
     models_need_auth: ClassVar[bool] = True
     error_content_type: ClassVar[str] = JSON_CT
+    # largest request body the provider takes; every dialect sets its own with the source next to it
+    max_request_bytes: ClassVar[int] = 32_000_000
 
     def __init__(self) -> None:
         self._ids = random.Random()  # response/request ids: unique, not seeded
@@ -190,6 +192,20 @@ class Dialect:
         r = ctx.model.rules
         names = r.sampling_rejected_always + (r.sampling_rejected_when_reasoning if ctx.reasoning_on else ())
         return [k for k in dict.fromkeys(names) if self.sent(ctx, k)]
+
+    def too_large(self) -> SimError:
+        """The answer to a body over ``max_request_bytes``: the front end's, before the key is looked at."""
+        return self.error(413, "Request Entity Too Large", type_="invalid_request_error", code="request_too_large",
+                          outcome="too_large")
+
+    @staticmethod
+    def html_413(server: str) -> SimError:
+        """A web server's own 413 page (nginx, openresty), as fronts that refuse a body before the API send it."""
+        page = (f"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+                f"<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>{server}</center>\r\n"
+                "</body>\r\n</html>\r\n")
+        return SimError(413, page.encode(), "too_large", {"Content-Type": "text/html"},
+                        reason="Request Entity Too Large")
 
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None,
                      fault: bool) -> SimError:

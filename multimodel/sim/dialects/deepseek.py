@@ -40,6 +40,9 @@ class DeepSeek(Dialect):
     keepalive = b": keep-alive\n\n"
     nonstream_prefix = b"\n"  # "Non-streaming requests: Continuously return empty lines" (quirks 5.5)
     cache_rule = (64, 64)  # context caching on disk in 64-token units
+    # "48 MiB request body" (api-docs.deepseek.com/guides/vision, as in the client's capability table, 2026); the
+    # answer beyond is openresty's own 413 page (Doriandarko/deepseek-engineer#18, 2025-08-13).
+    max_request_bytes = 48 * 1024 * 1024
 
     def new_request_id(self) -> str:
         return f"{self._ids.getrandbits(128):032x}"
@@ -169,6 +172,9 @@ class DeepSeek(Dialect):
         if status == 503:
             return self._err(503, "Server Overloaded", "unknown_error", "server_error")
         return self._err(status, "Server Error", "unknown_error", "server_error")
+
+    def too_large(self) -> SimError:
+        return self.html_413("openresty")
 
     def overloaded(self) -> SimError:
         return self._err(503, "Server Overloaded", "unknown_error", "overloaded")
