@@ -162,3 +162,30 @@ def test_a_bad_query_parameter_is_a_400(sim, limit):
 def test_an_oversized_control_payload_is_a_413_not_a_500(sim):
     r = httpx.post(f"{sim.url}/_sim/faults", content=json.dumps({"faults": {"x": "a" * 2_000_000}}))
     assert r.status_code == 413
+
+
+# ---------------------------------------------------------------- what the records keep
+def test_records_keep_a_bounded_part_of_a_huge_model_name(clean_sim):
+    """A 10 MB model name was kept whole in the request record (and the by_model counter) for good."""
+    from multimodel.sim.server import MAX_RECORD_CHARS
+
+    name = "m" * 10_000_000
+    r = httpx.post(f"{clean_sim.base_url('openai')}/chat/completions", json={"model": name, "messages": [
+        {"role": "user", "content": "hi"}]}, headers={"Authorization": "Bearer sk-test"}, timeout=60)
+    assert r.status_code == 404  # OpenAI's model_not_found
+    kept = clean_sim.requests(1)[-1]["model"]
+    assert len(kept) < MAX_RECORD_CHARS + 30 and kept.startswith("m" * MAX_RECORD_CHARS) and "(+9999800 chars)" in kept
+    assert list(clean_sim.stats()["by_model"]) == [kept]
+
+
+def test_the_number_of_records_is_capped(monkeypatch):
+    import multimodel.sim.server as server
+
+    monkeypatch.setattr(server, "MAX_RECORDS", 5)
+    with msim.start(latency_scale=0) as sim:
+        for i in range(8):
+            httpx.post(f"{sim.base_url('xai')}/chat/completions", json={"model": f"nope-{i}", "messages": [
+                {"role": "user", "content": "hi"}]}, headers={"Authorization": "Bearer sk-test"})
+        kept = sim.requests()
+        assert [r["model"] for r in kept] == [f"nope-{i}" for i in range(3, 8)]  # the latest five
+        assert sim.stats()["received"] == 8

@@ -32,7 +32,12 @@ log = logging.getLogger("multimodel.sim")
 
 SIM_HEADER = "x-multimodel-simulated"
 ANSWER_TOKENS_HEADER = "x-sim-answer-tokens"
+# Memory the records may take, whatever the clients send: the latest MAX_RECORDS requests are kept (about 0.6 kB
+# each, so at most ~60 MB), and a string copied from a request into a record (the model name) is cut to
+# MAX_RECORD_CHARS; by_model counts at most MAX_MODEL_KEYS names, the rest under "(other)".
 MAX_RECORDS = 100_000
+MAX_RECORD_CHARS = 200
+MAX_MODEL_KEYS = 10_000
 MAX_DONE_HASHES = 200_000
 HANG_S = 600.0  # a hung request is closed after this long if the client never gives up
 KEEPALIVE_EVERY_S = 1.0  # SSE comment cadence while waiting for the first token (deepseek, openrouter)
@@ -49,6 +54,7 @@ class Record:
     "audio": 0, "pdfs": 0}), ``dropped`` those stripped silently (same keys, or None when nothing was),
     and ``seed`` the seed that shaped the answer (None when none was sent or the model ignores it).
     All three stay None for a request that never reached the model (an error before generation).
+    Strings taken from the request are cut to MAX_RECORD_CHARS (see ``clip``), so a record stays small.
     """
 
     __slots__ = ("cached_tokens", "completed_at", "completion_tokens", "dialect", "dropped", "fault",
@@ -145,6 +151,7 @@ class SimServer:
         }
 
     def request_records(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The latest ``limit`` records (all kept when None), oldest first; at most MAX_RECORDS are kept."""
         recs = list(self.records)
         if limit is not None:
             recs = recs[-limit:] if limit > 0 else []
@@ -298,7 +305,7 @@ class SimServer:
                 rec.completed_at = time.time()
             self.by_outcome[rec.outcome] += 1
             if rec.model is not None:
-                key = rec.model if (rec.model in self.by_model or len(self.by_model) < 10_000) else "(other)"
+                key = rec.model if (rec.model in self.by_model or len(self.by_model) < MAX_MODEL_KEYS) else "(other)"
                 self.by_model[key] += 1
             self.records.append(rec)
 
@@ -619,6 +626,11 @@ class SimServer:
 _DEFAULT_LIMITS = LimitState(DEFAULT_RPM, DEFAULT_RPM - 1, 0.002, DEFAULT_TPM, DEFAULT_TPM - 1, 0.0)
 
 
+def clip(s: str, most: int = MAX_RECORD_CHARS) -> str:
+    """``s`` cut to ``most`` characters, saying how many were left out: what a record keeps of a client's string."""
+    return s if len(s) <= most else f"{s[:most]}…(+{len(s) - most} chars)"
+
+
 def _outcome(plan: Plan) -> str:
     if plan.finish == "content_filter":
         return "content_filter"
@@ -667,7 +679,7 @@ def _resolve_model(d: Dialect, body: dict[str, Any], rec: Record) -> SimModel:
     model_name = body.get("model")
     if not isinstance(model_name, str) or not model_name:
         raise d.bad_request("you must provide a model parameter", param="model")
-    rec.model = model_name
+    rec.model = clip(model_name)
     model = resolve(d.name, model_name)
     if model is None:
         gone = retired(d.name, model_name)  # a retired id: the provider's own answer (rules table)
