@@ -20,12 +20,14 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
 from .catalogue import DIALECTS, SimModel, resolve, retired
 from .dialects import DIALECT_CLASSES, Dialect
 from .engine import PrefixCache, analyze, build_plan
 from .faults import DEFAULT_RPM, DEFAULT_TPM, FAULT_KINDS, Faults, Limits, LimitState, retry_after_header
 from .plan import Ctx, Plan, Req, SimError
+from .shape import check_body
 from .text import PromptInfo, estimate_tokens
 
 log = logging.getLogger("multimodel.sim")
@@ -331,13 +333,12 @@ class SimServer:
         parse and validate: the request, the model it names and the body's digest."""
         raw = await _read_body(request, d)
         _check_key(request, d)
-        body = _parse_body(d, raw)
-        digest = hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=16,
-                                 person=d.name.encode()[:16]).digest()
+        body, digest = _parse_body(d, raw)
         if digest in self._done:
             self.duplicates += 1
         model = _resolve_model(d, body, rec)
         _check_messages(d, body.get("messages"))
+        check_body(d, body, raw)
         req = Req(body, raw)
         rec.stream = req.stream
         req.answer_tokens = self._answer_tokens(request, d)
@@ -656,22 +657,29 @@ async def _read_body(request: web.Request, d: Dialect) -> bytes:
     if declared is not None and declared > limit:
         raise d.too_large()
     buf = bytearray()
-    async for chunk in request.content.iter_any():
-        buf += chunk
-        if len(buf) > limit:
-            raise d.too_large()
+    try:
+        async for chunk in request.content.iter_any():
+            buf += chunk
+            if len(buf) > limit:
+                raise d.too_large()
+    except RequestPayloadError:  # a body that is not what its Content-Encoding says (bad gzip): unreadable
+        raise d.bad_request("We could not parse the JSON body of your request.") from None
     return bytes(buf)
 
 
-def _parse_body(d: Dialect, raw: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, or the dialect's 400."""
+def _parse_body(d: Dialect, raw: bytes) -> tuple[dict[str, Any], bytes]:
+    """The request body as a JSON object and its digest (keys sorted), or the dialect's 400.
+
+    A body nested deeper than the simulator can re-encode (orjson: 255 levels) is refused like unparsable JSON:
+    how deep each provider goes is not documented [INFERRED], and nothing real is nested that deep."""
     try:
         body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONDecodeError, TypeError):  # TypeError: "Recursion limit reached" while re-encoding
         raise d.bad_request("We could not parse the JSON body of your request.") from None
     if not isinstance(body, dict):
         raise d.bad_request("The request body must be a JSON object.")
-    return body
+    return body, hashlib.blake2b(canonical, digest_size=16, person=d.name.encode()[:16]).digest()
 
 
 def _resolve_model(d: Dialect, body: dict[str, Any], rec: Record) -> SimModel:

@@ -58,6 +58,7 @@ class OpenRouter(Dialect):
     # limit", hackerai-tech/hackerai#1182, 2026-08-25), the only figure found. The 413 body is the SDK docs' example
     # (openrouter.ai/docs/sdks/python/api-reference/errors/payloadtoolargeresponseerror, read 2026-10).
     max_request_bytes = 5 * 1024 * 1024
+    extension_params = frozenset({"reasoning", "include_reasoning"})  # shape.py checks their types
 
     def __init__(self) -> None:
         super().__init__()
