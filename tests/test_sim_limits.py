@@ -366,3 +366,32 @@ def test_a_body_nested_too_deep_or_badly_compressed_is_a_400(sim):
     r = httpx.post(f"{sim.base_url('openai')}/chat/completions", content=b"not gzip", timeout=10,
                    headers={"Authorization": "Bearer sk-test", "Content-Encoding": "gzip"})
     assert r.status_code == 400  # was a 500
+
+
+@pytest.mark.parametrize(("schema", "problem"), [
+    ({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}, None),
+    ({"type": ["string", "null"], "items": [{"type": "string"}], "exclusiveMinimum": True}, None),  # draft 4 forms
+    (None, None),  # no parameters at all
+    ({"properties": 5}, "5 is not of type 'object'"),
+    ({"properties": {"city": "text"}}, "'text' is not of type 'object', 'boolean'"),
+    ({"required": "city"}, "'city' is not of type 'array'"),
+    ({"required": ["city", 1]}, "1 is not of type 'string'"),
+    ({"type": "text"}, "'text' is not valid under any of the given schemas"),
+    ({"anyOf": []}, "[] is too short"),
+    ({"items": {"enum": 3}}, "3 is not of type 'array'"),
+    ({"$defs": {"a": {"minimum": "0"}}}, "'0' is not of type 'number'"),
+    ({"minItems": -1}, "-1 is less than the minimum of 0"),
+])
+def test_json_schema_problems_in_jsonschemas_words(schema, problem):
+    from multimodel.sim.shape import schema_problem
+
+    assert schema_problem(schema) == problem
+
+
+def test_tools_that_are_not_functions_are_left_to_the_dialect(sim):
+    r = _chat(sim, "openai", {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}],
+                              "tools": [{"type": "custom", "custom": {"name": "grammar"}}]})
+    assert r.status_code == 200
+    r = _chat(sim, "openai", {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}],
+                              "tools": [{"type": "function"}]})
+    assert r.status_code == 400 and r.json()["error"]["message"] == "Missing required parameter: 'tools[0].function'."

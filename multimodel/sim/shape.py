@@ -164,6 +164,8 @@ def _check_tools(d: Dialect, tools: Any) -> None:
         _members(tool, {"type": STR, "function": OBJ}, f"{where}.")
         fn = tool.get("function")
         if fn is None:
+            if tool.get("type", "function") != "function":
+                continue  # another kind of tool (OpenAI's "custom"): not the simulator's to judge
             raise d.missing_param(f"{where}.function")
         _members(fn, {"name": STR, "description": STR, "parameters": OBJ, "strict": BOOL}, f"{where}.function.")
         if fn.get("name") is None:
@@ -188,7 +190,7 @@ _SIMPLE_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "obj
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SCHEMA_ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else")
-_NUMBERS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+_NUMBERS = ("minimum", "maximum", "multipleOf")  # not exclusiveMinimum/Maximum: booleans in draft 4
 _COUNTS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
 
 
@@ -249,9 +251,9 @@ def _keyword_problem(schema: dict[str, Any]) -> str | None:
         req = schema["required"]
         if not isinstance(req, list):
             return f"{_py(req)} is not of type 'array'"
-        bad = next((r for r in req if not isinstance(r, str)), None)
-        if bad is not None or any(not isinstance(r, str) for r in req):
-            return f"{_py(bad)} is not of type 'string'"
+        odd = [r for r in req if not isinstance(r, str)]
+        if odd:
+            return f"{_py(odd[0])} is not of type 'string'"
     if "enum" in schema and not isinstance(schema["enum"], list):
         return f"{_py(schema['enum'])} is not of type 'array'"
     for key in _NUMBERS:
@@ -260,7 +262,8 @@ def _keyword_problem(schema: dict[str, Any]) -> str | None:
             return f"{_py(v)} is not of type 'number'"
     for key in _COUNTS:
         v = schema.get(key)
-        if key in schema and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-            return f"{_py(v)} is not of type 'integer'" if not isinstance(v, int) or isinstance(v, bool) else \
-                f"{_py(v)} is less than the minimum of 0"
+        if key in schema and (isinstance(v, bool) or not isinstance(v, int)):
+            return f"{_py(v)} is not of type 'integer'"
+        if key in schema and v < 0:
+            return f"{_py(v)} is less than the minimum of 0"
     return None
