@@ -69,17 +69,24 @@ class Client:
     # ------------------------------------------------------------------ construction helpers
     @classmethod
     def simulated(cls, *, cache: str | bool | None = False, **sim_options: Any) -> Client:
-        """Every built-in provider served by the embedded simulator (started, or reused if running)."""
+        """Every built-in provider served by the embedded simulator. Without options: the process's shared one
+        (a simulator started with ``mm.sim.start()``, else one started once and reused); with options: one of
+        this client's own, stopped by ``close()``, when the client is garbage-collected, or at exit."""
         from multimodel import sim
 
-        handle = sim.running() if not sim_options else None
-        if handle is None:
-            handle = sim.start(**sim_options)
+        handle = sim.start(**sim_options) if sim_options else sim.shared()
         providers = {
             name: {"base_url": handle.base_url(name), "api_key": "sim-key", "dialect": name}
             for name in BUILTIN_PROVIDERS
         }
-        client = cls(providers=providers, cache=cache)
+        try:
+            client = cls(providers=providers, cache=cache)
+        except BaseException:
+            if sim_options:
+                handle.stop()
+            raise
+        if sim_options:
+            handle.bind(client)
         for cfg in client.providers.values():
             cfg.simulated = True
         client.simulated = True
@@ -118,6 +125,20 @@ class Client:
     def timeout(self) -> Timeout | None:
         """Seconds per request (retries included), unless a call or the provider entry says otherwise."""
         return self.requests.timeout
+
+    def close(self) -> None:
+        """Stop the simulator this client started (a shared one keeps serving others) and close the cache file:
+        both hold a socket or file, and a thread, until then."""
+        if self._sim is not None and self._sim.owner is self:
+            self._sim.stop()
+        if self.cache is not None:
+            self.cache.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         kind = "simulated" if self.simulated else "live"

@@ -14,6 +14,10 @@ plain answers say what reached the model: "I see 1 image (image/png, 79 bytes)."
 ``sample_png``, ``sample_wav`` and ``sample_pdf`` make small valid inputs); ``sim.requests()`` records
 it as ``received``/``dropped``/``seed``.
 
+A simulator holds a socket, an event loop and a thread until stopped: ``start()`` returns a handle to
+stop (or use ``with``); ``handle.bind(owner)`` stops it when ``owner`` is garbage-collected; ``shared()`` is
+the one simulator of the process that no owner holds; every simulator still running is stopped at exit.
+
 ``python -m multimodel.sim --port 8787`` runs one in the foreground. Everything it produces is
 labelled simulated: the ``x-multimodel-simulated: true`` header and answers that start with
 ``[simulated <model>]``.
@@ -23,9 +27,10 @@ from __future__ import annotations
 
 from .catalogue import CATALOGUE, DIALECTS, SimModel, resolve
 from .faults import FAULT_KINDS
+from .handle import SimHandle, running, shared, start
 from .media import sample_pdf, sample_png, sample_wav
 from .rules import RULES, ModelRules, rules_for
-from .server import ANSWER_TOKENS_HEADER, SIM_HEADER, SimHandle, SimServer, running, start
+from .server import ANSWER_TOKENS_HEADER, SIM_HEADER, SimServer
 
 __all__ = [
     "ANSWER_TOKENS_HEADER",
@@ -44,5 +49,6 @@ __all__ = [
     "sample_pdf",
     "sample_png",
     "sample_wav",
+    "shared",
     "start",
 ]

@@ -1,5 +1,5 @@
 """The simulator's aiohttp app: chat completions and model lists per dialect, control endpoints,
-counters and per-request records, pacing of streamed tokens, and the in-process handle.
+counters and per-request records, and pacing of streamed tokens (the in-process handle is in :mod:`.handle`).
 
 Never store, log or echo the API key: the handler only checks that it is present and whether it
 starts with "invalid", then drops it.
@@ -14,32 +14,39 @@ import logging
 import random
 import socket
 import struct
-import threading
 import time
 from collections import Counter, deque
 from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
 from .catalogue import DIALECTS, SimModel, resolve, retired
 from .dialects import DIALECT_CLASSES, Dialect
 from .engine import PrefixCache, analyze, build_plan
 from .faults import DEFAULT_RPM, DEFAULT_TPM, FAULT_KINDS, Faults, Limits, LimitState, retry_after_header
 from .plan import Ctx, Plan, Req, SimError
+from .shape import check_body
 from .text import PromptInfo, estimate_tokens
 
 log = logging.getLogger("multimodel.sim")
 
 SIM_HEADER = "x-multimodel-simulated"
 ANSWER_TOKENS_HEADER = "x-sim-answer-tokens"
+# Memory the records may take, whatever the clients send: the latest MAX_RECORDS requests are kept (about 0.6 kB
+# each, so at most ~60 MB), and a string copied from a request into a record (the model name) is cut to
+# MAX_RECORD_CHARS; by_model counts at most MAX_MODEL_KEYS names, the rest under "(other)".
 MAX_RECORDS = 100_000
+MAX_RECORD_CHARS = 200
+MAX_MODEL_KEYS = 10_000
 MAX_DONE_HASHES = 200_000
 HANG_S = 600.0  # a hung request is closed after this long if the client never gives up
 KEEPALIVE_EVERY_S = 1.0  # SSE comment cadence while waiting for the first token (deepseek, openrouter)
 COMPLETE_OUTCOMES = frozenset({"ok", "content_filter"})
 MID_STREAM = frozenset({"stream_disconnect", "stream_error", "malformed_chunk"})
 JSON_HEADERS = {"Content-Type": "application/json"}
+CONTROL_MAX_BYTES = 1024 * 1024  # a /_sim/faults payload is a few hundred bytes
 
 
 class Record:
@@ -49,6 +56,7 @@ class Record:
     "audio": 0, "pdfs": 0}), ``dropped`` those stripped silently (same keys, or None when nothing was),
     and ``seed`` the seed that shaped the answer (None when none was sent or the model ignores it).
     All three stay None for a request that never reached the model (an error before generation).
+    Strings taken from the request are cut to MAX_RECORD_CHARS (see ``clip``), so a record stays small.
     """
 
     __slots__ = ("cached_tokens", "completed_at", "completion_tokens", "dialect", "dropped", "fault",
@@ -145,6 +153,7 @@ class SimServer:
         }
 
     def request_records(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The latest ``limit`` records (all kept when None), oldest first; at most MAX_RECORDS are kept."""
         recs = list(self.records)
         if limit is not None:
             recs = recs[-limit:] if limit > 0 else []
@@ -177,7 +186,8 @@ class SimServer:
 
     # ------------------------------------------------------------------ app
     def make_app(self) -> web.Application:
-        app = web.Application(client_max_size=256 * 1024 * 1024)
+        # chat bodies are read by _read_body against each provider's own limit; this caps the control endpoints
+        app = web.Application(client_max_size=CONTROL_MAX_BYTES)
         app.on_response_prepare.append(self._mark)
         r = app.router
         r.add_post("/{dialect}/v1/chat/completions", self.chat)
@@ -222,8 +232,12 @@ class SimServer:
 
     async def h_requests(self, request: web.Request) -> web.Response:
         lim = request.query.get("limit")
-        return web.Response(body=orjson.dumps(self.request_records(int(lim) if lim else None)),
-                            headers=JSON_HEADERS)
+        try:
+            limit = int(lim) if lim else None
+        except ValueError:  # the control endpoints' 400, as for a bad /_sim/faults payload
+            return web.Response(status=400, body=orjson.dumps({"error": f"limit must be an integer, got {lim!r}"}),
+                                headers=JSON_HEADERS)
+        return web.Response(body=orjson.dumps(self.request_records(limit)), headers=JSON_HEADERS)
 
     async def h_reset(self, request: web.Request) -> web.Response:
         self.reset()
@@ -273,7 +287,7 @@ class SimServer:
                 rec.outcome = rec.fault if rec.fault else e.outcome
             rec.status = e.status
             resp = web.Response(status=e.status, reason=e.reason, body=e.body,
-                                headers={**hdrs, **e.headers, "Content-Type": d.error_content_type})
+                                headers={**hdrs, "Content-Type": d.error_content_type, **e.headers})
             rec.first_byte_at = time.time()
             return resp
         except (ConnectionError, asyncio.CancelledError):
@@ -293,7 +307,7 @@ class SimServer:
                 rec.completed_at = time.time()
             self.by_outcome[rec.outcome] += 1
             if rec.model is not None:
-                key = rec.model if (rec.model in self.by_model or len(self.by_model) < 10_000) else "(other)"
+                key = rec.model if (rec.model in self.by_model or len(self.by_model) < MAX_MODEL_KEYS) else "(other)"
                 self.by_model[key] += 1
             self.records.append(rec)
 
@@ -315,16 +329,16 @@ class SimServer:
         return await self._nonstream(request, d, ctx, plan, rec, hdrs, wait, digest)
 
     async def _read_request(self, request: web.Request, d: Dialect, rec: Record) -> tuple[Req, SimModel, bytes]:
-        """Check the key, parse and validate the body: the request, the model it names and the body's digest."""
+        """Read the body (the provider's front refuses one too large before the key is looked at), check the key,
+        parse and validate: the request, the model it names and the body's digest."""
+        raw = await _read_body(request, d)
         _check_key(request, d)
-        raw = await request.read()
-        body = _parse_body(d, raw)
-        digest = hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=16,
-                                 person=d.name.encode()[:16]).digest()
+        body, digest = _parse_body(d, raw)
         if digest in self._done:
             self.duplicates += 1
         model = _resolve_model(d, body, rec)
         _check_messages(d, body.get("messages"))
+        check_body(d, body, raw)
         req = Req(body, raw)
         rec.stream = req.stream
         req.answer_tokens = self._answer_tokens(request, d)
@@ -613,6 +627,11 @@ class SimServer:
 _DEFAULT_LIMITS = LimitState(DEFAULT_RPM, DEFAULT_RPM - 1, 0.002, DEFAULT_TPM, DEFAULT_TPM - 1, 0.0)
 
 
+def clip(s: str, most: int = MAX_RECORD_CHARS) -> str:
+    """``s`` cut to ``most`` characters, saying how many were left out: what a record keeps of a client's string."""
+    return s if len(s) <= most else f"{s[:most]}…(+{len(s) - most} chars)"
+
+
 def _outcome(plan: Plan) -> str:
     if plan.finish == "content_filter":
         return "content_filter"
@@ -630,15 +649,37 @@ def _check_key(request: web.Request, d: Dialect) -> None:
         raise d.auth_invalid()
 
 
-def _parse_body(d: Dialect, raw: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, or the dialect's 400."""
+async def _read_body(request: web.Request, d: Dialect) -> bytes:
+    """The body, refused with the dialect's too-large answer as soon as it is known to exceed the provider's limit:
+    by its Content-Length before anything is read, else while reading, so no more than the limit is ever buffered."""
+    limit = d.max_request_bytes
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise d.too_large()
+    buf = bytearray()
+    try:
+        async for chunk in request.content.iter_any():
+            buf += chunk
+            if len(buf) > limit:
+                raise d.too_large()
+    except RequestPayloadError:  # a body that is not what its Content-Encoding says (bad gzip): unreadable
+        raise d.bad_request("We could not parse the JSON body of your request.") from None
+    return bytes(buf)
+
+
+def _parse_body(d: Dialect, raw: bytes) -> tuple[dict[str, Any], bytes]:
+    """The request body as a JSON object and its digest (keys sorted), or the dialect's 400.
+
+    A body nested deeper than the simulator can re-encode (orjson: 255 levels) is refused like unparsable JSON:
+    how deep each provider goes is not documented [INFERRED], and nothing real is nested that deep."""
     try:
         body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONDecodeError, TypeError):  # TypeError: "Recursion limit reached" while re-encoding
         raise d.bad_request("We could not parse the JSON body of your request.") from None
     if not isinstance(body, dict):
         raise d.bad_request("The request body must be a JSON object.")
-    return body
+    return body, hashlib.blake2b(canonical, digest_size=16, person=d.name.encode()[:16]).digest()
 
 
 def _resolve_model(d: Dialect, body: dict[str, Any], rec: Record) -> SimModel:
@@ -646,7 +687,7 @@ def _resolve_model(d: Dialect, body: dict[str, Any], rec: Record) -> SimModel:
     model_name = body.get("model")
     if not isinstance(model_name, str) or not model_name:
         raise d.bad_request("you must provide a model parameter", param="model")
-    rec.model = model_name
+    rec.model = clip(model_name)
     model = resolve(d.name, model_name)
     if model is None:
         gone = retired(d.name, model_name)  # a retired id: the provider's own answer (rules table)
@@ -690,139 +731,3 @@ def _drop(request: web.Request, reset: bool) -> None:
         tr.abort()
     else:
         tr.close()
-
-
-# ====================================================================== in-process handle
-
-_RUNNING: list[SimHandle] = []
-_RUNNING_LOCK = threading.Lock()
-
-
-class SimHandle:
-    """A simulator running in a daemon thread with its own event loop."""
-
-    def __init__(self, server: SimServer, host: str, port: int) -> None:
-        self._server = server
-        self._host = host
-        self._port = port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-        self._stopped = False
-
-    # lifecycle
-    def _start(self) -> None:
-        ready = threading.Event()
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            try:
-                box["url"] = loop.run_until_complete(self._server.start(self._host, self._port))
-            except BaseException as e:  # report bind errors to the caller
-                box["error"] = e
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            try:
-                loop.run_forever()
-            finally:
-                with contextlib.suppress(Exception):
-                    loop.run_until_complete(self._server.stop())
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name="multimodel-sim", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if "error" in box:
-            raise box["error"]
-        self.url = box["url"]
-        with _RUNNING_LOCK:
-            _RUNNING.append(self)
-
-    def _call(self, fn, *args, **kw):
-        if self._stopped or self._loop is None:
-            raise RuntimeError("this simulator has been stopped")
-
-        async def run():
-            return fn(*args, **kw)
-
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
-
-    @property
-    def running(self) -> bool:
-        return not self._stopped and self._thread is not None and self._thread.is_alive()
-
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        with _RUNNING_LOCK:
-            if self in _RUNNING:
-                _RUNNING.remove(self)
-        loop = self._loop
-        if loop is not None and loop.is_running():
-            fut = asyncio.run_coroutine_threadsafe(self._server.stop(), loop)
-            with contextlib.suppress(Exception):
-                fut.result(timeout=10)
-            loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> SimHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"<multimodel.sim {self.url or '(not started)'}{' stopped' if self._stopped else ''}>"
-
-    # API
-    def base_url(self, dialect: str) -> str:
-        if dialect not in DIALECTS:
-            raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
-        return f"{self.url}/{dialect}/v1"
-
-    def set_faults(self, faults: dict[str, Any] | None, provider: str | None = None, model: str | None = None) -> None:
-        """Set (or with None/{} clear) the faults of a scope."""
-        self._call(self._server.configure, {"faults": faults, "provider": provider, "model": model})
-
-    def set_limits(self, rpm: int | None = None, tpm: int | None = None, provider: str | None = None,
-                   model: str | None = None) -> None:
-        """Set (or with both None clear) the rpm/tpm limits of a scope."""
-        self._call(self._server.configure, {"limits": {"rpm": rpm, "tpm": tpm}, "provider": provider,
-                                            "model": model})
-
-    def stats(self) -> dict[str, Any]:
-        return self._call(self._server.stats)
-
-    def requests(self, limit: int | None = None) -> list[dict[str, Any]]:
-        return self._call(self._server.request_records, limit)
-
-    def reset(self) -> None:
-        """Clear counters, records, faults, limits and the prompt cache."""
-        self._call(self._server.reset)
-
-
-def start(port: int = 0, seed: int = 0, latency_scale: float = 1.0, faults: dict[str, Any] | None = None,
-          host: str = "127.0.0.1", answer_tokens: int | None = None,
-          limits: dict[str, Any] | None = None, fault_retry_after_s: float | None = None) -> SimHandle:
-    """Start a simulator in a background thread and return once it is listening."""
-    server = SimServer(seed=seed, latency_scale=latency_scale, faults=faults, answer_tokens=answer_tokens,
-                       limits=limits, fault_retry_after_s=fault_retry_after_s)
-    handle = SimHandle(server, host, port)
-    handle._start()
-    return handle
-
-
-def running() -> SimHandle | None:
-    """The most recently started simulator of this process that is still running, or None."""
-    with _RUNNING_LOCK:
-        for h in reversed(_RUNNING):
-            if h.running:
-                return h
-    return None

@@ -45,6 +45,13 @@ class Anthropic(Dialect):
     hoists_system = True
     honours_response_format = False  # response_format: Ignored
     cache_rule = None  # "Prompt caching is not supported via this layer"
+    # "32 MB for standard endpoints, including the Messages API" and "413 request_too_large error from
+    # Cloudflare" (platform.claude.com/docs/en/api/overview#request-size-limits, read 2026-10; a maintainer
+    # confirmed 32 MB in anthropic-sdk-python#938 on 2026-08-05). Cloudflare answers before the API, whatever path.
+    max_request_bytes = 32_000_000
+    extension_params = frozenset({"thinking", "output_config"})  # its extras: shape.py checks their types
+    # of the parameters the compat page lists as "Ignored" (quirks 2.6), those the simulator would type-check
+    ignored_params = frozenset({"logprobs", "top_logprobs", "seed", "reasoning_effort", "response_format"})
 
     def new_request_id(self) -> str:
         return "req_011C" + self.alnum(20)
@@ -178,6 +185,16 @@ class Anthropic(Dialect):
 
     def server_error(self, status: int) -> SimError:
         return self._err(status, "api_error", "Internal server error", "server_error")
+
+    def invalid_schema(self, what: str, problem: str, param: str, tool: int | None) -> SimError:
+        """The native API's refusal of a tool's input schema (quoted in many real 400s, e.g. Claude Code's)."""
+        return self.bad_request(f"tools.{tool}.custom.input_schema: JSON schema is invalid. It must match JSON Schema "
+                                "draft 2020-12")
+
+    def too_large(self) -> SimError:
+        """Cloudflare's JSON 413, the body verbatim from anthropic-sdk-python#938 (2025-04-14)."""
+        return SimError(413, b'{"error":{"type":"request_too_large","message":"Request exceeds the maximum size"}}',
+                        "too_large")
 
     def overloaded(self) -> SimError:
         e = self._err(529, "overloaded_error", "Overloaded", "overloaded")

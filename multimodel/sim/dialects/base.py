@@ -21,6 +21,7 @@ import orjson
 from ..catalogue import AUDIO, SimModel, models_for
 from ..plan import MAX_TOP_LOGPROBS, Ctx, Plan, SimError
 from ..rules import SAMPLING_DEFAULTS, ModelRules
+from ..shape import type_name
 from ..text import Media
 
 ALNUM = string.ascii_letters + string.digits
@@ -33,6 +34,13 @@ def sse(obj: Any) -> bytes:
 
 
 DONE = b"data: [DONE]\n\n"
+
+
+def _article(kind: Any) -> str:
+    """A JSON type name with its article as OpenAI's messages put it ("an integer", "one of a string or an array")."""
+    if isinstance(kind, tuple):
+        return "one of " + " or ".join(_article(k) for k in kind)
+    return kind if kind == "null" else ("an " if kind[0] in "aeiou" else "a ") + kind
 
 
 def obfuscation(i: int) -> str:
@@ -52,6 +60,12 @@ class Dialect:
     cache_rule: ClassVar[tuple[int, int] | None] = None  # (block tokens, minimum prompt tokens)
     models_need_auth: ClassVar[bool] = True
     error_content_type: ClassVar[str] = JSON_CT
+    # largest request body the provider takes; every dialect sets its own with the source next to it
+    max_request_bytes: ClassVar[int] = 32_000_000
+    # request parameters the provider documents as ignored: their JSON types are not checked (shape.py)
+    ignored_params: ClassVar[frozenset[str]] = frozenset()
+    # the provider's own top-level parameters this dialect reads (shape.EXTENSIONS): their types are checked
+    extension_params: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         self._ids = random.Random()  # response/request ids: unique, not seeded
@@ -190,6 +204,42 @@ class Dialect:
         r = ctx.model.rules
         names = r.sampling_rejected_always + (r.sampling_rejected_when_reasoning if ctx.reasoning_on else ())
         return [k for k in dict.fromkeys(names) if self.sent(ctx, k)]
+
+    # ------------------------------------------------------------------ malformed bodies (found by shape.py)
+    def invalid_type(self, path: str, expected: Any, value: Any, raw: bytes) -> SimError:
+        """A field of the wrong JSON type, in OpenAI's words and code (how the other providers word it is not
+        documented; each dialect's own envelope carries it)."""
+        return self.bad_request(f"Invalid type for '{path}': expected {_article(expected)}, but got "
+                                f"{_article(type_name(value))} instead.", param=path, code="invalid_type")
+
+    def missing_param(self, path: str) -> SimError:
+        """A required member left out (a tool's function or its name), in OpenAI's words."""
+        return self.bad_request(f"Missing required parameter: '{path}'.", param=path, code="missing_required_parameter")
+
+    def invalid_schema(self, what: str, problem: str, param: str, tool: int | None) -> SimError:
+        """A tool's parameters (``tool`` is its index) or a response_format schema that is not valid JSON Schema:
+        OpenAI's "Invalid schema for function 'f': 'text' is not of type 'object', 'boolean'." (real bodies)."""
+        code = "invalid_function_parameters" if tool is not None else "invalid_json_schema"  # codes [INFERRED]
+        return self.bad_request(f"Invalid schema for {what}: {problem}.", param=param, code=code)
+
+    def null_content(self, index: int) -> SimError:
+        """Content null on a message other than an assistant's: OpenAI's real body (param with its odd dot)."""
+        return self.bad_request("Invalid value for 'content': expected a string, got null.",
+                                param=f"messages.[{index}].content")
+
+    def too_large(self) -> SimError:
+        """The answer to a body over ``max_request_bytes``: the front end's, before the key is looked at."""
+        return self.error(413, "Request Entity Too Large", type_="invalid_request_error", code="request_too_large",
+                          outcome="too_large")
+
+    @staticmethod
+    def html_413(server: str) -> SimError:
+        """A web server's own 413 page (nginx, openresty), as fronts that refuse a body before the API send it."""
+        page = (f"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+                f"<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>{server}</center>\r\n"
+                "</body>\r\n</html>\r\n")
+        return SimError(413, page.encode(), "too_large", {"Content-Type": "text/html"},
+                        reason="Request Entity Too Large")
 
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None,
                      fault: bool) -> SimError:

@@ -25,8 +25,15 @@ import orjson
 
 from ..plan import Ctx, Plan, SimError
 from ..rules import ModelRules
+from ..shape import type_name
 from ..text import Media
 from .base import DONE, Dialect, sse
+
+# serde_json's names for what it found and what the target type wanted
+SERDE_GOT = {"null": "null", "boolean": "boolean", "integer": "integer", "decimal": "floating point",
+             "string": "string", "array": "sequence", "object": "map"}
+SERDE_EXPECTED = {"string": "a string", "integer": "u32", "decimal": "f32", "boolean": "a boolean",
+                  "object": "a map", "array": "a sequence"}
 
 ROLES = "expected one of `system`, `user`, `assistant`, `tool`, `latest_reminder`"
 EFFORT_MAP = {"minimal": "low", "low": "low", "medium": "high", "high": "high", "xhigh": "high", "max": "max",
@@ -40,6 +47,10 @@ class DeepSeek(Dialect):
     keepalive = b": keep-alive\n\n"
     nonstream_prefix = b"\n"  # "Non-streaming requests: Continuously return empty lines" (quirks 5.5)
     cache_rule = (64, 64)  # context caching on disk in 64-token units
+    # "48 MiB request body" (api-docs.deepseek.com/guides/vision, as in the client's capability table, 2026); the
+    # answer beyond is openresty's own 413 page (Doriandarko/deepseek-engineer#18, 2025-08-13).
+    max_request_bytes = 48 * 1024 * 1024
+    extension_params = frozenset({"thinking"})  # thinking on/off (shape.py checks their types)
 
     def new_request_id(self) -> str:
         return f"{self._ids.getrandbits(128):032x}"
@@ -84,6 +95,21 @@ class DeepSeek(Dialect):
                              f"column {col}")
         e.status = status
         return e
+
+    def invalid_type(self, path: str, expected: Any, value: Any, raw: bytes) -> SimError:
+        """serde's words for a field of the wrong type, like its other refusals [INFERRED wording and column]."""
+        got = SERDE_GOT.get(type_name(value), "map")
+        if type_name(value) in ("boolean", "integer", "decimal"):
+            got = f"{got} `{self.json_value(value)}`"
+        elif isinstance(value, str):
+            got = f"{got} {self.json_value(value)}"
+        kinds = expected if isinstance(expected, tuple) else (expected,)
+        want = " or ".join(SERDE_EXPECTED.get(k, k) for k in kinds)
+        needle = f'"{path.rsplit(".", 1)[-1].split("[")[0]}"'.encode()
+        col = raw.find(needle)
+        col = col + len(needle) if col >= 0 else len(raw)
+        return self.bad_request(f"Failed to deserialize the JSON body into the target type: {path}: invalid type: "
+                                f"{got}, expected {want} at line 1 column {col}")
 
     def admit(self, ctx: Ctx) -> None:
         """Roles and unknown part variants first (serde reads the messages before anything else), then the rest."""
@@ -169,6 +195,9 @@ class DeepSeek(Dialect):
         if status == 503:
             return self._err(503, "Server Overloaded", "unknown_error", "server_error")
         return self._err(status, "Server Error", "unknown_error", "server_error")
+
+    def too_large(self) -> SimError:
+        return self.html_413("openresty")
 
     def overloaded(self) -> SimError:
         return self._err(503, "Server Overloaded", "unknown_error", "overloaded")

@@ -49,6 +49,11 @@ class Gemini(Dialect):
     name = "gemini"
     filter_empties = True  # a blocked prompt yields no content [INFERRED, quirks 3.5]
     cache_rule = None  # only explicit cached_content; not simulated
+    # Inline data "100 MB per request" since 2026-01-12 (ai.google.dev/gemini-api/docs/file-input-methods; blog.google
+    # "Increased file size limits", 2026-01); 20 MiB before. Google answers 400 INVALID_ARGUMENT "Request payload size
+    # exceeds the limit: 20971520 bytes." (google.api_core InvalidArgument reports, 2024-2025); the number with the
+    # new limit is [INFERRED].
+    max_request_bytes = 100_000_000
 
     def new_response_id(self, ctx: Ctx) -> str:
         return self.alnum(22)
@@ -199,6 +204,10 @@ class Gemini(Dialect):
             return self._err(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", "server_error")
         return self._err(500, "INTERNAL", "An internal error has occurred. Please retry or report in "
                          "https://developers.generativeai.google/guide/troubleshooting", "server_error")
+
+    def too_large(self) -> SimError:
+        return self._err(400, "INVALID_ARGUMENT", f"Request payload size exceeds the limit: {self.max_request_bytes} "
+                         "bytes.", "too_large")
 
     def overloaded(self) -> SimError:
         return self._err(503, "UNAVAILABLE", "The model is overloaded. Please try again later.", "overloaded")

@@ -54,6 +54,11 @@ class OpenRouter(Dialect):
     keepalive = b": OPENROUTER PROCESSING\n\n"
     cache_rule = (128, 1024)  # upstream-dependent; OpenAI's rule used for all [INFERRED]
     models_need_auth = False  # GET /api/v1/models is public
+    # Body limit: not documented; a production report measured 5 MiB ("Content-Length 5247064 exceeds 5242880 byte
+    # limit", hackerai-tech/hackerai#1182, 2026-08-25), the only figure found. The 413 body is the SDK docs' example
+    # (openrouter.ai/docs/sdks/python/api-reference/errors/payloadtoolargeresponseerror, read 2026-10).
+    max_request_bytes = 5 * 1024 * 1024
+    extension_params = frozenset({"reasoning", "include_reasoning"})  # shape.py checks their types
 
     def __init__(self) -> None:
         super().__init__()
@@ -164,6 +169,9 @@ class OpenRouter(Dialect):
         status = 502 if status == 500 else status  # 502: model down / invalid upstream response
         return self._err(status, "Provider returned error", "server_error",
                          {"provider_name": "OpenAI", "raw": "Internal server error"})
+
+    def too_large(self) -> SimError:
+        return self._err(413, "Request payload too large", "too_large")
 
     def overloaded(self) -> SimError:
         # "Retry-After header may be sent on 429 and 503" (quirks 6.7)

@@ -33,6 +33,9 @@ ELEMENT = {"image_url": "image", "input_audio": "audio", "file": "file"}
 class XAI(Dialect):
     name = "xai"
     cache_rule = (64, 64)  # xAI caches prompt prefixes automatically (s08: 306 of 307 cached) [INFERRED sizes]
+    # Body limit: not documented (images: "Maximum image size: 20MiB" each, docs.x.ai images page); 100 MB assumed
+    # like OpenAI's. The 413's status and text are [INFERRED]; the envelope is xAI's string error.
+    max_request_bytes = 100_000_000
 
     def new_response_id(self, ctx: Ctx) -> str:
         return self.uuid()
@@ -112,6 +115,9 @@ class XAI(Dialect):
         if status == 503:
             return self._err(503, "unavailable", "Service temporarily unavailable.", "server_error")
         return self._err(status, "internal", "An internal error occurred.", "server_error")  # [INFERRED]
+
+    def too_large(self) -> SimError:
+        return self._err(413, INVALID_ARG, "Request Entity Too Large", "too_large")
 
     def overloaded(self) -> SimError:
         return self._err(503, "unavailable", "The model is overloaded. Please try again later.", "overloaded")
