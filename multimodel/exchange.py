@@ -147,10 +147,16 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
             t = perf_counter()
             size += len(data)
             if size > limit:
+                raw.clear()  # an answer past the limit: its raw text is no use, and memory stays near the limit
                 raise TransportError("too_large", f"the stream passed {limit:,} bytes (Limits.response_bytes)")
             if not events:
                 head.append(data)
-            for event, payload in decoder.feed(data):
+            try:
+                fed = decoder.feed(data)
+            except SSELimitError:
+                raw.clear()
+                raise
+            for event, payload in fed:
                 events += 1
                 raw.append(payload)
                 if _handle_event(acc, event, payload, t):
