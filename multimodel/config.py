@@ -124,7 +124,8 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
         key_env = (key_env,)
     if not isinstance(key_env, list | tuple) or not all(isinstance(v, str) and _ENV_NAME.fullmatch(v) for v in key_env):
         raise ConfigError(f"provider {name!r}: api_key_env names environment variables: a name like 'GROQ_API_KEY' or"
-                          f" a list of names, got {key_env!r}")
+                          " a list of names (the value given is not shown: if it is the key itself, pass it as "
+                          "'api_key')")
     base_url = str(merged["base_url"]).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"provider {name!r}: base_url must start with http:// or https://, got {base_url!r}")

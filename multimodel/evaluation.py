@@ -213,7 +213,12 @@ async def run_slots(runner: Runner, slots: list[Slot], state: RunState, *, run_i
             if state.stop_reason == "budget":
                 result = unsent(slot.req, "budget", f"not sent: the budget of ${budget_usd:g} was reached")
             else:
-                result = await runner.execute_with_fallbacks(slot.req, slot.fallbacks, run_id, state.cancel.is_set)
+                try:
+                    result = await runner.execute_with_fallbacks(slot.req, slot.fallbacks, run_id,
+                                                                 state.cancel.is_set)
+                except Exception as exc:  # one row's failure must not end a batch whose other requests go on
+                    result = unsent(slot.req, "internal", f"multimodel failed on this row (a bug; please report "
+                                                          f"it): {type(exc).__name__}")
             state.results[slot.index] = result
             state.done += 1
             if result.error is not None:

@@ -68,6 +68,7 @@ async def send(req: PreparedRequest, transport: Transport, observe: Observer | N
     except _UNREADABLE as exc:
         result.error, result.finish_reason = _malformed(exc), "error"
     scrub_fields(result, req.secrets)
+    _clip(result)
     return result
 
 
@@ -92,17 +93,17 @@ async def _receive(result: Result, resp: Response, acc: Accumulator, req: Prepar
 
 def _malformed(exc: BaseException) -> ResultError:
     why = str(exc) if isinstance(exc, MalformedResponse) else f"{type(exc).__name__}: {exc}"
-    return ResultError(kind="malformed_response", message=f"the provider's answer could not be read: {why[:300]}")
+    return ResultError(kind="malformed_response", message=f"the provider's answer could not be read: {why}")
 
 
 def _redirected(result: Result, resp: Response, url: str) -> None:
     """A 3xx the transport did not follow: another origin (credentials stay home) or a method-changing redirect."""
-    location = resp.headers.get("location", "")
+    location = _header_text(resp.headers.get("location", ""))
     target = urljoin(url, location) if location else "(no Location)"
     where = "another origin" if location and not same_origin(url, target) else "a redirect multimodel does not follow"
     result.error = ResultError(
         kind="redirect", status=resp.status,
-        message=f"HTTP {resp.status} to {target[:300]} ({where}): not followed, so no credentials went there; if "
+        message=f"HTTP {resp.status} to {target} ({where}): not followed, so no credentials went there; if "
                 "the endpoint moved, set the provider's base_url to its new address")
     result.finish_reason = "error"
 
@@ -167,12 +168,13 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
             if done:
                 break
         if not done:
-            body = b"".join(head).strip() if not events else b""
+            tail = decoder.close()  # a last event without its blank line still counts
+            body = b"".join(head).strip() if not events and not tail else b""
             if body[:1] == b"{":  # JSON served as text/event-stream: read as the JSON it is
                 return _parse_body(result, body, acc, 200)
             if body and not body.startswith(b":"):  # an HTML page, plain text: no event in it at all
-                raise MalformedResponse(f"a text/event-stream answer held no events: {body[:80]!r}")
-            for event, payload in decoder.close():
+                raise MalformedResponse(f"a text/event-stream answer held no events: {body!r}")
+            for event, payload in tail:
                 raw.append(payload)
                 if _handle_event(acc, event, payload, perf_counter()):
                     done = True
@@ -254,7 +256,7 @@ def _handle_event(acc: Accumulator, event: bytes, payload: bytes, t: float) -> b
     except orjson.JSONDecodeError:
         if not payload.strip():
             return False
-        acc.error = ResultError(kind="stream", message=f"malformed chunk in the stream: {payload[:120]!r}")
+        acc.error = ResultError(kind="stream", message=f"malformed chunk in the stream: {payload!r}")
         return True
     if event == b"error":
         acc.add_event_error(obj)
@@ -323,8 +325,29 @@ def _request_id(headers: Mapping[str, str]) -> str | None:
     for name in _REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
-            return value[:200]
+            return _header_text(value)
     return None
+
+
+def _header_text(value: str) -> str:
+    """A header value as clean text: aiohttp keeps bytes that are not UTF-8 as lone surrogates, which no JSON
+    encoder (the cache, exports) accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
+
+
+#: how much of a provider's words a row keeps (after scrubbing: a key cut in two would escape the scrub)
+_MAX_MESSAGE, _MAX_REQUEST_ID = 2000, 200
+
+
+def _clip(result: Result) -> None:
+    if result.error is not None and len(result.error.message) > _MAX_MESSAGE:
+        result.error.message = result.error.message[:_MAX_MESSAGE] + " [...]"
+    if result.request_id is not None and len(result.request_id) > _MAX_REQUEST_ID:
+        result.request_id = result.request_id[:_MAX_REQUEST_ID]
 
 
 def new_result(req: PreparedRequest) -> Result:

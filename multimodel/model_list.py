@@ -55,7 +55,10 @@ async def _list(cfg: ProviderConfig, transport: Transport, timeout: float) -> li
         return f"no API key (set {' or '.join(cfg.api_key_env) or 'api_key'})"
     headers = {"Authorization": f"Bearer {key}", **cfg.default_headers}
     listed = await _read_list(cfg, transport, headers, timeout)
-    return listed if isinstance(listed, list) else scrub_text(listed, secrets_in(headers))
+    secrets = secrets_in(headers)
+    if isinstance(listed, list):  # an id that echoes the key is no model: left out
+        return [i for i in listed if scrub_text(i, secrets) == i]
+    return scrub_text(listed, secrets)[:500]
 
 
 async def _read_list(cfg: ProviderConfig, transport: Transport, headers: dict[str, str],

@@ -1,10 +1,12 @@
 """Credentials never travel back out: what a provider sent is scrubbed of the request's keys before anyone sees it.
 
 A server may echo a key (in an error body, an error inside a stream, a header such as ``x-request-id``, even an
-answer). Every credential a request carried (the API key, the Authorization value, every ``default_headers``
-value that is not a known public header) is replaced by ``[redacted]`` in the Result the exchange returns,
-before the cache, an export, a repr, a warning or a log can hold it. Values shorter than eight characters are
-left alone: ``"x"`` or ``"ollama"`` given to a local server is no secret, and scrubbing it would mangle text.
+answer). Every credential a request carried (the Authorization value and the key in it, and the value of every
+header whose name says it holds a credential: ``x-api-key``, ``api-key``, ``x-goog-api-key``, a ``default_headers``
+entry named like ``X-Auth-Token`` or ``Cookie``) is replaced by ``[redacted]`` in the Result the exchange returns,
+before the cache, an export, a repr, a warning or a log can hold it. Other headers (``X-Team: research``) are
+names, not secrets: scrubbing them would rewrite answers that use the word. Values shorter than eight characters
+are left alone too: ``"x"`` or ``"ollama"`` given to a local server is no secret.
 """
 
 from __future__ import annotations
@@ -19,18 +21,15 @@ import orjson
 
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 8
-#: headers that name things, not credentials (OpenRouter's attribution, API versions, content negotiation)
-_PUBLIC_HEADERS = frozenset({
-    "content-type", "accept", "accept-encoding", "user-agent", "http-referer", "referer", "x-title",
-    "anthropic-version", "anthropic-beta", "openai-beta",
-})
+#: words in a header's name that say its value is a credential
+_CREDENTIAL_WORDS = ("auth", "key", "token", "secret", "cookie", "session", "password", "credential", "signature")
 
 
 def secrets_in(headers: Mapping[str, str]) -> tuple[str, ...]:
     """The credential values of a request's headers, in every spelling a server's echo may use, longest first."""
     found: set[str] = set()
     for name, value in headers.items():
-        if name.lower() in _PUBLIC_HEADERS or not isinstance(value, str):
+        if not isinstance(value, str) or not any(word in name.lower() for word in _CREDENTIAL_WORDS):
             continue
         scheme, _, token = value.partition(" ")
         for secret in (value, token.strip() if scheme.lower() in ("bearer", "basic", "token") else ""):
@@ -40,8 +39,10 @@ def secrets_in(headers: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def _spellings(secret: str) -> set[str]:
-    """The value as sent, as a JSON string would carry it, and percent-encoded (an echoed URL)."""
-    return {secret, orjson.dumps(secret).decode()[1:-1], quote(secret, safe="")}
+    """The value as sent, as a JSON string would carry it (with ``/`` escaped too, as PHP and Java servers do), and
+    percent-encoded (an echoed URL)."""
+    json = orjson.dumps(secret).decode()[1:-1]
+    return {secret, json, json.replace("/", "\\/"), quote(secret, safe="")}
 
 
 def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
@@ -75,6 +76,10 @@ def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
         return value
     if isinstance(value, str):
         return scrub_text(value, secrets)
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, dict | list) and not _mentions(value, secrets):
+        return value
     if isinstance(value, dict):
         items = [(scrub(k, secrets), scrub(v, secrets)) for k, v in value.items()]
         if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
@@ -103,7 +108,17 @@ def scrub_fields(obj: Any, secrets: tuple[str, ...]) -> None:
             setattr(obj, name, cleaned)
 
 
-_PLAIN = frozenset({int, float, bool})
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
+def _mentions(value: Any, secrets: tuple[str, ...]) -> bool:
+    """Whether any secret may occur in a JSON-like container: one C-speed encoding instead of a walk (a stream's
+    logprobs hold thousands of entries); True when it cannot be encoded, so the walk decides."""
+    try:
+        blob = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, ValueError):
+        return True
+    return any(s in blob for s in secrets)
 
 
 @functools.cache

@@ -42,6 +42,23 @@ ERROR_KINDS = (
 RETRYABLE_KINDS = frozenset({"rate_limit", "overloaded", "server", "timeout", "connection", "stream", "truncated"})
 
 
+#: the largest token count a Result holds: 2**53, the largest integer a float (and so JSON everywhere) holds
+#: exactly; a count beyond it, negative or of another type is a server's error and is read as missing
+MAX_COUNT = 2**53
+COUNT_FIELDS = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "cache_write_tokens")
+
+
+def valid_count(value: Any) -> int | None:
+    """A token count as a Result keeps it: a whole number in 0..2**53 (a float that is whole counts), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_COUNT:
+        return value
+    return None
+
+
 @dataclass(slots=True)
 class ToolCall:
     """One function call the model asked for; ``arguments`` is None when the JSON did not parse."""
@@ -204,11 +221,17 @@ class Result:
         err = d.pop("error", None)
         calls = d.pop("tool_calls", None) or []
         cost = d.pop("cost_usd", None)
+        for name in COUNT_FIELDS:  # rows an older release cached may hold counts no DataFrame can take
+            if name in d:
+                d[name] = valid_count(d[name])
+        if cost is not None and (not isinstance(cost, int | float) or isinstance(cost, bool)):
+            raise ValueError(f"a stored cost_usd is a number or null, not {cost!r}")
+        cost = _NAN if cost is None else float(cost)
         return cls(
             **d,
             error=ResultError(**err) if err else None,
             tool_calls=[ToolCall(**c) for c in calls],
-            cost_usd=_NAN if cost is None else float(cost),
+            cost_usd=cost if math.isnan(cost) or (math.isfinite(cost) and cost >= 0) else _NAN,
         )
 
     def _repr_html_(self) -> str:

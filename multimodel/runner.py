@@ -26,9 +26,9 @@ import orjson
 
 from multimodel import exchange
 from multimodel.config import ProviderConfig
-from multimodel.errors import ConfigError, ParamWarning
+from multimodel.errors import CacheWarning, ConfigError, ParamWarning, warn_user
 from multimodel.providers.repairs import Repair
-from multimodel.redact import scrub_text
+from multimodel.redact import scrub_fields, scrub_text
 from multimodel.request import PreparedRequest
 from multimodel.results import Result
 from multimodel.transport import Transport
@@ -181,18 +181,21 @@ async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transpo
     """Up to 1 + ``req.retries`` attempts of retryable failures, within ``req.timeout.total`` seconds in all (each
     attempt gets what is left of it)."""
     attempts = 0
-    started = time.monotonic()
+    started: float | None = None  # the clock starts at the first admission: a batch's queue is not this call's time
     est = estimate_tokens(req)
     total = req.timeout.total
     while True:
-        pause = gate.pause_until - time.monotonic()
-        if pause > total - (time.monotonic() - started):  # a provider's pause outlasts this call: do not wait
+        now = time.monotonic()
+        pause = gate.pause_until - now
+        if pause > total - (0.0 if started is None else now - started):  # a pause that outlasts this call: no wait
             result = exchange.unsent(req, "rate_limit", f"not sent: the provider asked for a pause of {pause:.0f}s, "
                                                          f"longer than what is left of this call's {total:g}s timeout")
             result.attempts = attempts
             return result
         attempts += 1
         await gate.acquire(est)
+        if started is None:
+            started = time.monotonic()
         result = None
         left = max(0.001, total - (time.monotonic() - started))
         try:
@@ -278,14 +281,18 @@ class Runner:
         self._gates_loop: asyncio.AbstractEventLoop | None = None
 
     def gate(self, provider: str) -> ProviderGate:
-        """The admission gate (concurrency, rpm/tpm, learned pauses) of one provider; gates belong to one event
-        loop, so a fresh I/O loop (after the old one died) gets fresh gates."""
+        """The admission gate (concurrency, rpm/tpm, learned pauses) of one provider. Gates belong to the loop that
+        runs the requests: when that loop has died (never expected), the loop now running them gets fresh gates;
+        a look from another loop (a notebook cell's) changes nothing."""
         try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # asked from outside any loop (client.gate in a notebook): the gates as they are
-            loop = self._gates_loop
-        if loop is not self._gates_loop:
-            self._gates, self._gates_loop = {}, loop
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # asked from outside any loop: the gates as they are
+            loop = None
+        old = self._gates_loop
+        if loop is not None and loop is not old and (old is None or old.is_closed() or not old.is_running()):
+            if old is not None:
+                self._gates = {}
+            self._gates_loop = loop
         gate = self._gates.get(provider)
         if gate is None:
             cfg = self.providers.get(provider)
@@ -327,13 +334,17 @@ class Runner:
             return exchange.unsent(req, "unsupported", req.skip)
         if req.use_cache and self.cache is not None and (hit := self.cache.get_with_run(req.cache_key)) is not None:
             result, stored_run = hit
+            scrub_fields(result, req.secrets)  # a row an older release cached may hold an echoed key
             result.cached = run_id is None or stored_run != run_id
             if req.route_reason is not None:  # this call's routing, not the one that filled the cache
                 result.route_reason = req.route_reason
             return result
         result = exchange.annotate(await self._send_safely(req), req)
         if req.use_cache and self.cache is not None and result.error is None:
-            self.cache.put(req.cache_key, result, run_id)
+            try:
+                self.cache.put(req.cache_key, result, run_id)
+            except Exception as exc:  # the answer is kept in the row whatever the cache does
+                warn_user(f"the answer from {req.model} was not cached ({type(exc).__name__}: {exc})", CacheWarning)
         return result
 
     async def _send_safely(self, req: PreparedRequest) -> Result:

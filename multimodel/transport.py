@@ -22,8 +22,9 @@ import concurrent.futures
 import contextlib
 import math
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -179,8 +180,9 @@ class Timeout:
     """How long one attempt may take, in three parts (seconds): ``connect`` (TCP + TLS), ``idle`` (the longest
     silence tolerated while waiting for the response head and between body chunks: a stalled endpoint fails
     here and is retried) and ``total`` (the whole call, retries included). A number given where a Timeout is
-    expected is the total. Raise ``idle`` for non-streamed calls to models that think for minutes: their
-    answer arrives all at once at the end, so the wait for it is one silence."""
+    expected is the total and the idle limit both (someone who asks for 1200 s expects a 15-minute think to
+    finish); the default's idle is 300 s. Raise ``idle`` for non-streamed calls to models that think for
+    minutes: their answer arrives all at once at the end, so the wait for it is one silence."""
 
     total: float = 600.0
     connect: float = 10.0
@@ -188,11 +190,11 @@ class Timeout:
 
     @staticmethod
     def of(value: Timeout | float) -> Timeout:
-        """A Timeout from a Timeout or a total in seconds (connect and idle then never exceed the total)."""
+        """A Timeout from a Timeout or a total in seconds (then idle is the total, and connect at most 10 s)."""
         if isinstance(value, Timeout):
             return value
         total = float(value)
-        return Timeout(total=total, connect=min(10.0, total), idle=min(300.0, total))
+        return Timeout(total=total, connect=min(10.0, total), idle=total)
 
     def problem(self) -> str | None:
         """What is wrong with these values, or None: each part a positive, finite number of seconds."""
@@ -348,10 +350,13 @@ class AiohttpTransport:
     @staticmethod
     async def _request(method: str, url: str, headers: Mapping[str, str], payload: bytes | None,
                        timeout: Timeout | float) -> Response:
-        limits = _client_timeout(timeout)
+        bounds = Timeout.of(timeout)
+        deadline = time.monotonic() + bounds.total  # one total for the call, however many hops
         for _ in range(MAX_REDIRECTS + 1):
+            left = max(0.001, deadline - time.monotonic())
             try:
-                resp = await IO.session().request(method, url, data=payload, headers=headers, timeout=limits,
+                resp = await IO.session().request(method, url, data=payload, headers=headers,
+                                                  timeout=_client_timeout(replace(bounds, total=left)),
                                                   allow_redirects=False)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise _transport_error(exc) from None

@@ -16,10 +16,10 @@ from multimodel.config import build_provider, coerce_timeout
 from multimodel.exchange import send
 from multimodel.redact import REDACTED, scrub, secrets_in
 from multimodel.request import RequestPreparer
-from multimodel.results import ResultError, ToolCall
+from multimodel.results import MAX_COUNT, ResultError, ToolCall
 from multimodel.transport import ReplayTransport, Reply, TransportError, read_limited, run_sync, same_origin
 from multimodel.wire.sse import SSEDecoder, SSELimitError
-from multimodel.wire.usage import MAX_COUNT, normalize_usage
+from multimodel.wire.usage import normalize_usage
 
 KEY = "sk-hostile-units-0123456789"
 JSON = {"content-type": "application/json"}
@@ -29,7 +29,8 @@ SSE = {"content-type": "text/event-stream"}
 @pytest.fixture
 def preparer():
     providers = {"local": build_provider("local", {"base_url": "http://127.0.0.1:9/v1", "api_key": KEY,
-                                                   "default_headers": {"X-Team": "team-token-abcdef",
+                                                   "default_headers": {"X-Team-Token": "team-token-abcdef",
+                                                                       "X-Team": "research-group",
                                                                        "X-Title": "short"},
                                                    "prices": {"m": {"input": 1.0, "output": 2.0}}})}
     return RequestPreparer(providers)
@@ -50,9 +51,11 @@ def answer(**over) -> dict:
 # ---------------------------------------------------------------------------------- credentials
 def test_secrets_are_every_credential_value_in_every_spelling():
     found = secrets_in({"Authorization": "Bearer sk-abc/def+ghi", "Content-Type": "application/json",
-                        "X-Title": "a public title", "x-api-key": "short", "X-Custom": "custom-secret-1"})
+                        "X-Title": "a public title", "x-api-key": "short", "X-Custom-Secret": "custom-secret-1",
+                        "X-Team": "research-group"})
     assert {"Bearer sk-abc/def+ghi", "sk-abc/def+ghi", "sk-abc%2Fdef%2Bghi", "custom-secret-1"} <= set(found)
     assert "application/json" not in found and "a public title" not in found and "short" not in found
+    assert "research-group" not in found  # a header that names a team is not a credential
     assert [len(s) for s in found] == sorted((len(s) for s in found), reverse=True)  # longest first
 
 
@@ -231,7 +234,7 @@ def test_a_timeout_that_cannot_bound_a_call_is_refused(value):
 
 def test_a_number_is_the_total_and_bounds_the_other_parts():
     assert coerce_timeout(5) == mm.Timeout(total=5, connect=5, idle=5)
-    assert coerce_timeout(120) == mm.Timeout(total=120, connect=10, idle=120)
+    assert coerce_timeout(1200) == mm.Timeout(total=1200, connect=10, idle=1200)  # a long think is not a stall
     assert mm.Timeout() == mm.Timeout(total=600, connect=10, idle=300)
 
 
@@ -305,3 +308,103 @@ def test_an_absurd_retry_after_never_holds_a_later_call_past_its_timeout(prepare
     later = run_sync(runner.execute(preparer.prepare("local/m", "again", timeout=5)))
     assert time.perf_counter() - started < 1.0
     assert (later.error.kind, later.attempts) == ("rate_limit", 0) and "longer than what is left" in later.error.message
+
+
+# ---------------------------------------------------------------------------------- found in review
+def test_a_key_past_a_clipping_point_is_scrubbed_whole(preparer):
+    """Provider words are clipped after the scrub: a key that straddles the clip would otherwise leave a prefix."""
+    req = preparer.prepare("local/m", "hi")
+    rid = "r" * 190 + KEY
+    r = run(req, lambda u, h, p: Reply(500, {"x-request-id": rid}, b"x" * 1990 + KEY.encode()))
+    assert KEY[:8] not in (r.request_id or "") and KEY[:8] not in r.error.message
+    assert len(r.request_id) <= 200 and len(r.error.message) <= 2010
+
+
+def test_a_header_that_is_not_utf8_cannot_break_the_cache_or_the_frame(preparer, tmp_path):
+    from multimodel.results import results_to_frame
+    from multimodel.store import ResultCache
+
+    body = orjson.dumps(answer())
+    r = run(preparer.prepare("local/m", "hi"), lambda u, h, p: Reply(200, {**JSON, "x-request-id": "req-\udcff"}, body))
+    assert r.request_id == "req-\ufffd"
+    ResultCache(tmp_path / "c.sqlite").put("k", r, None)
+    assert len(results_to_frame([r])) == 1
+
+
+def test_a_row_an_older_release_cached_is_scrubbed_and_its_counts_checked(preparer, tmp_path):
+    from multimodel.results import Result, results_to_frame
+    from multimodel.runner import Runner
+    from multimodel.store import ResultCache
+
+    cache = ResultCache(tmp_path / "old.sqlite")
+    req = preparer.prepare("local/m", "hi")
+    cache.put(req.cache_key, Result(model="local/m", provider="local", content=f"key {KEY}"), None)
+    (stored,) = cache._conn.execute("SELECT result FROM results").fetchone()
+    stored = bytes(stored).replace(b'"prompt_tokens":null', b'"prompt_tokens":18446744073709551615')
+    assert b"18446744073709551615" in stored and KEY.encode() in stored
+    cache._conn.execute("UPDATE results SET result = ?", (stored,))
+    hit = run_sync(Runner(preparer.providers, cache, ReplayTransport(lambda u, h, p: Reply())).execute(req))
+    assert hit.cached and hit.content == f"key {REDACTED}" and hit.prompt_tokens is None
+    assert len(results_to_frame([hit])) == 1
+
+
+@pytest.mark.parametrize("tail", [b'data: {"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": '
+                                  b'"stop"}]}', b'event: message\ndata: {"choices": [{"index": 0, "delta": '
+                                  b'{"content": "hi"}, "finish_reason": "stop"}]}\r\n'])
+def test_a_last_event_without_its_blank_line_still_counts(preparer, tail):
+    r = run(preparer.prepare("local/m", "hi", stream=True), lambda u, h, p: Reply(200, SSE, [tail]))
+    assert (r.content, r.finish_reason, r.error) == ("hi", "stop", None)
+
+
+def test_a_streamed_error_finish_without_an_error_object_is_an_error(preparer):
+    stream = [b'data: {"choices": [{"index": 0, "delta": {"content": "par"}, "finish_reason": "error"}]}\n\n',
+              b"data: [DONE]\n\n"]
+    r = run(preparer.prepare("local/m", "hi", stream=True), lambda u, h, p: Reply(200, SSE, stream))
+    assert r.error.kind == "stream" and r.error.retryable and r.finish_reason == "error"
+
+
+def test_time_queued_behind_the_gate_is_not_the_calls_time(preparer):
+    """With concurrency 1, the tenth request waits for nine others: its own total starts when it is admitted."""
+    import asyncio
+
+    from multimodel.runner import Runner
+
+    providers = {"slow": build_provider("slow", {"base_url": "http://127.0.0.1:9/v1", "api_key": KEY,
+                                                 "concurrency": 1})}
+    slow = RequestPreparer(providers)
+
+    async def handler_batch():
+        async def delayed(url, headers, payload):
+            await asyncio.sleep(0.1)
+            return Reply(200, JSON, orjson.dumps(answer()))
+
+        class Slow(ReplayTransport):
+            async def post(self, url, headers, payload, timeout):
+                from multimodel.transport import _ReplayResponse
+                return _ReplayResponse(await delayed(url, headers, payload))
+
+        runner = Runner(providers, None, Slow(lambda u, h, p: Reply()))
+        reqs = [slow.prepare("slow/m", f"q{i}", timeout=0.5) for i in range(10)]
+        return await asyncio.gather(*(runner.execute(r) for r in reqs))
+
+    results = run_sync(handler_batch())
+    assert [r.error for r in results] == [None] * 10  # 1 s of queue in all, each call well within its 0.5 s
+
+
+def test_a_look_at_the_gates_from_another_loop_keeps_what_they_learned(preparer):
+    import asyncio
+
+    from multimodel.runner import Runner
+
+    runner = Runner(preparer.providers, None, ReplayTransport(lambda u, h, p: Reply()))
+
+    async def on_io():
+        return runner.gate("local")
+
+    gate = run_sync(on_io())
+    gate.pause_until = time.monotonic() + 30
+
+    async def from_a_notebook_cell():
+        return runner.gate("local")
+
+    assert asyncio.run(from_a_notebook_cell()) is gate

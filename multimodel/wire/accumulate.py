@@ -52,6 +52,8 @@ _FINISH_MAP = {
 # insufficient_system_resource when it runs out of capacity (gateways relay it): transient, retryable.
 _FAILED_FINISH = {
     "insufficient_system_resource": ("overloaded", "generation interrupted: insufficient_system_resource"),
+    # OpenRouter's "error" finish comes with an error object; without one the answer still failed (retryable)
+    "error": ("stream", "the provider ended the answer with finish_reason 'error' and no error object"),
 }
 
 
@@ -373,6 +375,8 @@ class Accumulator:
             nfr = choice.get("native_finish_reason")
             if nfr and type(nfr) is str:
                 self.native_finish = nfr
+            if choice.get("error") and self.error is None:  # OpenRouter: an error inside the choice
+                self._in_band_error(choice)
 
     def _add_logprobs(self, lp: Any) -> None:
         """Answer-token logprobs (``logprobs.content``), kept in order across chunks."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from multimodel.results import valid_count
+
 
 @dataclass(slots=True)
 class Usage:
@@ -16,19 +18,7 @@ class Usage:
     cache_write_tokens: int | None = None
 
 
-#: the largest count kept: 2**53, the largest integer a float (and so JSON everywhere) holds exactly; a count
-#: beyond it, negative, fractional or of another type is a server's error and is read as missing
-MAX_COUNT = 2**53
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and 0 <= value <= MAX_COUNT:
-        return value
-    return None
+_int = valid_count  # a count beyond 2**53, negative, fractional or of another type is read as missing
 
 
 def normalize_usage(usage: dict[str, Any] | None) -> Usage:
