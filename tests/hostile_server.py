@@ -23,7 +23,6 @@ import json
 import math
 import socket
 import struct
-import threading
 import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -32,6 +31,8 @@ from typing import Any
 
 from aiohttp import web
 from multidict import CIMultiDict
+
+from tests.loopback import LoopbackServer
 
 # ---------------------------------------------------------------------------------- secrets
 #: the API key of the hostile provider; only letters, digits and single hyphens, so every encoding (JSON,
@@ -514,7 +515,8 @@ class Received:
 
 
 @dataclass
-class HostileServer:
+class HostileServer(LoopbackServer):
+    thread_name = "hostile-server"
     host: str = "127.0.0.1"
     port: int = 0
     #: the base URL of another origin (a second HostileServer), for cross-origin redirects
@@ -525,17 +527,7 @@ class HostileServer:
     hung_up: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._lock = threading.Lock()
-        self._closing: asyncio.Event | None = None
-        self._error: BaseException | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        self._init_loopback()
 
     @property
     def base_url(self) -> str:
@@ -544,57 +536,6 @@ class HostileServer:
     def target(self, name: str, host: str | None = None) -> str:
         """The absolute URL that serves behaviour ``name`` on this server (optionally under another host name)."""
         return f"http://{host or self.host}:{self.port}/x/{name}/v1/chat/completions"
-
-    # ---- lifecycle
-    def start(self) -> HostileServer:
-        self._thread = threading.Thread(target=self._run, name="hostile-server", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(10) or self._error is not None:
-            raise RuntimeError("the hostile server did not start") from self._error
-        return self
-
-    def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-        loop.call_soon_threadsafe(self._closing.set)  # type: ignore[union-attr]
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result(15)  # type: ignore[union-attr]
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def __enter__(self) -> HostileServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._startup())
-        except BaseException as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.close()
-
-    async def _startup(self) -> None:
-        self._closing = asyncio.Event()
-        app = web.Application(client_max_size=64 << 20)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def closing_wait(self, request: web.Request) -> None:
         """Wait until the server stops or the client hangs up."""

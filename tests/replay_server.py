@@ -22,6 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.loopback import LoopbackServer
+
 CORPUS_DIR = Path(__file__).parent / "corpus"
 
 # aiohttp frames the body itself (chunked for streams, content-length otherwise); the recorded
@@ -63,7 +65,7 @@ class ReceivedRequest:
 
 
 @dataclass
-class ReplayServer:
+class ReplayServer(LoopbackServer):
     recordings: dict[str, dict[str, Any]]
     # Pause between streamed pieces (seconds); 0 still yields to the loop after each write.
     stream_gap_s: float = 0.0
@@ -72,75 +74,13 @@ class ReplayServer:
     requests: dict[str, list[ReceivedRequest]] = field(default_factory=dict)
     last_request: ReceivedRequest | None = None
 
-    def __post_init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._lock = threading.Lock()
-        self._error: BaseException | None = None
+    thread_name = "replay-server"
 
-    # ---- lifecycle ----
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def __post_init__(self) -> None:
+        self._init_loopback()
 
     def base_url(self, file_id: str) -> str:
         return f"{self.url}/{file_id}/v1"
-
-    def start(self) -> ReplayServer:
-        self._thread = threading.Thread(target=self._run, name="replay-server", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("replay server did not start within 10 s")
-        if self._error is not None:
-            raise RuntimeError("replay server failed to start") from self._error
-        return self
-
-    def stop(self) -> None:
-        if self._loop is None:
-            return
-        fut = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
-        fut.result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def __enter__(self) -> ReplayServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(self._startup())
-        except BaseException as e:  # report to start()
-            self._error = e
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.close()
-
-    async def _startup(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server  # the asyncio.Server; port 0 means the OS picked one
-        self.port = server.sockets[0].getsockname()[1]
-
-    async def _shutdown(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # ---- what tests read ----
     def received(self, file_id: str) -> list[ReceivedRequest]:
