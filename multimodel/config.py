@@ -34,6 +34,9 @@ class ProviderConfig:
     rpm: float | None = None
     tpm: float | None = None
     timeout: Timeout = field(default_factory=Timeout)
+    #: how many seconds' worth of the rpm/tpm quota may go at once (providers enforce per-minute limits over
+    #: short periods: a whole minute's quota in one burst draws 429s)
+    burst_s: float = 1.0
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     simulated: bool = False
@@ -90,6 +93,7 @@ _ENTRY_KEYS = {
     "rpm",
     "tpm",
     "timeout",
+    "burst_s",
     "prices",
     "options",
     "limits",
@@ -136,6 +140,8 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
         dialect=dialect,
         api_key_env=tuple(key_env),
         timeout=coerce_timeout(merged.get("timeout", Timeout()), f"provider {name!r}: timeout"),
+        burst_s=check_number(merged.get("burst_s", 1.0), f"provider {name!r}: burst_s", positive=True,
+                             fix=" (seconds of the rpm/tpm quota that may go at once; 1 by default)"),
         **checked,
         simulated=simulated,
         builtin=name in BUILTIN_PROVIDERS,

@@ -35,6 +35,8 @@ ERROR_KINDS = (
     "response_too_large",  # past Limits: a body or stream line bigger than the client holds
     "redirect",  # a 3xx not followed: another origin (credentials stay home) or a method-changing redirect
     "internal",  # multimodel itself failed on this request (a bug: logged with its traceback); never cached
+    "quota_exhausted",  # a per-day (or longer) quota ran out: the provider's remaining rows are not sent
+    "deadline",  # evaluate(deadline_s=) passed while the row waited
 )
 # Kinds a retry can fix; the rest (bad_request, auth, billing, not_found, content_filter, unsupported:
 # the model cannot take an input, so the request was never sent; malformed_response, response_too_large,

@@ -17,9 +17,9 @@ import random
 import time
 import traceback
 import warnings
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 import orjson
@@ -27,139 +27,17 @@ import orjson
 from multimodel import exchange
 from multimodel.config import ProviderConfig
 from multimodel.errors import CacheWarning, ConfigError, ParamWarning, warn_user
+from multimodel.pacing import QUOTA_PAUSE_S, ProviderGate
 from multimodel.providers.repairs import Repair
 from multimodel.redact import scrub_fields, scrub_text
 from multimodel.request import PreparedRequest
-from multimodel.results import Result
+from multimodel.results import Result, ResultError
 from multimodel.transport import Transport
-from multimodel.wire.errors import parse_duration
 
 if TYPE_CHECKING:
     from multimodel.store import ResultCache
 
 _LOG = logging.getLogger("multimodel")
-_WINDOW_S = 60.0
-
-
-class SlidingWindow:
-    """At most ``limit`` units in any rolling 60 s, the way providers count rpm and tpm.
-
-    An entry is kept a little longer than the window (1/120 of it: 0.5 s of 60 s): the client stamps a
-    request when it admits it, the provider when it arrives, and at the start of a large batch the two
-    differ by a few hundred milliseconds of connection set-up, enough for a 429 at the window's edge.
-    """
-
-    def __init__(self, limit: float) -> None:
-        self.limit = float(limit)
-        self.events: deque[tuple[float, float]] = deque()
-        self.total = 0.0
-
-    @staticmethod
-    def _span() -> float:
-        return _WINDOW_S * (1 + 1 / 120)
-
-    def _expire(self, now: float) -> None:
-        events = self.events
-        span = self._span()
-        while events and events[0][0] <= now - span:
-            self.total -= events.popleft()[1]
-
-    def wait_time(self, amount: float, now: float) -> float:
-        """Seconds until ``amount`` more fits (0 if it fits now); an oversize request waits for an empty window."""
-        self._expire(now)
-        if self.total + amount <= self.limit or not self.events:
-            return 0.0
-        span = self._span()
-        need = self.total + amount - self.limit
-        freed = 0.0
-        for t, n in self.events:
-            freed += n
-            if freed >= need:
-                return t + span - now
-        return self.events[-1][0] + span - now
-
-    def add(self, amount: float, now: float) -> None:
-        self.events.append((now, amount))
-        self.total += amount
-
-    def adjust_last(self, delta: float) -> None:
-        """Correct a token estimate once the real usage is known."""
-        if self.events:
-            t, n = self.events[-1]
-            self.events[-1] = (t, max(0.0, n + delta))
-            self.total = max(0.0, self.total + delta)
-
-
-class ProviderGate:
-    """Admission control for one provider: a concurrency cap, rpm/tpm windows and a learned pause."""
-
-    def __init__(self, name: str, concurrency: int, rpm: float | None = None, tpm: float | None = None) -> None:
-        self.name = name
-        self.concurrency = concurrency
-        self._sem = asyncio.Semaphore(concurrency)
-        self.rpm = SlidingWindow(rpm) if rpm else None
-        self.tpm = SlidingWindow(tpm) if tpm else None
-        self.pause_until = 0.0
-        self._lock = asyncio.Lock()
-        self.rate_limited = 0  # 429s seen, for progress and benchmarks
-        self.learned_rpm: float | None = None
-
-    async def acquire(self, est_tokens: float) -> None:
-        await self._sem.acquire()
-        if self.rpm is None and self.tpm is None and self.pause_until <= time.monotonic():
-            return  # nothing to pace: skip the admission lock on the common path
-        try:
-            async with self._lock:  # admit one at a time so the windows stay exact
-                while True:
-                    now = time.monotonic()
-                    wait = max(0.0, self.pause_until - now)
-                    if self.rpm is not None:
-                        wait = max(wait, self.rpm.wait_time(1, now))
-                    if self.tpm is not None:
-                        wait = max(wait, self.tpm.wait_time(est_tokens, now))
-                    if wait <= 0:
-                        break
-                    await asyncio.sleep(wait)
-                now = time.monotonic()
-                if self.rpm is not None:
-                    self.rpm.add(1, now)
-                if self.tpm is not None:
-                    self.tpm.add(est_tokens, now)
-        except BaseException:
-            self._sem.release()
-            raise
-
-    def release(self, est_tokens: float, used_tokens: int | None) -> None:
-        if self.tpm is not None and used_tokens is not None:
-            self.tpm.adjust_last(used_tokens - est_tokens)
-        self._sem.release()
-
-    def observe(self, status: int, headers: Mapping[str, str], retry_after_s: float | None) -> None:
-        """Learn from a response: pause on 429/503 with retry-after or exhausted quotas; adopt rpm limits."""
-        now = time.monotonic()
-        if status == 429:
-            self.rate_limited += 1
-        if status in (429, 503, 529) and retry_after_s:
-            self.pause_until = max(self.pause_until, now + min(retry_after_s, 300.0))
-        elif status == 429:
-            self.pause_until = max(self.pause_until, now + 1.0)
-        if headers.get("x-ratelimit-remaining-requests") == "0":
-            reset = parse_duration(headers.get("x-ratelimit-reset-requests"))
-            if reset:
-                self.pause_until = max(self.pause_until, now + min(reset, 300.0))
-        if headers.get("x-ratelimit-remaining-tokens") == "0":
-            reset = parse_duration(headers.get("x-ratelimit-reset-tokens"))
-            if reset:
-                self.pause_until = max(self.pause_until, now + min(reset, 300.0))
-        limit = headers.get("x-ratelimit-limit-requests")
-        if limit and self.rpm is None:
-            try:
-                value = float(limit)
-            except ValueError:
-                value = 0.0
-            if value > 0:
-                self.learned_rpm = value
-                self.rpm = SlidingWindow(value)
 
 
 def estimate_tokens(req: PreparedRequest) -> float:
@@ -177,42 +55,88 @@ def backoff_delay(attempt: int, retry_after_s: float | None, *, base: float = 0.
     return delay
 
 
-async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transport: Transport) -> Result:
-    """Up to 1 + ``req.retries`` attempts of retryable failures, within ``req.timeout.total`` seconds in all (each
-    attempt gets what is left of it)."""
-    attempts = 0
-    started: float | None = None  # the clock starts at the first admission: a batch's queue is not this call's time
+#: throttling (a 429, an overload) is not failure: retried without spending ``retries``, for as long as the call's
+#: bound allows (complete(): its timeout; evaluate(): its deadline_s, if any)
+THROTTLE_KINDS = frozenset({"rate_limit", "overloaded"})
+
+
+async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transport: Transport,
+                               batch: bool = False, deadline: float | None = None) -> Result:
+    """Attempts until an answer, a failure that is not retryable, ``req.retries`` failed retries, or the bound.
+
+    A single call (``batch=False``) keeps ``req.timeout.total`` as the limit on everything, waits included; its
+    clock starts at the first admission (a queue behind other calls is not its time). In a batch each attempt has
+    the whole ``req.timeout.total`` and throttles are waited out until ``deadline`` (monotonic; None: no bound).
+    """
+    started: float | None = None
+    attempts = failures = 0
     est = estimate_tokens(req)
     total = req.timeout.total
+    observe = partial(gate.observe, model=req.model_id)
     while True:
-        now = time.monotonic()
-        pause = gate.pause_until - now
-        if pause > total - (0.0 if started is None else now - started):  # a pause that outlasts this call: no wait
-            result = exchange.unsent(req, "rate_limit", f"not sent: the provider asked for a pause of {pause:.0f}s, "
-                                                         f"longer than what is left of this call's {total:g}s timeout")
-            result.attempts = attempts
-            return result
+        stop = _stop_before_sending(req, gate, started, total, batch, deadline, attempts)
+        if stop is not None:
+            return stop
         attempts += 1
-        await gate.acquire(est)
+        await gate.acquire(est, req.model_id)
         if started is None:
             started = time.monotonic()
         result = None
-        left = max(0.001, total - (time.monotonic() - started))
+        left = total if batch else max(0.001, total - (time.monotonic() - started))
         try:
-            result = await exchange.send(req, transport, gate.observe, replace(req.timeout, total=left))
+            result = await exchange.send(req, transport, observe, replace(req.timeout, total=left))
         finally:
             used = None
             if result is not None and result.prompt_tokens is not None:
                 used = result.prompt_tokens + (result.completion_tokens or 0)
-            gate.release(est, used)
+            gate.release(est, used, req.model_id)
         result.attempts = attempts
         err = result.error
-        if err is None or not err.retryable or attempts > req.retries:
+        if err is None or not err.retryable:
             return result
-        delay = backoff_delay(attempts, err.retry_after_s)
-        if time.monotonic() - started + delay > total:
+        if _quota_ran_out(err, gate):
+            return result
+        throttled = err.kind in THROTTLE_KINDS
+        failures += 0 if throttled else 1
+        if failures > req.retries:
+            return result
+        delay = backoff_delay(failures or 1, err.retry_after_s)
+        bound = deadline if batch else started + total
+        if bound is not None and time.monotonic() + delay > bound:
             return result
         await asyncio.sleep(delay)
+
+
+def _stop_before_sending(req: PreparedRequest, gate: ProviderGate, started: float | None, total: float, batch: bool,
+                         deadline: float | None, attempts: int) -> Result | None:
+    """A row that is not sent: the provider's quota ran out, the run's deadline passed, or a provider's pause
+    outlasts what is left of a single call."""
+    now = time.monotonic()
+    why: tuple[str, str] | None = None
+    if gate.exhausted is not None:
+        why = ("quota_exhausted", f"not sent: {gate.name}'s quota ran out earlier in this run ({gate.exhausted})")
+    elif batch and deadline is not None and max(now, gate.pause_until) > deadline:
+        why = ("deadline", "not sent: the run's deadline_s passed while this row waited")
+    elif not batch and gate.pause_until - now > total - (0.0 if started is None else now - started):
+        why = ("rate_limit", f"not sent: the provider asked for a pause of {gate.pause_until - now:.0f}s, longer "
+                             f"than what is left of this call's {total:g}s timeout")
+    if why is None:
+        return None
+    result = exchange.unsent(req, *why)
+    result.attempts = attempts
+    return result
+
+
+def _quota_ran_out(err: ResultError, gate: ProviderGate) -> bool:
+    """A throttle that is a quota running out (a per-day limit; a wait of an hour or more): the error becomes
+    ``quota_exhausted`` and the provider's remaining rows are not sent."""
+    text = err.message.lower()
+    daily = any(word in text for word in ("per day", "perday", "per_day", "daily", "requests per day"))
+    if err.kind != "rate_limit" or not (daily or (err.retry_after_s or 0) >= QUOTA_PAUSE_S):
+        return False
+    err.kind = "quota_exhausted"
+    gate.exhausted = err.message[:200]
+    return True
 
 
 class RepairMemory:
@@ -298,17 +222,18 @@ class Runner:
             cfg = self.providers.get(provider)
             if cfg is None:
                 raise ConfigError(f"unknown provider {provider!r}; configured: {sorted(self.providers)}")
-            gate = self._gates[provider] = ProviderGate(provider, cfg.concurrency, cfg.rpm, cfg.tpm)
+            gate = self._gates[provider] = ProviderGate(provider, cfg.concurrency, cfg.rpm, cfg.tpm, cfg.burst_s)
         return gate
 
-    async def send(self, req: PreparedRequest) -> Result:
+    async def send(self, req: PreparedRequest, *, batch: bool = False, deadline: float | None = None) -> Result:
         """Through the provider's gate with retries, bypassing the cache (the probe's raw sends). With
         ``req.repair``: the repairs remembered for the model first, and after a 400 that names a parameter or
-        value the model does not take, the request fixed as the message says and sent again."""
+        value the model does not take, the request fixed as the message says and sent again. ``batch`` and
+        ``deadline``: see execute_with_retries."""
         gate = self.gate(req.provider.name)
         fixes = self.repairs.known(req) if req.repair else []
         sent = repaired(req, fixes) if fixes else req
-        result = await execute_with_retries(sent, gate, self.transport)
+        result = await execute_with_retries(sent, gate, self.transport, batch, deadline)
         for _ in range(MAX_REPAIRS if req.repair else 0):
             if result.error is None or result.error.kind != "bad_request":
                 break
@@ -319,13 +244,15 @@ class Runner:
             fixes.append(fix)
             sent = repaired(req, fixes)
             earlier = result.attempts
-            result = await execute_with_retries(sent, gate, self.transport)
+            result = await execute_with_retries(sent, gate, self.transport, batch, deadline)
             result.attempts += earlier
         result.repaired = [fix.describe() for fix in fixes]
         return result
 
-    async def execute(self, req: PreparedRequest, run_id: str | None = None) -> Result:
-        """Cache lookup, then attempts through the provider's gate with retries, then the cache write.
+    async def execute(self, req: PreparedRequest, run_id: str | None = None, *,
+                      deadline: float | None = None) -> Result:
+        """Cache lookup, then attempts through the provider's gate with retries, then the cache write. With a
+        ``run_id`` (an evaluation) throttles are waited out until ``deadline`` instead of the call's timeout.
 
         A hit is marked ``cached`` unless it was written by the same evaluation run: then it is that
         run's own live result, recovered after a crash or restart, and keeps counting in latency stats.
@@ -339,7 +266,7 @@ class Runner:
             if req.route_reason is not None:  # this call's routing, not the one that filled the cache
                 result.route_reason = req.route_reason
             return result
-        result = exchange.annotate(await self._send_safely(req), req)
+        result = exchange.annotate(await self._send_safely(req, run_id is not None, deadline), req)
         if req.use_cache and self.cache is not None and result.error is None:
             try:
                 self.cache.put(req.cache_key, result, run_id)
@@ -347,11 +274,11 @@ class Runner:
                 warn_user(f"the answer from {req.model} was not cached ({type(exc).__name__}: {exc})", CacheWarning)
         return result
 
-    async def _send_safely(self, req: PreparedRequest) -> Result:
+    async def _send_safely(self, req: PreparedRequest, batch: bool, deadline: float | None) -> Result:
         """send(), with any failure of multimodel's own turned into an error row (kind ``internal``, never cached,
         logged with its traceback): one request's bug must not end a batch of thousands."""
         try:
-            return await self.send(req)
+            return await self.send(req, batch=batch, deadline=deadline)
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
@@ -362,15 +289,15 @@ class Runner:
                                                     f"{message}")
 
     async def execute_with_fallbacks(self, req: PreparedRequest, fallbacks: list[PreparedRequest],
-                                     run_id: str | None = None, cancelled: Callable[[], bool] | None = None
-                                     ) -> Result:
+                                     run_id: str | None = None, cancelled: Callable[[], bool] | None = None,
+                                     *, deadline: float | None = None) -> Result:
         """The first model's Result, or the first fallback that answers; ``fallback_from`` names the first."""
-        result = await self.execute(req, run_id)
+        result = await self.execute(req, run_id, deadline=deadline)
         for fb in fallbacks:
             if result.error is None or (cancelled is not None and cancelled()):
                 break
             earlier = result
-            result = await self.execute(fb, run_id)
+            result = await self.execute(fb, run_id, deadline=deadline)
             result.fallback_from = req.model
             result.attempts += earlier.attempts
         return result
