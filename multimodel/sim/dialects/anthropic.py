@@ -46,7 +46,8 @@ class Anthropic(Dialect):
     # "Rate limits follow the native /v1/messages limits" (compat page, quirks 2.7): input and output tokens per
     # minute are separate (ITPM, OTPM); "OTPM rate limits are estimated based on max_tokens at the beginning of each
     # request and adjusted at the end of the request to reflect the actual number of output tokens used"
-    # (docs.anthropic.com/en/api/rate-limits, checked 2026-11-29). A plain tpm limit counts as ITPM.
+    # (docs.anthropic.com/en/api/rate-limits; wording not re-read on 2026-11-29, to verify).
+    # A plain tpm limit counts as ITPM.
     token_rule = "split"
     hoists_system = True
     honours_response_format = False  # response_format: Ignored

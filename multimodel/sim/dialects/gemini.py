@@ -74,7 +74,8 @@ class Gemini(Dialect):
     # TPM is input tokens: the quota metric is generate_content_input_token_count, quota id
     # GenerateContentInputTokensPerModelPerMinute (a real 429 body in RooCodeInc/Roo-Code#3883, 2025-06-12).
     token_rule = "input"
-    # "Requests per day (RPD) quotas reset at midnight Pacific time" (ai.google.dev/gemini-api/docs/rate-limits)
+    # "Requests per day (RPD) quotas reset at midnight Pacific time"
+    # (ai.google.dev/gemini-api/docs/rate-limits; not re-read on 2026-11-29, to verify)
     day_zone = _pacific()
     cache_rule = None  # only explicit cached_content; not simulated
     # Inline data "100 MB per request" since 2026-01-12 (ai.google.dev/gemini-api/docs/file-input-methods; blog.google

@@ -48,7 +48,7 @@ class OpenAI(Dialect):
     request_id_header = "x-request-id"
     ratelimit_headers = True
     # TPM counts "the maximum of max_tokens and the estimated number of tokens based on the character count of
-    # your request" (platform.openai.com/docs/guides/rate-limits, "Rate limits in headers"; checked 2026-11-29):
+    # your request" (platform.openai.com/docs/guides/rate-limits; wording not re-read on 2026-11-29, to verify):
     # prompt + max_tokens is charged up front and not given back.
     token_rule = "reserve"
     cache_rule = (128, 1024)  # prompts >= 1024 tokens cache in 128-token steps
@@ -140,7 +140,8 @@ class OpenAI(Dialect):
 
     def limited(self, model: str, view: LimitView) -> SimError:
         """429 rate_limit_exceeded with type "requests"/"tokens", the x-ratelimit-* headers, retry-after and the
-        retry-after-ms the SDK reads first (openai-python _base_client._parse_retry_after_header, 2026)."""
+        retry-after-ms the SDK reads first (openai-python _base_client._parse_retry_after_header; not re-read
+        on 2026-11-29)."""
         if view.which == "requests-day":  # RPD: same code, the day named in the message (OpenAI rate-limits guide)
             hit = view.hit
             e = self.error(429, f"Rate limit reached for {model} in organization org-simulated on requests per day "
