@@ -49,6 +49,9 @@ def build_parser(prog: str = "python -m multimodel.sim") -> argparse.ArgumentPar
                    help="e.g. rate_limit=0.1,server_error=0.03 (known: " + ", ".join(FAULT_KINDS) + ")")
     p.add_argument("--rpm", type=int, default=None, help="requests per minute limit (all providers)")
     p.add_argument("--tpm", type=int, default=None, help="tokens per minute limit (all providers)")
+    p.add_argument("--rpd", type=int, default=None, help="requests per day limit (all providers)")
+    p.add_argument("--burst", type=float, default=None,
+                   help="seconds of the per-minute rate a limit's bucket holds (default 1: enforced per second)")
     p.add_argument("--answer-tokens", type=int, default=None, help="fixed answer length in tokens")
     p.add_argument("--fault-retry-after", type=float, default=None,
                    help="retry-after (s) of injected rate_limit faults; default 1-3 s like real providers")
@@ -56,7 +59,8 @@ def build_parser(prog: str = "python -m multimodel.sim") -> argparse.ArgumentPar
 
 
 async def serve(args: argparse.Namespace) -> None:
-    limits = {"rpm": args.rpm, "tpm": args.tpm} if (args.rpm or args.tpm) else None
+    limits = {"rpm": args.rpm, "tpm": args.tpm, "rpd": args.rpd, "burst": args.burst}
+    limits = limits if (args.rpm or args.tpm or args.rpd) else None
     server = SimServer(seed=args.seed, latency_scale=args.latency_scale, faults=args.faults,
                        answer_tokens=args.answer_tokens, limits=limits, fault_retry_after_s=args.fault_retry_after)
     url = await server.start(args.host, args.port)

@@ -153,10 +153,12 @@ class SimHandle:
         self._call(self._server.configure, {"faults": faults, "provider": provider, "model": model})
 
     def set_limits(self, rpm: int | None = None, tpm: int | None = None, provider: str | None = None,
-                   model: str | None = None) -> None:
-        """Set (or with both None clear) the rpm/tpm limits of a scope."""
-        self._call(self._server.configure, {"limits": {"rpm": rpm, "tpm": tpm}, "provider": provider,
-                                            "model": model})
+                   model: str | None = None, *, rpd: int | None = None, itpm: int | None = None,
+                   otpm: int | None = None, burst: float | None = None) -> None:
+        """Set (or with all None clear) a scope's limits: per minute (rpm, tpm; itpm/otpm for Anthropic's separate
+        input/output limits) enforced as buckets holding ``burst`` seconds' worth (default 1), and rpd per day."""
+        self._call(self._server.configure, {"limits": {"rpm": rpm, "tpm": tpm, "rpd": rpd, "itpm": itpm, "otpm": otpm,
+                                                       "burst": burst}, "provider": provider, "model": model})
 
     def stats(self) -> dict[str, Any]:
         """Counters: received, completed, duplicates, per dialect/model/outcome, faults and limits."""

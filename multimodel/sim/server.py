@@ -25,8 +25,19 @@ from aiohttp.web_protocol import RequestPayloadError
 from .catalogue import DIALECTS, SimModel, resolve, retired
 from .dialects import DIALECT_CLASSES, Dialect
 from .engine import PrefixCache, analyze, build_plan
-from .faults import DEFAULT_RPM, DEFAULT_TPM, FAULT_KINDS, Faults, Limits, LimitState, retry_after_header
+from .faults import FAULT_KINDS, Faults
 from .plan import Ctx, Plan, Req, SimError
+from .ratelimit import (
+    DEFAULT_RPM,
+    DEFAULT_TPM,
+    Dim,
+    Limits,
+    LimitView,
+    Ticket,
+    default_dims,
+    parse_limits,
+    retry_after_header,
+)
 from .shape import check_body
 from .text import PromptInfo, estimate_tokens
 
@@ -116,7 +127,7 @@ class SimServer:
         if faults:
             self.faults.set(faults)
         if limits:
-            self.limits.set(limits.get("rpm"), limits.get("tpm"))
+            self.limits.set(**parse_limits(limits))
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -176,13 +187,7 @@ class SimServer:
         if "faults" in payload:
             self.faults.set(payload["faults"], provider, model)
         if "limits" in payload:
-            lim = payload["limits"] or {}
-            if not isinstance(lim, dict):
-                raise ValueError('"limits" must be an object like {"rpm": 60, "tpm": 100000}')
-            unknown = set(lim) - {"rpm", "tpm"}
-            if unknown:
-                raise ValueError(f"unknown limit(s) {sorted(unknown)}; use rpm and/or tpm")
-            self.limits.set(lim.get("rpm"), lim.get("tpm"), provider, model)
+            self.limits.set(provider=provider, model=model, **parse_limits(payload["limits"] or {}))
 
     # ------------------------------------------------------------------ app
     def make_app(self) -> web.Application:
@@ -316,17 +321,23 @@ class SimServer:
         """Answer one chat request: parse and validate it, apply limits and faults, plan the answer, write it."""
         req, model, digest = await self._read_request(request, d, rec)
         ctx, prompt_text, prompt_tokens = self._admit(d, model, req)
-        lstate = self._check_limits(d, ctx, prompt_tokens)
-        dropped = await self._apply_fault(request, d, ctx, rec)
-        if dropped is not None:
-            return dropped
-        plan = self._plan(d, ctx, prompt_text, prompt_tokens, rec)
-        self._reply_headers(d, ctx, rec, hdrs, lstate)
-        ttft, per_tok = self._pacing(ctx)
-        if req.stream:
-            return await self._stream(request, d, ctx, plan, rec, hdrs, ttft, per_tok, digest, t_in)
-        wait = ttft + plan.output_tokens * per_tok - (asyncio.get_running_loop().time() - t_in)
-        return await self._nonstream(request, d, ctx, plan, rec, hdrs, wait, digest)
+        admitted = self._check_limits(request, d, ctx, prompt_tokens)
+        output = 0  # what the answer charges against output-counting limits once it is done
+        try:
+            dropped = await self._apply_fault(request, d, ctx, rec)
+            if dropped is not None:
+                return dropped
+            plan = self._plan(d, ctx, prompt_text, prompt_tokens, rec)
+            output = plan.output_tokens
+            self._reply_headers(d, ctx, rec, hdrs, admitted[0] if admitted else None)
+            ttft, per_tok = self._pacing(ctx)
+            if req.stream:
+                return await self._stream(request, d, ctx, plan, rec, hdrs, ttft, per_tok, digest, t_in)
+            wait = ttft + plan.output_tokens * per_tok - (asyncio.get_running_loop().time() - t_in)
+            return await self._nonstream(request, d, ctx, plan, rec, hdrs, wait, digest)
+        finally:
+            if admitted is not None:
+                self.limits.settle(admitted[1], output)
 
     async def _read_request(self, request: web.Request, d: Dialect, rec: Record) -> tuple[Req, SimModel, bytes]:
         """Read the body (the provider's front refuses one too large before the key is looked at), check the key,
@@ -369,22 +380,23 @@ class SimServer:
         d.validate(ctx)
         return ctx, prompt_text, prompt_tokens
 
-    def _check_limits(self, d: Dialect, ctx: Ctx, prompt_tokens: int) -> LimitState | None:
-        """Count the request against the rpm/tpm limits; raise the dialect's 429 when one is exceeded."""
+    def _check_limits(self, request: web.Request, d: Dialect, ctx: Ctx,
+                      prompt_tokens: int) -> tuple[LimitView, Ticket] | None:
+        """Charge the request to its (key, model) buckets as the provider counts it; raise the provider's 429 when
+        a limit refuses it. Returns the picture for the success headers and what to settle when the answer is done."""
         if not self.limits:
             return None
         model, req = ctx.model, ctx.req
-        tokens = prompt_tokens + (req.cap or model.answer_tokens)
-        lstate = self.limits.check(d.name, (model.id, req.model_name), tokens, asyncio.get_running_loop().time())
-        if lstate is not None and lstate.which:
-            e = d.rate_limited(req.model_name, lstate.retry_after_s, lstate.which,
-                               lstate.limit_tokens if lstate.which == "tokens" else lstate.limit_requests,
-                               fault=False)
-            e.headers["retry-after"] = retry_after_header(lstate.retry_after_s)
-            if d.ratelimit_headers:
-                e.headers.update(lstate.headers())
-            raise e
-        return lstate
+        reserve = req.cap or model.answer_tokens  # the output a request may produce, as the provider reserves it
+        costs = {"requests": 1, "requests-day": 1, "tokens": prompt_tokens, "input-tokens": prompt_tokens,
+                 "output-tokens": reserve}
+        if d.token_rule == "reserve":
+            costs["tokens"] = prompt_tokens + reserve
+        got = self.limits.check(d.name, _key_id(request), (model.id, req.model_name), costs, d.token_rule,
+                                d.day_zone, asyncio.get_running_loop().time())
+        if got is not None and got[0].limited:
+            raise d.limited(req.model_name, got[0])
+        return got
 
     async def _apply_fault(self, request: web.Request, d: Dialect, ctx: Ctx,
                            rec: Record) -> web.StreamResponse | None:
@@ -418,7 +430,7 @@ class SimServer:
         return plan
 
     def _reply_headers(self, d: Dialect, ctx: Ctx, rec: Record, hdrs: dict[str, str],
-                       lstate: LimitState | None) -> None:
+                       view: LimitView | None) -> None:
         """Give the answer its response id and add the dialect's success (and rate-limit) headers to ``hdrs``."""
         ctx.created = int(rec.received_at)
         ctx.rid = d.new_response_id(ctx)
@@ -426,7 +438,7 @@ class SimServer:
             hdrs["x-generation-id"] = ctx.rid
         hdrs.update(d.success_headers(ctx))
         if d.ratelimit_headers:
-            hdrs.update((lstate or _DEFAULT_LIMITS).headers())
+            hdrs.update(d.limit_headers(view or LimitView(default_dims(), time.time())))
 
     def _pacing(self, ctx: Ctx) -> tuple[float, float]:
         """(time to first token, seconds per token) for this answer, jittered and scaled; zeros when unpaced."""
@@ -454,7 +466,8 @@ class SimServer:
             if retry < 1:  # sub-second: also the millisecond header OpenAI's SDK reads first
                 e.headers["retry-after-ms"] = str(round(retry * 1000))
             if d.ratelimit_headers:
-                e.headers.update(LimitState(DEFAULT_RPM, 0, retry, DEFAULT_TPM, DEFAULT_TPM, 0.0).headers())
+                e.headers.update(d.limit_headers(LimitView({"requests": Dim(DEFAULT_RPM, 0, retry), "tokens": Dim(
+                    DEFAULT_TPM, DEFAULT_TPM, 0.0)}, time.time())))
             raise e
         if fault == "server_error" or (fault == "insufficient_system_resource" and d.name != "deepseek"):
             raise d.server_error(self._status_rng.choice((500, 502, 503)))
@@ -624,9 +637,6 @@ class SimServer:
         return _outcome(plan)
 
 
-_DEFAULT_LIMITS = LimitState(DEFAULT_RPM, DEFAULT_RPM - 1, 0.002, DEFAULT_TPM, DEFAULT_TPM - 1, 0.0)
-
-
 def clip(s: str, most: int = MAX_RECORD_CHARS) -> str:
     """``s`` cut to ``most`` characters, saying how many were left out: what a record keeps of a client's string."""
     return s if len(s) <= most else f"{s[:most]}…(+{len(s) - most} chars)"
@@ -704,6 +714,12 @@ def _check_messages(d: Dialect, messages: Any) -> None:
             raise d.bad_request(f"Invalid value: {d.json_value(m.get('role'))}. Supported values are: 'system', "
                                 "'assistant', 'user', 'function', 'tool', and 'developer'.",
                                 param=f"messages[{i}].role")
+
+
+def _key_id(request: web.Request) -> str:
+    """A short digest of the request's key: limits are per key, and the key itself is never kept."""
+    auth = request.headers.get("Authorization", "")[7:].strip()
+    return hashlib.blake2b(auth.encode(errors="replace"), digest_size=8).hexdigest()
 
 
 def _key_kind(request: web.Request) -> str:

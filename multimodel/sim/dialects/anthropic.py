@@ -21,9 +21,10 @@ from typing import Any
 
 from ..catalogue import models_for
 from ..plan import Ctx, Plan, SimError
+from ..ratelimit import Dim, LimitView, retry_after_header, rfc3339
 from ..rules import EFFORT_ORDER, ModelRules
 from ..text import Media
-from .base import DONE, Dialect, sse
+from .base import DONE, Dialect, sse, x_ratelimit
 
 _USE_ADAPTIVE = 'Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.'
 #: facts 7 #1 (enabled on adaptive-only models) and #3 (disabled on always-on models)
@@ -42,6 +43,12 @@ class Anthropic(Dialect):
     name = "anthropic"
     request_id_header = "request-id"
     ratelimit_headers = True
+    # "Rate limits follow the native /v1/messages limits" (compat page, quirks 2.7): input and output tokens per
+    # minute are separate (ITPM, OTPM); "OTPM rate limits are estimated based on max_tokens at the beginning of each
+    # request and adjusted at the end of the request to reflect the actual number of output tokens used"
+    # (docs.anthropic.com/en/api/rate-limits; wording not re-read on 2026-11-29, to verify).
+    # A plain tpm limit counts as ITPM.
+    token_rule = "split"
     hoists_system = True
     honours_response_format = False  # response_format: Ignored
     cache_rule = None  # "Prompt caching is not supported via this layer"
@@ -175,8 +182,33 @@ class Anthropic(Dialect):
     def model_retired(self, rules: ModelRules) -> SimError:
         return self._err(rules.error_status or 404, "not_found_error", rules.error_message or "", "not_found")
 
+    def limit_headers(self, view: LimitView) -> dict[str, str]:
+        """Both families: the compat page lists x-ratelimit-{limit,remaining,reset}-{requests,tokens} as "fully
+        supported" (quirks 2.7, page fetched 2026-09-26; reset spelled as OpenAI's durations [INFERRED]); the native
+        anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset} with RFC 3339
+        resets (quirks section 0, 2026-11-29; docs.anthropic.com/en/api/rate-limits). "tokens" is the most
+        restrictive of the token limits in effect."""
+        req, tok = view.dims["requests"], view.tokens()
+        out = x_ratelimit(view)
+        dims: dict[str, Dim] = {"requests": req, "tokens": tok, "input-tokens": view.dims.get("input-tokens", tok),
+                                "output-tokens": view.dims.get("output-tokens", tok)}
+        for name, d in dims.items():
+            out[f"anthropic-ratelimit-{name}-limit"] = str(d.limit)
+            out[f"anthropic-ratelimit-{name}-remaining"] = str(d.remaining)
+            out[f"anthropic-ratelimit-{name}-reset"] = rfc3339(view.wall + d.reset_s)
+        return out
+
+    def limited(self, model: str, view: LimitView) -> SimError:
+        """429 rate_limit_error naming the limit, both header families and retry-after in seconds (native rate-limits
+        page: "a retry-after header indicating how long to wait")."""
+        which = "requests" if view.which.startswith("requests") else view.which
+        e = self.rate_limited(model, view.retry_after_s, which, view.hit.limit, fault=False)
+        e.headers.update(self.limit_headers(view))
+        e.headers["retry-after"] = retry_after_header(view.retry_after_s)
+        return e
+
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None, fault: bool) -> SimError:
-        unit = "input tokens" if which == "tokens" else "requests"
+        unit = {"requests": "requests", "output-tokens": "output tokens"}.get(which, "input tokens")
         lim = f"of {limit} {unit} per minute " if limit else ""
         return self._err(429, "rate_limit_error",
                          f"This request would exceed the rate limit for your organization {lim}for {model}. "

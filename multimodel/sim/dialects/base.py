@@ -14,12 +14,14 @@ import random
 import string
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, tzinfo
 from typing import Any, ClassVar
 
 import orjson
 
 from ..catalogue import AUDIO, SimModel, models_for
 from ..plan import MAX_TOP_LOGPROBS, Ctx, Plan, SimError
+from ..ratelimit import LimitView, go_duration
 from ..rules import SAMPLING_DEFAULTS, ModelRules
 from ..shape import type_name
 from ..text import Media
@@ -43,6 +45,16 @@ def _article(kind: Any) -> str:
     return kind if kind == "null" else ("an " if kind[0] in "aeiou" else "a ") + kind
 
 
+def x_ratelimit(view: LimitView) -> dict[str, str]:
+    """OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens}; resets as Go durations ('6m0s', '250ms')."""
+    req, tok = view.dims["requests"], view.tokens()
+    return {
+        "x-ratelimit-limit-requests": str(req.limit), "x-ratelimit-limit-tokens": str(tok.limit),
+        "x-ratelimit-remaining-requests": str(req.remaining), "x-ratelimit-remaining-tokens": str(tok.remaining),
+        "x-ratelimit-reset-requests": go_duration(req.reset_s), "x-ratelimit-reset-tokens": go_duration(tok.reset_s),
+    }
+
+
 def obfuscation(i: int) -> str:
     return _OBF[i & 15]
 
@@ -50,7 +62,10 @@ def obfuscation(i: int) -> str:
 class Dialect:
     name: ClassVar[str] = ""
     request_id_header: ClassVar[str] = "x-request-id"
-    ratelimit_headers: ClassVar[bool] = False  # sends x-ratelimit-* on responses and 429s
+    ratelimit_headers: ClassVar[bool] = False  # sends its rate-limit headers (limit_headers) on every response
+    # how tokens count against a tpm limit (ratelimit.TOKEN_RULES); each dialect says which, with its source
+    token_rule: ClassVar[str] = "after"
+    day_zone: ClassVar[tzinfo] = UTC  # where a per-day quota's midnight is
     keepalive: ClassVar[bytes | None] = None  # SSE comment sent while waiting for the first token
     nonstream_prefix: ClassVar[bytes] = b""  # bytes sent before a non-stream JSON body
     hoists_system: ClassVar[bool] = False  # all system/developer messages become one leading system prompt
@@ -244,6 +259,15 @@ class Dialect:
     def rate_limited(self, model: str, retry_after_s: float, which: str, limit: int | None,
                      fault: bool) -> SimError:
         raise NotImplementedError
+
+    def limit_headers(self, view: LimitView) -> dict[str, str]:
+        """The rate-limit headers this provider sends with ``view`` (none by default: not every provider does)."""
+        return {}
+
+    def limited(self, model: str, view: LimitView) -> SimError:
+        """The 429 for a request a configured limit refused: the provider's body, and only the headers it sends."""
+        which = "tokens" if view.which.endswith("tokens") else "requests"
+        return self.rate_limited(model, view.retry_after_s, which, view.hit.limit, fault=False)
 
     def server_error(self, status: int) -> SimError:
         raise NotImplementedError

@@ -47,6 +47,10 @@ class DeepSeek(Dialect):
     keepalive = b": keep-alive\n\n"
     nonstream_prefix = b"\n"  # "Non-streaming requests: Continuously return empty lines" (quirks 5.5)
     cache_rule = (64, 64)  # context caching on disk in 64-token units
+    # Limits are dynamic and undocumented (api-docs.deepseek.com/quick_start/rate_limit; quirks 5.7); when a test
+    # sets one, all tokens count [INFERRED]. "No x-ratelimit-* headers observed" (quirks 5.7: Langertha's docs list
+    # DeepSeek as returning none), so the 429 "Rate Limit Reached" carries no headers (base.limited).
+    token_rule = "after"
     # "48 MiB request body" (api-docs.deepseek.com/guides/vision, as in the client's capability table, 2026); the
     # answer beyond is openresty's own 413 page (Doriandarko/deepseek-engineer#18, 2025-08-13).
     max_request_bytes = 48 * 1024 * 1024

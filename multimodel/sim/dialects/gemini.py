@@ -17,13 +17,16 @@ fields to its JSON parser (400 "Invalid JSON payload received. Unknown name ..."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from datetime import timedelta, timezone, tzinfo
 from typing import Any
 
 import orjson
 
 from ..catalogue import models_for
 from ..plan import Ctx, Plan, SimError
+from ..ratelimit import LimitView
 from ..rules import ModelRules
 from ..text import Media
 from .base import DONE, Dialect, sse
@@ -45,9 +48,35 @@ def _thinking_config(body: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _pacific() -> tzinfo:
+    """US Pacific time (fixed UTC-8 when the system has no time-zone database)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("America/Los_Angeles")
+    except Exception:  # no tzdata on this system
+        return timezone(timedelta(hours=-8))
+
+
+# (metric, quota id) per limit, as real 429 bodies name them (free-tier spellings in Roo-Code#3883 and
+# gke-labs/gemini-for-kubernetes-development#1215, 2025-2026; the paid-tier names drop "free_tier"/"-FreeTier"
+# [INFERRED])
+_QUOTAS = {
+    "requests": ("generate_content_requests", "GenerateRequestsPerMinutePerProjectPerModel"),
+    "tokens": ("generate_content_input_token_count", "GenerateContentInputTokensPerModelPerMinute"),
+    "requests-day": ("generate_content_requests_per_day", "GenerateRequestsPerDayPerProjectPerModel"),
+}
+
+
 class Gemini(Dialect):
     name = "gemini"
     filter_empties = True  # a blocked prompt yields no content [INFERRED, quirks 3.5]
+    # TPM is input tokens: the quota metric is generate_content_input_token_count, quota id
+    # GenerateContentInputTokensPerModelPerMinute (a real 429 body in RooCodeInc/Roo-Code#3883, 2025-06-12).
+    token_rule = "input"
+    # "Requests per day (RPD) quotas reset at midnight Pacific time"
+    # (ai.google.dev/gemini-api/docs/rate-limits; not re-read on 2026-11-29, to verify)
+    day_zone = _pacific()
     cache_rule = None  # only explicit cached_content; not simulated
     # Inline data "100 MB per request" since 2026-01-12 (ai.google.dev/gemini-api/docs/file-input-methods; blog.google
     # "Increased file size limits", 2026-01); 20 MiB before. Google answers 400 INVALID_ARGUMENT "Request payload size
@@ -198,6 +227,28 @@ class Gemini(Dialect):
                          "limited" if not fault else "rate_limit",
                          [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
                            "retryDelay": f"{max(1, round(retry_after_s))}s"}])
+
+    def limited(self, model: str, view: LimitView) -> SimError:
+        """429 RESOURCE_EXHAUSTED in a list: QuotaFailure naming the quota, Help, RetryInfo with the delay in whole
+        seconds; no rate-limit headers (none documented, quirks 3.7). The body as in Roo-Code#3883 (2025-06-12)."""
+        metric, quota_id = _QUOTAS.get(view.which, _QUOTAS["tokens"])
+        limit = view.hit.limit
+        delay = max(1, math.ceil(view.retry_after_s))
+        message = ("You exceeded your current quota, please check your plan and billing details. For more "
+                   "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor "
+                   f"your current usage, head to: https://ai.dev/rate-limit. \n* Quota exceeded for metric: "
+                   f"generativelanguage.googleapis.com/{metric}, limit: {limit}, model: {model}\n"
+                   f"Please retry in {view.retry_after_s:.3f}s.")
+        details = [
+            {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{
+                "quotaMetric": f"generativelanguage.googleapis.com/{metric}", "quotaId": quota_id,
+                "quotaDimensions": {"location": "global", "model": model}, "quotaValue": str(limit)}]},
+            {"@type": "type.googleapis.com/google.rpc.Help", "links": [
+                {"description": "Learn more about Gemini API quotas",
+                 "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{delay}s"},
+        ]
+        return self._err(429, "RESOURCE_EXHAUSTED", message, "limited", details)
 
     def server_error(self, status: int) -> SimError:
         if status == 503:

@@ -11,6 +11,7 @@ every text verbatim from issue13-facts.md section 7 (#7-#14) unless marked.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,8 +19,9 @@ import orjson
 
 from ..catalogue import models_for
 from ..plan import Ctx, Plan, SimError
+from ..ratelimit import LimitView, go_duration, retry_after_header
 from ..rules import EFFORT_ORDER, ModelRules
-from .base import DONE, Dialect, obfuscation, sse
+from .base import DONE, Dialect, obfuscation, sse, x_ratelimit
 
 _OBF_B = tuple(obfuscation(i).encode() for i in range(16))
 
@@ -45,6 +47,10 @@ class OpenAI(Dialect):
     name = "openai"
     request_id_header = "x-request-id"
     ratelimit_headers = True
+    # TPM counts "the maximum of max_tokens and the estimated number of tokens based on the character count of
+    # your request" (platform.openai.com/docs/guides/rate-limits; wording not re-read on 2026-11-29, to verify):
+    # prompt + max_tokens is charged up front and not given back.
+    token_rule = "reserve"
     cache_rule = (128, 1024)  # prompts >= 1024 tokens cache in 128-token steps
     error_content_type = "application/json; charset=utf-8"  # realcorpus e05
     # Body limit of Chat Completions: not documented. Bounded below by the 400 "Total image size ... exceeds the
@@ -126,6 +132,28 @@ class OpenAI(Dialect):
                "to learn more.")
         return self.error(429, msg, type_="tokens" if which == "tokens" else "requests", code="rate_limit_exceeded",
                           outcome="limited" if not fault else "rate_limit")
+
+    def limit_headers(self, view: LimitView) -> dict[str, str]:
+        """x-ratelimit-{limit,remaining,reset}-{requests,tokens}, resets as Go durations ('6m0s', '1s', '250ms'):
+        real headers in realcorpus t04 and quirks 1.6 (community.openai.com thread, 2025-05)."""
+        return x_ratelimit(view)
+
+    def limited(self, model: str, view: LimitView) -> SimError:
+        """429 rate_limit_exceeded with type "requests"/"tokens", the x-ratelimit-* headers, retry-after and the
+        retry-after-ms the SDK reads first (openai-python _base_client._parse_retry_after_header; not re-read
+        on 2026-11-29)."""
+        if view.which == "requests-day":  # RPD: same code, the day named in the message (OpenAI rate-limits guide)
+            hit = view.hit
+            e = self.error(429, f"Rate limit reached for {model} in organization org-simulated on requests per day "
+                           f"(RPD): Limit {hit.limit}, Used {hit.limit}, Requested 1. Please try again in "
+                           f"{go_duration(view.retry_after_s)}. Visit https://platform.openai.com/account/rate-limits "
+                           "to learn more.", type_="requests", code="rate_limit_exceeded", outcome="limited")
+        else:
+            e = super().limited(model, view)
+        e.headers.update(self.limit_headers(view))
+        e.headers["retry-after"] = retry_after_header(view.retry_after_s)
+        e.headers["retry-after-ms"] = str(max(1, math.ceil(view.retry_after_s * 1000)))
+        return e
 
     def server_error(self, status: int) -> SimError:
         if status == 503:

@@ -23,6 +23,7 @@ import orjson
 
 from ..catalogue import CATALOGUE, models_for
 from ..plan import Ctx, Plan, SimError
+from ..ratelimit import LimitView, retry_after_header
 from ..rules import ModelRules
 from ..text import Media
 from .anthropic import Anthropic
@@ -54,6 +55,10 @@ class OpenRouter(Dialect):
     keepalive = b": OPENROUTER PROCESSING\n\n"
     cache_rule = (128, 1024)  # upstream-dependent; OpenAI's rule used for all [INFERRED]
     models_need_auth = False  # GET /api/v1/models is public
+    # OpenRouter documents request caps (free models per minute and per day), no token limit; a tpm a test sets
+    # counts all tokens [INFERRED]. Free-model daily caps reset at midnight UTC (openrouter.ai/docs/api-reference/
+    # limits) [INFERRED from "per day" and the reset stamps seen in issues].
+    token_rule = "after"
     # Body limit: not documented; a production report measured 5 MiB ("Content-Length 5247064 exceeds 5242880 byte
     # limit", hackerai-tech/hackerai#1182, 2026-08-25), the only figure found. The 413 body is the SDK docs' example
     # (openrouter.ai/docs/sdks/python/api-reference/errors/payloadtoolargeresponseerror, read 2026-10).
@@ -164,6 +169,24 @@ class OpenRouter(Dialect):
                                      "https://openrouter.ai/settings/integrations"})
         unit = "tokens" if which == "tokens" else "requests"
         return self._err(429, f"Rate limit exceeded: limit_{unit}_per_min for {model}.", "limited")  # [INFERRED]
+
+    def limited(self, model: str, view: LimitView) -> SimError:
+        """429 {"error": {"message": "Rate limit exceeded: free-models-per-min.", "code": 429, "metadata": {"headers":
+        {X-RateLimit-*}}}} with the same X-RateLimit-Limit/-Remaining/-Reset (ms epoch) and Retry-After as headers:
+        "X-RateLimit-* headers on the error response" (openrouter.ai/docs/api_reference/limits, read 2026-11-29);
+        the body as in Gitlawb/openclaude#936 (2026-04-28); "Retry-After ... on 429 and 503" (quirks 6.7)."""
+        hit = view.hit
+        what = {"requests": "free-models-per-min", "requests-day": "free-models-per-day"}.get(view.which,
+                                                                                                 "tokens-per-min")
+        message = f"Rate limit exceeded: {what}. "
+        if view.which == "requests-day":
+            message += "Add 10 credits to unlock 1000 free model requests per day"
+        headers = {"X-RateLimit-Limit": str(hit.limit), "X-RateLimit-Remaining": "0",
+                   "X-RateLimit-Reset": str(int((view.wall + view.retry_after_s) * 1000))}
+        e = self._err(429, message, "limited", {"headers": dict(headers), "provider_name": None})
+        e.headers.update(headers)
+        e.headers["Retry-After"] = retry_after_header(view.retry_after_s)
+        return e
 
     def server_error(self, status: int) -> SimError:
         status = 502 if status == 500 else status  # 502: model down / invalid upstream response

@@ -33,6 +33,10 @@ ELEMENT = {"image_url": "image", "input_audio": "audio", "file": "file"}
 class XAI(Dialect):
     name = "xai"
     cache_rule = (64, 64)  # xAI caches prompt prefixes automatically (s08: 306 of 307 cached) [INFERRED sizes]
+    # "All tokens count toward TPM: prompt (text, image, audio), completion, reasoning and cached prompt tokens";
+    # requests per second are the per-minute budget / 60 (docs.x.ai/developers/rate-limits.md, read 2026-11-29).
+    # No rate-limit headers are documented there or in quirks 4.7, so the 429 carries none (base.limited).
+    token_rule = "after"
     # Body limit: not documented (images: "Maximum image size: 20MiB" each, docs.x.ai images page); 100 MB assumed
     # like OpenAI's. The 413's status and text are [INFERRED]; the envelope is xAI's string error.
     max_request_bytes = 100_000_000
