@@ -148,7 +148,7 @@ def user_version(path: Path) -> int:
 
 
 def test_schema_version_is_the_number_of_migrations():
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 3  # results, run_id, repairs
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 5  # results, run_id, repairs, claims, answers
 
 
 def test_a_new_file_is_built_by_the_migrations(tmp_path):
