@@ -15,7 +15,6 @@ import asyncio
 import concurrent.futures
 import hashlib
 import math
-import secrets
 import threading
 import time
 import warnings
@@ -36,6 +35,7 @@ from multimodel.results import Result, results_to_frame
 from multimodel.routing import as_router, prepare_naming_takers, route_or_raise, routing_kwargs
 from multimodel.runner import Runner
 from multimodel.scorers import check_scorers, score_value
+from multimodel.store import claim_owner
 from multimodel.transport import IO, submit
 
 DEFAULT_OUTPUT_GUESS = 4096  # worst-case output tokens assumed when max_tokens is not set
@@ -244,7 +244,7 @@ class Claims:
     def __init__(self, runner: Runner, run_id: str, lease_s: float) -> None:
         self.runner, self.run_id, self.lease_s = runner, run_id, lease_s
         self.cache = runner.cache
-        self.owner = secrets.token_hex(8)  # per process and run: the same run in two kernels is two owners
+        self.owner = claim_owner()  # per process and run: the same run in two kernels is two owners
         self._ahead: dict[str, asyncio.Semaphore] = {}
 
     def usable(self, slot: Slot) -> bool:

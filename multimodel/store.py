@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import socket
 import sqlite3
 import sys
 import threading
@@ -327,6 +329,33 @@ class Claim:
     expires: float = 0.0
 
 
+def claim_owner() -> str:
+    """A new owner id for one run's claims: host, process id and a random token, so a waiter on the same host can
+    see that a claimer has died (a restarted kernel, kill -9) and take its rows at once instead of waiting out the
+    lease; two runs in one process are two owners."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+
+
+def _owner_gone(owner: str) -> bool:
+    """Whether an owner's process is known to have ended: same host, POSIX, and no such process. Anything unsure
+    (another host, another user's process, a foreign id, Windows, where os.kill would end the process) is alive."""
+    host, pid = [*owner.rsplit(":", 2), "", ""][:2]
+    if os.name != "posix" or host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _live_other(row: Any, owner: str, now: float) -> bool:
+    """Whether a claims row (owner, expires) is another owner's live lease, one that this run must wait for."""
+    return row is not None and row[0] != owner and row[1] > now and not _owner_gone(str(row[0]))
+
+
 def _stored_answer(conn: sqlite3.Connection, key: str) -> str | None:
     """The cache key holding the answer for ``key`` on disk: the one answers names, else ``key`` if it has a row."""
     row = conn.execute("SELECT key FROM answers WHERE slot = ?", (key,)).fetchone()
@@ -345,7 +374,7 @@ def _claim_in_transaction(conn: sqlite3.Connection, key: str, owner: str, lease_
         row = None if answer else conn.execute("SELECT owner, expires FROM claims WHERE key = ?", (key,)).fetchone()
         if answer is not None:
             found = Claim("answered", answer)
-        elif row is not None and row[0] != owner and row[1] > now:
+        elif _live_other(row, owner, now):
             found = Claim("held", expires=float(row[1]))
         else:
             conn.execute("INSERT OR REPLACE INTO claims (key, owner, expires) VALUES (?, ?, ?)",
@@ -551,7 +580,7 @@ class ResultCache:
             return Claim("answered", answer)
         with self._lock:
             held = self._writer.read("SELECT owner, expires FROM claims WHERE key = ?", (key,))
-            if held and held[0][0] != owner and held[0][1] > time.time():
+            if held and _live_other(held[0], owner, time.time()):
                 return Claim("held", expires=float(held[0][1]))
             if self._writer.closed:
                 return Claim("free")
