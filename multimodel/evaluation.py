@@ -2,7 +2,10 @@
 
 Nothing is lost: each finished request is written to the SQLite cache as it completes (one statement,
 WAL), keyed by the request hash plus the repeat number, so calling the same evaluation again after a
-crash, a kill -9 or a kernel restart sends only what is missing. Every (prompt, model, repeat) slot
+crash, a kill -9 or a kernel restart sends only what is missing. Nothing is sent twice either: several
+processes running the same evaluation on one cache file claim each row before sending it (a lease that a
+killed process lets lapse), and a row a fallback answered is remembered under the row's own key, so a
+re-run replays that fallback's answer instead of sending the failing primary again. Every (prompt, model, repeat) slot
 yields exactly one row: an answer, an error after the retry budget, or a row saying why it was not sent.
 """
 
@@ -13,8 +16,9 @@ import concurrent.futures
 import hashlib
 import math
 import threading
+import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,7 @@ from multimodel.results import Result, results_to_frame
 from multimodel.routing import as_router, prepare_naming_takers, route_or_raise, routing_kwargs
 from multimodel.runner import Runner
 from multimodel.scorers import check_scorers, score_value
+from multimodel.store import claim_owner
 from multimodel.transport import IO, submit
 
 DEFAULT_OUTPUT_GUESS = 4096  # worst-case output tokens assumed when max_tokens is not set
@@ -199,40 +204,158 @@ def _prompt_token_guess(req: PreparedRequest) -> int:
     return max(0, len(req.payload) - media_bytes) // 4 + 1 + media_tokens
 
 
-async def run_slots(runner: Runner, slots: list[Slot], state: RunState, *, run_id: str,
-                    concurrency: int | None, budget_usd: float | None) -> None:
-    """Run every slot on the I/O loop; results land in ``state.results`` as they complete."""
-    global_cap = asyncio.Semaphore(concurrency) if concurrency else None
+#: how long a claim on a row lasts unless renewed; a run renews its claims every third of it while it goes on, so
+#: only a killed or frozen process lets one lapse, and another process takes the row over after at most this long
+CLAIM_LEASE_S = 30.0
+#: a process waiting for a row another one holds looks again after this long, then 1.5x longer each time, at most
+WAIT_FIRST_S, WAIT_MAX_S = 0.05, 1.0
+#: each process claims at most this many rows per provider ahead of its sends (times the provider's concurrency),
+#: so processes started together share the rows instead of the first one claiming them all
+CLAIM_AHEAD = 2
 
-    async def one(slot: Slot) -> None:
+
+def slot_key(slot: Slot) -> str:
+    """The key a row is claimed and answered under: its request's cache key, or with fallbacks a hash of the whole
+    chain (the same primary with other fallbacks is another row)."""
+    if not slot.fallbacks:
+        return slot.req.cache_key
+    h = hashlib.sha256()
+    for req in (slot.req, *slot.fallbacks):
+        h.update(req.cache_key.encode() + b"\0")
+    return "chain:" + h.hexdigest()
+
+
+def answering_key(slot: Slot, result: Result) -> str | None:
+    """The cache key of the request in a row's chain that gave its answer, or None for an error."""
+    if result.error is not None:
+        return None
+    if result.fallback_from is None:
+        return slot.req.cache_key
+    return next((fb.cache_key for fb in slot.fallbacks if fb.model == result.model), None)
+
+
+Send = Callable[[], Awaitable["Result | None"]]
+
+
+class Claims:
+    """One run's claims on rows in a shared cache file: a row is claimed before it is sent, its lease renewed while
+    the run goes on, and released when its answer is written or it ends in an error (errors are not cached)."""
+
+    def __init__(self, runner: Runner, run_id: str, lease_s: float) -> None:
+        self.runner, self.run_id, self.lease_s = runner, run_id, lease_s
+        self.cache = runner.cache
+        self.owner = claim_owner()  # per process and run: the same run in two kernels is two owners
+        self._ahead: dict[str, asyncio.Semaphore] = {}
+
+    def usable(self, slot: Slot) -> bool:
+        """Whether the row goes through claims: only what the cache would store (a row not cached is sent anyway)."""
+        return self.cache is not None and slot.req.use_cache and slot.req.skip is None
+
+    def ahead(self, provider: str) -> asyncio.Semaphore:
+        """The cap on this run's claimed-but-unfinished rows of one provider (CLAIM_AHEAD x its concurrency)."""
+        sem = self._ahead.get(provider)
+        if sem is None:
+            sem = self._ahead[provider] = asyncio.Semaphore(CLAIM_AHEAD * self.runner.gate(provider).concurrency)
+        return sem
+
+    async def renew_forever(self) -> None:
+        """Renew every claim of this run each third of the lease, until cancelled at the end of the run."""
+        assert self.cache is not None
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            self.cache.renew_claims(self.owner, self.lease_s)
+
+    async def run(self, slot: Slot, send: Send, cancelled: Callable[[], bool]) -> Result | None:
+        """The row's Result: served from the cache once answered, sent under this run's claim, or sent after another
+        process's claim ended without an answer or lapsed; None if the run was cancelled while it waited."""
+        assert self.cache is not None
+        key, delay = slot_key(slot), WAIT_FIRST_S
+        while not cancelled():
+            async with self.ahead(slot.req.provider.name):
+                claim = self.cache.claim(key, self.owner, self.lease_s)
+                if claim.status == "answered":
+                    return await self.serve(slot, claim.answer_key, send)
+                if claim.status != "held":
+                    return await self.send_claimed(slot, key, send, mine=claim.status == "mine")
+            await asyncio.sleep(max(0.0, min(delay, claim.expires - time.time() + 0.01)))
+            delay = min(delay * 1.5, WAIT_MAX_S)
+        return None
+
+    async def send_claimed(self, slot: Slot, key: str, send: Send, *, mine: bool) -> Result | None:
+        """Send the row, record which request answered a chain, and release the claim whatever happens."""
+        assert self.cache is not None
+        try:
+            result = await send()
+            answered = None if result is None or not slot.fallbacks else answering_key(slot, result)
+            if answered is not None:
+                self.cache.record_answer(key, answered)
+            return result
+        finally:
+            if mine:
+                self.cache.release_claim(key, self.owner)
+
+    async def serve(self, slot: Slot, answer_key: str | None, send: Send) -> Result | None:
+        """A row answered before (by this file's earlier run or another process): the fallback that answered it is
+        replayed from the cache, never the failing primary sent again; the primary's own answer goes through send()."""
+        fallback = next((fb for fb in slot.fallbacks if fb.cache_key == answer_key), None)
+        if fallback is None:
+            return await send()  # the runner's cache lookup serves it
+        result = await self.runner.execute(fallback, self.run_id)
+        result.fallback_from = slot.req.model
+        return result
+
+
+async def run_slots(runner: Runner, slots: list[Slot], state: RunState, *, run_id: str,
+                    concurrency: int | None, budget_usd: float | None, lease_s: float = CLAIM_LEASE_S) -> None:
+    """Run every slot on the I/O loop; results land in ``state.results`` as they complete. With a cache, each row
+    is claimed before it is sent, so processes running the same evaluation on one file send it once."""
+    global_cap = asyncio.Semaphore(concurrency) if concurrency else None
+    claims = Claims(runner, run_id, lease_s) if runner.cache is not None else None
+
+    async def send(slot: Slot) -> Result | None:
         if global_cap is not None:
             await global_cap.acquire()
         try:
             if state.cancel.is_set():
-                return
+                return None
             if state.stop_reason == "budget":
-                result = unsent(slot.req, "budget", f"not sent: the budget of ${budget_usd:g} was reached")
-            else:
-                try:
-                    result = await runner.execute_with_fallbacks(slot.req, slot.fallbacks, run_id,
-                                                                 state.cancel.is_set)
-                except Exception as exc:  # one row's failure must not end a batch whose other requests go on
-                    result = unsent(slot.req, "internal", f"multimodel failed on this row (a bug; please report "
-                                                          f"it): {type(exc).__name__}")
-            state.results[slot.index] = result
-            state.done += 1
-            if result.error is not None:
-                state.errors += 1
-            state.per_model[slot.model] = state.per_model.get(slot.model, 0) + 1
-            if not result.cached and not math.isnan(result.cost_usd):
-                state.spent_usd += result.cost_usd
-                if budget_usd is not None and state.spent_usd >= budget_usd:
-                    state.stop_reason = "budget"
+                return unsent(slot.req, "budget", f"not sent: the budget of ${budget_usd:g} was reached")
+            try:
+                return await runner.execute_with_fallbacks(slot.req, slot.fallbacks, run_id, state.cancel.is_set)
+            except Exception as exc:  # one row's failure must not end a batch whose other requests go on
+                return unsent(slot.req, "internal", f"multimodel failed on this row (a bug; please report "
+                                                    f"it): {type(exc).__name__}")
         finally:
             if global_cap is not None:
                 global_cap.release()
 
-    await asyncio.gather(*(one(s) for s in slots))
+    async def one(slot: Slot) -> None:
+        if claims is not None and claims.usable(slot):
+            result = await claims.run(slot, lambda: send(slot), state.cancel.is_set)
+        else:
+            result = await send(slot)
+        if result is not None:
+            _tally(state, slot, result, budget_usd)
+
+    renewer = asyncio.ensure_future(claims.renew_forever()) if claims is not None else None
+    try:
+        await asyncio.gather(*(one(s) for s in slots))
+    finally:
+        if renewer is not None:
+            renewer.cancel()
+
+
+def _tally(state: RunState, slot: Slot, result: Result, budget_usd: float | None) -> None:
+    """Land one row's Result in the run state: counts, spend, and the budget stop."""
+    state.results[slot.index] = result
+    state.done += 1
+    if result.error is not None:
+        state.errors += 1
+    state.per_model[slot.model] = state.per_model.get(slot.model, 0) + 1
+    if not result.cached and not math.isnan(result.cost_usd):
+        state.spent_usd += result.cost_usd
+        if budget_usd is not None and state.spent_usd >= budget_usd:
+            state.stop_reason = "budget"
 
 
 class Evaluation:
@@ -424,8 +547,13 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
              scorers: list[Callable[..., Any]] | None = None, concurrency: int | None = None,
              budget_usd: float | None = None, budget_override: bool = False, run_id: str | None = None,
              progress: bool = True, fallbacks: Mapping[str, list[str]] | None = None,
-             routes: Mapping[str, str] | None = None, **params: Any) -> Evaluation:
-    """Plan, check the budget, run on the I/O loop with a progress bar, score, and return an Evaluation."""
+             routes: Mapping[str, str] | None = None, claim_lease_s: float = CLAIM_LEASE_S,
+             **params: Any) -> Evaluation:
+    """Plan, check the budget, run on the I/O loop with a progress bar, score, and return an Evaluation.
+
+    ``claim_lease_s``: how long another process sharing the cache file waits for a row this one claimed if this one
+    dies (renewed every third of it while the run is alive)."""
+    check_number(claim_lease_s, "claim_lease_s", positive=True, fix=" (seconds a claim on a row lasts unrenewed)")
     scorers = _check_run_options(scorers, concurrency, budget_usd, budget_override=budget_override,
                                  progress=progress, run_id=run_id)
     rows, slots, routings = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
@@ -443,7 +571,8 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
                           PriceWarning, stacklevel=2)
     run_id = run_id or run_id_for(slots)
     state = RunState(results=[None] * len(slots))
-    fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd))
+    fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd,
+                                 lease_s=claim_lease_s))
     interrupted = False
     bar = _progress_bar(len(slots), progress, simulated)
     try:

@@ -26,6 +26,12 @@ The cache never costs the caller an answer. What happens to a file that is not a
 Checking the header and the schema costs the same for any file size; damage deeper in the file is met during the
 run instead, where a read is a miss and a write waits in memory, each with one warning.
 
+Processes running one evaluation share its rows through claims: before a row is sent, its process claims the row's
+key (``claims``: owner token, lease expiry) in one short ``BEGIN IMMEDIATE``; another process that finds a live
+claim waits for the answer or for the lease to lapse (a killed owner), then takes it over. ``answers`` records which
+cache key answered a row with fallbacks, so a re-run serves it without sending the failing primary again. Claims
+follow the same rules as writes: a claim a lock stops is skipped (the row is sent without one), never an error.
+
 Once open, a write that meets a lock is retried with backoff, bounded by the busy timeout plus a few short waits,
 and never raises: what cannot be written waits in memory (and is served by reads) until the next write,
 ``flush()`` or ``close()`` (also run at exit or when the cache is collected) gets it onto disk.
@@ -35,12 +41,15 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+import socket
 import sqlite3
 import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +77,21 @@ def _m003_repairs(conn: sqlite3.Connection) -> None:
                  "PRIMARY KEY (provider, base_url, model, repair))")
 
 
+def _m004_claims(conn: sqlite3.Connection) -> None:
+    """Claims on requests about to be sent, so processes running one evaluation send each row once: the owner (a
+    random token per run) and when its lease expires (wall-clock seconds; a killed owner's claim then lapses)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL)")
+
+
+def _m005_answers(conn: sqlite3.Connection) -> None:
+    """Which cache key answered a row with fallbacks (its primary's or a fallback's), so a re-run serves the row
+    from the cache instead of sending the failing primary again (errors are never cached)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS answers (slot TEXT PRIMARY KEY, key TEXT NOT NULL, created REAL NOT NULL)")
+
+
 #: applied in order; never edit or reorder a released one, append a new one
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_results, _m002_run_id, _m003_repairs)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_results, _m002_run_id, _m003_repairs,
+                                                                   _m004_claims, _m005_answers)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: every table a migration creates, with the columns it has had from the start: anything else in the file (or one
@@ -77,6 +99,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 OUR_TABLES: dict[str, frozenset[str]] = {
     "results": frozenset({"key", "created", "model", "result"}),
     "repairs": frozenset({"provider", "base_url", "model", "repair", "created"}),
+    "claims": frozenset({"key", "owner", "expires"}),
+    "answers": frozenset({"slot", "key", "created"}),
 }
 
 #: how long one write (or the opening) waits for another process's lock before the retries below
@@ -85,6 +109,8 @@ BUSY_TIMEOUT_S = 5.0
 RETRY_DELAYS_S = (0.05, 0.15, 0.4)
 #: while answers already wait in memory, a write waits this long at most (the lock is known to be held)
 QUICK_PATIENCE_S = 0.05
+#: how long taking or renewing a claim waits for a lock; past it the row is sent without one (never an error)
+CLAIM_PATIENCE_S = 1.0
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
 
@@ -288,6 +314,78 @@ def _warn(message: str) -> None:
 
 _PUT_RESULT = "INSERT OR REPLACE INTO results (key, created, model, run_id, result) VALUES (?, ?, ?, ?, ?)"
 _ADD_REPAIR = "INSERT OR IGNORE INTO repairs (provider, base_url, model, repair, created) VALUES (?, ?, ?, ?, ?)"
+_PUT_ANSWER = "INSERT OR REPLACE INTO answers (slot, key, created) VALUES (?, ?, ?)"
+_RELEASE = "DELETE FROM claims WHERE key = ? AND owner = ?"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What claim() found: ``answered`` (``answer_key`` holds the answer), ``mine`` (send it, the lease runs to
+    ``expires``), ``held`` (another owner's live lease runs to ``expires``: wait), ``free`` (no claim could be
+    written, a lock or damage: send without one rather than fail)."""
+
+    status: str
+    answer_key: str | None = None
+    expires: float = 0.0
+
+
+def claim_owner() -> str:
+    """A new owner id for one run's claims: host, process id and a random token, so a waiter on the same host can
+    see that a claimer has died (a restarted kernel, kill -9) and take its rows at once instead of waiting out the
+    lease; two runs in one process are two owners."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+
+
+def _owner_gone(owner: str) -> bool:
+    """Whether an owner's process is known to have ended: same host, POSIX, and no such process. Anything unsure
+    (another host, another user's process, a foreign id, Windows, where os.kill would end the process) is alive."""
+    host, pid = [*owner.rsplit(":", 2), "", ""][:2]
+    if os.name != "posix" or host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _live_other(row: Any, owner: str, now: float) -> bool:
+    """Whether a claims row (owner, expires) is another owner's live lease, one that this run must wait for."""
+    return row is not None and row[0] != owner and row[1] > now and not _owner_gone(str(row[0]))
+
+
+def _stored_answer(conn: sqlite3.Connection, key: str) -> str | None:
+    """The cache key holding the answer for ``key`` on disk: the one answers names, else ``key`` if it has a row."""
+    row = conn.execute("SELECT key FROM answers WHERE slot = ?", (key,)).fetchone()
+    if row is not None:
+        return str(row[0])
+    return key if conn.execute("SELECT 1 FROM results WHERE key = ?", (key,)).fetchone() else None
+
+
+def _claim_in_transaction(conn: sqlite3.Connection, key: str, owner: str, lease_s: float) -> Claim:
+    """Under one BEGIN IMMEDIATE: the answer if one arrived, else another owner's live claim, else ours (new, taken
+    over from a lapsed lease, or renewed). Nothing awaits inside: the write lock is held for a few statements."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        answer = _stored_answer(conn, key)
+        now = time.time()
+        row = None if answer else conn.execute("SELECT owner, expires FROM claims WHERE key = ?", (key,)).fetchone()
+        if answer is not None:
+            found = Claim("answered", answer)
+        elif _live_other(row, owner, now):
+            found = Claim("held", expires=float(row[1]))
+        else:
+            conn.execute("INSERT OR REPLACE INTO claims (key, owner, expires) VALUES (?, ?, ?)",
+                         (key, owner, now + lease_s))
+            found = Claim("mine", expires=now + lease_s)
+        conn.execute("COMMIT")
+        return found
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 class _Writer:
@@ -393,7 +491,7 @@ class _Writer:
                 return
             err = self.flush(self.busy_timeout)
             if err is not None:
-                repairs = len(self.pending) - self.answers_pending()
+                repairs = sum(1 for kind, *_ in self.pending if kind == "repair")
                 _warn(f"{self.answers_pending()} answer(s)" + (f" and {repairs} repair(s)" if repairs else "") +
                       f" could not be written to the cache {self.path} ({err}) and are not cached; the results "
                       "returned were not affected")
@@ -457,6 +555,65 @@ class ResultCache:
         self._writer.write(("repair", provider, base_url, model, repair), _ADD_REPAIR,
                            (provider, base_url, model, repair, time.time()))
 
+    # ------------------------------------------------------------------ claims (processes sharing one evaluation)
+    def answer_for(self, key: str) -> str | None:
+        """The cache key holding the answer for a row key (itself, or the fallback answers names), or None; a
+        write still waiting in memory counts, a read a lock stops is a miss."""
+        with self._lock:
+            waiting = self._writer.pending.get(("answer", key))
+            if waiting is not None:
+                return str(waiting[1][1])
+            if ("result", key) in self._writer.pending:
+                return key
+            mapped = self._writer.read("SELECT key FROM answers WHERE slot = ?", (key,))
+            if mapped:
+                return str(mapped[0][0])
+            stored = self._writer.read("SELECT 1 FROM results WHERE key = ?", (key,))
+        return key if stored else None
+
+    def claim(self, key: str, owner: str, lease_s: float) -> Claim:
+        """Claim a row key for ``owner`` until now + ``lease_s`` unless it is answered or another owner's lease is
+        live (a lapsed lease is taken over). A look first, then one short BEGIN IMMEDIATE; never raises: a lock
+        that outlasts CLAIM_PATIENCE_S, or damage, gives ``free`` (send without a claim)."""
+        answer = self.answer_for(key)
+        if answer is not None:
+            return Claim("answered", answer)
+        with self._lock:
+            held = self._writer.read("SELECT owner, expires FROM claims WHERE key = ?", (key,))
+            if held and _live_other(held[0], owner, time.time()):
+                return Claim("held", expires=float(held[0][1]))
+            if self._writer.closed:
+                return Claim("free")
+            try:
+                self._writer._set_patience(CLAIM_PATIENCE_S)
+                return _claim_in_transaction(self._conn, key, owner, lease_s)
+            except sqlite3.Error as err:
+                self._writer.warn_once("claim", f"a row could not be claimed in the cache {self.path} ({err}); it is "
+                                       "sent without a claim, so another process on this file may send it too")
+                return Claim("free")
+
+    def renew_claims(self, owner: str, lease_s: float) -> int:
+        """Push every live claim of ``owner`` to now + ``lease_s`` in one statement; how many, or -1 when a lock or
+        damage stopped it (never raises: the leases still run, and the next renewal tries again)."""
+        with self._lock:
+            if self._writer.closed:
+                return -1
+            try:
+                self._writer._set_patience(CLAIM_PATIENCE_S)
+                return self._conn.execute("UPDATE claims SET expires = ? WHERE owner = ?",
+                                          (time.time() + lease_s, owner)).rowcount
+            except sqlite3.Error:
+                return -1
+
+    def release_claim(self, key: str, owner: str) -> None:
+        """Drop ``owner``'s claim on a row key (its answer was written, or it ended in an error, which is not
+        cached); queued behind any write still waiting, so it never lands before that row's answer. Never raises."""
+        self._writer.write(("claim", key), _RELEASE, (key, owner))
+
+    def record_answer(self, key: str, answer_key: str) -> None:
+        """Remember that the row key ``key`` was answered by the request cached under ``answer_key``. Never raises."""
+        self._writer.write(("answer", key), _PUT_ANSWER, (key, answer_key, time.time()))
+
     def __len__(self) -> int:
         """Rows on disk plus answers still waiting in memory for a key the file does not have yet."""
         with self._lock:
@@ -475,8 +632,9 @@ class ResultCache:
         is half done then, so calling it again is safe)."""
         with self._lock:
             before = self._writer.pending
-            self._writer.pending = {slot: w for slot, w in before.items() if slot[0] != "result"}
+            self._writer.pending = {slot: w for slot, w in before.items() if slot[0] not in ("result", "answer")}
             self._writer.pending[("clear",)] = ("DELETE FROM results", ())
+            self._writer.pending[("clear", "answers")] = ("DELETE FROM answers", ())  # they point at results
             err = self._writer.flush(self._writer.busy_timeout)
             if err is not None:
                 self._writer.pending = before  # as it was: the waiting answers are kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -271,3 +272,102 @@ def test_keyboard_interrupt_returns_the_partial_results(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# ---------------------------------------------------------------------------------- processes sharing one evaluation
+SHARED_RUN = textwrap.dedent("""
+    import json, os, sys, time, warnings, multimodel as mm
+    providers, cache, go = json.loads(sys.argv[1]), sys.argv[2], sys.argv[4]
+    n, lease = int(sys.argv[3]), float(sys.argv[5])
+    client = mm.Client(providers=providers, cache=cache, retries=0)
+    print("ready", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = client.evaluate([f"shared row {i}" for i in range(n)], ["xai/grok-3-mini", "openai/gpt-4.1-mini"],
+                             fallbacks={"openai/gpt-4.1-mini": ["deepseek/deepseek-flash"]}, progress=False,
+                             max_tokens=16, claim_lease_s=lease)
+    df = ev.df
+    print(json.dumps({"rows": len(df), "errors": int(df["error_kind"].notna().sum()),
+                      "fallback_rows": int(df["fallback_from"].notna().sum())}), flush=True)
+""")
+
+
+@pytest.fixture
+def shared_sim():
+    """An in-process simulator the worker processes share (its counters see every process's requests), with the
+    fallback chain's primary failing every time."""
+    with mm.sim.start(latency_scale=0.05) as sim:
+        sim.set_faults({"server_error": 1.0}, provider="openai", model="gpt-4.1-mini")
+        yield sim
+
+
+def shared_workers(sim, tmp_path: Path, count: int, n: int, lease: float = 2.0) -> tuple[list[subprocess.Popen], Path]:
+    """``count`` interpreters loaded and waiting on the same evaluation and cache file; touch the returned path to
+    start them all at once."""
+    providers = {p: {"base_url": sim.base_url(p), "api_key": "k", "dialect": p} for p in ("openai", "xai", "deepseek")}
+    script, go = tmp_path / "shared.py", tmp_path / "go"
+    script.write_text(SHARED_RUN)
+    procs = [subprocess.Popen([sys.executable, str(script), json.dumps(providers), str(tmp_path / "cache.sqlite"),
+                               str(n), str(go), str(lease)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+             for _ in range(count)]
+    assert all(p.stdout.readline().strip() == "ready" for p in procs)
+    return procs, go
+
+
+def test_three_processes_on_one_evaluation_send_every_request_once(shared_sim, tmp_path):
+    n = 60  # rows: n plain ones, n answered by a fallback after their primary's 500
+    procs, go = shared_workers(shared_sim, tmp_path, 3, n)
+    go.touch()
+    outs = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0]
+    assert outs == [{"rows": 2 * n, "errors": 0, "fallback_rows": n}] * 3  # every process has every row
+    stats = shared_sim.stats()
+    # one request per plain row, two per fallback row (the failing primary, then the fallback): none twice
+    assert stats["received"] == n + 2 * n and stats["duplicates"] == 0, stats["by_model"]
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0  # every claim released
+        assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == n  # one per fallback row
+
+
+def test_a_killed_claimers_leases_lapse_and_another_process_finishes_every_row(shared_sim, tmp_path):
+    n = 150
+    (first,), go = shared_workers(shared_sim, tmp_path, 1, n, lease=1.5)
+    go.touch()
+    deadline = time.time() + 60
+    while shared_sim.stats()["completed"] < 40 and time.time() < deadline:
+        time.sleep(0.02)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(10)
+    at_kill = shared_sim.stats()
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:
+        held = conn.execute("SELECT COUNT(*) FROM claims WHERE expires > ?", (time.time(),)).fetchone()[0]
+    assert held > 0, "the kill must leave live claims for the next process to wait out"
+    (second,), _ = shared_workers(shared_sim, tmp_path, 1, n, lease=1.5)  # its start file exists: it starts at once
+    out = json.loads(second.communicate(timeout=120)[0].strip().splitlines()[-1])
+    assert second.returncode == 0 and out == {"rows": 2 * n, "errors": 0, "fallback_rows": n}
+    resent = shared_sim.stats()["received"] - at_kill["received"]
+    missing = 3 * n - at_kill["completed"]
+    in_flight = at_kill["received"] - at_kill["completed"]  # answered or not, never stored by the killed process
+    assert resent <= missing + in_flight, (resent, missing, in_flight)
+
+
+def test_a_finished_evaluation_with_fallbacks_sends_nothing_when_run_again(tmp_path):
+    with mm.sim.start(latency_scale=0) as sim:
+        sim.set_faults({"server_error": 1.0}, provider="openai", model="gpt-4.1-mini")
+        providers = {p: {"base_url": sim.base_url(p), "api_key": "k", "dialect": p} for p in ("openai", "deepseek")}
+        client = mm.Client(providers=providers, cache=str(tmp_path / "c.sqlite"), retries=0)
+        args = ([f"fallback row {i}" for i in range(20)], ["openai/gpt-4.1-mini"])
+        kwargs = {"fallbacks": {"openai/gpt-4.1-mini": ["deepseek/deepseek-flash"]}, "progress": False}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            first = client.evaluate(*args, **kwargs).df
+            sent = sim.stats()["received"]
+            again = client.evaluate(*args, **kwargs).df
+        assert sent == 40 and sim.stats()["received"] == sent  # the re-run sent nothing, the failing primary included
+        for df in (first, again):
+            assert df["error_kind"].isna().all() and (df["fallback_from"] == "openai/gpt-4.1-mini").all()
+            assert (df["model"] == "deepseek/deepseek-flash").all()
+        assert list(again["content"]) == list(first["content"])
+        client.close()

@@ -7,14 +7,25 @@ from __future__ import annotations
 import math
 import sqlite3
 import sys
+import time
 from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 import multimodel as mm
+import multimodel.store as store
 from multimodel.results import Result, ResultError, ToolCall
-from multimodel.store import MIGRATIONS, SCHEMA_VERSION, ResultCache, default_cache_path, migrate, open_cache
+from multimodel.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Claim,
+    ResultCache,
+    claim_owner,
+    default_cache_path,
+    migrate,
+    open_cache,
+)
 
 
 def full_result() -> Result:
@@ -148,7 +159,7 @@ def user_version(path: Path) -> int:
 
 
 def test_schema_version_is_the_number_of_migrations():
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 3  # results, run_id, repairs
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 5  # results, run_id, repairs, claims, answers
 
 
 def test_a_new_file_is_built_by_the_migrations(tmp_path):
@@ -282,3 +293,88 @@ def test_default_cache_path_honours_the_environment(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
     monkeypatch.delenv("MULTIMODEL_CACHE")
     assert default_cache_path() == tmp_path / "home" / "Library" / "Caches" / "multimodel" / "cache.sqlite"
+
+
+# ---------------------------------------------------------------------------------- claims and answers
+def test_a_claim_is_held_until_the_answer_is_written_and_released(tmp_path):
+    path = tmp_path / "claims.sqlite"
+    a, b = ResultCache(path), ResultCache(path)  # two processes' connections to one file
+    try:
+        mine = a.claim("k", "owner-a", 30)
+        assert mine.status == "mine" and mine.expires > time.time() + 29
+        assert a.claim("k", "owner-a", 30).status == "mine"  # the owner's own claim again: renewed
+        held = b.claim("k", "owner-b", 30)
+        assert held.status == "held" and held.expires == pytest.approx(mine.expires, abs=1)
+        a.put("k", Result(model="m/x", provider="m", content="done"))
+        a.release_claim("k", "owner-a")
+        assert b.claim("k", "owner-b", 30) == Claim("answered", "k")
+        assert b._conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_lapsed_lease_is_taken_over_and_renewal_keeps_one_alive(tmp_path):
+    path = tmp_path / "lease.sqlite"
+    a, b = ResultCache(path), ResultCache(path)
+    try:
+        a.claim("dead", "owner-a", 0.05)
+        a.claim("alive", "owner-a", 0.05)
+        time.sleep(0.1)
+        assert a.renew_claims("owner-a", 30) == 2  # a renewal reaches every claim of the owner
+        assert b.claim("alive", "owner-b", 30).status == "held"
+        a.claim("dead", "owner-a", 0.05)
+        time.sleep(0.1)  # a killed owner: no renewal, the lease lapses
+        taken = b.claim("dead", "owner-b", 30)
+        assert taken.status == "mine"
+        a.release_claim("dead", "owner-a")  # the old owner's late release leaves the new claim alone
+        assert a.claim("dead", "owner-a", 30).status == "held"
+        b.release_claim("dead", "owner-b")  # an error ends it: released, nothing cached, free for the next run
+        assert a.claim("dead", "owner-a", 30).status == "mine"
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_fallbacks_answer_is_found_under_the_rows_key_until_cleared(cache):
+    cache.put("fallback-key", Result(model="d/y", provider="d", content="from the fallback"))
+    cache.record_answer("chain:row", "fallback-key")
+    assert cache.answer_for("chain:row") == "fallback-key"
+    assert cache.claim("chain:row", "anyone", 30) == Claim("answered", "fallback-key")
+    assert cache.answer_for("fallback-key") == "fallback-key" and cache.answer_for("other") is None
+    cache.clear()
+    assert cache.answer_for("chain:row") is None
+
+
+def test_a_claim_the_lock_refuses_is_skipped_not_raised(tmp_path, monkeypatch):
+    path = tmp_path / "locked.sqlite"
+    cache = ResultCache(path)
+    monkeypatch.setattr(store, "CLAIM_PATIENCE_S", 0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing for longer than a claim waits
+        with pytest.warns(mm.CacheWarning, match="sent without a claim"):
+            assert cache.claim("k", "owner", 30) == Claim("free")
+        assert cache.renew_claims("owner", 30) == -1
+        holder.execute("ROLLBACK")
+        assert cache.claim("k", "owner", 30).status == "mine"
+    finally:
+        holder.close()
+        cache.close()
+
+
+def test_a_dead_claimers_rows_on_this_host_are_taken_at_once(tmp_path):
+    import subprocess
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    dead = claim_owner().rsplit(":", 2)
+    dead[1] = gone.stdout.strip()  # the same host, a process that has ended (restarted kernel, kill -9)
+    cache = ResultCache(tmp_path / "dead.sqlite")
+    try:
+        assert cache.claim("k", ":".join(dead), 3600).status == "mine"
+        alive = claim_owner()  # this process: alive, so its lease is waited for
+        assert cache.claim("j", alive, 3600).status == "mine" and cache.claim("j", claim_owner(), 1).status == "held"
+        assert cache.claim("k", claim_owner(), 30).status == "mine"  # not an hour's wait
+    finally:
+        cache.close()
