@@ -266,8 +266,9 @@ class Client:
         """Many prompts × models (× repeats) → an Evaluation; resumable, budgeted, with a progress bar.
 
         Keywords: repeats, scorers, concurrency, budget_usd, budget_override, run_id, progress, fallbacks,
-        routes (task → model, for a prompts DataFrame with a ``task`` column), on_unsupported, and any
-        request parameter. ``models="auto:N"`` or a ``mm.Router`` routes each prompt to the models that
+        routes (task → model, for a prompts DataFrame with a ``task`` column), deadline_s (how long the whole run
+        may wait out throttling; rows still waiting become ``deadline`` errors), claim_lease_s, on_unsupported,
+        and any request parameter. ``models="auto:N"`` or a ``mm.Router`` routes each prompt to the models that
         accept all of it; ``ev.routing`` says why, per prompt and candidate.
         """
         from multimodel.evaluation import evaluate

@@ -62,6 +62,7 @@ class RunState:
     stop_reason: str | None = None
     per_model: dict[str, int] = field(default_factory=dict)
     cancel: threading.Event = field(default_factory=threading.Event)
+    deadline: float | None = None  # monotonic time after which rows still waiting end as kind "deadline"
 
 
 def _prompt_rows(prompts: Any) -> list[dict[str, Any]]:
@@ -320,8 +321,11 @@ async def run_slots(runner: Runner, slots: list[Slot], state: RunState, *, run_i
                 return None
             if state.stop_reason == "budget":
                 return unsent(slot.req, "budget", f"not sent: the budget of ${budget_usd:g} was reached")
+            if state.deadline is not None and time.monotonic() > state.deadline:
+                return unsent(slot.req, "deadline", "not sent: the run's deadline_s passed while this row waited")
             try:
-                return await runner.execute_with_fallbacks(slot.req, slot.fallbacks, run_id, state.cancel.is_set)
+                return await runner.execute_with_fallbacks(slot.req, slot.fallbacks, run_id, state.cancel.is_set,
+                                                           deadline=state.deadline)
             except Exception as exc:  # one row's failure must not end a batch whose other requests go on
                 return unsent(slot.req, "internal", f"multimodel failed on this row (a bug; please report "
                                                     f"it): {type(exc).__name__}")
@@ -548,12 +552,16 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
              budget_usd: float | None = None, budget_override: bool = False, run_id: str | None = None,
              progress: bool = True, fallbacks: Mapping[str, list[str]] | None = None,
              routes: Mapping[str, str] | None = None, claim_lease_s: float = CLAIM_LEASE_S,
-             **params: Any) -> Evaluation:
+             deadline_s: float | None = None, **params: Any) -> Evaluation:
     """Plan, check the budget, run on the I/O loop with a progress bar, score, and return an Evaluation.
 
     ``claim_lease_s``: how long another process sharing the cache file waits for a row this one claimed if this one
-    dies (renewed every third of it while the run is alive)."""
+    dies (renewed every third of it while the run is alive). ``deadline_s``: the longest the whole run may wait
+    out a throttling provider (429, 503, 529 are retried outside the error-retry budget); rows still waiting then
+    become error rows of kind ``deadline``. None: as long as the provider only throttles."""
     check_number(claim_lease_s, "claim_lease_s", positive=True, fix=" (seconds a claim on a row lasts unrenewed)")
+    if deadline_s is not None:
+        check_number(deadline_s, "deadline_s", positive=True, fix=" (seconds for the whole run), or None")
     scorers = _check_run_options(scorers, concurrency, budget_usd, budget_override=budget_override,
                                  progress=progress, run_id=run_id)
     rows, slots, routings = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
@@ -570,7 +578,8 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
             warnings.warn(f"{unpriced} request(s) have no price: the budget cannot count them",
                           PriceWarning, stacklevel=2)
     run_id = run_id or run_id_for(slots)
-    state = RunState(results=[None] * len(slots))
+    state = RunState(results=[None] * len(slots),
+                     deadline=None if deadline_s is None else time.monotonic() + deadline_s)
     fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd,
                                  lease_s=claim_lease_s))
     interrupted = False

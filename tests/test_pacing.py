@@ -172,3 +172,38 @@ def test_a_per_day_quota_ends_the_providers_rows(preparer):
     assert first.error.kind == "quota_exhausted" and not first.error.retryable
     second = run_sync(runner.execute(preparer.prepare("p/m", "again"), "run"))
     assert (second.error.kind, second.attempts, len(handler.sent)) == ("quota_exhausted", 0, 1)
+
+
+# ---------------------------------------------------------------------------------- evaluate()
+def _client(handler):
+    import multimodel as mm
+
+    return mm.Client(providers={"p": {"base_url": "http://127.0.0.1:9/v1", "api_key": "k" * 12,
+                                      "prices": {"m": {"input": 1.0, "output": 1.0}}}},
+                     cache=False, transport=ReplayTransport(handler))
+
+
+def test_evaluate_waits_out_throttles_without_spending_retries():
+    calls: dict[bytes, int] = {}
+
+    def handler(url, headers, payload):
+        calls[payload] = calls.get(payload, 0) + 1
+        return THROTTLE if calls[payload] <= 3 else Reply(200, JSON, OK)
+
+    ev = _client(handler).evaluate(["a", "b", "c"], ["p/m"], retries=0, progress=False)
+    assert list(ev.df["error_kind"].isna()) == [True] * 3 and sorted(calls.values()) == [4, 4, 4]
+
+
+def test_evaluate_deadline_ends_rows_still_waiting_on_a_throttling_provider():
+    t0 = time.monotonic()
+    ev = _client(replies(THROTTLE)).evaluate([f"q{i}" for i in range(5)], ["p/m"], deadline_s=0.6, progress=False)
+    assert time.monotonic() - t0 < 3.0
+    assert set(ev.df["error_kind"]) <= {"rate_limit", "deadline"} and len(ev.df) == 5
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), "60"])
+def test_a_deadline_that_cannot_bound_a_run_is_refused(bad):
+    import multimodel as mm
+
+    with pytest.raises(mm.ConfigError, match="deadline_s"):
+        _client(replies(Reply(200, JSON, OK))).evaluate(["a"], ["p/m"], deadline_s=bad, progress=False)
