@@ -30,6 +30,8 @@ _MARGIN = 0.98
 MAX_PAUSE_S = 300.0
 #: a throttle that asks for longer than this is a per-day (or per-month) quota running out
 QUOTA_PAUSE_S = 3600.0
+#: a silent 429 adapts the rate only after this many requests in the last 10 s (fewer say nothing about a rate)
+_ADAPT_MIN_SENT = 10
 
 
 class TokenBucket:
@@ -143,6 +145,7 @@ class ProviderGate:
         self.rate_limited = 0  # 429s seen, for progress and benchmarks
         self.learned_rpm: float | None = None
         self.exhausted: str | None = None  # why the provider's quota ran out (its remaining rows are not sent)
+        self.exhausted_until = 0.0  # monotonic time the quota is expected back
         self._sent: deque[float] = deque()  # admission times over the last 10 s: the rate a silent throttle halves
 
     def _buckets(self, model: str | None) -> list[tuple[TokenBucket, bool]]:
@@ -220,18 +223,20 @@ class ProviderGate:
 
     def _slow_down(self, model: str | None, now: float) -> None:
         """A 429 that names no limit and no wait: halve the rate this provider was being sent at."""
+        self.pause_until = max(self.pause_until, now + 1.0)
         while self._sent and self._sent[0] < now - 10.0:
             self._sent.popleft()
-        observed = max(1.0, len(self._sent) * 6.0)  # per minute, over the last 10 s
         buckets = self.learned.setdefault(model or "", {})
         bucket = buckets.get("adaptive")
+        if bucket is None and len(self._sent) < _ADAPT_MIN_SENT:
+            return  # too little traffic to say what rate was too much: the pause is enough
+        observed = len(self._sent) * 6.0  # per minute, over the last 10 s
         rate = max(1.0, (bucket.limit if bucket is not None else observed) * 0.5)
         if bucket is None:
             buckets["adaptive"] = bucket = TokenBucket(rate, self.burst_s)
             bucket.tokens = 0.0
         else:
             bucket.set_rate(rate)
-        self.pause_until = max(self.pause_until, now + 1.0)
 
     def _speed_up(self, model: str | None) -> None:
         """After each answer, an adapted rate grows back by 2% (at least one request a minute)."""

@@ -55,8 +55,8 @@ def backoff_delay(attempt: int, retry_after_s: float | None, *, base: float = 0.
     return delay
 
 
-#: throttling (a 429, an overload) is not failure: retried without spending ``retries``, for as long as the call's
-#: bound allows (complete(): its timeout; evaluate(): its deadline_s, if any)
+#: throttling (a 429, an overload) is not failure: inside a batch (evaluate()) it is retried without spending
+#: ``retries``, until the run's deadline_s (without one, the row's own timeout); a single call counts it as a retry
 THROTTLE_KINDS = frozenset({"rate_limit", "overloaded"})
 
 
@@ -94,14 +94,14 @@ async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transpo
         err = result.error
         if err is None or not err.retryable:
             return result
-        if _quota_ran_out(err, gate):
+        if batch and _quota_ran_out(err, gate):
             return result
-        throttled = err.kind in THROTTLE_KINDS
+        throttled = batch and err.kind in THROTTLE_KINDS  # a single call's retries= counts every retry
         failures += 0 if throttled else 1
         if failures > req.retries:
             return result
         delay = backoff_delay(failures or 1, err.retry_after_s)
-        bound = deadline if batch else started + total
+        bound = deadline if batch and deadline is not None else started + total
         if bound is not None and time.monotonic() + delay > bound:
             return result
         await asyncio.sleep(delay)
@@ -113,7 +113,7 @@ def _stop_before_sending(req: PreparedRequest, gate: ProviderGate, started: floa
     outlasts what is left of a single call."""
     now = time.monotonic()
     why: tuple[str, str] | None = None
-    if gate.exhausted is not None:
+    if gate.exhausted is not None and batch and now < gate.exhausted_until:
         why = ("quota_exhausted", f"not sent: {gate.name}'s quota ran out earlier in this run ({gate.exhausted})")
     elif batch and deadline is not None and max(now, gate.pause_until) > deadline:
         why = ("deadline", "not sent: the run's deadline_s passed while this row waited")
@@ -128,14 +128,16 @@ def _stop_before_sending(req: PreparedRequest, gate: ProviderGate, started: floa
 
 
 def _quota_ran_out(err: ResultError, gate: ProviderGate) -> bool:
-    """A throttle that is a quota running out (a per-day limit; a wait of an hour or more): the error becomes
-    ``quota_exhausted`` and the provider's remaining rows are not sent."""
+    """In a batch, a throttle that is a quota running out (a per-day limit; a wait of an hour or more): the error
+    becomes ``quota_exhausted`` and the provider's rows are not sent until the quota is back."""
     text = err.message.lower()
     daily = any(word in text for word in ("per day", "perday", "per_day", "daily", "requests per day"))
     if err.kind != "rate_limit" or not (daily or (err.retry_after_s or 0) >= QUOTA_PAUSE_S):
         return False
     err.kind = "quota_exhausted"
     gate.exhausted = err.message[:200]
+    # until the provider said, else an hour; at most a day (a quota resets daily at the latest)
+    gate.exhausted_until = time.monotonic() + min(max(err.retry_after_s or 0.0, QUOTA_PAUSE_S), 86_400.0)
     return True
 
 
