@@ -21,7 +21,16 @@ from multimodel import pricing
 from multimodel.redact import open_tail, scrub_fields, scrub_text
 from multimodel.request import PreparedRequest
 from multimodel.results import Result, ResultError
-from multimodel.transport import Limits, Response, Timeout, Transport, TransportError, read_limited, same_origin
+from multimodel.transport import (
+    Limits,
+    Response,
+    Timeout,
+    Transport,
+    TransportError,
+    limited_chunks,
+    read_limited,
+    same_origin,
+)
 from multimodel.wire.accumulate import Accumulator, MalformedResponse
 from multimodel.wire.errors import error_from_http
 from multimodel.wire.sse import DONE, SSEDecoder, SSELimitError
@@ -117,8 +126,7 @@ def _error_of(exc: TransportError, timeout: Timeout, streaming: bool) -> ResultE
     return ResultError(kind=kind, message=exc.message)
 
 
-def _limits_text(timeout: Timeout) -> str:
-    t = Timeout.of(timeout)
+def _limits_text(t: Timeout) -> str:
     return f"limits: connect {t.connect:g}s, idle {t.idle:g}s, total {t.total:g}s"
 
 
@@ -140,24 +148,15 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
     raw: list[bytes] = []
     head: list[bytes] = []  # the bytes, until the first event: a JSON body served as a stream has none
     decoder = SSEDecoder(req.limits.sse_line_bytes)
-    limit, size, events = req.limits.response_bytes, 0, 0
+    events = 0
     done = False
     emitter = _DeltaEmitter(req.on_delta, req.secrets) if req.on_delta else None
     try:
-        async for data in resp.chunks():
+        async for data in limited_chunks(resp, req.limits.response_bytes):
             t = perf_counter()
-            size += len(data)
-            if size > limit:
-                raw.clear()  # an answer past the limit: its raw text is no use, and memory stays near the limit
-                raise TransportError("too_large", f"the stream passed {limit:,} bytes (Limits.response_bytes)")
             if not events:
                 head.append(data)
-            try:
-                fed = decoder.feed(data)
-            except SSELimitError:
-                raw.clear()
-                raise
-            for event, payload in fed:
+            for event, payload in decoder.feed(data):
                 events += 1
                 raw.append(payload)
                 if _handle_event(acc, event, payload, t):
@@ -173,7 +172,7 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
             if body[:1] == b"{":  # JSON served as text/event-stream: read as the JSON it is
                 return _parse_body(result, body, acc, 200)
             if body and not body.startswith(b":"):  # an HTML page, plain text: no event in it at all
-                raise MalformedResponse(f"a text/event-stream answer held no events: {body!r}")
+                raise MalformedResponse(f"a text/event-stream answer held no events: {body[:_QUOTE]!r}")
             for event, payload in tail:
                 raw.append(payload)
                 if _handle_event(acc, event, payload, perf_counter()):
@@ -182,6 +181,10 @@ async def _read_stream(result: Result, resp: Response, acc: Accumulator, req: Pr
         if not done and acc.finish_raw is None and acc.error is None:  # DESIGN.md section 1: never "stop"
             acc.error = ResultError(kind="truncated", message="the stream ended with neither a finish_reason nor "
                                                               "[DONE]: the answer may be cut off")
+    except (SSELimitError, TransportError) as exc:
+        if isinstance(exc, SSELimitError) or exc.kind == "too_large":
+            raw.clear()  # an answer past a limit: its raw text is no use, and memory stays near the limit
+        raise
     finally:  # what arrived before a broken connection is kept too
         if emitter is not None:
             emitter.emit(acc, final=True)
@@ -256,7 +259,7 @@ def _handle_event(acc: Accumulator, event: bytes, payload: bytes, t: float) -> b
     except orjson.JSONDecodeError:
         if not payload.strip():
             return False
-        acc.error = ResultError(kind="stream", message=f"malformed chunk in the stream: {payload!r}")
+        acc.error = ResultError(kind="stream", message=f"malformed chunk in the stream: {payload[:_QUOTE]!r}")
         return True
     if event == b"error":
         acc.add_event_error(obj)
@@ -341,6 +344,9 @@ def _header_text(value: str) -> str:
 
 #: how much of a provider's words a row keeps (after scrubbing: a key cut in two would escape the scrub)
 _MAX_MESSAGE, _MAX_REQUEST_ID = 2000, 200
+#: how much of a body a message quotes before the scrub: twice what the row keeps after it, so a key the quote
+#: cuts in two lies past the final clip (and a 64 MiB line is not copied into a message whole)
+_QUOTE = 2 * _MAX_MESSAGE
 
 
 def _clip(result: Result) -> None:

@@ -261,16 +261,20 @@ class Transport(Protocol):
     async def get(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response: ...
 
 
-async def read_limited(resp: Response, limit: int) -> bytes:
-    """The whole body, read piece by piece so that no more than ``limit`` bytes are ever held."""
-    pieces: list[bytes] = []
+async def limited_chunks(resp: Response, limit: int) -> AsyncIterator[bytes]:
+    """The body's pieces as they arrive; TransportError ``too_large`` once they pass ``limit`` bytes in all (one
+    home for Limits.response_bytes: whole bodies and streams alike)."""
     size = 0
     async for data in resp.chunks():
         size += len(data)
         if size > limit:
             raise TransportError("too_large", f"the response passed {limit:,} bytes (Limits.response_bytes)")
-        pieces.append(data)
-    return b"".join(pieces)
+        yield data
+
+
+async def read_limited(resp: Response, limit: int) -> bytes:
+    """The whole body, read piece by piece so that no more than ``limit`` bytes are ever held."""
+    return b"".join([data async for data in limited_chunks(resp, limit)])
 
 
 class _AiohttpResponse:

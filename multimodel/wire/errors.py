@@ -210,7 +210,8 @@ def error_from_http(status: int, headers: Mapping[str, str] | None, body: bytes)
             parsed = None
     err = _unwrap(parsed)
     if not err:
-        snippet = text.decode("utf-8", "replace") if text else ""  # clipped after the key is scrubbed
+        # clipped to 2,000 after the key is scrubbed; quoted to twice that, so a key cut here lies past that clip
+        snippet = text[:4000].decode("utf-8", "replace") if text else ""
         err = {"message": snippet or f"HTTP {status} with an empty body"}
     return error_from_object(err, http_status=status, headers=headers)
 
@@ -219,5 +220,5 @@ def error_from_stream(obj: Any, headers: Mapping[str, str] | None = None) -> Res
     """An error delivered inside a 200 stream (``data: {"error": …}`` or ``event: error``)."""
     err = _unwrap(obj)
     if not err:
-        err = {"message": str(obj)}
+        err = {"message": str(obj)[:4000]}
     return error_from_object(err, http_status=200, headers=headers, in_stream=True)
