@@ -522,3 +522,39 @@ def test_a_damaged_file_another_cache_moved_first_is_not_an_error(tmp_path, monk
     cache.put("k", answer(1))
     assert keys_on_disk(path) == {"k"}
     cache.close()
+
+
+def test_a_new_file_another_opener_is_creating_is_waited_for_not_refused(tmp_path):
+    # The switch to WAL upgrades a read lock, and SQLite refuses a contested upgrade at once (no busy handler):
+    # two processes opening one new cache together used to fail in ~2 ms with "locked (waited 5 s)".
+    path = tmp_path / "new.sqlite"
+    creator = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    creator.execute("BEGIN IMMEDIATE")
+    creator.execute("PRAGMA user_version = 0")
+    timer = threading.Timer(0.5, lambda: creator.execute("COMMIT"))
+    timer.start()
+    started = time.monotonic()
+    try:
+        cache = ResultCache(path, busy_timeout=5)
+    finally:
+        timer.join()
+        creator.close()
+    assert 0.4 < time.monotonic() - started < 5
+    cache.put("k", answer(1))
+    cache.close()
+    assert user_version(path) == SCHEMA_VERSION and ResultCache(path).get("k").content == "answer 1"
+
+
+def test_a_new_file_locked_past_the_busy_timeout_is_refused_after_really_waiting(tmp_path):
+    path = tmp_path / "new.sqlite"
+    creator = sqlite3.connect(path, isolation_level=None)
+    creator.execute("BEGIN IMMEDIATE")
+    creator.execute("PRAGMA user_version = 0")
+    started = time.monotonic()
+    try:
+        with pytest.raises(mm.ConfigError, match="is locked by another program"):
+            ResultCache(path, busy_timeout=0.3)
+        assert time.monotonic() - started >= 0.3
+    finally:
+        creator.execute("COMMIT")
+        creator.close()
