@@ -32,6 +32,12 @@ MAX_PAUSE_S = 300.0
 QUOTA_PAUSE_S = 3600.0
 #: a silent 429 adapts the rate only after this many requests in the last 10 s (fewer say nothing about a rate)
 _ADAPT_MIN_SENT = 10
+#: a silent throttle cuts the rate to this share of the rate that was throttled (CUBIC's multiplicative decrease,
+#: RFC 9438 section 4.6: gentler than halving, which left a provider 25% below its limit on average)
+_CUT = 0.7
+#: then the rate grows back by this share of the throttled rate per second (additive increase): about 6 s from the
+#: cut back to the limit, where the provider's burst allowance absorbs the overshoot until the next throttle
+_GROWTH_PER_S = 0.05
 
 
 class TokenBucket:
@@ -126,6 +132,36 @@ def _number(value: str | None) -> float | None:
     return number if number is not None and 0 <= number < float("inf") else None
 
 
+class AdaptiveRate:
+    """The rate for a provider that throttles without saying its limit or a wait: additive increase, multiplicative
+    decrease, one decrease per throttle episode (a 429 for a request admitted before the last cut says nothing new,
+    the way TCP cuts once per window, RFC 5681 section 3.1)."""
+
+    def __init__(self, throttled_per_min: float, burst_s: float, now: float) -> None:
+        self.bucket = TokenBucket(max(1.0, throttled_per_min * _CUT), burst_s)
+        self.bucket.tokens = 0.0  # what the provider held is spent: start from an empty bucket
+        self.step = throttled_per_min * _GROWTH_PER_S  # per minute, added per second of answers
+        self.cut_at = self.grown_at = now
+
+    def cut(self, sent_per_min: float, sent_at: float | None, now: float) -> None:
+        """A throttle: the rate becomes _CUT of what was being sent (at most the rate allowed), unless the throttled
+        request left before the last cut."""
+        if sent_at is not None and sent_at < self.cut_at:
+            return
+        throttled = min(self.bucket.limit, sent_per_min)
+        self.bucket.set_rate(max(1.0, throttled * _CUT))
+        self.bucket.tokens = min(self.bucket.tokens, 0.0)
+        self.step = throttled * _GROWTH_PER_S
+        self.cut_at = self.grown_at = now
+
+    def grow(self, now: float) -> None:
+        """An answer: the rate grows by ``step`` per second since the last growth (at most a second's worth)."""
+        elapsed = min(1.0, now - self.grown_at)
+        self.grown_at = now
+        if elapsed > 0:
+            self.bucket.set_rate(self.bucket.limit + self.step * elapsed)
+
+
 class ProviderGate:
     """Admission for one provider: a concurrency cap; configured rpm/tpm as token buckets; buckets learned per model
     from the provider's headers; pauses asked for with retry-after; an adaptive rate when it throttles silently;
@@ -140,6 +176,7 @@ class ProviderGate:
         self.rpm = TokenBucket(rpm, burst_s) if rpm else None
         self.tpm = TokenBucket(tpm, burst_s) if tpm else None
         self.learned: dict[str, dict[str, TokenBucket]] = {}  # model → "requests"/"tokens" → bucket
+        self.adaptive: dict[str, AdaptiveRate] = {}  # model → the rate it adapted to after silent throttles
         self.pause_until = 0.0
         self._lock = asyncio.Lock()
         self.rate_limited = 0  # 429s seen, for progress and benchmarks
@@ -153,14 +190,19 @@ class ProviderGate:
         out = [(b, t) for b, t in ((self.rpm, False), (self.tpm, True)) if b is not None]
         for what, bucket in self.learned.get(model or "", {}).items():
             out.append((bucket, what == "tokens"))
+        adaptive = self.adaptive.get(model or "")
+        if adaptive is not None:
+            out.append((adaptive.bucket, False))
         return out
 
-    async def acquire(self, est_tokens: float, model: str | None = None) -> None:
+    async def acquire(self, est_tokens: float, model: str | None = None) -> float:
+        """Wait for a concurrency slot and for every bucket and pause; the monotonic time the request was admitted."""
         await self._sem.acquire()
         buckets = self._buckets(model)
         if not buckets and self.pause_until <= time.monotonic():
-            self._sent.append(time.monotonic())
-            return  # nothing to pace: skip the admission lock on the common path
+            now = time.monotonic()
+            self._sent.append(now)
+            return now  # nothing to pace: skip the admission lock on the common path
         try:
             async with self._lock:  # admit one at a time so the buckets stay exact
                 while True:
@@ -177,6 +219,7 @@ class ProviderGate:
         except BaseException:
             self._sem.release()
             raise
+        return now
 
     def release(self, est_tokens: float, used_tokens: int | None, model: str | None = None) -> None:
         if used_tokens is not None:
@@ -186,9 +229,9 @@ class ProviderGate:
         self._sem.release()
 
     def observe(self, status: int, headers: Mapping[str, str], retry_after_s: float | None,
-                model: str | None = None) -> None:
-        """Learn from a response: pause on 429/503/529 as asked, adopt stated limits per model, and halve the rate
-        of a provider that throttles without saying how."""
+                model: str | None = None, sent_at: float | None = None) -> None:
+        """Learn from a response to a request admitted at ``sent_at``: pause on 429/503/529 as asked, adopt stated
+        limits per model, and slow a provider that throttles without saying how."""
         now = time.monotonic()
         if status == 429:
             self.rate_limited += 1
@@ -200,9 +243,9 @@ class ProviderGate:
                 self.pause_until = max(self.pause_until, now + min(stated.reset_s, MAX_PAUSE_S))
             self._learn(model, what, stated)
         if status == 429 and not retry_after_s and not limits:
-            self._slow_down(model, now)
-        elif status < 300:
-            self._speed_up(model)
+            self._slow_down(model, sent_at, now)
+        elif status < 300 and (adaptive := self.adaptive.get(model or "")) is not None:
+            adaptive.grow(now)
 
     def _learn(self, model: str | None, what: str, stated: Limit) -> None:
         """Adopt a per-minute limit a response stated (one whose reset is longer than a minute is per day: its
@@ -215,34 +258,30 @@ class ProviderGate:
         buckets = self.learned.setdefault(model or "", {})
         bucket = buckets.get(kind)
         if bucket is None:
-            buckets[kind] = TokenBucket(stated.limit, self.burst_s)
+            buckets[kind] = bucket = TokenBucket(stated.limit, self.burst_s)
         elif bucket.limit != stated.limit:
             bucket.set_rate(stated.limit)
+        if stated.remaining is not None:  # the provider's count wins (a 429 learned from says 0: none left now)
+            bucket.tokens = min(bucket.tokens, stated.remaining)
         if kind == "requests":
             self.learned_rpm = stated.limit
 
-    def _slow_down(self, model: str | None, now: float) -> None:
-        """A 429 that names no limit and no wait: halve the rate this provider was being sent at."""
-        self.pause_until = max(self.pause_until, now + 1.0)
+    def _slow_down(self, model: str | None, sent_at: float | None, now: float) -> None:
+        """A 429 that names no limit and no wait: cut the rate this provider was being sent at (AdaptiveRate); with
+        too little traffic to say what rate was too much, pause a second instead."""
         while self._sent and self._sent[0] < now - 10.0:
             self._sent.popleft()
-        buckets = self.learned.setdefault(model or "", {})
-        bucket = buckets.get("adaptive")
-        if bucket is None and len(self._sent) < _ADAPT_MIN_SENT:
-            return  # too little traffic to say what rate was too much: the pause is enough
-        observed = len(self._sent) * 6.0  # per minute, over the last 10 s
-        rate = max(1.0, (bucket.limit if bucket is not None else observed) * 0.5)
-        if bucket is None:
-            buckets["adaptive"] = bucket = TokenBucket(rate, self.burst_s)
-            bucket.tokens = 0.0
+        adaptive = self.adaptive.get(model or "")
+        if adaptive is None and len(self._sent) < _ADAPT_MIN_SENT:
+            self.pause_until = max(self.pause_until, now + 1.0)
+            return
+        # the rate being sent: admissions in the last second (a provider's bucket holds about a second's worth)
+        sent_per_min = 60.0 * sum(1 for t in self._sent if t >= now - 1.0)
+        if adaptive is None:
+            self.adaptive[model or ""] = AdaptiveRate(max(sent_per_min, 60.0), self.burst_s, now)
         else:
-            bucket.set_rate(rate)
-
-    def _speed_up(self, model: str | None) -> None:
-        """After each answer, an adapted rate grows back by 2% (at least one request a minute)."""
-        bucket = self.learned.get(model or "", {}).get("adaptive")
-        if bucket is not None:
-            bucket.set_rate(bucket.limit + max(1.0, bucket.limit * 0.02))
+            adaptive.cut(sent_per_min, sent_at, now)
 
 
-__all__ = ["MAX_PAUSE_S", "QUOTA_PAUSE_S", "Limit", "ProviderGate", "TokenBucket", "read_limits", "rfc3339_seconds"]
+__all__ = ["MAX_PAUSE_S", "QUOTA_PAUSE_S", "AdaptiveRate", "Limit", "ProviderGate", "TokenBucket", "read_limits",
+           "rfc3339_seconds"]

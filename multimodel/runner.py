@@ -72,13 +72,13 @@ async def execute_with_retries(req: PreparedRequest, gate: ProviderGate, transpo
     attempts = failures = 0
     est = estimate_tokens(req)
     total = req.timeout.total
-    observe = partial(gate.observe, model=req.model_id)
     while True:
         stop = _stop_before_sending(req, gate, started, total, batch, deadline, attempts)
         if stop is not None:
             return stop
         attempts += 1
-        await gate.acquire(est, req.model_id)
+        admitted = await gate.acquire(est, req.model_id)
+        observe = partial(gate.observe, model=req.model_id, sent_at=admitted)
         if started is None:
             started = time.monotonic()
         result = None

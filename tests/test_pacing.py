@@ -102,15 +102,43 @@ def test_a_gate_learns_a_per_minute_limit_per_model_and_pauses_at_zero():
     assert configured.learned == {}  # the configured limit wins
 
 
-def test_a_silent_throttle_halves_the_rate_and_answers_grow_it_back():
+def test_a_silent_throttle_cuts_the_rate_once_per_episode_and_answers_grow_it_back_additively():
     gate = ProviderGate("p", concurrency=4)
     now = time.monotonic()
-    gate._sent.extend([now] * 100)  # 100 admitted in the last 10 s: 600 a minute
-    gate.observe(429, {}, None, model="m")
-    adaptive = gate.learned["m"]["adaptive"]
-    assert adaptive.limit == 300
-    gate.observe(200, {}, None, model="m")
-    assert adaptive.limit == 306
+    gate._sent.extend([now - 5.0] * 70 + [now - 0.1] * 30)  # 30 admitted in the last second: 1,800 a minute
+    gate.observe(429, {}, None, model="m", sent_at=now - 0.1)
+    adaptive = gate.adaptive["m"]
+    assert adaptive.bucket.limit == pytest.approx(1800 * 0.7) and adaptive.bucket.tokens == 0
+    assert gate.pause_until < now + 0.5  # an adapted rate paces; it needs no pause besides
+    gate.observe(429, {}, None, model="m", sent_at=now - 0.05)  # sent before the cut: the same episode
+    assert adaptive.bucket.limit == pytest.approx(1260)
+    adaptive.grow(adaptive.cut_at + 0.5)  # half a second of answers: +5% of 1,800 a minute per second
+    assert adaptive.bucket.limit == pytest.approx(1260 + 45)
+    adaptive.grow(adaptive.grown_at + 30.0)  # a long quiet spell counts as one second, not thirty
+    assert adaptive.bucket.limit == pytest.approx(1305 + 90)
+    later = time.monotonic() + 0.001
+    gate.observe(429, {}, None, model="m", sent_at=later)  # sent after the cut: a new episode
+    assert adaptive.bucket.limit == pytest.approx(min(1395, 60.0 * 30) * 0.7)
+    assert "requests" not in gate.learned.get("m", {})  # nothing was stated, so nothing is learned
+
+
+def test_a_silent_throttle_with_little_traffic_pauses_a_second_instead_of_guessing_a_rate():
+    gate = ProviderGate("p", concurrency=4)
+    now = time.monotonic()
+    gate._sent.extend([now] * 3)
+    gate.observe(429, {}, None, model="m", sent_at=now)
+    assert gate.adaptive == {} and gate.pause_until == pytest.approx(now + 1.0, abs=0.05)
+
+
+def test_a_limit_learned_from_a_429_starts_with_what_the_provider_says_is_left():
+    gate = ProviderGate("p", concurrency=64)
+    gate.observe(429, {"x-ratelimit-limit-requests": "2400", "x-ratelimit-remaining-requests": "0",
+                       "x-ratelimit-reset-requests": "25ms"}, 0.025, model="m")
+    bucket = gate.learned["m"]["requests"]
+    assert bucket.limit == 2400 and bucket.tokens == 0  # not a full second's burst of 39 more
+    gate.observe(200, {"x-ratelimit-limit-requests": "2400", "x-ratelimit-remaining-requests": "2399",
+                       "x-ratelimit-reset-requests": "25ms"}, None, model="m")
+    assert bucket.tokens <= 1  # a large per-minute remainder does not refill the short bucket
 
 
 # ---------------------------------------------------------------------------------- retries and bounds
