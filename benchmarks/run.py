@@ -9,6 +9,8 @@ details) and prints a table of each figure next to its goal. Benchmarks (issue 7
   4 timing       ttft_s error vs the simulator's first-token send time, multimodel vs hand-timed SDK
   5 frame        100,000 Results → DataFrame
   6 import       python -X importtime -c "import multimodel"
+  7 throttle     600 requests to two endpoints that throttle per second (2,400 and 1,200 rpm): multimodel
+                 (limits from headers; rpm configured) vs openai.AsyncOpenAI vs litellm.acompletion, answered of 600
 
 ``--only overhead,timing`` runs a subset; ``--quick`` is a smoke run (~1 min); ``--full`` runs the issue's
 request counts for every peer in benchmark 1 (the SDK and LiteLLM streams then take ~15 more minutes).
@@ -35,6 +37,7 @@ import bench_import
 import bench_normalize
 import bench_overhead
 import bench_scheduling
+import bench_throttle
 import bench_timing
 from _common import BENCH, machine_info
 
@@ -46,6 +49,7 @@ BENCHMARKS = {
     "overhead": bench_overhead,
     "timing": bench_timing,
     "scheduling": bench_scheduling,
+    "throttle": bench_throttle,
 }
 
 
