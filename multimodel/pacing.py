@@ -26,6 +26,10 @@ from multimodel.wire.errors import parse_duration
 #: the client paces a little under the stated rate: it stamps a request when it admits it, the provider when it
 #: arrives, and connection set-up makes the two differ by a few milliseconds at a burst's edge
 _MARGIN = 0.98
+#: a new bucket holds this many seconds' worth less than its burst: the first requests on new connections reach
+#: the provider tens of milliseconds late (TCP and TLS set-up), so its bucket starts counting later than ours does
+#: while the later requests arrive on time; measured on loopback: 38 ms of skew, one 429 per provider at the start
+_SETUP_S = 0.1
 #: the longest single pause a response can impose; longer ones mean a quota, not a throttle
 MAX_PAUSE_S = 300.0
 #: a throttle that asks for longer than this is a per-day (or per-month) quota running out
@@ -49,7 +53,7 @@ class TokenBucket:
         self.limit = float(per_minute)
         self.rate = self.limit * _MARGIN / 60.0
         self.capacity = max(1.0, self.rate * burst_s)
-        self.tokens = self.capacity
+        self.tokens = max(1.0, self.capacity - self.rate * _SETUP_S)
         self.stamp = time.monotonic()
 
     def _refill(self, now: float) -> None:
