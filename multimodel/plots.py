@@ -1,7 +1,7 @@
 """matplotlib charts of cost, latency, speed and score, and one-call export stamped with provenance.
 
-Every chart takes a DataFrame with the Result columns (``cmp.df``, ``ev.df``; a ``score`` column where
-it applies), or any object with a ``.df``, and returns a matplotlib Figure::
+Every chart takes a DataFrame with the Result columns (``cmp.df``, ``ev.df``; score columns where they
+apply), or any object with a ``.df``, and returns a matplotlib Figure::
 
     fig = mm.plot.cost_vs_latency(df)          # or cmp.plot.cost_vs_latency() / ev.plot.cost_vs_latency()
     mm.plot.save(fig, "chart.png", df=df)      # PNG, SVG or PDF, stamped with date, version, prices, mode
@@ -12,6 +12,14 @@ model), ``tokens_per_second``, ``cost_breakdown`` (input, cached input, reasonin
 out (DESIGN.md section 2). One colour per provider, the same in every chart; "SIMULATED" is in the
 title when any row came from the simulator. matplotlib is imported on first use.
 
+Honest labels: costs are in US dollars everywhere (ticks such as $0.0012, the same unit as the tables);
+every aggregate says how many requests it stands for (``n=3``), and a chart of one request per model says
+so instead of calling one value a mean or a median. Point labels are placed when the figure is drawn, so
+that none overlaps another label or a marker and none leaves the axes (``PointLabels``). Time to first
+token and output speed exist only for streamed requests: a row that was not streamed (``ttft_s`` empty,
+or ``stream`` false) is left out of them, and a chart with nothing to show is not drawn (``chart_notes``
+says why).
+
 In a Jupyter kernel the figure is closed in pyplot before it is returned, so it shows once (as the
 cell's value, or with ``display(fig)``) instead of twice; in a script ``plt.show()`` still works.
 """
@@ -20,9 +28,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import itertools
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +54,8 @@ COST_SEGMENTS = (
     ("reported", "reported total (no price split)", "#9a9a9a"),
 )
 SIMULATED_SUFFIX = " — SIMULATED"
+NOT_STREAMED = "not streamed: time to first token and tokens per second were not measured"
+NO_LIVE_ROWS = "no live, successful rows: every request failed or was replayed from the cache"
 
 
 def colour(provider: str) -> str:
@@ -133,12 +144,23 @@ def _col(df: Any, name: str, default: Any = None) -> Any:
     return pd.Series([default] * len(df), index=df.index, dtype=object)
 
 
+def _truthy(value: Any) -> bool:
+    if value is None:
+        return False
+    try:
+        if value != value:  # NaN / NA
+            return False
+    except (TypeError, ValueError):
+        return True
+    return bool(value)
+
+
 def _failed(df: Any) -> Any:
     return _col(df, "error_kind").notna()
 
 
 def _cached(df: Any) -> Any:
-    return _col(df, "cached", False).fillna(False).astype(bool)
+    return _col(df, "cached", False).map(_truthy).astype(bool)
 
 
 def live_rows(df: Any) -> Any:
@@ -147,9 +169,37 @@ def live_rows(df: Any) -> Any:
     return df[~_failed(df) & ~_cached(df)]
 
 
+def streamed(df: Any) -> Any:
+    """Per row: was a time to first token measured? Only a streamed answer has one: a row with an empty
+    ``ttft_s``, or with ``stream`` false (older files stored the whole-body time there), has none."""
+    import pandas as pd
+
+    df = _frame(df)
+    ok = pd.to_numeric(_col(df, "ttft_s"), errors="coerce").notna()
+    if "stream" in df:
+        ok &= df["stream"].map(_truthy).astype(bool)
+    return ok
+
+
+def measured_ttft(df: Any) -> Any:
+    """``ttft_s`` where it was measured (streamed rows), NaN elsewhere."""
+    import pandas as pd
+
+    df = _frame(df)
+    return pd.to_numeric(_col(df, "ttft_s"), errors="coerce").where(streamed(df))
+
+
+def measured_tps(df: Any) -> Any:
+    """``output_tps`` where it was measured (streamed rows with token counts), NaN elsewhere."""
+    import pandas as pd
+
+    df = _frame(df)
+    return pd.to_numeric(_col(df, "output_tps"), errors="coerce").where(streamed(df))
+
+
 def is_simulated(df: Any) -> bool:
     df = _frame(df)
-    return bool(_col(df, "simulated", False).fillna(False).astype(bool).any()) if len(df) else False
+    return bool(_col(df, "simulated", False).map(_truthy).any()) if len(df) else False
 
 
 def _models(df: Any) -> list[str]:
@@ -159,7 +209,7 @@ def _models(df: Any) -> list[str]:
 def _providers(df: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for m, p in zip(df["model"], _col(df, "provider", ""), strict=True):
-        out.setdefault(str(m), str(p) if isinstance(p, str) else str(m).split("/", 1)[0])
+        out.setdefault(str(m), str(p) if isinstance(p, str) and p else str(m).split("/", 1)[0])
     return out
 
 
@@ -174,13 +224,71 @@ def shorten(model: str, limit: int = 38) -> str:
     return model if len(model) <= limit else model[: limit - 1] + "…"
 
 
+def shorten_middle(name: str, limit: int = 14) -> str:
+    """A name cut in the middle, keeping both ends (where model ids differ): "model-…-name-12"."""
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return name[:head] + "…" + name[len(name) - (limit - 1 - head):]
+
+
+# ---------------------------------------------------------------------------------------------- units and n
 def cost_scale(max_usd: float) -> tuple[float, str]:
-    """(multiplier, unit) that keeps per-request costs readable: US$, US cents or micro-dollars."""
-    if not max_usd or math.isnan(max_usd) or max_usd >= 1:
-        return 1.0, "US$"
-    if max_usd >= 1e-4:
-        return 100.0, "US cents"
-    return 1e6, "µ$ = 10⁻⁶ US$"
+    """(multiplier, unit) of the cost axes: always (1.0, "USD"). Charts keep US dollars, the unit of every
+    table, and the tick labels carry the decimals small costs need ($0.0012); kept for callers of old."""
+    return 1.0, "USD"
+
+
+def usd(value: float) -> str:
+    """A cost as US dollars with three significant digits: $0.00216, $0.200, $12.30; "n/a" when unknown."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    if value == 0:
+        return "$0"
+    decimals = min(10, max(2, 2 - math.floor(math.log10(abs(value)))))
+    return f"{'-' if value < 0 else ''}${abs(value):,.{decimals}f}"
+
+
+def _decimals_for(step: float) -> int:
+    """The fewest decimals (two at least) that write ``step`` exactly: 0.0005 → 4, 0.00025 → 5."""
+    for d in range(2, 12):
+        scaled = step * 10**d
+        if abs(scaled - round(scaled)) <= 1e-6 * max(scaled, 1.0):
+            return d
+    return 12
+
+
+def usd_axis(axis: Any) -> None:
+    """Tick labels in US dollars with the decimals the tick step needs ($0.0005, $0.0010, ...); fewer ticks
+    on an x axis, so the wider dollar labels do not run into each other."""
+    from matplotlib.ticker import Formatter, MaxNLocator
+
+    class UsdFormatter(Formatter):
+        decimals = 2
+
+        def set_locs(self, locs: Any) -> None:
+            super().set_locs(locs)
+            steps = sorted({b - a for a, b in itertools.pairwise(sorted(locs)) if b != a})
+            self.decimals = _decimals_for(steps[0]) if steps else 2
+
+        def __call__(self, x: float, pos: Any = None) -> str:
+            return "$0" if x == 0 else f"{'-' if x < 0 else ''}${abs(x):,.{self.decimals}f}"
+
+    axis.set_major_locator(MaxNLocator(nbins=4 if axis.axis_name == "x" else 6, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(UsdFormatter())
+
+
+def n_phrase(counts: Sequence[int], stat: str) -> str:
+    """How an axis summarises each model: "one request per model", or "<stat> per model" (each point's label
+    then says its n)."""
+    if counts and all(n == 1 for n in counts):
+        return "one request per model"
+    return f"{stat} per model"
+
+
+def n_suffix(n: int, counts: Sequence[int]) -> str:
+    """The ``(n=3)`` after a point's label; nothing when every point is one request (the axis says so)."""
+    return "" if counts and all(c == 1 for c in counts) else f" (n={n})"
 
 
 def _legend(ax: Any, handles: Any = None, labels: Any = None, title: str | None = None) -> None:
@@ -199,6 +307,21 @@ def _colour_ticklabels(ax: Any, models: list[str], providers: dict[str, str], ax
         label.set_color(colour(providers.get(model, "")))
 
 
+def _row_label(model: str, n: int) -> str:
+    """A tick label for a per-model row: the model and how many requests its values stand for."""
+    return f"{shorten(model)} ({'no live rows' if n == 0 else '1 request' if n == 1 else f'n={n}'})"
+
+
+def _why_empty(live: Any, model: str, what: str) -> str:
+    """Why a model's row of a timing chart is empty: no live rows, not streamed, or ``what`` is missing."""
+    rows = live[live["model"].astype(str) == model]
+    if not len(rows):
+        return "no live rows (failed or cache replays)"
+    if not streamed(rows).any():
+        return "not streamed: not measured"
+    return f"n/a ({what})"
+
+
 def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     """Indices of points not dominated in (lower x, lower y), sorted by x."""
     order = sorted(range(len(points)), key=lambda i: (points[i][0], points[i][1]))
@@ -211,46 +334,288 @@ def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     return front
 
 
+# ---------------------------------------------------------------------------------------------- point labels
+# Eight places touching the marker, nearest first (upper right is the usual reading place), then rings of
+# sixteen further out, joined to their point by a thin leader line.
+_NEAR = ((1, 1), (1, 0), (-1, 1), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, -1))
+_RING_DEGREES = (45, 0, 135, 180, 90, 270, 315, 225, 22.5, 157.5, 337.5, 202.5, 67.5, 112.5, 292.5, 247.5)
+_CLEARANCE_PX = 2.0  # at least this much white between a label and anything else
+
+
+def _candidate_offsets(w: float, h: float, gap: float, reach: float) -> tuple[Any, Any]:
+    """Centre offsets (px) of a w×h label around a point, in order of preference, and each one's ring
+    (0 = touching the marker)."""
+    import numpy as np
+
+    offsets = [(cx * (gap + w / 2), cy * (gap + h / 2)) for cx, cy in _NEAR]
+    rings = [0] * len(_NEAR)
+    step = max(h * 0.8, 4.0)
+    k = 1
+    while gap + k * step <= reach:
+        r = gap + k * step
+        for deg in _RING_DEGREES:
+            a = math.radians(deg)
+            offsets.append((math.cos(a) * (r + w / 2), math.sin(a) * (r + h / 2)))
+            rings.append(k)
+        k += 1
+    return np.array(offsets, dtype=float), np.array(rings)
+
+
+def _hits(boxes: Any, others: list[Any], clearance: float) -> Any:
+    """Per box (N×4, display px): does it come within ``clearance`` of any box in ``others``?"""
+    import numpy as np
+
+    if not others:
+        return np.zeros(len(boxes), dtype=bool)
+    obs = np.array(others, dtype=float)
+    c = clearance
+    return ((boxes[:, None, 0] < obs[None, :, 2] + c) & (boxes[:, None, 2] > obs[None, :, 0] - c)
+            & (boxes[:, None, 1] < obs[None, :, 3] + c) & (boxes[:, None, 3] > obs[None, :, 1] - c)).any(axis=1)
+
+
+def _inside_any(points: Any, boxes: list[Any]) -> Any:
+    """Per point (…×2): does it fall inside any of ``boxes``?"""
+    import numpy as np
+
+    if not boxes:
+        return np.zeros(points.shape[:-1], dtype=bool)
+    b = np.array(boxes, dtype=float)
+    x, y = points[..., 0][..., None], points[..., 1][..., None]
+    return ((x > b[:, 0]) & (x < b[:, 2]) & (y > b[:, 1]) & (y < b[:, 3])).any(axis=-1)
+
+
+def _choose(point: Any, w: float, h: float, gap: float, frame: Any, markers: list[Any], texts: list[Any],
+            avoid: Any) -> tuple[Any, int] | None:
+    """The box (x0, y0, x1, y1) in display px for one label and its ring, or None when no place is free.
+
+    Free: inside ``frame`` and at least _CLEARANCE_PX from every marker and text box. Among free places the
+    nearest ring wins; covering part of a line (``avoid``: sample points) counts two rings further, a leader
+    line crossing a text three, crossing a marker two (forbidding crossings outright pushed labels far away
+    and left some unplaced in dense clusters). Ties go to the earlier (preferred) place: deterministic."""
+    import numpy as np
+
+    offsets, rings = _candidate_offsets(w, h, gap, math.hypot(frame.width, frame.height))
+    cx, cy = point[0] + offsets[:, 0], point[1] + offsets[:, 1]
+    boxes = np.column_stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+    free = ((boxes[:, 0] >= frame.x0 + 1) & (boxes[:, 1] >= frame.y0 + 1)
+            & (boxes[:, 2] <= frame.x1 - 1) & (boxes[:, 3] <= frame.y1 - 1))
+    free &= ~_hits(boxes, markers, _CLEARANCE_PX) & ~_hits(boxes, texts, _CLEARANCE_PX)
+    score = rings.astype(float)
+    if len(avoid):
+        covers = ((avoid[None, :, 0] > boxes[:, None, 0]) & (avoid[None, :, 0] < boxes[:, None, 2])
+                  & (avoid[None, :, 1] > boxes[:, None, 1]) & (avoid[None, :, 1] < boxes[:, None, 3])).any(axis=1)
+        score += 2.0 * covers
+    far = rings > 0
+    if far.any():  # a leader runs from the point towards the label's centre: sample it
+        t = np.linspace(0.0, 1.0, 12)[None, :, None]
+        path = np.asarray(point, dtype=float)[None, None, :] + t * offsets[far][:, None, :]
+        score[far] += 3.0 * _inside_any(path, texts).any(axis=1) + 2.0 * _inside_any(path[:, 2:], markers).any(axis=1)
+    if not free.any():
+        return None
+    idx = np.flatnonzero(free)
+    best = idx[int(np.argmin(score[idx]))]
+    return boxes[best], int(rings[best])
+
+
+def _line_samples(lines: list[Any], spacing_px: float = 6.0) -> Any:
+    """Points (display px) every few pixels along each line, for labels to keep off."""
+    import numpy as np
+
+    pts: list[Any] = []
+    for line in lines:
+        if not line.get_visible():
+            continue
+        xy = line.get_transform().transform(line.get_xydata())
+        for (x0, y0), (x1, y1) in itertools.pairwise(xy):
+            steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / spacing_px))
+            t = np.linspace(0.0, 1.0, steps)
+            pts.append(np.column_stack([x0 + t * (x1 - x0), y0 + t * (y1 - y0)]))
+    return np.concatenate(pts) if pts else np.empty((0, 2))
+
+
+def _crowded_first(shown: list[tuple[int, Any]], within: float) -> list[tuple[int, Any]]:
+    """Points ordered by how many others lie ``within`` px (most first, then as given): a point inside a
+    cluster takes the few free places beside it, and points on the edge still have room further out."""
+    def neighbours(item: tuple[int, Any]) -> int:
+        return sum(math.hypot(item[1][0] - q[0], item[1][1] - q[1]) <= within for _, q in shown) - 1
+
+    return sorted(shown, key=lambda item: -neighbours(item))
+
+
+def _place_label(labels: Any, i: int, point: Any, renderer: Any, frame: Any, gap: float, markers: list[Any],
+                 texts: list[Any], avoid: Any) -> None:
+    """Place label ``i`` of a PointLabels (its full text first, then its shorter alternatives), add its box to
+    ``texts``, and draw a leader line when it sits away from its point; hide it when nothing fits."""
+    ax, text = labels.axes, labels.texts[i]
+    text.set_position(labels.points[i])
+    text.set_visible(True)
+    chosen = None
+    for alternative in labels.alternatives[i]:
+        text.set_text(alternative)
+        bb = text.get_window_extent(renderer)
+        chosen = _choose(point, bb.width, bb.height, gap, frame, markers, texts, avoid)
+        if chosen is not None:
+            break
+    if chosen is None:
+        text.set_text(labels.alternatives[i][0])
+        text.set_visible(False)
+        return
+    box, ring = chosen
+    texts.append(tuple(box))
+    inverse = ax.transData.inverted()
+    text.set_position(tuple(inverse.transform(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))))
+    if ring > 0:  # far from its point: a leader line from the marker's edge to the label's edge
+        end = (min(max(point[0], box[0]), box[2]), min(max(point[1], box[1]), box[3]))
+        dist = math.hypot(end[0] - point[0], end[1] - point[1]) or 1.0
+        start = (point[0] + (end[0] - point[0]) * (gap / dist), point[1] + (end[1] - point[1]) * (gap / dist))
+        line = inverse.transform([start, end])
+        labels.leaders[i].set_data(line[:, 0], line[:, 1])
+        labels.leaders[i].set_visible(True)
+
+
+def _point_labels_artist() -> type:
+    """The PointLabels class (built on first use: matplotlib is imported lazily)."""
+    from matplotlib.artist import Artist
+    from matplotlib.lines import Line2D
+
+    class PointLabels(Artist):
+        """Labels for scatter points, laid out again each time the figure is drawn (at its final size and
+        dpi): none overlaps another label, a marker or another text in the axes, and none leaves the axes.
+
+        Each label goes to the nearest free place (touching its marker first, then further out with a leader
+        line). A label may come with shorter alternatives, tried in turn when the full text finds no free
+        place; one with no free place at all is hidden (the legend still names its point).
+        """
+
+        def __init__(self, ax: Any, xy: Sequence[tuple[float, float]], texts: Sequence[str | Sequence[str]], *,
+                     marker_size: float = 80.0, marker_linewidth: float = 1.5, fontsize: float = 8.0,
+                     avoid_lines: Sequence[Any] = ()) -> None:
+            super().__init__()
+            self.set_zorder(4.5)  # before the texts (5): they are placed here, then drawn
+            self.set_in_layout(False)
+            self.points = [(float(x), float(y)) for x, y in xy]
+            self.marker_radius_pt = math.sqrt(marker_size) / 2 + marker_linewidth / 2
+            self.avoid_lines = list(avoid_lines)
+            self.alternatives = [[t] if isinstance(t, str) else list(t) for t in texts]
+            self.texts = [ax.text(x, y, alts[0], fontsize=fontsize, ha="center", va="center", color="#222222",
+                                  zorder=5, clip_on=False)
+                          for (x, y), alts in zip(self.points, self.alternatives, strict=True)]
+            self.leaders = [Line2D([], [], linewidth=0.6, color="#8c8c8c", zorder=4.6) for _ in self.points]
+            for artist in (*self.texts, *self.leaders):
+                artist.set_in_layout(False)
+                if isinstance(artist, Line2D):
+                    ax.add_artist(artist)  # not add_line: a leader must not widen the data limits
+            ax.add_artist(self)
+
+        def draw(self, renderer: Any) -> None:
+            if self.get_visible():
+                self.layout(renderer)
+
+        def layout(self, renderer: Any) -> None:
+            """Place every label for this renderer (size, dpi and limits as they are now)."""
+            ax = self.axes
+            frame = ax.get_window_extent(renderer)
+            px = renderer.points_to_pixels(1.0)
+            radius = self.marker_radius_pt * px
+            shown = [(i, p) for i, p in enumerate(ax.transData.transform(self.points))
+                     if all(map(math.isfinite, p)) and frame.x0 <= p[0] <= frame.x1 and frame.y0 <= p[1] <= frame.y1]
+            markers = [(x - radius, y - radius, x + radius, y + radius) for _, (x, y) in shown]
+            mine = set(map(id, self.texts))
+            texts = [tuple(other.get_window_extent(renderer).extents) for other in ax.texts
+                     if id(other) not in mine and other.get_visible() and other.get_text()]
+            avoid = _line_samples(self.avoid_lines)
+            for text, leader in zip(self.texts, self.leaders, strict=True):
+                text.set_visible(False)  # a point outside the axes keeps its label hidden
+                leader.set_visible(False)
+            for i, point in _crowded_first(shown, 12 * radius):
+                _place_label(self, i, point, renderer, frame, radius + 2 * px, markers, texts, avoid)
+
+    return PointLabels
+
+
+def label_points(ax: Any, xy: Sequence[tuple[float, float]], texts: Sequence[str | Sequence[str]],
+                 **options: Any) -> Any:
+    """Labels for the points ``xy`` (data coordinates) that never overlap each other, a marker or another
+    text, and stay inside the axes; laid out at draw time. Each text is a string, or a list of strings to
+    try in turn (shorter ones for when the full one does not fit). Options: ``marker_size`` (scatter ``s``),
+    ``marker_linewidth``, ``fontsize``, ``avoid_lines`` (Line2D objects labels should keep off)."""
+    return _point_labels_artist()(ax, xy, texts, **options)
+
+
+def point_labels(fig_or_ax: Any) -> list[Any]:
+    """The visible point labels (matplotlib Text) of a figure or axes, as placed by its last draw."""
+    axes = fig_or_ax.axes if hasattr(fig_or_ax, "get_axes") else [fig_or_ax]
+    out = []
+    for ax in axes:
+        for artist in ax.artists:
+            if type(artist).__name__ == "PointLabels":
+                out.extend(t for t in artist.texts if t.get_visible())
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- charts
+def _scatter_models(ax: Any, points: list[dict[str, Any]], *, front_label: str, higher_y_better: bool) -> None:
+    """One marker per model (hollow when its cost is unknown), labels that never overlap, and the Pareto
+    front of the known points. ``points``: dicts with model, provider, x, y, n, hollow."""
+    counts = [p["n"] for p in points]
+    known: list[tuple[float, float]] = []
+    for p in points:
+        c = colour(p["provider"])
+        ax.scatter([p["x"]], [p["y"]], s=80, color="none" if p["hollow"] else c, edgecolors=c, linewidths=1.5,
+                   label=p["model"] + (" (cost unknown)" if p["hollow"] else ""), zorder=3)
+        if not p["hollow"]:
+            known.append((p["x"], -p["y"] if higher_y_better else p["y"]))
+    front = pareto_front(known)
+    lines = []
+    if len(front) > 1:
+        xs = [known[i][0] for i in front]
+        ys = [-known[i][1] if higher_y_better else known[i][1] for i in front]
+        lines = ax.plot(xs, ys, linestyle="--", color="#999999", zorder=2, label=front_label)
+    texts = [[name(p["model"].split("/", 1)[-1], limit) + n_suffix(p["n"], counts)
+              for name, limit in ((shorten, 28), (shorten_middle, 14))] for p in points]
+    label_points(ax, [(p["x"], p["y"]) for p in points], texts, avoid_lines=lines)
+
+
+def _no_ttft_error(chart: str) -> Exception:
+    from multimodel.errors import ConfigError
+
+    return ConfigError(f"{chart}: {NOT_STREAMED} (no row was streamed). Run with stream=True, e.g. "
+                       "client.compare(prompt, models, stream=True) or client.evaluate(..., stream=True)")
+
+
 def cost_vs_latency(df: Any, *, latency: str = "e2e_s", ax: Any = None, title: str | None = None) -> Any:
-    """Mean cost per request vs median latency per model, Pareto front marked; live, successful rows only.
+    """Cost per request vs latency per model (mean cost, median latency of its n live, successful requests;
+    the value itself for one request), Pareto front marked. ``latency="ttft_s"`` uses streamed rows only.
 
     A model whose cost is unknown (NaN) is drawn hollow on the x axis and labelled "(cost unknown)".
     """
     df = _frame(df)
     live = live_rows(df)
-    grouped = live.groupby("model", sort=False).agg(
-        cost=("cost_usd", "mean"), latency=(latency, "median"), provider=("provider", "first")
-    )
+    if latency == "ttft_s":
+        live = live.assign(ttft_s=measured_ttft(live))
+        if len(live) and not live["ttft_s"].notna().any():
+            raise _no_ttft_error("cost_vs_latency(latency='ttft_s')")
+    live = live[live[latency].notna()]
+    providers = _providers(df)
+    grouped = live.groupby("model", sort=False).agg(cost=("cost_usd", "mean"), latency=(latency, "median"),
+                                                    n=(latency, "size"))
     fig, ax, created = _scatter_axes(ax)
-    known = grouped["cost"].dropna()
-    scale, unit = cost_scale(float(known.max()) if len(known) else math.nan)
-    pts: list[tuple[float, float]] = []
-    for model, row in grouped.iterrows():
-        if math.isnan(row["latency"]):
-            continue
-        hollow = math.isnan(row["cost"])
-        y = 0.0 if hollow else row["cost"] * scale
-        c = colour(row["provider"])
-        ax.scatter([row["latency"]], [y], s=80, color="none" if hollow else c, edgecolors=c, linewidths=1.5,
-                   label=f"{model}" + (" (cost unknown)" if hollow else ""), zorder=3)
-        ax.annotate(shorten(str(model).split("/", 1)[-1], 28), (row["latency"], y), textcoords="offset points",
-                    xytext=(6, 4), fontsize=8)
-        if not hollow:
-            pts.append((row["latency"], y))
-    front = pareto_front(pts)
-    if len(front) > 1:
-        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], linestyle="--", color="#999999",
-                zorder=2, label="Pareto front (cheaper and faster)")
-    if not len(grouped):
-        ax.text(0.5, 0.5, "no live, successful rows to plot", ha="center", va="center", transform=ax.transAxes)
+    points = [{"model": str(m), "provider": providers.get(str(m), ""), "x": float(r["latency"]),
+               "y": 0.0 if math.isnan(r["cost"]) else float(r["cost"]), "n": int(r["n"]),
+               "hollow": bool(math.isnan(r["cost"]))} for m, r in grouped.iterrows()]
+    _scatter_models(ax, points, front_label="Pareto front (cheaper and faster)", higher_y_better=False)
+    if not points:
+        ax.text(0.5, 0.5, NO_LIVE_ROWS, ha="center", va="center", transform=ax.transAxes, fontsize=9)
+    counts = [p["n"] for p in points]
     what = "time to first token" if latency == "ttft_s" else "end-to-end latency"
-    ax.set_xlabel(f"{what} (s, median)")
-    ax.set_ylabel(f"cost per request ({unit}, mean)")
+    ax.set_xlabel(f"{what} (s), {n_phrase(counts, 'median')}")
+    ax.set_ylabel(f"cost (USD), {n_phrase(counts, 'mean')}")
     ax.set_title(_title("Cost vs latency", df, title))
-    lat = grouped["latency"].dropna()
-    ax.set_xlim(0, float(lat.max()) * 1.3 if len(lat) and lat.max() > 0 else None)  # room for the labels
-    ax.set_ylim(0, (float(known.max()) * scale * 1.12) if len(known) and known.max() > 0 else None)
+    xmax = max((p["x"] for p in points), default=0.0)
+    ymax = max((p["y"] for p in points), default=0.0)
+    ax.set_xlim(0, xmax * 1.3 if xmax > 0 else None)  # room for the labels
+    ax.set_ylim(0, ymax * 1.25 if ymax > 0 else None)
+    usd_axis(ax.yaxis)
     ax.grid(True, alpha=0.3)
     _legend(ax)
     return finish_figure(fig, created)
@@ -264,89 +629,116 @@ def _horizontal() -> dict[str, Any]:
     return {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
 
 
-def latency_distribution(df: Any, *, title: str | None = None) -> Any:
-    """TTFT and end-to-end latency per model, box plot with every request as a dot; live rows only."""
+def _distribution_panel(ax: Any, live: Any, metric: Any, models: list[str], providers: dict[str, str],
+                        positions: dict[str, int]) -> None:
+    """One latency panel: a box per model with more than one value, every request as a dot."""
     import numpy as np
+
+    rng = np.random.default_rng(0)
+    for model in models:
+        values = metric[live["model"].astype(str) == model].dropna().to_numpy(dtype=float)
+        pos = positions[model]
+        c = colour(providers[model])
+        if len(values) == 0:
+            ax.text(0.01, pos, _why_empty(live, model, "no value"), transform=ax.get_yaxis_transform(),
+                    va="center", fontsize=8, color="#777777")
+            continue
+        if len(values) > 1:
+            ax.boxplot([values], positions=[pos], **_horizontal(), widths=0.55, showfliers=False,
+                       patch_artist=True, boxprops={"facecolor": c, "alpha": 0.25, "edgecolor": c},
+                       medianprops={"color": c, "linewidth": 2}, whiskerprops={"color": c},
+                       capprops={"color": c}, manage_ticks=False)
+        jitter = rng.uniform(-0.15, 0.15, size=len(values)) if len(values) > 1 else np.zeros(1)
+        ax.scatter(values, pos + jitter, s=22 if len(values) > 3 else 60, color=c, alpha=0.85, zorder=3,
+                   label=model, edgecolors="white", linewidths=0.5)
+    ax.set_xlim(left=0)
+    ax.grid(True, axis="x", alpha=0.3)
+
+
+def latency_distribution(df: Any, *, title: str | None = None) -> Any:
+    """TTFT and end-to-end latency per model, box plot with every request as a dot; live rows only.
+
+    Tick labels say how many requests each row holds. TTFT exists only for streamed rows: a model that
+    was not streamed says so in the TTFT panel, and with no streamed row at all the panel is left out.
+    """
+    import pandas as pd
 
     df = _frame(df)
     models = _models(df)
     providers = _providers(df)
     live = live_rows(df)
-    excluded_cached = int((_cached(df) & ~_failed(df)).sum())
-    excluded_failed = int(_failed(df).sum())
-    fig, axes = new_figure((11, 0.9 + 0.55 * max(len(models), 2)), ncols=2, sharey=True)
-    rng = np.random.default_rng(0)
+    ttft = measured_ttft(live)
+    has_ttft = bool(ttft.notna().any())
+    panels = [("time to first token (s)", ttft)] if has_ttft else []
+    panels.append(("end-to-end latency (s)", pd.to_numeric(live["e2e_s"], errors="coerce")))
+    fig, axes = new_figure((11 if has_ttft else 8.5, 0.9 + 0.55 * max(len(models), 2)), ncols=len(panels),
+                           sharey=True, squeeze=False)
+    axes = list(axes[0])
     positions = {m: len(models) - 1 - i for i, m in enumerate(models)}  # first model on top
-    for ax, metric, label in ((axes[0], "ttft_s", "time to first token (s)"),
-                              (axes[1], "e2e_s", "end-to-end latency (s)")):
-        for model in models:
-            values = live.loc[live["model"].astype(str) == model, metric].dropna().to_numpy(dtype=float)
-            pos = positions[model]
-            c = colour(providers[model])
-            if len(values) == 0:
-                ax.text(0.01, pos, "no live rows", transform=ax.get_yaxis_transform(), va="center", fontsize=8,
-                        color="#777777")
-                continue
-            if len(values) > 1:
-                ax.boxplot([values], positions=[pos], **_horizontal(), widths=0.55, showfliers=False,
-                           patch_artist=True, boxprops={"facecolor": c, "alpha": 0.25, "edgecolor": c},
-                           medianprops={"color": c, "linewidth": 2}, whiskerprops={"color": c},
-                           capprops={"color": c}, manage_ticks=False)
-            jitter = rng.uniform(-0.15, 0.15, size=len(values)) if len(values) > 1 else np.zeros(1)
-            ax.scatter(values, pos + jitter, s=22 if len(values) > 3 else 60, color=c, alpha=0.85, zorder=3,
-                       label=model, edgecolors="white", linewidths=0.5)
+    for ax, (label, metric) in zip(axes, panels, strict=True):
+        _distribution_panel(ax, live, metric, models, providers, positions)
         ax.set_xlabel(label)
-        ax.set_xlim(left=0)
-        ax.grid(True, axis="x", alpha=0.3)
-    axes[0].set_yticks([positions[m] for m in models], [shorten(m) for m in models])
+    counts = {m: int((live["model"].astype(str) == m).sum()) for m in models}
+    axes[0].set_yticks([positions[m] for m in models], [_row_label(m, counts[m]) for m in models])
     axes[0].set_ylim(-0.7, len(models) - 0.3)
     _colour_ticklabels(axes[0], models, providers)
+    fig.suptitle(_title("Latency per model", df, title) + _left_out_note(df, has_ttft), fontsize=12)
+    return finish_figure(fig, True)
+
+
+def _left_out_note(df: Any, has_ttft: bool) -> str:
+    """The latency chart's subtitle: live rows only, what was left out, and TTFT when nothing streamed."""
+    excluded_cached = int((_cached(df) & ~_failed(df)).sum())
+    excluded_failed = int(_failed(df).sum())
     notes = []
     if excluded_cached:
         notes.append(f"{excluded_cached} cache replay{'s' if excluded_cached != 1 else ''}")
     if excluded_failed:
         notes.append(f"{excluded_failed} failed request{'s' if excluded_failed != 1 else ''}")
     sub = f" (live rows only; left out: {', '.join(notes)})" if notes else " (live rows only)"
-    fig.suptitle(_title("Latency per model", df, title) + sub, fontsize=12)
-    return finish_figure(fig, True)
+    return sub + ("" if has_ttft else f"\n{NOT_STREAMED}")
 
 
 def tokens_per_second(df: Any, *, title: str | None = None) -> Any:
-    """Output speed per model: median tokens/s after the first token (bar), each request as a dot."""
+    """Output speed per model: tokens/s after the first token, a bar at the median of its n live, streamed
+    requests with every request as a dot. Raises ConfigError when no row was streamed (nothing measured)."""
     import numpy as np
 
     df = _frame(df)
     models = _models(df)
     providers = _providers(df)
     live = live_rows(df)
+    tps = measured_tps(live)
+    if len(live) and not measured_ttft(live).notna().any():
+        raise _no_ttft_error("tokens_per_second")
     fig, ax = new_figure((8.5, 0.9 + 0.5 * max(len(models), 2)))
     rng = np.random.default_rng(0)
     positions = {m: len(models) - 1 - i for i, m in enumerate(models)}
-    top = 0.0
-    for model in models:
-        values = live.loc[live["model"].astype(str) == model, "output_tps"].dropna().to_numpy(dtype=float)
+    per_model = {m: tps[live["model"].astype(str) == m].dropna().to_numpy(dtype=float) for m in models}
+    counts = [len(v) for v in per_model.values() if len(v)]
+    top = max((float(v.max()) for v in per_model.values() if len(v)), default=0.0)
+    for model, values in per_model.items():
         pos = positions[model]
-        c = colour(providers[model])
         if len(values) == 0:
-            ax.text(0.01, pos, "n/a (no live rows with token counts)", transform=ax.get_yaxis_transform(),
+            ax.text(0.01, pos, _why_empty(live, model, "no token counts"), transform=ax.get_yaxis_transform(),
                     va="center", fontsize=8, color="#777777")
             continue
         median = float(np.median(values))
-        top = max(top, float(values.max()))
-        ax.barh([pos], [median], color=c, alpha=0.8, height=0.6, label=model)
+        ax.barh([pos], [median], color=colour(providers[model]), alpha=0.8, height=0.6, label=model)
         if len(values) > 1:
             ax.scatter(values, pos + rng.uniform(-0.15, 0.15, size=len(values)), s=12, color="#333333",
                        alpha=0.6, zorder=3)
-        ax.annotate(f"{median:,.0f}", (median, pos), textcoords="offset points", xytext=(4, 0), va="center",
-                    fontsize=8)
+        ax.annotate(f"{median:,.0f}" + ("" if len(values) == 1 else f" · n={len(values)}"),
+                    (float(values.max()), pos), textcoords="offset points", xytext=(5, 0), va="center", fontsize=8)
     ax.set_yticks([positions[m] for m in models], [shorten(m) for m in models])
     ax.set_ylim(-0.7, len(models) - 0.3)
     _colour_ticklabels(ax, models, providers)
-    ax.set_xlim(0, top * 1.15 if top else 1)
-    ax.set_xlabel("output speed (tokens/s after the first token, median)")
+    ax.set_xlim(0, top * 1.45 if top else 1)  # room for the value labels after the last dot
+    single = counts and all(n == 1 for n in counts)
+    ax.set_xlabel("tokens/s after the first token, "
+                  + ("one request per model" if single else "median per model (dots: each request)"))
     ax.set_title(_title("Output tokens per second", df, title))
     ax.grid(True, axis="x", alpha=0.3)
-    _legend(ax)
     return finish_figure(fig, True)
 
 
@@ -377,8 +769,23 @@ def _split_cost(row: dict[str, Any]) -> dict[str, float] | None:
                                  reasoning_tokens=n("reasoning_tokens"))
 
 
+def _mean_splits(df: Any, models: list[str]) -> dict[str, tuple[dict[str, float], int] | None]:
+    """Per model: the mean cost split over its rows with a known cost, and how many rows that is."""
+    out: dict[str, tuple[dict[str, float], int] | None] = {}
+    for model in models:
+        rows = df[df["model"].astype(str) == model].to_dict("records")
+        splits = [s for s in (_split_cost(r) for r in rows) if s is not None]
+        if not splits:
+            out[model] = None
+            continue
+        keys = {k for s in splits for k in s}
+        out[model] = ({k: sum(s.get(k, 0.0) for s in splits) / len(splits) for k in keys}, len(splits))
+    return out
+
+
 def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
-    """Mean cost per request per model, stacked into input, cached input, reasoning and answer output.
+    """Cost per request per model (mean of its n requests with a known cost), stacked into input, cached
+    input, reasoning and answer output.
 
     The split uses the price table (``multimodel.pricing.lookup``); the bar's total is the row's own
     ``cost_usd`` (provider-reported cost wins), so this chart and ``cost_vs_latency`` agree. A model with
@@ -387,44 +794,38 @@ def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
     df = _frame(df)
     models = _models(df)
     providers = _providers(df)
-    per_model: dict[str, dict[str, float] | None] = {}
-    for model in models:
-        rows = df[df["model"].astype(str) == model].to_dict("records")
-        splits = [s for s in (_split_cost(r) for r in rows) if s is not None]
-        if not splits:
-            per_model[model] = None
-            continue
-        keys = {k for s in splits for k in s}
-        per_model[model] = {k: sum(s.get(k, 0.0) for s in splits) / len(splits) for k in keys}
-    totals = [sum(v.values()) for v in per_model.values() if v]
-    scale, unit = cost_scale(max(totals) if totals else math.nan)
+    per_model = _mean_splits(df, models)
+    totals = [sum(v[0].values()) for v in per_model.values() if v]
+    counts = [v[1] for v in per_model.values() if v]
     fig, ax = new_figure((9, 0.9 + 0.5 * max(len(models), 2)))
     positions = {m: len(models) - 1 - i for i, m in enumerate(models)}
     used: dict[str, Any] = {}
     for model in models:
         pos = positions[model]
-        seg = per_model[model]
-        if seg is None:
+        if per_model[model] is None:
             rows = df[df["model"].astype(str) == model]
             why = "every request failed" if bool(_failed(rows).all()) else "no price for this model"
             ax.text(0.01, pos, f"cost unknown ({why})", transform=ax.get_yaxis_transform(),
                     va="center", fontsize=8, color="#b00020")
             continue
+        seg, n = per_model[model]
         left = 0.0
         for key, label, c in COST_SEGMENTS:
-            value = seg.get(key, 0.0) * scale
+            value = seg.get(key, 0.0)
             if value <= 0:
                 continue
             bar = ax.barh([pos], [value], left=[left], color=c, height=0.6, edgecolor="white", linewidth=0.5,
                           hatch="//" if key == "reported" else None, label=label)
             used.setdefault(label, bar)
             left += value
-        ax.annotate(f"{left:,.3g}", (left, pos), textcoords="offset points", xytext=(4, 0), va="center", fontsize=8)
+        ax.annotate(usd(left) + ("" if n == 1 else f" · n={n}"), (left, pos), textcoords="offset points",
+                    xytext=(4, 0), va="center", fontsize=8)
     ax.set_yticks([positions[m] for m in models], [shorten(m) for m in models])
     ax.set_ylim(-0.7, len(models) - 0.3)
     _colour_ticklabels(ax, models, providers)
-    ax.set_xlim(0, (max(totals) * scale * 1.18) if totals else 1)
-    ax.set_xlabel(f"cost per request ({unit}, mean)")
+    ax.set_xlim(0, (max(totals) * 1.45) if totals else 1)
+    usd_axis(ax.xaxis)
+    ax.set_xlabel(f"cost per request (USD), {n_phrase(counts, 'mean')}")
     ax.set_title(_title("Cost per request by token type", df, title))
     ax.grid(True, axis="x", alpha=0.3)
     order = [label for _, label, _ in COST_SEGMENTS if label in used]
@@ -432,19 +833,48 @@ def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
     return finish_figure(fig, True)
 
 
+def _is_score_like(column: Any) -> bool:
+    """A column a scorer could have written: numbers or booleans (NaN allowed), not all empty."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        return True
+    if column.dtype != object or not column.notna().any():
+        return False
+    values = column.dropna()
+    return bool(values.map(lambda v: isinstance(v, int | float | bool)).all())
+
+
 def score_columns(obj: Any) -> list[str]:
-    """The score columns of a frame or an Evaluation: ``ev.score_columns`` when it has them, else ``score``."""
+    """The score columns of an Evaluation (``ev.score_columns``) or of a results frame.
+
+    A frame read back from a file (``multimodel report results.parquet``) names them in
+    ``df.attrs["score_columns"]`` when the writer kept it; else they are found where ``Evaluation.df``
+    puts them: the numeric columns after the last Result column (and a column named ``score``).
+    """
     cols = getattr(obj, "score_columns", None)
     df = _frame(obj)
     if cols:
         return [c for c in cols if c in df]
-    return ["score"] if "score" in df else []
+    named = getattr(df, "attrs", {}).get("score_columns")
+    if named:
+        return [c for c in named if c in df]
+    from multimodel.results import COLUMN_NAMES
+
+    known = set(COLUMN_NAMES)
+    names = [str(c) for c in df.columns]
+    positions = [i for i, c in enumerate(names) if c in known]
+    found = ["score"] if "score" in df and "score" not in known else []
+    if len(positions) >= 5:  # a results table, not any frame that happens to have a "model" column
+        found += [c for c in names[positions[-1] + 1:] if c not in found and _is_score_like(df[c])]
+    return found
 
 
 def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: str | None = None) -> Any:
-    """Mean score vs mean cost per request per model; the Pareto front (cheaper and better) is marked.
+    """Score vs cost per request per model (means over its n requests with a score; the value itself for one
+    request); the Pareto front (cheaper and better) is marked.
 
-    ``score`` names the column (default: ``score``, or the first of ``ev.score_columns``).
+    ``score`` names the column (default: the first of ``score_columns(df)``, else ``score``).
     """
     import pandas as pd
 
@@ -458,31 +888,25 @@ def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: s
         raise ConfigError(f"score_vs_cost needs a {score!r} column (ev.df after scoring); columns: {list(df.columns)}")
     providers = _providers(df)
     data = df.assign(_score=pd.to_numeric(df[score], errors="coerce"))
-    grouped = data.groupby("model", sort=False).agg(score=("_score", "mean"), cost=("cost_usd", "mean"))
+    data = data[data["_score"].notna()]
+    grouped = data.groupby("model", sort=False).agg(score=("_score", "mean"), cost=("cost_usd", "mean"),
+                                                    n=("_score", "size"))
     fig, ax, created = _scatter_axes(ax)
-    known = grouped["cost"].dropna()
-    scale, unit = cost_scale(float(known.max()) if len(known) else math.nan)
-    pts: list[tuple[float, float]] = []
-    for model, row in grouped.iterrows():
-        if math.isnan(row["score"]):
-            continue
-        hollow = math.isnan(row["cost"])
-        x = 0.0 if hollow else row["cost"] * scale
-        c = colour(providers.get(str(model), ""))
-        ax.scatter([x], [row["score"]], s=80, color="none" if hollow else c, edgecolors=c, linewidths=1.5,
-                   label=f"{model}" + (" (cost unknown)" if hollow else ""), zorder=3)
-        ax.annotate(shorten(str(model).split("/", 1)[-1], 28), (x, row["score"]), textcoords="offset points",
-                    xytext=(6, 4), fontsize=8)
-        if not hollow:
-            pts.append((x, -row["score"]))
-    front = pareto_front(pts)
-    if len(front) > 1:
-        ax.plot([pts[i][0] for i in front], [-pts[i][1] for i in front], linestyle="--", color="#999999",
-                zorder=2, label="Pareto front (cheaper and better)")
-    ax.set_xlabel(f"cost per request ({unit}, mean)")
-    ax.set_ylabel(f"{score} (mean)")
+    points = [{"model": str(m), "provider": providers.get(str(m), ""), "y": float(r["score"]),
+               "x": 0.0 if math.isnan(r["cost"]) else float(r["cost"]), "n": int(r["n"]),
+               "hollow": bool(math.isnan(r["cost"]))} for m, r in grouped.iterrows()]
+    _scatter_models(ax, points, front_label="Pareto front (cheaper and better)", higher_y_better=True)
+    counts = [p["n"] for p in points]
+    ax.set_xlabel(f"cost per request (USD), {n_phrase(counts, 'mean')}")
+    ax.set_ylabel(f"{score} ({'one request per model' if counts and max(counts) == 1 else 'mean per model'})")
     ax.set_title(_title("Score vs cost" if score == "score" else f"Score vs cost: {score}", df, title))
-    ax.set_xlim(0, float(known.max()) * scale * 1.3 if len(known) and known.max() > 0 else None)
+    xmax = max((p["x"] for p in points), default=0.0)
+    ax.set_xlim(0, xmax * 1.3 if xmax > 0 else None)
+    ys = [p["y"] for p in points]
+    if ys:
+        span = (max(ys) - min(ys)) or max(abs(max(ys)), 1.0)
+        ax.set_ylim(min(ys) - 0.15 * span, max(ys) + 0.2 * span)  # room above and below for the labels
+    usd_axis(ax.xaxis)
     ax.grid(True, alpha=0.3)
     _legend(ax)
     return finish_figure(fig, created)
@@ -504,13 +928,36 @@ CHART_TITLES = {
 }
 
 
+def chart_notes(df: Any) -> dict[str, str]:
+    """The charts that have nothing to show for these rows, each with the one line that says why (a report
+    prints the line instead of drawing an empty chart)."""
+    frame = _frame(df)
+    if not len(frame):
+        return {}
+    live = live_rows(frame)
+    notes: dict[str, str] = {}
+    if not len(live):
+        for name in ("cost_vs_latency", "latency_distribution", "tokens_per_second"):
+            notes[name] = NO_LIVE_ROWS
+    elif not measured_ttft(live).notna().any():
+        notes["tokens_per_second"] = NOT_STREAMED
+    elif not measured_tps(live).notna().any():
+        notes["tokens_per_second"] = "no live, streamed row has token counts, so no speed could be measured"
+    scores = score_columns(df)
+    if scores and not any(frame[c].notna().any() for c in scores):
+        notes["score_vs_cost"] = f"every score is empty ({', '.join(scores)})"
+    return notes
+
+
 def available_charts(df: Any) -> list[str]:
-    """The chart names that apply (``score_vs_cost`` only when a score column has values).
+    """The chart names that have something to show for these rows (see ``chart_notes`` for the others);
+    ``score_vs_cost`` only when a score column has values.
 
     Takes a frame, or an Evaluation whose ``score_columns`` name its scores.
     """
     frame = _frame(df)
-    names = [n for n in CHARTS if n != "score_vs_cost"]
+    notes = chart_notes(df)
+    names = [n for n in CHARTS if n != "score_vs_cost" and n not in notes]
     if any(frame[c].notna().any() for c in score_columns(df)):
         names.append("score_vs_cost")
     return names
@@ -520,7 +967,7 @@ class PlotAccessor:
     """``cmp.plot.<chart>()`` / ``ev.plot.<chart>()``: the module's charts bound to one results frame.
 
     ``df`` is a DataFrame, an object with ``.df``, or a callable returning one (evaluated on each call);
-    ``score_columns`` names the score columns ``score_vs_cost`` uses (default ``score``).
+    ``score_columns`` names the score columns ``score_vs_cost`` uses (default: ``score_columns(df)``).
     """
 
     def __init__(self, df: Any, *, score_columns: list[str] | None = None) -> None:
@@ -553,22 +1000,27 @@ class PlotAccessor:
         return score_vs_cost(self.df, score=score, **kwargs)
 
     def all(self) -> dict[str, Any]:
-        """Every applicable chart, by name (``score_vs_cost`` for the first score column)."""
-        out = {name: CHARTS[name](self.df) for name in available_charts(self.df) if name != "score_vs_cost"}
-        cols = [c for c in self.score_columns if self.df[c].notna().any()]
+        """Every chart that has something to show, by name (``score_vs_cost`` for the first score column)."""
+        df = self.df
+        out = {name: CHARTS[name](df) for name in available_charts(df) if name != "score_vs_cost"}
+        cols = [c for c in self.score_columns if c in df and df[c].notna().any()]
         if cols:
             out["score_vs_cost"] = self.score_vs_cost(cols[0])
         return out
+
+    def notes(self) -> dict[str, str]:
+        """The charts left out of ``all()``, each with why (``chart_notes``)."""
+        return chart_notes(self.df)
 
     def save(self, fig: Any, path: str | Path, **kwargs: Any) -> Path:
         """``save(fig, path)`` stamped with this frame's providers and mode."""
         return save(fig, path, df=self.df, **kwargs)
 
     def __dir__(self) -> list[str]:
-        return [*CHARTS, "all", "save", "df"]
+        return [*CHARTS, "all", "notes", "save", "df"]
 
     def __repr__(self) -> str:
-        return f"<PlotAccessor: {', '.join(CHARTS)}; .all(), .save(fig, path)>"
+        return f"<PlotAccessor: {', '.join(CHARTS)}; .all(), .notes(), .save(fig, path)>"
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -589,13 +1041,35 @@ def stamp_text(df: Any = None, endpoints: list[str] | None = None, simulated: bo
     )
 
 
+@contextlib.contextmanager
+def reproducible() -> Iterator[None]:
+    """Vector output that is the same bytes for the same figure: SVG element ids from a fixed salt instead
+    of a random one (matplotlib's default)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": "multimodel"}):
+        yield
+
+
+def export_metadata(fmt: str, stamp: str | None = None) -> dict[str, Any]:
+    """savefig metadata for ``fmt`` with no creation time (so exports are reproducible) and the stamp."""
+    key = {"png": "Description", "svg": "Description", "pdf": "Subject"}[fmt]
+    meta: dict[str, Any] = {key: stamp} if stamp else {}
+    if fmt == "svg":
+        meta["Date"] = None
+    elif fmt == "pdf":
+        meta["CreationDate"] = None
+    return meta
+
+
 def save(fig: Any, path: str | Path, *, df: Any = None, endpoints: list[str] | None = None,
          simulated: bool | None = None) -> Path:
     """Save as PNG, SVG or PDF (by extension), stamped with date, version, price-table date, endpoints, mode.
 
     The mode (SIMULATED or live) comes from ``simulated`` or else from the rows of ``df``.
     The stamp is drawn in the figure's bottom-left corner and written to the file's metadata
-    (PNG/SVG ``Description``, PDF ``Subject``). Saving the same figure again replaces the stamp.
+    (PNG/SVG ``Description``, PDF ``Subject``). Saving the same figure again replaces the stamp. The same
+    figure saved the same day gives the same bytes (no creation time, fixed SVG ids).
     """
     path = Path(path)
     ext = path.suffix.lower().lstrip(".")
@@ -614,31 +1088,43 @@ def save(fig: Any, path: str | Path, *, df: Any = None, endpoints: list[str] | N
         artist.set_text(stamp)
     else:
         fig._mm_stamp = fig.text(0.005, 0.003, stamp, fontsize=6, color="#666666", ha="left", va="bottom")
-    meta_key = {"png": "Description", "svg": "Description", "pdf": "Subject"}[ext]
-    fig.savefig(path, dpi=150, metadata={meta_key: stamp})
+    with reproducible():
+        fig.savefig(path, dpi=150, metadata=export_metadata(ext, stamp))
     return path
 
 
 __all__ = [
     "CHARTS",
+    "NOT_STREAMED",
     "PROVIDER_COLOURS",
     "PlotAccessor",
     "available_charts",
+    "chart_notes",
     "colour",
     "cost_breakdown",
     "cost_scale",
     "cost_vs_latency",
     "detached",
+    "export_metadata",
     "finish_figure",
     "is_simulated",
+    "label_points",
     "latency_distribution",
     "live_rows",
+    "measured_tps",
+    "measured_ttft",
     "new_figure",
     "pareto_front",
+    "point_labels",
+    "reproducible",
     "save",
     "score_columns",
     "score_vs_cost",
     "shorten",
+    "shorten_middle",
     "stamp_text",
+    "streamed",
     "tokens_per_second",
+    "usd",
+    "usd_axis",
 ]

@@ -54,10 +54,10 @@ def sample_results(*, simulated: bool = True, jitter: float = 0.0) -> list[Resul
                ttft_s=1.5 + j, ttfat_s=4.0 + j, e2e_s=6.0 + j, simulated=simulated, stream=True),
         Result(model=MODELS[3], provider="openrouter", content="Because of Rayleigh scattering, the sky looks blue.",
                finish_reason="stop", prompt_tokens=22, completion_tokens=40, cost_usd=0.00021,
-               cost_source="provider", ttft_s=0.7 + j, e2e_s=1.6 + j, simulated=simulated),
+               cost_source="provider", ttft_s=0.7 + j, e2e_s=1.6 + j, simulated=simulated, stream=True),
         Result(model=MODELS[4], provider="gemini", content="Blue light is scattered more than red light.",
                finish_reason="stop", prompt_tokens=18, completion_tokens=30, ttft_s=0.3 + j, e2e_s=0.9 + j,
-               simulated=simulated),
+               simulated=simulated, stream=True),
         Result(model=MODELS[5], provider="xai", finish_reason="error", e2e_s=0.2,
                error=ResultError(kind="rate_limit", status=429, message="Too many requests <slow down>",
                                  retry_after_s=2.0), simulated=simulated),
@@ -96,7 +96,16 @@ def _legend_texts(ax) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------- charts
-def test_cost_vs_latency_one_point_per_live_model_and_pareto():
+def _drawn_labels(fig) -> list[str]:
+    fig.canvas.draw()
+    return [t.get_text() for t in plots.point_labels(fig)]
+
+
+def _tick_texts(axis) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_cost_vs_latency_one_point_per_live_model_with_n_and_pareto():
     df = sample_frame()
     fig = plots.cost_vs_latency(df)
     ax = fig.axes[0]
@@ -108,9 +117,31 @@ def test_cost_vs_latency_one_point_per_live_model_and_pareto():
     assert f"{MODELS[4]} (cost unknown)" in labels
     assert "Pareto front (cheaper and faster)" in labels
     assert len(ax.collections) == len(ok_models)
-    assert ax.get_xlabel() == "end-to-end latency (s, median)"
-    assert ax.get_ylabel().startswith("cost per request (")
+    assert ax.get_xlabel() == "end-to-end latency (s), median per model"
+    assert ax.get_ylabel() == "cost (USD), mean per model"
     assert ax.get_title() == "Cost vs latency — SIMULATED"
+    # every point says how many requests it stands for: openai lost its cache replay, the others have 3
+    assert sorted(_drawn_labels(fig)) == sorted(["gpt-5.4 (n=2)", "claude-sonnet-4-6 (n=3)",
+                                                 "deepseek-reasoner (n=3)", "meta-llama/llama-4-maverick (n=3)",
+                                                 "gemini-unpriced-x (n=3)"])
+    ticks = _tick_texts(ax.yaxis)
+    assert ticks and all(t.startswith("$") for t in ticks), ticks  # US dollars, as in the tables
+
+
+def test_one_request_per_model_is_not_called_a_mean_or_median():
+    fig = plots.cost_vs_latency(sample_comparison().df)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "end-to-end latency (s), one request per model"
+    assert ax.get_ylabel() == "cost (USD), one request per model"
+    labels = _drawn_labels(fig)
+    assert "gpt-5.4" in labels and not any("n=" in t for t in labels)
+    texts = [ax.get_xlabel(), ax.get_ylabel(), *labels]
+    assert not any("mean" in t or "median" in t for t in texts), texts
+    fig = plots.tokens_per_second(sample_comparison().df)
+    assert fig.axes[0].get_xlabel() == "tokens/s after the first token, one request per model"
+    assert not any("n=" in t.get_text() for t in fig.axes[0].texts)
+    fig = plots.latency_distribution(sample_comparison().df)
+    assert fig.axes[0].get_yticklabels()[0].get_text() == f"{MODELS[0]} (1 request)"
 
 
 def test_latency_distribution_live_rows_only():
@@ -119,7 +150,8 @@ def test_latency_distribution_live_rows_only():
     ttft_ax, e2e_ax = fig.axes[:2]
     assert ttft_ax.get_xlabel() == "time to first token (s)"
     assert e2e_ax.get_xlabel() == "end-to-end latency (s)"
-    assert [t.get_text() for t in ttft_ax.get_yticklabels()] == [plots.shorten(m) for m in MODELS]
+    ticks = [t.get_text() for t in ttft_ax.get_yticklabels()]
+    assert ticks == [f"{MODELS[0]} (n=2)", *(f"{m} (n=3)" for m in MODELS[1:5]), f"{MODELS[5]} (no live rows)"]
     # one dot series per model with live rows, in both panels; xai (all failed) says so instead
     series = [c.get_label() for c in e2e_ax.collections]
     assert series == MODELS[:5]
@@ -129,23 +161,24 @@ def test_latency_distribution_live_rows_only():
     assert "SIMULATED" in title and "live rows only" in title and "1 cache replay" in title
     assert "3 failed requests" in title
     texts = [t.get_text() for t in ttft_ax.texts]
-    assert "no live rows" in texts
+    assert "no live rows (failed or cache replays)" in texts
     # one colour per provider, the same as in the other charts
     assert matplotlib.colors.to_hex(e2e_ax.collections[0].get_facecolor()[0]) == plots.colour("openai")
 
 
-def test_tokens_per_second_one_bar_per_model():
+def test_tokens_per_second_one_bar_per_model_with_n():
     df = sample_frame()
     fig = plots.tokens_per_second(df)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "output speed (tokens/s after the first token, median)"
-    assert _legend_texts(ax) == MODELS[:5]
+    assert ax.get_xlabel() == "tokens/s after the first token, median per model (dots: each request)"
     assert len(ax.containers) == 5
     bar = ax.containers[0].patches[0]
     live_openai = df[(df["model"] == MODELS[0]) & ~df["cached"]]["output_tps"]
     assert bar.get_width() == pytest.approx(live_openai.median())
     assert matplotlib.colors.to_hex(bar.get_facecolor()) == plots.colour("openai")
     assert ax.get_title() == "Output tokens per second — SIMULATED"
+    values = [t.get_text() for t in ax.texts if " · n=" in t.get_text()]
+    assert values[0] == f"{live_openai.median():,.0f} · n=2" and len(values) == 5
 
 
 def test_cost_breakdown_segments_sum_to_reported_cost():
@@ -155,35 +188,58 @@ def test_cost_breakdown_segments_sum_to_reported_cost():
     assert [t.get_text() for t in ax.get_yticklabels()] == [plots.shorten(m) for m in MODELS]
     assert _legend_texts(ax) == ["input", "cached input", "reasoning output", "answer output",
                                  "reported total (no price split)"]
-    scale, unit = plots.cost_scale(df["cost_usd"].max())
-    assert ax.get_xlabel() == f"cost per request ({unit}, mean)"
-    # deepseek: input, cached input, reasoning and output segments add up to the row's cost
+    assert ax.get_xlabel() == "cost per request (USD), one request per model"
+    # deepseek: input, cached input, reasoning and output segments add up to the row's cost (in USD)
     ds_bars = [p for c in ax.containers for p in c.patches if abs(p.get_y() + p.get_height() / 2 - 3) < 1e-9]
     assert len(ds_bars) == 4
-    total = sum(p.get_width() for p in ds_bars) / scale
-    assert total == pytest.approx(df.loc[df["model"] == MODELS[2], "cost_usd"].iloc[0])
+    total = sum(p.get_width() for p in ds_bars)
+    ds_cost = df.loc[df["model"] == MODELS[2], "cost_usd"].iloc[0]
+    assert total == pytest.approx(ds_cost)
     # reasoning share = 300 of 400 output tokens at the output price
     widths = {c.get_label(): c.patches[0].get_width() for c in ax.containers
               if abs(c.patches[0].get_y() + c.patches[0].get_height() / 2 - 3) < 1e-9}
-    assert widths["reasoning output"] == pytest.approx(300 * 0.28 / 1e6 * scale)
+    assert widths["reasoning output"] == pytest.approx(300 * 0.28 / 1e6)
     # openrouter llama: provider-reported cost, no table price → one grey "reported" segment
     or_bars = [c for c in ax.containers if abs(c.patches[0].get_y() + c.patches[0].get_height() / 2 - 2) < 1e-9]
     assert [c.get_label() for c in or_bars] == ["reported total (no price split)"]
-    assert or_bars[0].patches[0].get_width() == pytest.approx(0.00021 * scale)
+    assert or_bars[0].patches[0].get_width() == pytest.approx(0.00021)
     texts = [t.get_text() for t in ax.texts]
     assert "cost unknown (no price for this model)" in texts  # unpriced gemini
     assert "cost unknown (every request failed)" in texts  # xai
+    assert plots.usd(ds_cost) in texts and plots.usd(ds_cost) == "$0.000186"  # the same unit as the tables
+    fig = plots.cost_breakdown(sample_frame())
+    assert fig.axes[0].get_xlabel() == "cost per request (USD), mean per model"
+    assert "$0.000950 · n=3" in [t.get_text() for t in fig.axes[0].texts]
 
 
 def test_score_vs_cost_and_missing_score():
     df = sample_frame()
     fig = plots.score_vs_cost(df)
     ax = fig.axes[0]
-    assert ax.get_ylabel() == "score (mean)" and ax.get_xlabel().startswith("cost per request (")
+    assert ax.get_ylabel() == "score (mean per model)" and ax.get_xlabel() == "cost per request (USD), mean per model"
     labels = _legend_texts(ax)
     assert all(any(t.startswith(m) for t in labels) for m in MODELS)
+    drawn = _drawn_labels(fig)
+    assert "grok-3-mini (n=3)" in drawn and len(drawn) == len(MODELS)
     with pytest.raises(mm.ConfigError, match="needs a 'score' column"):
         plots.score_vs_cost(df.drop(columns=["score"]))
+
+
+def test_costs_are_us_dollars_in_every_chart():
+    """One unit everywhere: no cents, no micro-dollars; tick labels carry the decimals small costs need."""
+    df = sample_frame()
+    for name in ("cost_vs_latency", "cost_breakdown", "score_vs_cost"):
+        fig = plots.CHARTS[name](df)
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        words = " ".join([ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)])
+        assert "cents" not in words and "µ$" not in words and "USD" in words, (name, words)
+        axis = ax.yaxis if name == "cost_vs_latency" else ax.xaxis
+        ticks = _tick_texts(axis)
+        assert ticks[0] == "$0" and all(t.startswith("$") for t in ticks), (name, ticks)
+        assert len(set(ticks)) == len(ticks), ticks  # enough decimals that no two ticks read the same
+    assert plots.usd(0.0012) == "$0.00120" and plots.usd(12.3) == "$12.30" and plots.usd(math.nan) == "n/a"
+    assert plots.cost_scale(0.0001) == (1.0, "USD")
 
 
 def test_real_rows_have_no_simulated_label_and_nan_cost_is_handled():
@@ -250,3 +306,175 @@ def test_save_rejects_unknown_extension(tmp_path):
     fig = plots.cost_vs_latency(sample_frame())
     with pytest.raises(mm.ConfigError, match=r"\.png, \.svg or \.pdf"):
         plots.save(fig, tmp_path / "chart.jpg")
+
+
+# ------------------------------------------------------------------------------------------- labels never overlap
+def _clustered_frame(n_models: int, seed: int, *, repeats: int = 3) -> pd.DataFrame:
+    """``n_models`` models whose points crowd into one small region of the chart, with a score column."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    providers = ["openai", "anthropic", "gemini", "xai", "deepseek", "openrouter"]
+    results = []
+    for i in range(n_models):
+        p = providers[i % len(providers)]
+        e2e, cost = 1.0 + rng.normal(0, 0.06), 0.001 + rng.normal(0, 0.00004)
+        for k in range(repeats):
+            results.append(Result(model=f"{p}/model-with-a-long-name-{i}", provider=p, content="x",
+                                  finish_reason="stop", prompt_tokens=10, completion_tokens=50, cost_usd=cost,
+                                  ttft_s=0.3, e2e_s=e2e + 0.01 * k, simulated=True, stream=True))
+    df = results_to_frame(results)
+    df["score"] = [0.5 + 0.01 * ((i // repeats) % 4) for i in range(len(df))]
+    return df
+
+
+def _demo_frame() -> pd.DataFrame:
+    """The rows ``multimodel demo --simulated`` charts: its five models on its prompt, from the simulator."""
+    from multimodel.cli import DEMO_MODELS, DEMO_PROMPT
+
+    client = mm.Client.simulated(cache=False)
+    return client.compare(DEMO_PROMPT, models=DEMO_MODELS, stream=True, live=False).df
+
+
+def _assert_labels_apart(fig, expected: int | None = None) -> list:
+    """Draw ``fig``; no two point labels' boxes (from the renderer) intersect, none touches a marker, none
+    leaves its axes. Returns the boxes."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for ax in fig.axes:
+        frame = ax.get_window_extent(renderer)
+        for text in plots.point_labels(ax):
+            box = text.get_window_extent(renderer)
+            assert box.width > 0 and box.height > 0
+            assert (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1), (
+                f"label {text.get_text()!r} leaves the axes: {box} not in {frame}")
+            boxes.append((text.get_text(), box))
+        markers = [ax.transData.transform(xy) for c in ax.collections for xy in c.get_offsets()]
+        for name, box in boxes:
+            for x, y in markers:
+                assert not box.contains(x, y), f"label {name!r} covers a marker centre at {(x, y)}"
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[:i]:
+            assert not box_a.overlaps(box_b), f"labels {a!r} and {b!r} overlap: {box_a} / {box_b}"
+    if expected is not None:
+        assert len(boxes) == expected, [n for n, _ in boxes]
+    return boxes
+
+
+def test_demo_chart_labels_do_not_overlap(tmp_path):
+    df = _demo_frame()
+    fig = plots.cost_vs_latency(df)
+    boxes = _assert_labels_apart(fig, expected=5)
+    assert {name for name, _ in boxes} == {m.split("/", 1)[1] for m in df["model"]}  # one request each: no n
+    plots.save(fig, tmp_path / "demo.png", df=df)  # the stamp changes the layout: placed again, still apart
+    _assert_labels_apart(fig, expected=5)
+
+
+@pytest.mark.parametrize(("n_models", "seed"), [(8, 0), (12, 1), (16, 2), (24, 3)])
+@pytest.mark.parametrize("chart", ["cost_vs_latency", "score_vs_cost"])
+def test_many_close_points_labels_never_overlap(chart, n_models, seed):
+    fig = plots.CHARTS[chart](_clustered_frame(n_models, seed))
+    boxes = _assert_labels_apart(fig)
+    if n_models <= 16:  # a crowded cluster still gets every label (further out, with a leader line)
+        assert len(boxes) == n_models
+    assert all(name.endswith("(n=3)") for name, _ in boxes)
+
+
+def test_labels_are_placed_again_when_the_figure_changes_size():
+    fig = plots.cost_vs_latency(_clustered_frame(12, 5))
+    for size in ((8.5, 4.8), (7.0, 4.0), (12.0, 7.0)):
+        fig.set_size_inches(*size)
+        _assert_labels_apart(fig, expected=12)
+
+
+def test_labels_on_axes_given_by_the_caller_and_far_labels_get_a_leader():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    plots.cost_vs_latency(_clustered_frame(16, 7), ax=axes[0])
+    plots.score_vs_cost(_clustered_frame(16, 7), ax=axes[1])
+    _assert_labels_apart(fig, expected=32)
+    leaders = [line for ax in axes for line in ax.lines if line.get_visible() and line.get_color() == "#8c8c8c"]
+    assert leaders  # a cluster of 16 cannot keep every label beside its marker
+
+
+def test_label_layout_is_deterministic():
+    def layout() -> list[tuple[str, tuple[float, ...]]]:
+        fig = plots.cost_vs_latency(_clustered_frame(16, 4))
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        return [(t.get_text(), tuple(round(v, 3) for v in t.get_window_extent(r).extents))
+                for t in plots.point_labels(fig)]
+
+    assert layout() == layout()
+
+
+# ------------------------------------------------------------------------------------------- not streamed
+def _not_streamed(*, legacy: bool = False) -> pd.DataFrame:
+    """Rows answered in one piece: ``ttft_s`` empty (or, as older files stored it, equal to ``e2e_s``)."""
+    results = sample_results()
+    for r in results:
+        r.stream = False
+        r.ttft_s = r.e2e_s if legacy else None
+        r.ttfat_s = None
+    return results_to_frame(results)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_not_streamed_rows_draw_no_speed_or_ttft(legacy):
+    df = _not_streamed(legacy=legacy)
+    assert plots.measured_ttft(df).isna().all() and plots.measured_tps(df).isna().all()
+    assert "tokens_per_second" not in plots.available_charts(df)
+    assert plots.chart_notes(df) == {"tokens_per_second": plots.NOT_STREAMED}
+    with pytest.raises(mm.ConfigError, match="not streamed"):
+        plots.tokens_per_second(df)
+    with pytest.raises(mm.ConfigError, match="stream=True"):
+        plots.cost_vs_latency(df, latency="ttft_s")
+    fig = plots.latency_distribution(df)  # end-to-end only, and the title says why
+    assert [ax.get_xlabel() for ax in fig.axes] == ["end-to-end latency (s)"]
+    assert plots.NOT_STREAMED in fig._suptitle.get_text()
+    assert plots.cost_vs_latency(df).axes[0].get_xlabel().startswith("end-to-end latency")
+    figs = plots.PlotAccessor(df).all()
+    assert "tokens_per_second" not in figs and "latency_distribution" in figs
+
+
+def test_partly_streamed_rows_say_which_model_was_not_streamed():
+    results = sample_results()
+    results[1].stream, results[1].ttft_s = False, None  # anthropic answered in one piece
+    df = results_to_frame(results)
+    fig = plots.latency_distribution(df)
+    ttft_ax = fig.axes[0]
+    assert ttft_ax.get_xlabel() == "time to first token (s)"
+    assert "not streamed: not measured" in [t.get_text() for t in ttft_ax.texts]
+    fig = plots.tokens_per_second(df)
+    assert "not streamed: not measured" in [t.get_text() for t in fig.axes[0].texts]
+    assert len(fig.axes[0].containers) == 4  # openai, deepseek, openrouter, gemini: not anthropic
+
+
+# ------------------------------------------------------------------------------------------- score columns
+def test_score_columns_of_a_frame_read_back_from_a_file():
+    """What ``multimodel report results.parquet`` sees: no Evaluation, only the frame; its scores are the
+    numeric columns after the Result columns, and numeric input columns before them are not scores."""
+    df = results_to_frame(sample_results())
+    df.insert(0, "prompt_index", range(len(df)))
+    df.insert(1, "difficulty", [3] * len(df))  # a numeric column carried from the prompts file
+    df["contains"] = [1.0, 0.0, 1.0, 1.0, 0.0, math.nan]
+    df["judge"] = [True, False, True, True, False, None]
+    df["note"] = "free text"  # not a score
+    assert plots.score_columns(df) == ["contains", "judge"]
+    assert plots.available_charts(df)[-1] == "score_vs_cost"
+    df.attrs["score_columns"] = ["judge"]  # a writer that names them wins
+    assert plots.score_columns(df) == ["judge"]
+    assert plots.score_columns(pd.DataFrame({"model": ["a/b"], "x": [1.0]})) == []  # not a results table
+
+
+# ------------------------------------------------------------------------------------------- reproducible export
+@pytest.mark.parametrize("ext", ["png", "svg", "pdf"])
+def test_export_is_the_same_bytes_each_time(tmp_path, ext):
+    df = sample_frame()
+    first = plots.save(plots.cost_vs_latency(df), tmp_path / f"a.{ext}", df=df).read_bytes()
+    again = plots.save(plots.cost_vs_latency(df), tmp_path / f"b.{ext}", df=df).read_bytes()
+    assert first == again
+    if ext == "svg":
+        assert b"<dc:date>" not in first  # no creation time in the file
