@@ -99,6 +99,81 @@ def test_report_of_a_saved_and_reloaded_frame(tmp_path):
     assert html.count("data-chart=") == 4 and "mm-chart-failed" not in html
 
 
+def _evaluation(stream: bool = False, prompts: int = 3):
+    """A real (simulated) evaluation with a scorer: 3 prompts x 2 models."""
+    import pandas as pd
+
+    client = mm.Client.simulated(cache=False)
+    rows = pd.DataFrame({"prompt": [f"What is {i} + {i}? Reply with just the number." for i in range(prompts)],
+                         "expected": [str(2 * i) for i in range(prompts)], "difficulty": list(range(prompts))})
+    return client.evaluate(rows, models=["openai/gpt-5.4-mini", "xai/grok-3-mini"], stream=stream,
+                           scorers=[mm.scorers.contains()], progress=False)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_report_of_an_evaluation_read_back_from_a_file_keeps_its_scores(tmp_path, fmt):
+    """``multimodel report results.parquet``: the score column and the score chart survive the round trip."""
+    import pandas as pd
+
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    ev = _evaluation()
+    path = getattr(ev, f"to_{fmt}")(tmp_path / f"results.{fmt}")
+    df = {"parquet": pd.read_parquet, "csv": pd.read_csv,
+          "jsonl": lambda p: pd.read_json(p, lines=True)}[fmt](path)
+    assert "contains" in df.columns
+    assert plots.score_columns(df) == ["contains"]  # not "difficulty", a numeric input column
+    html = report_html(df)
+    summary = html.split("class='mm-summary'")[1].split("</table>")[0]
+    assert ">contains (mean)</th>" in summary  # the score column of the summary
+    assert "data-chart='score_vs_cost'" in html and "<figcaption>Score vs cost: contains</figcaption>" in html
+    rows_table = html.split("class='mm-rows'")[1].split("</table>")[0]
+    assert ">contains</th>" in rows_table  # per-request scores
+    assert "mm-chart-failed" not in html
+    # the same as the report of the evaluation itself: same summary table, same charts
+    direct = report_html(ev)
+    assert direct.split("class='mm-summary'")[1].split("</table>")[0] == summary
+    assert re.findall(r"data-chart='(\w+)'", direct) == re.findall(r"data-chart='(\w+)'", html)
+
+
+def test_report_leads_with_summary_and_charts_and_collapses_answers_per_prompt():
+    ev = _evaluation(prompts=4)
+    html = report_html(ev)
+    positions = [html.index(f"<h2 id='{a}'>") for a in ("summary", "charts", "answers")]
+    assert positions == sorted(positions)
+    assert html.index("data-chart=") < html.index("<h2 id='answers'>") < html.index("class='mm-rows'")
+    groups = re.findall(r"<details class='mm-group'[^>]*>", html)
+    assert len(groups) == 4 and not any("open" in g for g in groups)  # one per prompt, all collapsed
+    first = html.split("<details class='mm-group' data-group='1'>")[1].split("</details>")[0]
+    assert "#1</b> What is 0 + 0? Reply with just the number." in first
+    assert "2 answers" in first and "contains " in first  # two models, one repeat; the mean score
+    assert first.count("<tr data-model=") == 2
+    nav = re.search(r"<nav>(.*?)</nav>", html).group(1)
+    assert nav.index("Charts") < nav.index("Answers")
+
+
+def test_report_of_rows_that_were_not_streamed():
+    """No empty tokens/s chart: a line says why, and the summary says "not streamed" instead of a TTFT."""
+    ev = _evaluation(stream=False)
+    html = report_html(ev)
+    assert "data-chart='tokens_per_second'" not in html
+    note = re.search(r"<p class='mm-chart-note' data-chart-left-out='tokens_per_second'>(.*?)</p>", html).group(1)
+    assert note == f"Output tokens per second: not drawn ({plots.NOT_STREAMED})."
+    summary = html.split("class='mm-summary'")[1].split("</table>")[0]
+    assert summary.count(">not streamed</td>") == 4  # TTFT and speed, two models
+    assert "data-note='not-streamed'" in html and "tok/s" not in summary
+    assert "data-chart='latency_distribution'" in html  # end-to-end latency is still measured
+    streamed = report_html(_evaluation(stream=True))
+    assert "data-chart='tokens_per_second'" in streamed and "not streamed" not in streamed
+
+
+def test_report_svg_charts_are_reproducible():
+    first = report_html(sample_comparison(), charts=["cost_vs_latency"], chart_format="svg")
+    again = report_html(sample_comparison(), charts=["cost_vs_latency"], chart_format="svg")
+    strip = re.compile(r"Generated [0-9T:-]+ by")
+    assert strip.sub("", first) == strip.sub("", again)
+
+
 class _EvaluationLike:
     """The shape write_report and PlotAccessor use from an Evaluation: .df, .score_columns, .simulated."""
 
@@ -122,7 +197,7 @@ def test_report_of_an_evaluation_charts_each_score_column(tmp_path):
     assert ">judge</th>" in rows_table and ">contains</th>" in rows_table  # per-request scores
     acc = plots.PlotAccessor(lambda: ev.df, score_columns=ev.score_columns)
     assert acc.score_vs_cost().axes[0].get_title() == "Score vs cost: contains — SIMULATED"
-    assert acc.score_vs_cost("judge").axes[0].get_ylabel() == "judge (mean)"
+    assert acc.score_vs_cost("judge").axes[0].get_ylabel() == "judge (mean per model)"
     assert list(acc.all())[-1] == "score_vs_cost"
 
 
