@@ -145,13 +145,14 @@ def _col(df: Any, name: str, default: Any = None) -> Any:
 
 
 def _truthy(value: Any) -> bool:
-    if value is None:
-        return False
+    """A flag cell as a bool: None, NaN and pandas NA are False."""
+    import pandas as pd
+
     try:
-        if value != value:  # NaN / NA
+        if pd.isna(value):
             return False
-    except (TypeError, ValueError):
-        return True
+    except (TypeError, ValueError):  # a list or an array: not a missing value
+        pass
     return bool(value)
 
 
@@ -904,7 +905,7 @@ def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: s
     ax.set_xlim(0, xmax * 1.3 if xmax > 0 else None)
     ys = [p["y"] for p in points]
     if ys:
-        span = (max(ys) - min(ys)) or max(abs(max(ys)), 1.0)
+        span = (max(ys) - min(ys)) or max(abs(max(ys)), 0.1)  # equal scores: a narrow band around them
         ax.set_ylim(min(ys) - 0.15 * span, max(ys) + 0.2 * span)  # room above and below for the labels
     usd_axis(ax.xaxis)
     ax.grid(True, alpha=0.3)

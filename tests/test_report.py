@@ -43,6 +43,9 @@ def test_comparison_report_has_every_model_and_chart(tmp_path):
         png = base64.b64decode(data)
         assert png.startswith(b"\x89PNG") and len(png) > 5000
     assert "mm-chart-failed" not in html
+    # a comparison's few answers come after the charts, side by side and open
+    assert html.index("data-chart='cost_breakdown'") < html.index("<details class='mm-answers' open>")
+    assert html.index("<details class='mm-answers' open>") < html.index("class='mm-card'")
 
 
 def test_report_is_standalone_and_escaped(tmp_path):
