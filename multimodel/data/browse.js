@@ -1,8 +1,9 @@
 /* multimodel results browser: search, filter, sort and read an evaluation's rows, or two runs paired.
  *
- * Self-contained (no library, no network). The data comes from the <script type="application/json"> element in
+ * Self-contained (no library, no network). The data comes from the JSON script element (type application/json) in
  * the same output, written by multimodel/notebook/browse.py. Model output is untrusted: every string from the data
- * reaches the page through textContent or createTextNode, never innerHTML, so an answer's <script> is text.
+ * reaches the page through textContent or createTextNode, never innerHTML, so a script tag in an answer is text.
+ * This file is inlined into a script element: it must never hold a closing script tag or an HTML comment opener.
  */
 (function () {
   "use strict";
@@ -322,8 +323,12 @@
     ui.scroller = el("div", { cls: "mm-b-scroller", attrs: { tabindex: 0, "aria-label": "rows: click one, or use the arrow keys" } }, [ui.table]);
     ui.detail = el("div", { cls: "mm-b-detail" }, [el("div", { cls: "mm-b-muted", text: "click a row to read its full answer, reasoning and tool calls beside the other models' answers to the same prompt" })]);
     moveOnKeys(ui.scroller, step);
-    var heading = (P.title ? P.title + ": " : "") + P.n.toLocaleString("en-US") + " rows \u00b7 " + P.models.length + " models \u00b7 " +
-      Object.keys(P.groups).length + " prompt" + (P.repeats > 1 ? " \u00d7 repeat" : "") + " groups";
+    var prompts = {};
+    for (var g = 0; g < P.n; g++) prompts[C.group[g]] = 1;
+    var nPrompts = Object.keys(prompts).length;
+    var heading = (P.title ? P.title + ": " : "") + P.n.toLocaleString("en-US") + " rows \u00b7 " + P.models.length + " model" +
+      (P.models.length === 1 ? "" : "s") + " \u00b7 " + nPrompts + " prompt" + (nPrompts === 1 ? "" : "s") +
+      (P.repeats > 1 ? " \u00b7 " + P.repeats + " repeats" : "");
     root.appendChild(el("div", { cls: "mm-b-view mm-b-results" }, [banner(P), el("div", { cls: "mm-b-title", text: heading }),
       el("div", { cls: "mm-b-toolbar" }, [ui.search, ui.field, ui.err].concat(ui.extras, [ui.reset])), ui.models.node,
       el("div", { cls: "mm-b-toolbar" }, [scoreBar, ui.sort, ui.dir]),
