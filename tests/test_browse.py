@@ -121,6 +121,18 @@ def test_scores_and_prompt_columns_of_a_plain_frame():
         frame_roles(df.drop(columns="model"))
 
 
+def test_repeats_are_counted_when_the_frame_has_no_repeat_column():
+    """Frames of several runs stacked (no prompt, no repeat column): each model's n-th answer is its repeat n, so the
+    detail pane shows one answer per model, not all of them."""
+    from tests.test_plots import sample_frame
+
+    df = sample_frame(repeats=3)
+    payload = results_payload(df, frame_roles(df))
+    n = len(df) // 3
+    assert payload["cols"]["repeat"] == [0] * n + [1] * n + [2] * n
+    assert payload["scores"] == ["score"]
+
+
 def test_column_order_empty_ttft_and_nullable_counts_do_not_matter():
     """The tables helper may reorder columns, leave ttft_s empty when not streamed and keep counts nullable."""
     df = results_to_frame(sample_results())

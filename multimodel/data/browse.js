@@ -384,6 +384,7 @@
         var spec = P.metrics.filter(function (x) { return x.key === m[0]; })[0];
         if (spec) cols.push({ key: m[0], label: m[1], cls: "mm-b-num", cell: function (i) { return fmtMetric(spec.fmt, C[m[0]][i], P, i); } });
       });
+      if (nPrompts === 1) cols.splice(2, 1);  // one prompt (a comparison): it is shown above each row's answers
       if (P.repeats > 1) cols.splice(2, 0, { key: "repeat", label: "repeat", cls: "mm-b-num", cell: function (i) { return String(C.repeat[i]); } });
       return cols;
     }

@@ -225,7 +225,7 @@ def results_payload(df: Any, roles: FrameRoles, *, max_chars: int | None = DEFAU
         "prompt": [texts(p) for p in prompts],
         "group": prompt_ids,
         "model": [texts(str(m)) for m in df["model"]],
-        "repeat": [0 if missing(v) else int(v) for v in df["repeat"]] if "repeat" in df.columns else [0] * len(df),
+        "repeat": _repeats(df, prompt_ids),
         "content": _texts(df, "content", texts, labels, max_chars),
         "reasoning": _texts(df, "reasoning", texts, labels, max_chars),
         "error_kind": _texts(df, "error_kind", texts, labels, None),
@@ -276,6 +276,20 @@ def _extra_text(value: Any) -> str | None:
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False, default=str)
     return text_or_none(value)
+
+
+def _repeats(df: Any, groups: list[int]) -> list[int]:
+    """Each row's repeat: the ``repeat`` column, else the how-manieth answer of its model to its prompt (frames of
+    several runs stacked without one)."""
+    if "repeat" in df.columns:
+        return [0 if missing(v) else int(v) for v in df["repeat"]]
+    seen: dict[tuple[int, str], int] = {}
+    out = []
+    for group, model in zip(groups, df["model"], strict=True):
+        key = (group, str(model))
+        out.append(seen.get(key, 0))
+        seen[key] = out[-1] + 1
+    return out
 
 
 def _prompt_groups(df: Any, prompts: list[str]) -> list[int]:
