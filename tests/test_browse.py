@@ -223,6 +223,8 @@ def test_static_fallback_escapes_the_answers_and_our_two_scripts_are_the_only_on
     assert page.count("<script") == 2  # the data element and the browser's own code
     code = (ROOT / "multimodel" / "data" / "browse.js").read_text(encoding="utf-8").lower()
     assert "<script" not in code and "</script" not in code and "<!--" not in code  # safe to inline
+    code_only = re.sub(r"/\*.*?\*/|//[^\n]*", "", code, flags=re.S)
+    assert not re.search(r"innerhtml|outerhtml|insertadjacenthtml|document\.write|\beval\(|new function", code_only)
     assert len(re.findall(r"</script", page, re.I)) == 2
     path = browse(ev).save(tmp_path / "nested" / "browse.html")
     assert path.is_file() and "SIMULATED" in path.read_text(encoding="utf-8")[:300]

@@ -182,7 +182,9 @@ def browse(obj: Any, *, scores: Sequence[str] | str | None = None, max_chars: in
 
     ``scores``: the score columns (an Evaluation knows its own; for a DataFrame, the numeric columns that are not
     Result columns). ``max_chars``: longer answers and reasoning are cut there in the page (the DataFrame keeps
-    them whole); ``max_rows``: more rows than this raise instead of writing a huge output (None: no limit).
+    them whole); ``max_rows``: more rows than this raise instead of writing a huge output (None: no limit). The rows
+    travel inside the output (about 1 MB per 1,000 rows of ordinary answers): for a notebook kept in git, clear the
+    output before saving, or write the view to its own file with ``save(path)``.
     """
     _check_limits(max_chars, max_rows)
     df, roles = _unpack(obj, scores)
