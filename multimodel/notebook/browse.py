@@ -173,7 +173,8 @@ class ResultsBrowser:
         label = " SIMULATED" if self.simulated else ""
         models = self.df["model"].nunique()
         scores = f", scores: {', '.join(self.scores)}" if self.scores else ""
-        return f"<ResultsBrowser{label}: {len(self.df):,} rows, {models} models{scores}>"
+        rows = f"{len(self.df):,} row{'' if len(self.df) == 1 else 's'}"
+        return f"<ResultsBrowser{label}: {rows}, {models} model{'' if models == 1 else 's'}{scores}>"
 
 
 def browse(obj: Any, *, scores: Sequence[str] | str | None = None, max_chars: int | None = DEFAULT_MAX_CHARS,
