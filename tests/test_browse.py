@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
-import sys
 import warnings
 from pathlib import Path
 
@@ -576,50 +574,31 @@ def test_five_thousand_rows_render_and_search_quickly(browser, runs, tmp_path):
 
 
 @needs_chromium
-def test_a_notebook_exported_to_html_keeps_the_browser_working_offline(browser, tmp_path):
-    """The view as a kernel displays it (IPython's display of the object), exported by nbconvert, opened with no
-    network: it builds itself and answers a search."""
+def test_a_notebook_exported_to_html_keeps_the_browser_working_offline(browser, runs, tmp_path):
+    """The view as IPython displays it (the kernel's own display formatter), in a notebook exported by nbconvert and
+    opened with no network: it builds itself and answers a search."""
     nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
     nbconvert = pytest.importorskip("nbconvert")
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
+    from IPython.core.interactiveshell import InteractiveShell
 
-    spec = tmp_path / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, "-m", "ipykernel_launcher", "-f",
-                                                           "{connection_file}"], "language": "python"}))
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
-        "import warnings\nwarnings.simplefilter('ignore')\nimport multimodel as mm\n"
-        "from multimodel.notebook.browse import browse\n"
-        "client = mm.Client.simulated(latency_scale=0.002, cache=False)\n"
-        "ev = client.evaluate(['Why is the sky blue?', 'Quote: <script>alert(1)</script>'],\n"
-        "                     ['openai/gpt-5.4-mini', 'deepseek/deepseek-flash'], progress=False)",
-        "browse(ev)",
-    )])
-    km = KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
-    client = nbclient.NotebookClient(nb, km=km, timeout=120)
-    env = {"PYTHONPATH": str(ROOT), "MULTIMODEL_SIMULATE": "1", "IPYTHONDIR": str(tmp_path / "ipython")}
-    try:
-        client.execute(env={**os.environ, **env}, cwd=str(tmp_path))
-    finally:
-        if client.kc is not None:
-            client.kc.stop_channels()
-        if km.has_kernel:
-            km.shutdown_kernel(now=True)
-    output = nb.cells[1].outputs[0]
-    assert "mm-browse" in output["data"]["text/html"] and "ResultsBrowser" in output["data"]["text/plain"]
+    ev, _ = runs
+    data, metadata = InteractiveShell.instance().display_formatter.format(browse(ev))
+    assert "mm-browse" in data["text/html"] and "ResultsBrowser" in data["text/plain"]
+    cell = nbformat.v4.new_code_cell("browse(ev)", outputs=[
+        nbformat.v4.new_output("execute_result", data=data, metadata=metadata, execution_count=1)])
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nbformat.validate(nb)
     body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
     path = tmp_path / "exported.html"
     path.write_text(body, encoding="utf-8")
     context, page, seen = _open(browser, path)
     try:
         page.wait_for_selector(".mm-b-results .mm-b-table tbody tr", timeout=15_000)
-        assert page.locator(".mm-b-results .mm-b-table tbody tr").count() == 4
-        page.fill(".mm-b-search", "alert(1)")
-        page.wait_for_function("document.querySelector('.mm-browse').dataset.matching === '2'")
+        assert page.locator(".mm-b-results .mm-b-table tbody tr").count() == len(ev.df)
+        page.fill(".mm-b-search", "quote this back")
+        page.wait_for_function(f"document.querySelector('.mm-browse').dataset.matching === '{len(MODELS)}'")
         page.click(".mm-b-results tbody tr >> nth=0")
-        assert "<script>alert(1)</script>" in page.locator(".mm-b-detail .mm-b-card").first.inner_text()
+        assert '<script>alert("pwned")</script>' in page.locator(".mm-b-detail .mm-b-card").first.inner_text()
         assert seen["dialogs"] == [] and seen["errors"] == []
         assert not [u for u in seen["outside"] if "mm-" in u or "browse" in u]  # the template's own CDN links only
     finally:
