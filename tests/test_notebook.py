@@ -226,9 +226,23 @@ def test_start_live_view_needs_a_kernel(monkeypatch):
     assert "SIMULATED" in bundle["text/html"] and "SIMULATED" in bundle["text/plain"]
     cmp = Comparison("p", sample_results()[:2], simulated=True)
     view.close(cmp)
+    # the widget's own output keeps its view and says where the answers are for front ends without widgets
+    kind, bundle, kw = displayed[-2]
+    assert kind == "update" and bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.widget.model_id
+    assert "follows as static HTML" in bundle["text/html"] and "mm-card" not in bundle["text/html"]
+    # then the finished view as static HTML, in an output of its own (nbconvert shows only the widget view of
+    # an output that has one), hidden by CSS wherever the widget itself is drawn
     kind, bundle, kw = displayed[-1]
-    assert kind == "update" and "mm-card" in bundle["text/html"]  # static fallback for exports
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.widget.model_id
+    assert kind == "display" and kw == {"raw": True}
+    assert "application/vnd.jupyter.widget-view+json" not in bundle
+    html = bundle["text/html"]
+    assert f"body:has(.mm-widget-{view.token}) .mm-static-{view.token}{{display:none" in html
+    assert f"mm-widget-{view.token}" in view.widget._dom_classes
+    for r in cmp.results:
+        assert f"data-model='{r.model}'" in html
+        assert r.model in bundle["text/plain"]
+    assert "SIMULATED" in html and "finished" in html and "SIMULATED" in bundle["text/plain"]
+    assert view.static_copy_shown
 
 
 # ------------------------------------------------------------------------------------------- static HTML

@@ -73,18 +73,27 @@ STDERR_FAILURES = ("Traceback (most recent call last)", "live view could not be 
                    "live view close()", "scorer '")
 
 
-@pytest.fixture(scope="module")
-def kernel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A kernelspec named python3 that runs this interpreter (the project venv), in a temp dir."""
-    kernels = tmp_path_factory.mktemp("kernels")
+# Executed notebooks of this session, by file name: tests/test_export_html.py exports these instead of
+# running every notebook a second time (it runs one itself only when this module did not).
+EXECUTED: dict[str, tuple[nbformat.NotebookNode, Path]] = {}
+
+
+def write_kernelspec(kernels: Path) -> Path:
+    """A kernelspec named python3 that runs this interpreter (the project venv), under ``kernels``."""
     spec = kernels / "python3"
-    spec.mkdir()
+    spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (multimodel test venv)",
         "language": "python",
     }))
     return kernels
+
+
+@pytest.fixture(scope="module")
+def kernel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A kernelspec named python3 that runs this interpreter (the project venv), in a temp dir."""
+    return write_kernelspec(tmp_path_factory.mktemp("kernels"))
 
 
 def _kernel_env(tmp: Path) -> dict[str, str]:
@@ -132,6 +141,7 @@ def _run(path: Path, work: Path, kernels: Path):
             client.kc.stop_channels()
         if km.has_kernel:
             km.shutdown_kernel(now=True)
+    EXECUTED[path.name] = (nb, nb_dir)
     return nb, nb_dir, time.perf_counter() - start
 
 
@@ -185,6 +195,9 @@ def _check_quickstart_view(outputs: list[dict]) -> None:
     """The side-by-side view (live widgets, then the HTML summary) and the chart appear in the outputs."""
     widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert widgets, "compare() should display the live widget view in a kernel"
+    # right after the widget, its final state as static HTML (what an export shows where no widget JS runs)
+    after = outputs[outputs.index(widgets[0]) + 1].get("data", {})
+    assert "mm-static-copy" in after.get("text/html", "") and "application/vnd.jupyter.widget-view+json" not in after
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     models = EXPECTED["01_quickstart"]["out/01_comparison.html"][1:]
     assert any(all(m in h for m in models) and "SIMULATED" in h for h in html), \
