@@ -179,13 +179,13 @@ def test_widget_view_renders_one_column_per_model(browser):
         scroll = page.eval_on_selector(row, "e => [e.scrollWidth, e.clientWidth]")
         assert scroll[0] <= scroll[1], scroll
         widths = [columns.nth(i).bounding_box()["width"] for i in range(len(MODELS))]
-        assert min(widths) >= 190 and max(widths) - min(widths) < 2, widths
+        assert min(widths) >= 180 and max(widths) - min(widths) < 2, widths
         page.screenshot(path=str(ARTIFACTS / "live_view.png"), full_page=True)
         # in a narrow page they keep their minimum width and the row scrolls sideways instead of squeezing them
         page.set_viewport_size({"width": 800, "height": 1000})
         scroll = page.eval_on_selector(row, "e => [e.scrollWidth, e.clientWidth]")
         assert scroll[0] > scroll[1], scroll
-        assert min(columns.nth(i).bounding_box()["width"] for i in range(len(MODELS))) >= 190
+        assert min(columns.nth(i).bounding_box()["width"] for i in range(len(MODELS))) >= 180
         page.eval_on_selector(row, "e => { e.scrollLeft = e.scrollWidth; }")
         last = columns.nth(len(MODELS) - 1).bounding_box()
         assert last and last["x"] + last["width"] <= 800 + 1  # scrolled into view

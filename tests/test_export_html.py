@@ -16,6 +16,7 @@ what CSS hides), per model. Screenshots go to tests/artifacts/export_*.png.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -191,11 +192,11 @@ def test_exported_notebook_shows_its_widget_content_offline(path: Path, browser:
     try:
         page.wait_for_load_state("load")
         for view in live:
-            copy = f".mm-static-{view.token}"
-            assert page.locator(copy).is_visible(), f"{path.name}: the static copy of a live view is hidden"
+            static = f".mm-static-{view.token}"
+            assert page.locator(static).is_visible(), f"{path.name}: the static copy of a live view is hidden"
             assert page.locator(f".mm-widget-{view.token}").count() == 0  # nothing drew the widget
             for model, texts in view.columns.items():
-                card = f"{copy} .mm-card[data-model='{model}']"
+                card = f"{static} .mm-card[data-model='{model}']"
                 assert page.locator(card).is_visible(), (path.name, model)
                 shown = _visible(page, card)
                 for text in texts:
@@ -207,6 +208,28 @@ def test_exported_notebook_shows_its_widget_content_offline(path: Path, browser:
         assert seen["dialogs"] == [] and seen["errors"] == []
     finally:
         context.close()
+
+    # 1b. saved as JupyterLab saves by default (no widget state): nbconvert then shows each widget output's
+    #     text/html, the live view's note, and its static copy after it: every answer once, never twice
+    if live:
+        bare = copy.deepcopy(nb)
+        bare.metadata.pop("widgets", None)
+        saved = _stock_export(bare, ARTIFACTS / f"export_{path.stem}_nbconvert_no_state.html")
+        context, page, seen = _open(browser, saved, javascript=True)
+        try:
+            assert page.locator(".mm-live-note").count() == len(live)
+            assert all(page.locator(".mm-live-note").nth(i).is_visible() for i in range(len(live)))
+            for view in live:
+                assert page.locator(f".mm-static-{view.token}").is_visible()
+                for model, texts in view.columns.items():
+                    cards = page.locator(f".mm-card[data-model='{model}']")
+                    visible = sum(cards.nth(i).is_visible() for i in range(cards.count()))
+                    assert visible == sum(model in v.columns for v in live), (path.name, model, visible)
+                    shown = _visible(page, f".mm-static-{view.token} .mm-card[data-model='{model}']")
+                    assert all(text in shown for text in texts), (path.name, model)
+            assert seen["errors"] == []
+        finally:
+            context.close()
 
     # 2. export_html: the widget manager is inlined; every widget view is drawn, nothing leaves the page
     offline = export_html(executed, ARTIFACTS / f"export_{path.stem}_offline.html")

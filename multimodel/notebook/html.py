@@ -32,7 +32,7 @@ _STYLE_CARD_BOX = (
 )
 # Side by side (notebook), cards share the row: five fit in a notebook at 1400 px; past the minimum the row
 # scrolls sideways rather than squeezing them. Wrapped (report, printing), cards keep one readable width.
-CARD_MIN_WIDTH = "190px"
+CARD_MIN_WIDTH = "180px"
 CARD_MAX_WIDTH = "560px"
 STYLE_CARD = "flex:0 0 340px;max-width:340px;" + _STYLE_CARD_BOX
 STYLE_CARD_ROW = f"flex:1 1 0;min-width:{CARD_MIN_WIDTH};max-width:{CARD_MAX_WIDTH};" + _STYLE_CARD_BOX
