@@ -1,10 +1,12 @@
 """Every example notebook, exported to HTML, shows its widget content in Chromium with no network.
 
-Each notebook in notebooks/ is executed against the simulator (tests/test_notebooks.py does it; the
-executions of that module are reused when it ran in this session), then exported twice:
+Each notebook in notebooks/ is executed against the simulator (as tests/test_notebooks.py does, and once per
+test session: both modules use the same executions), then exported:
 
 - with stock nbconvert (``HTMLExporter``, what ``jupyter nbconvert --to html`` writes), which loads the
   widget manager from unpkg.com: offline it draws no widget, so each live view must show its static copy;
+- the same, saved without widget state (JupyterLab's default): nbconvert then shows each widget output's
+  text/html, the live view's note, then its static copy: every answer once;
 - with ``multimodel.notebook.export_html``, which inlines the widget manager: every widget view is drawn
   from the saved widget state, with no request leaving the page.
 
@@ -31,12 +33,15 @@ from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SETUP, _open
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbclient")
-nbconvert = pytest.importorskip("nbconvert")
+try:
+    import nbconvert
+except ImportError:  # a dev dependency: without it the feature under test cannot work, so fail rather than skip
+    pytest.fail("nbconvert is missing: pip install 'nbconvert>=7' (export_html and this test need it)", pytrace=False)
 
 from multimodel.errors import ConfigError  # noqa: E402
 from multimodel.notebook import export_html  # noqa: E402
 from multimodel.notebook.export import WIDGET_STATE_MIME, WIDGET_VIEW_MIME, html_manager_js  # noqa: E402
-from tests.test_notebooks import EXECUTED, NOTEBOOKS, _run, write_kernelspec  # noqa: E402
+from tests.test_notebooks import NOTEBOOKS, executed  # noqa: E402
 
 EMBED_JS_SHA256 = "8f6d2d3f856d8595d1841dec3019d99bbe74d331f2a5178c2a33bfec729e3d6a"  # npm 1.0.15 dist/embed.js
 COLUMN = {"title": 0, "badges": 2, "error": 3, "answer": 4, "tools": 6}  # LiveView column children (live.py)
@@ -153,13 +158,6 @@ def _live_columns(state: dict[str, Any], model_id: str) -> dict[str, list[str]]:
     return columns
 
 
-def _executed(path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
-    if path.name not in EXECUTED:
-        kernels = write_kernelspec(tmp_path_factory.mktemp("kernels"))
-        _run(path, tmp_path_factory.mktemp(path.stem), kernels)
-    return EXECUTED[path.name]
-
-
 def _stock_export(nb: Any, out: Path) -> Path:
     """What ``jupyter nbconvert --to html`` writes."""
     body, _ = nbconvert.HTMLExporter().from_notebook_node(nb, resources={"metadata": {"name": out.stem}})
@@ -177,14 +175,14 @@ def _visible(page: Any, selector: str) -> str:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_exported_notebook_shows_its_widget_content_offline(path: Path, browser: Any,
                                                             tmp_path_factory: pytest.TempPathFactory) -> None:
-    nb, nb_dir = _executed(path, tmp_path_factory)
+    nb, nb_dir, _ = executed(path, tmp_path_factory)
     views = widget_views(nb)
     live = [v for v in views if v.token]
     if path.stem in ("01_quickstart", "03_reasoning_and_tools"):
         assert live, f"{path.name}: expected a live side-by-side view in the outputs"
     ARTIFACTS.mkdir(exist_ok=True)
-    executed = nb_dir / f"executed_{path.name}"
-    nbformat.write(nb, executed)
+    saved_nb = nb_dir / f"executed_{path.name}"
+    nbformat.write(nb, saved_nb)
 
     # 1. stock nbconvert: the CDN is blocked, no widget is drawn; every live view's static copy shows it all
     stock = _stock_export(nb, ARTIFACTS / f"export_{path.stem}_nbconvert.html")
@@ -232,7 +230,7 @@ def test_exported_notebook_shows_its_widget_content_offline(path: Path, browser:
             context.close()
 
     # 2. export_html: the widget manager is inlined; every widget view is drawn, nothing leaves the page
-    offline = export_html(executed, ARTIFACTS / f"export_{path.stem}_offline.html")
+    offline = export_html(saved_nb, ARTIFACTS / f"export_{path.stem}_offline.html")
     context, page, seen = _open(browser, offline, javascript=True)
     try:
         if views:

@@ -77,9 +77,9 @@ STDERR_FAILURES = ("Traceback (most recent call last)", "live view could not be 
                    "live view close()", "scorer '")
 
 
-# Executed notebooks of this session, by file name: tests/test_export_html.py exports these instead of
-# running every notebook a second time (it runs one itself only when this module did not).
-EXECUTED: dict[str, tuple[nbformat.NotebookNode, Path]] = {}
+# Executed notebooks of this session, by file name, with their folder and run time: this module and
+# tests/test_export_html.py share them, so a full test run executes each notebook once.
+EXECUTED: dict[str, tuple[nbformat.NotebookNode, Path, float]] = {}
 
 
 def write_kernelspec(kernels: Path) -> Path:
@@ -92,12 +92,6 @@ def write_kernelspec(kernels: Path) -> Path:
         "language": "python",
     }))
     return kernels
-
-
-@pytest.fixture(scope="module")
-def kernel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A kernelspec named python3 that runs this interpreter (the project venv), in a temp dir."""
-    return write_kernelspec(tmp_path_factory.mktemp("kernels"))
 
 
 def _kernel_env(tmp: Path) -> dict[str, str]:
@@ -145,8 +139,15 @@ def _run(path: Path, work: Path, kernels: Path):
             client.kc.stop_channels()
         if km.has_kernel:
             km.shutdown_kernel(now=True)
-    EXECUTED[path.name] = (nb, nb_dir)
     return nb, nb_dir, time.perf_counter() - start
+
+
+def executed(path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[nbformat.NotebookNode, Path, float]:
+    """``path`` executed against the simulator (see _run), once per test session."""
+    if path.name not in EXECUTED:
+        kernels = write_kernelspec(tmp_path_factory.mktemp("kernels"))
+        EXECUTED[path.name] = _run(path, tmp_path_factory.mktemp(path.stem), kernels)
+    return EXECUTED[path.name]
 
 
 def test_there_are_notebooks():
@@ -165,8 +166,8 @@ def test_notebook_is_saved_clean(path: Path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes_against_the_simulator(path: Path, tmp_path: Path, kernel_dir: Path):
-    nb, nb_dir, seconds = _run(path, tmp_path, kernel_dir)
+def test_notebook_executes_against_the_simulator(path: Path, tmp_path_factory: pytest.TempPathFactory):
+    nb, nb_dir, seconds = executed(path, tmp_path_factory)
     print(f"{path.name}: executed in {seconds:.1f}s")
 
     outputs = _outputs(nb)
