@@ -276,6 +276,7 @@ class LiveView:
         self.static_copy_shown = True
 
     def _bundle(self) -> dict[str, Any]:
+        """The widget's own output: its view, and a note for front ends without widgets (the copy follows)."""
         n = len(self.models)
         sim = " (SIMULATED)" if self.simulated else ""
         text = f"<multimodel live view of {n} models{sim}; needs a front end with ipywidgets>"
