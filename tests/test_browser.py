@@ -2,9 +2,9 @@
 
 Needs Debian's ``chromium`` (/usr/bin/chromium) and Playwright (``requirements-browser.txt``), which
 drives that binary (no browser download). The widget view is rendered with the ipywidgets HTML embed;
-its JavaScript (``@jupyter-widgets/html-manager``'s ``dist/embed.js``) comes from the npm registry, laid
-in ``.browser/html-manager`` (see ``requirements-browser.txt``), because the embed's default CDN is not
-reachable here. Screenshots go to ``tests/artifacts/`` for a person to look at.
+its JavaScript (``@jupyter-widgets/html-manager``'s ``dist/embed.js``) is the copy vendored in
+``multimodel/data`` for offline exports (``$MULTIMODEL_WIDGET_EMBED_JS`` points at another), because the
+embed's default CDN is not reachable here. Screenshots go to ``tests/artifacts/`` for a person to look at.
 """
 
 from __future__ import annotations
@@ -30,29 +30,24 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-SETUP = (
-    "pip install -r requirements-browser.txt && mkdir -p .browser && "
-    "npm pack @jupyter-widgets/html-manager@1.0.15 --pack-destination .browser && "
-    "tar -xzf .browser/jupyter-widgets-html-manager-1.0.15.tgz -C .browser && "
-    "rm -rf .browser/html-manager && mv .browser/package .browser/html-manager"
-)
+SETUP = "pip install -r requirements-browser.txt"
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium); CI installs it"
 )
 
 
-def embed_js() -> Path | None:
-    """The ipywidgets HTML-embed bundle, from $MULTIMODEL_WIDGET_EMBED_JS or an npm-installed copy."""
-    candidates = [
-        os.environ.get("MULTIMODEL_WIDGET_EMBED_JS", ""),
-        ROOT / ".browser/html-manager/dist/embed.js",
-        ROOT / "node_modules/@jupyter-widgets/html-manager/dist/embed.js",
-    ]
-    for c in candidates:
-        if c and Path(c).is_file():
-            return Path(c).resolve()
-    return None
+def embed_js() -> Path:
+    """The ipywidgets HTML-embed bundle as a file: $MULTIMODEL_WIDGET_EMBED_JS, else the vendored copy."""
+    override = os.environ.get("MULTIMODEL_WIDGET_EMBED_JS", "")
+    if override and Path(override).is_file():
+        return Path(override).resolve()
+    from multimodel.notebook.export import html_manager_js
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "embed.js"
+    path.write_text(html_manager_js(), encoding="utf-8")
+    return path.resolve()
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +131,7 @@ def test_report_shows_every_model_and_chart_without_javascript(browser):
         context.close()
 
 
-def _live_view_html(path: Path, js: Path | None):
+def _live_view_html(path: Path, js: Path):
     from ipywidgets.embed import embed_minimal_html
 
     from multimodel.notebook import LiveView
@@ -146,10 +141,8 @@ def _live_view_html(path: Path, js: Path | None):
     view.on_delta(1, "content", "streamed first")
     view.close(cmp)
     view.toggle.value = True  # highlight differences, as a user would click it
-    kwargs = {"requirejs": False, "cors": False}
-    if js is not None:
-        kwargs["embed_url"] = js.as_uri()
-    embed_minimal_html(str(path), views=[view.widget], title="multimodel live view", **kwargs)
+    embed_minimal_html(str(path), views=[view.widget], title="multimodel live view", requirejs=False, cors=False,
+                       embed_url=js.as_uri())
     return view
 
 
@@ -166,8 +159,6 @@ def test_widget_view_renders_one_column_per_model(browser):
     for m in MODELS:
         assert any(f">{m}<" in v for v in values), m
     assert any("SIMULATED" in v for v in values)
-    if js is None:
-        pytest.fail(f"the ipywidgets embed JS is missing, so the view cannot render offline; run: {SETUP}")
     context, page, seen = _open(browser, path, javascript=True)
     try:
         page.wait_for_selector(".mm-live-column", timeout=15_000)
@@ -183,15 +174,27 @@ def test_widget_view_renders_one_column_per_model(browser):
         assert page.locator("mark.mm-diff").count() > 0  # the diff toggle is on
         assert page.locator(".mm-live-column script").count() == 0
         assert EVIL.split(">")[0] + ">" in columns.nth(1).inner_text()  # shown as text
-        # six 340px columns in a 1400px page: the row scrolls sideways instead of squeezing them
+        # the columns share the row: six fit side by side in a 1400px page, none narrower than the minimum
         row = ".mm-live-view .widget-hbox"
         scroll = page.eval_on_selector(row, "e => [e.scrollWidth, e.clientWidth]")
-        assert scroll[0] > scroll[1]
+        assert scroll[0] <= scroll[1], scroll
+        widths = [columns.nth(i).bounding_box()["width"] for i in range(len(MODELS))]
+        assert min(widths) >= 180 and max(widths) - min(widths) < 2, widths
         page.screenshot(path=str(ARTIFACTS / "live_view.png"), full_page=True)
+        # in a narrow page they keep their minimum width and the row scrolls sideways instead of squeezing them
+        page.set_viewport_size({"width": 800, "height": 1000})
+        scroll = page.eval_on_selector(row, "e => [e.scrollWidth, e.clientWidth]")
+        assert scroll[0] > scroll[1], scroll
+        assert min(columns.nth(i).bounding_box()["width"] for i in range(len(MODELS))) >= 180
         page.eval_on_selector(row, "e => { e.scrollLeft = e.scrollWidth; }")
         last = columns.nth(len(MODELS) - 1).bounding_box()
-        assert last and last["x"] + last["width"] <= 1400 + 1  # scrolled into view
+        assert last and last["x"] + last["width"] <= 800 + 1  # scrolled into view
         page.screenshot(path=str(ARTIFACTS / "live_view_scrolled.png"), full_page=True)
+        # the tool calls fit their column: nothing cut off on the right
+        tools = page.eval_on_selector_all(
+            ".mm-live-column table.mm-tools",
+            "ts => ts.map(t => [t.scrollWidth, t.closest('.mm-live-column').clientWidth])")
+        assert tools and all(w <= c for w, c in tools), tools
         assert seen["outside"] == [] and seen["dialogs"] == [] and seen["errors"] == []
     finally:
         context.close()

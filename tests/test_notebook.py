@@ -171,6 +171,46 @@ def test_close_without_comparison_marks_unfinished_columns():
     assert "did not complete" in view.column(1).status.value
 
 
+def test_static_copy_keeps_what_streamed_and_says_what_did_not_finish():
+    view = LiveView(MODELS[:3], prompt="Why <b>blue</b>?", simulated=True, interval=0.05)
+    view.finish(0, sample_results()[0])
+    _stream(view, 1, [("content", "half an **answer**")]).join()
+    view.close(None)  # the call failed: column 1 streamed part of an answer, column 2 nothing
+    html = view.static_html()
+    assert html.count("class='mm-card'") == 3 and "SIMULATED" in html
+    assert "Why &lt;b&gt;blue&lt;/b&gt;?" in html  # the prompt, escaped
+    assert "half an <strong>answer</strong>" in html  # what streamed, rendered as it was shown
+    assert html.count("incomplete") == 2 and "the request did not complete" in html
+    text = view.static_text()
+    assert text.splitlines()[0].endswith("SIMULATED")
+    assert f"{MODELS[1]}: ERROR incomplete" in text and "Rayleigh" in text.splitlines()[1]
+    header = view.header.value
+    time.sleep(0.15)
+    assert view._header_html() == header  # "finished in" is the time at close, however late it is read
+
+
+def test_repr_mimebundle_carries_the_widget_and_its_content():
+    cmp = sample_comparison()
+    view = LiveView([r.model for r in cmp.results], prompt=cmp.prompt, simulated=True)
+    view.close(cmp)
+    bundle = view._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.widget.model_id
+    for r in cmp.results:
+        assert f"data-model='{r.model}'" in bundle["text/html"] and r.model in bundle["text/plain"]
+
+
+def test_cards_share_the_row_side_by_side_and_keep_their_width_when_wrapped():
+    results = sample_results()
+    row = H.comparison_html(results)
+    wrapped = H.comparison_html(results, wrap=True)
+    assert row.count(H.STYLE_CARD_ROW) == len(results) and H.STYLE_CARD not in row
+    assert wrapped.count(H.STYLE_CARD) == len(results) and H.STYLE_CARD_ROW not in wrapped
+    assert f"min-width:{H.CARD_MIN_WIDTH}" in H.STYLE_CARD_ROW
+    calls = H.tool_calls_html([{"name": "get_weather", "arguments": {"city": "Paris"}},
+                               {"name": "t", "arguments_raw": "{bad"}])
+    assert "2 tool calls" in calls and calls.count("<tr>") == 3 and "{bad" in calls  # one column: name, then arguments
+
+
 def test_ipython_display_shows_summary_after_live_view(monkeypatch):
     import IPython.display
 
@@ -226,9 +266,23 @@ def test_start_live_view_needs_a_kernel(monkeypatch):
     assert "SIMULATED" in bundle["text/html"] and "SIMULATED" in bundle["text/plain"]
     cmp = Comparison("p", sample_results()[:2], simulated=True)
     view.close(cmp)
+    # the widget's own output keeps its view and says where the answers are for front ends without widgets
+    kind, bundle, kw = displayed[-2]
+    assert kind == "update" and bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.widget.model_id
+    assert "follows as static HTML" in bundle["text/html"] and "mm-card" not in bundle["text/html"]
+    # then the finished view as static HTML, in an output of its own (nbconvert shows only the widget view of
+    # an output that has one), hidden by CSS wherever the widget itself is drawn
     kind, bundle, kw = displayed[-1]
-    assert kind == "update" and "mm-card" in bundle["text/html"]  # static fallback for exports
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.widget.model_id
+    assert kind == "display" and kw == {"raw": True}
+    assert "application/vnd.jupyter.widget-view+json" not in bundle
+    html = bundle["text/html"]
+    assert f"body:has(.mm-widget-{view.token}) .mm-static-{view.token}{{display:none" in html
+    assert f"mm-widget-{view.token}" in view.widget._dom_classes
+    for r in cmp.results:
+        assert f"data-model='{r.model}'" in html
+        assert r.model in bundle["text/plain"]
+    assert "SIMULATED" in html and "finished" in html and "SIMULATED" in bundle["text/plain"]
+    assert view.static_copy_shown
 
 
 # ------------------------------------------------------------------------------------------- static HTML

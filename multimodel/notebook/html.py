@@ -26,10 +26,16 @@ STYLE_BANNER = (
 )
 STYLE_ROW = "display:flex;flex-wrap:nowrap;gap:10px;overflow-x:auto;align-items:flex-start;padding-bottom:6px"
 STYLE_ROW_WRAP = "display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start"
-STYLE_CARD = (
-    "flex:0 0 340px;max-width:340px;border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;"
+_STYLE_CARD_BOX = (
+    "border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;"
     "background:#fff;color:#1f2328;font-size:13px;line-height:1.45;overflow-wrap:anywhere"
 )
+# Side by side (notebook), cards share the row: five fit in a notebook at 1400 px; past the minimum the row
+# scrolls sideways rather than squeezing them. Wrapped (report, printing), cards keep one readable width.
+CARD_MIN_WIDTH = "180px"
+CARD_MAX_WIDTH = "560px"
+STYLE_CARD = "flex:0 0 340px;max-width:340px;" + _STYLE_CARD_BOX
+STYLE_CARD_ROW = f"flex:1 1 0;min-width:{CARD_MIN_WIDTH};max-width:{CARD_MAX_WIDTH};" + _STYLE_CARD_BOX
 STYLE_ANSWER = "max-height:460px;overflow-y:auto"
 STYLE_BADGE = (
     "display:inline-block;padding:1px 7px;margin:1px 2px 1px 0;border-radius:10px;background:#eef1f5;"
@@ -172,18 +178,22 @@ def _call_parts(call: Any) -> tuple[str, str]:
 
 
 def tool_calls_html(calls: Iterable[Any] | None) -> str:
-    """Tool calls as a small table: name, arguments (raw text when the JSON did not parse)."""
+    """Tool calls as a one-column table: each call's name, its arguments below (raw text when the JSON did not
+    parse). One column so that a narrow card keeps names and arguments readable instead of one letter a line.
+    """
     calls = list(calls or [])
     if not calls:
         return ""
     rows = "".join(
-        f"<tr><td style='{STYLE_CELL}'><code>{esc(n)}</code></td>"
-        f"<td style='{STYLE_CELL}'><code>{esc(a)}</code></td></tr>"
+        f"<tr><td style='{STYLE_CELL}'><code style='font-weight:700'>{esc(n)}</code>"
+        f"<div style='white-space:pre-wrap;overflow-wrap:anywhere'><code>{esc(a)}</code></div></td></tr>"
         for n, a in map(_call_parts, calls)
     )
+    n = len(calls)
     return (
-        f"<table class='mm-tools' style='{STYLE_TABLE}'><thead><tr><th style='{STYLE_CELL}'>tool call</th>"
-        f"<th style='{STYLE_CELL}'>arguments</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<table class='mm-tools' style='{STYLE_TABLE};width:100%;table-layout:fixed'><thead><tr>"
+        f"<th style='{STYLE_CELL}'>{n} tool call{'s' if n != 1 else ''}: name, then arguments</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
     )
 
 
@@ -277,11 +287,12 @@ def card_title_html(row: Mapping[str, Any]) -> str:
     return f"<div class='mm-title' style='font-weight:700;font-size:14px'>{model}</div>{sub}"
 
 
-def result_card(obj: Any, *, reference: str | None = None, reference_model: str | None = None) -> str:
+def result_card(obj: Any, *, reference: str | None = None, reference_model: str | None = None,
+                style: str = STYLE_CARD) -> str:
     """One model's column: title, badges, error, answer (markdown), reasoning, tool calls.
 
     With ``reference`` (the first column's answer), a collapsed section shows this answer with the
-    words that differ highlighted.
+    words that differ highlighted. ``style`` sizes the card (STYLE_CARD, or STYLE_CARD_ROW side by side).
     """
     row = as_row(obj)
     parts = [card_title_html(row), f"<div style='margin:4px 0'>{badges_html(row)}</div>"]
@@ -298,7 +309,7 @@ def result_card(obj: Any, *, reference: str | None = None, reference_model: str 
         )
     parts.append(reasoning_html(_text(row.get("reasoning"))))
     parts.append(tool_calls_html(_calls(row.get("tool_calls"))))
-    return f"<div class='mm-card' data-model='{esc(row.get('model'))}' style='{STYLE_CARD}'>{''.join(parts)}</div>"
+    return f"<div class='mm-card' data-model='{esc(row.get('model'))}' style='{style}'>{''.join(parts)}</div>"
 
 
 def _calls(value: Any) -> list[Any]:
@@ -334,7 +345,8 @@ def comparison_html(results: Iterable[Any], *, prompt: Any = None, simulated: bo
     for r in rows:
         use_ref = diff and ref is not None and r is not ref_row and len(rows) > 1
         cards.append(result_card(r, reference=ref if use_ref else None,
-                                 reference_model=str(ref_row.get("model")) if use_ref and ref_row else None))
+                                 reference_model=str(ref_row.get("model")) if use_ref and ref_row else None,
+                                 style=STYLE_CARD if wrap else STYLE_CARD_ROW))
     return (
         f"<div class='mm-comparison'>{head}{prompt_html(prompt)}"
         f"<div class='mm-row' style='{STYLE_ROW_WRAP if wrap else STYLE_ROW}'>{''.join(cards)}</div></div>"

@@ -11,6 +11,10 @@ Wiring (``Client.compare`` does this in a notebook)::
 lock. A daemon thread pushes the buffered text to the widgets at most every ``interval`` seconds per
 column (10 per second by default); ``finish`` and ``close`` write the final state at once. Rendering
 therefore never slows the stream, however fast the tokens come.
+
+Exports: when the view closes it shows its final state once more as static HTML, in an output of its own
+that hides itself wherever the widget is drawn (``multimodel.notebook.export``). An exported notebook shows
+every answer even where no widget JavaScript runs (``jupyter nbconvert`` offline, GitHub, a blocked CDN).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from multimodel.notebook import html as H
+from multimodel.notebook.export import link_static_copy, static_copy_bundle, widget_bundle
 
 _STREAM_MARKDOWN_LIMIT = 60_000  # beyond this, streaming text is shown plain (re-rendering is O(n))
 
@@ -102,12 +107,12 @@ class _Column:
         self.reasoning_box = W.Accordion(children=[self.reasoning])
         self.reasoning_box.set_title(0, "reasoning")
         self.reasoning_box.selected_index = None
-        self.tools = W.HTML(value="")
+        self.tools = W.HTML(value="", layout=W.Layout(width="100%"))
         self.box = W.VBox(
             [self.title, self.status, self.badges, self.error, self.answer, self.reasoning_box, self.tools],
-            layout=W.Layout(
-                flex="0 0 auto", width="340px", min_width="340px", border="1px solid #d0d7de", padding="6px 8px",
-                margin="0 8px 0 0", overflow="hidden",
+            layout=W.Layout(  # columns share the row (five fit at 1400 px); past the minimum the row scrolls
+                flex="1 1 0", width="auto", min_width=H.CARD_MIN_WIDTH, max_width=H.CARD_MAX_WIDTH,
+                border="1px solid #d0d7de", padding="6px 8px", margin="0 8px 0 0", overflow="hidden",
             ),
         )
         self.box.add_class("mm-live-column")
@@ -142,6 +147,7 @@ class LiveView:
         self.simulated = bool(simulated)
         self.interval = float(interval)
         self.closed = False
+        self._closed_at: float | None = None  # the header's "finished in" stays what it was at close
         self.flushes = 0  # widget refreshes done while streaming (for tests and diagnostics)
         self._t0 = time.monotonic()
         self._render_lock = threading.RLock()  # serializes every widget write
@@ -163,6 +169,8 @@ class LiveView:
         )
         self.widget = W.VBox([self.header, self.toggle, self.row])
         self.widget.add_class("mm-live-view")
+        self.token = link_static_copy(self.widget)  # pairs the widget with its static copy (see display)
+        self.static_copy_shown = False
         self._thread = threading.Thread(target=self._run, name="multimodel-live-view", daemon=True)
         self._thread.start()
 
@@ -239,40 +247,83 @@ class LiveView:
                     col.done = True
                     col.status.value = "<span style='color:#b00020'>did not complete</span>"
         self.closed = True
+        self._closed_at = time.monotonic()
         with self._render_lock:
             self.header.value = self._header_html()
         if comparison is not None:
             with contextlib.suppress(AttributeError):
                 comparison.live_view = self
         if self._handle is not None:
-            has_html = comparison is not None and hasattr(comparison, "_repr_html_")
-            fallback = comparison._repr_html_() if has_html else None
-            self._handle.update(self._bundle(fallback), raw=True)
+            self._show_static_copy()
 
     # ------------------------------------------------------------------ display
     def display(self) -> None:
-        """Show the view in the current cell, with a static HTML fallback for front ends without widgets."""
+        """Show the view in the current cell; front ends without widgets get a note (the answers follow)."""
         from IPython.display import display
 
-        self._handle = display(self._bundle(None), raw=True, display_id=True)
+        self._handle = display(self._bundle(), raw=True, display_id=True)
 
-    def _bundle(self, fallback_html: str | None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {}
-        mimebundle = getattr(self.widget, "_repr_mimebundle_", None)
-        if mimebundle is not None:
-            bundle.update(mimebundle() or {})
+    def _show_static_copy(self) -> None:
+        """After close: point the widget's fallback at the copy, then show the final state as static HTML.
+
+        The copy is an output of its own because ``jupyter nbconvert`` shows only the widget view of an
+        output that has one (when the notebook carries widget state), never its text/html.
+        """
+        from IPython.display import display
+
+        self._handle.update(self._bundle(), raw=True)
+        display(static_copy_bundle(self.static_html(), self.token, self.static_text()), raw=True)
+        self.static_copy_shown = True
+
+    def _bundle(self) -> dict[str, Any]:
+        """The widget's own output: its view, and a note for front ends without widgets (the copy follows)."""
         n = len(self.models)
         sim = " (SIMULATED)" if self.simulated else ""
-        bundle["text/plain"] = f"<multimodel live view of {n} models{sim}; needs a front end with ipywidgets>"
-        bundle["text/html"] = fallback_html or (
-            (H.simulated_banner() if self.simulated else "")
-            + f"<p>multimodel live view of {n} models: this front end does not show ipywidgets; "
-            "the comparison is shown when the call returns.</p>"
-        )
-        return bundle
+        text = f"<multimodel live view of {n} models{sim}; needs a front end with ipywidgets>"
+        if self.closed:
+            note = (f"multimodel live view of {n} models (drawn with ipywidgets): "
+                    "its final state follows as static HTML.")
+        else:
+            note = (f"multimodel live view of {n} models: this front end does not show ipywidgets; "
+                    "the answers are shown when the call returns.")
+        banner = H.simulated_banner() if self.simulated and not self.closed else ""
+        return widget_bundle(self.widget, f"{banner}<p class='mm-live-note' style='{H.STYLE_MUTED}'>{note}</p>", text)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return self._bundle(None)
+        """The widget, with the view's current state as static HTML for front ends that cannot draw it."""
+        return widget_bundle(self.widget, self.static_html(), self.static_text())
+
+    def static_html(self) -> str:
+        """The view as it stands, as self-contained HTML: header, prompt, one card per model.
+
+        Cards carry what the columns show: answer, badges, error, reasoning and tool calls, and (collapsed)
+        the words that differ from the first answer, which the widget shows with its toggle.
+        """
+        with self._render_lock:
+            rows = [self._static_row(col) for col in self._cols]
+            header = self._header_html()
+        cards = H.comparison_html(rows, simulated=self.simulated, banner=False)
+        return f"<div class='mm-live-static'>{header}{cards}</div>"
+
+    def static_text(self) -> str:
+        """The view as plain text: one line per model with the start of its answer or its error."""
+        lines = [f"multimodel live view of {len(self._cols)} models" + (": SIMULATED" if self.simulated else "")]
+        for col in self._cols:
+            row = self._static_row(col)
+            kind = H._text(row.get("error_kind"))
+            text = " ".join((H._text(row.get("content")) or "").split())
+            shown = f"ERROR {kind}: {H._text(row.get('error_message')) or ''}" if kind else text
+            lines.append(f"  {col.model}: {shown[:157] + '...' if len(shown) > 160 else shown}")
+        return "\n".join(lines)
+
+    def _static_row(self, col: _Column) -> dict[str, Any]:
+        """The column as a Result-like row: the finished Result, or what streamed so far and why it stopped."""
+        if col.row is not None:
+            return col.row
+        row: dict[str, Any] = {"model": col.model, "content": col.text, "simulated": self.simulated}
+        if col.done or self.closed:
+            row.update(error_kind="incomplete", error_message="the request did not complete")
+        return row
 
     # ------------------------------------------------------------------ inspection
     @property
@@ -363,7 +414,7 @@ class LiveView:
         n = len(self._cols)
         done = [c for c in getattr(self, "_cols", []) if c.done]
         failed = sum(1 for c in done if c.row and H._text(c.row.get("error_kind")))
-        elapsed = time.monotonic() - self._t0
+        elapsed = (self._closed_at if self._closed_at is not None else time.monotonic()) - self._t0
         if self.closed:
             costs = [H.num(c.row.get("cost_usd")) for c in done if c.row]
             known = [c for c in costs if c is not None]
@@ -372,7 +423,8 @@ class LiveView:
         else:
             state = f"<b>running</b>: {len(done)}/{n} finished" + (f" · {failed} failed" if failed else "")
         banner = H.simulated_banner() if self.simulated else ""
-        return (
+        return (  # widget HTML keeps ipywidgets' one-line 28 px line height unless told otherwise
+            "<style>.mm-live-view .widget-html-content{line-height:1.45}</style>"
             f"<div class='mm-live-header'>{banner}"
             f"<div style='font-size:14px'>Comparing {n} model{'s' if n != 1 else ''} · {state}</div>"
             f"{H.prompt_html(self.prompt)}</div>"
