@@ -24,7 +24,8 @@ HERE = Path(__file__).resolve().parent
 MEMO_TEXT = "Memo: the design review moves to Thursday at 10:00, room 4."
 
 Colour = tuple[int, int, int]
-Shape = Callable[[float, float], bool]
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+Shape = tuple[Box, Callable[[float, float], bool]]  # where it can be, and whether a point is inside it
 
 
 def _png(pixels: list[list[Colour]]) -> bytes:
@@ -41,7 +42,7 @@ def _png(pixels: list[list[Colour]]) -> bytes:
 
 
 def _ellipse(cx: float, cy: float, rx: float, ry: float) -> Shape:
-    return lambda x, y: ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
+    return (cx - rx, cy - ry, cx + rx, cy + ry), lambda x, y: ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
 
 
 def _triangle(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> Shape:
@@ -52,7 +53,8 @@ def _triangle(a: tuple[float, float], b: tuple[float, float], c: tuple[float, fl
         s = (side(a, b, x, y), side(b, c, x, y), side(c, a, x, y))
         return all(v >= 0 for v in s) or all(v <= 0 for v in s)
 
-    return inside
+    xs, ys = (a[0], b[0], c[0]), (a[1], b[1], c[1])
+    return (min(xs), min(ys), max(xs), max(ys)), inside
 
 
 def _stroke(a: tuple[float, float], b: tuple[float, float], width: float) -> Shape:
@@ -64,7 +66,8 @@ def _stroke(a: tuple[float, float], b: tuple[float, float], width: float) -> Sha
         t = max(0.0, min(1.0, ((x - a[0]) * dx + (y - a[1]) * dy) / length2))
         return math.hypot(x - a[0] - t * dx, y - a[1] - t * dy) <= width / 2
 
-    return inside
+    half = width / 2
+    return (min(a[0], b[0]) - half, min(a[1], b[1]) - half, max(a[0], b[0]) + half, max(a[1], b[1]) + half), inside
 
 
 def cat_png(size: int = 128, samples: int = 3) -> bytes:
@@ -98,12 +101,14 @@ def cat_png(size: int = 128, samples: int = 3) -> bytes:
     for py in range(size):
         row = []
         for px in range(size):
+            near = [(inside, fill) for ((x0, y0, x1, y1), inside), fill in layers  # the shapes this pixel may show
+                    if x0 <= px + 1 and px <= x1 and y0 <= py + 1 and py <= y1]
             total = [0, 0, 0]
             for oy in offsets:
                 for ox in offsets:
                     x, y = px + ox, py + oy
                     colour = ground
-                    for inside, fill in layers:
+                    for inside, fill in near:
                         if inside(x, y):
                             colour = fill
                     for k in range(3):

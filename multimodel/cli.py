@@ -232,13 +232,19 @@ class _StreamPrinter:
 
     # the printer thread
     def _run(self) -> None:
+        broken = False  # the reader went away (a closed pipe): keep draining, stop writing
         while (item := self.queue.get()) is not None:
             index, kind, payload = item
-            if kind is None:
-                self._finished(index, payload)
-            elif self.interactive and kind in ("content", "reasoning"):
-                self._delta(index, kind, _clean(payload))
-            self.out.flush()
+            if broken:
+                continue
+            try:
+                if kind is None:
+                    self._finished(index, payload)
+                elif self.interactive and kind in ("content", "reasoning"):
+                    self._delta(index, kind, _clean(payload))
+                self.out.flush()
+            except (OSError, ValueError):
+                broken = True
 
     def _prefix(self, index: int, mark: str) -> str:
         label = self.labels[index].ljust(self.pad)
@@ -742,6 +748,12 @@ def main(argv: list[str] | None = None) -> int:
         except mm.ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:  # `multimodel ... | head`: the reader left; say nothing more
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
 
 
 if __name__ == "__main__":
