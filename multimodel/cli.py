@@ -279,11 +279,12 @@ class _StreamPrinter:
                 self._write_lines(index, kind, [self.buffers[index][kind]])
                 self.buffers[index][kind] = ""
         content = _clean(r.content or "")
-        if content and content != self.streamed[index]:  # a cache replay, or a stream that restarted on a retry
-            note = "the answer as returned:" if self.streamed[index] else ""
-            if note:
-                self._write_lines(index, "content", [note])
-            self._write_lines(index, "content", _take_lines(content + "\n", self.width - self.pad - 3)[0])
+        # a cache replay, or a stream restarted by a retry: what streamed is not the answer, so show the answer
+        if content.split() != self.streamed[index].split() and (content or r.error is None):
+            if self.streamed[index]:
+                self._write_lines(index, "content", ["the answer as returned:"])
+            answer = _take_lines(content + "\n", self.width - self.pad - 3)[0] if content else ["(empty)"]
+            self._write_lines(index, "content", answer)
         if r.error is not None:
             summary = f"{self.glyphs['failed']} failed: {r.error}"
         else:
@@ -292,13 +293,12 @@ class _StreamPrinter:
         self.out.write(f"{self._prefix(index, ' ')}{_clean(summary)}\n")
 
     def _block(self, r: Any) -> None:
-        """A finished model's whole answer, for output that is not a terminal."""
-        import textwrap
+        """A finished model's whole answer, for output that is not a terminal: its lines as they are (code keeps
+        its indentation), indented under a header line."""
 
         def indented(text: str, first: str = "") -> None:
-            for n, para in enumerate(_clean(text).split("\n")):
-                self.out.write(textwrap.fill(para, self.width, initial_indent="    " + (first if n == 0 else ""),
-                                             subsequent_indent="    ") + "\n" if para.strip() else "\n")
+            for n, line in enumerate(_clean(text).strip("\n").split("\n")):
+                self.out.write(f"    {first if n == 0 else ''}{line}".rstrip() + "\n")
 
         numbers = _numbers(r)
         self.out.write(f"--- {r.model}" + (" [simulated]" if r.simulated else "") + (f": {numbers}" if numbers else "")

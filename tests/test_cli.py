@@ -237,6 +237,18 @@ def test_stream_printer_shows_the_returned_answer_when_it_differs_from_what_stre
     assert lines[1:3] == ["openai/gpt-5.4            │ the answer as returned:",
                           "openai/gpt-5.4            │ Full answer."]
     assert lines[-1].startswith("openrouter/openai/gpt-5.4   ✗ failed: rate_limit") and "429" in lines[-1]
+    printer, out = _printer(True, monkeypatch)  # a cache replay streams nothing; a failure keeps what streamed
+    printer.on_delta(1, "content", "half an")
+    printer.finish(0, Result(model="openai/gpt-5.4", provider="openai", content="From the cache.",
+                             finish_reason="stop", cached=True))
+    printer.finish(1, Result(model="openrouter/openai/gpt-5.4", provider="openrouter", finish_reason="error",
+                             error=ResultError(kind="stream", message="connection reset")))
+    printer.close()
+    assert out.getvalue().splitlines() == [
+        "openai/gpt-5.4            │ From the cache.",
+        "openai/gpt-5.4              ✓ done (stop): from the cache",
+        "openrouter/openai/gpt-5.4 │ half an",
+        "openrouter/openai/gpt-5.4   ✗ failed: stream: connection reset"]
     printer, out = _printer(False, monkeypatch)  # piped: one block per model, the answer as returned
     printer.on_delta(0, "content", "ignored while piped")
     printer.finish(0, Result(model="openai/gpt-5.4", provider="openai", content="Full answer.", finish_reason="stop",
