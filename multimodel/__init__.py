@@ -28,6 +28,9 @@ _LAZY = {
     "Router": "multimodel.routing",
     "Timeout": "multimodel.transport",
     "Limits": "multimodel.transport",
+    "browse": "multimodel.notebook.browse",
+    "compare_runs": "multimodel.notebook.browse",
+    "export_html": "multimodel.notebook.export",
 }
 _MODULES = {"sim": "multimodel.sim", "plot": "multimodel.plots", "scorers": "multimodel.scorers"}
 
@@ -42,6 +45,8 @@ if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at r
     from multimodel.client import Client  # noqa: F401
     from multimodel.errors import CacheWarning, ConfigError, ModelWarning, ParamWarning, PriceWarning  # noqa: F401
     from multimodel.inputs import audio, image, pdf  # noqa: F401
+    from multimodel.notebook.browse import browse, compare_runs  # noqa: F401
+    from multimodel.notebook.export import export_html  # noqa: F401
     from multimodel.results import Result, ResultError, ToolCall  # noqa: F401
     from multimodel.routing import Router  # noqa: F401
     from multimodel.transport import Limits, Timeout  # noqa: F401
