@@ -334,12 +334,13 @@ class Column:
 
     ``int``: nullable Int64 (None → <NA>); ``float``: float64 (None → NaN); ``object``: kept as read;
     ``speed``: float64 computed for the whole column at once by ``speed_metrics`` (``get`` serves one row);
-    ``datetime``: timezone-aware UTC datetimes to the microsecond (None → NaT).
+    ``datetime``: timezone-aware UTC datetimes to the microsecond (None → NaT); ``stream_time``: float64, NaN
+    unless the row streamed (``streamed_only``). The last three are built for the whole column at once.
     """
 
     name: str
     get: Callable[[Result], Any]
-    kind: Literal["object", "int", "float", "speed", "datetime"] = "object"
+    kind: Literal["object", "int", "float", "speed", "datetime", "stream_time"] = "object"
 
 
 def _error_field(name: str) -> Callable[[Result], Any]:
@@ -358,7 +359,7 @@ def _typed(kind: Literal["int", "float"], *names: str) -> list[Column]:
 
 
 def _stream_time(name: str) -> Column:
-    return Column(name, lambda r: streamed_only(r, name), "float")
+    return Column(name, lambda r: streamed_only(r, name), "stream_time")
 
 
 #: what a researcher scans first, in this order: ``cmp.df`` and ``ev.df`` start with these columns, so a print at
@@ -416,10 +417,8 @@ def results_to_frame(results: Iterable[Result]) -> Any:
         for column in COLUMNS:
             if column.kind == "speed":
                 continue  # from the finished ttft/e2e/token columns, below
-            if column.kind == "datetime":  # straight from the epoch seconds, not via a datetime per row
-                micros = (epoch_micros(v) for v in map(attrgetter(column.name), results))
-                stamps = np.fromiter((_NAT if m is None else m for m in micros), dtype=np.int64, count=n)
-                cols[column.name] = pd.to_datetime(stamps.view("datetime64[us]"), utc=True)
+            if column.kind in ("datetime", "stream_time"):
+                cols[column.name] = _whole_column(column, results)
                 continue
             values = list(map(column.get, results))
             if column.kind == "int":
@@ -439,7 +438,31 @@ def results_to_frame(results: Iterable[Result]) -> Any:
             gc.enable()
 
 
-_NAT = -(2**63)  # numpy's NaT as an int64
+def _whole_column(column: Column, results: list[Result]) -> Any:
+    """A ``datetime`` or ``stream_time`` column from the raw attribute, vectorized (the same values as ``get``)."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(results)
+    raw = np.fromiter((v if v.__class__ is float else _as_float(v) for v in map(attrgetter(column.name), results)),
+                      dtype=np.float64, count=n)
+    if column.kind == "stream_time":
+        raw[~np.fromiter((bool(r.stream) for r in results), dtype=bool, count=n)] = np.nan
+        return raw
+    valid = (raw >= 0) & (raw <= _LAST_EPOCH_S)  # NaN is neither
+    micros = np.where(valid, np.round(np.where(valid, raw, 0.0) * 1e6), 0.0).astype(np.int64)
+    micros[~valid] = np.iinfo(np.int64).min  # numpy's NaT
+    return pd.to_datetime(micros.view("datetime64[us]"), utc=True)
+
+
+def _as_float(value: Any) -> float:
+    """A number as float; None, a bool or anything else (a damaged cache row) as NaN."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:  # an int past float range
+            return math.nan
+    return math.nan
 
 
 # ---------------------------------------------------------------------------------- the frame that prints its lead

@@ -332,3 +332,14 @@ def test_a_result_frame_pickles_and_exports_as_a_frame(tmp_path):
     df.drop(columns=["tool_calls", "dropped_inputs", "unverified_inputs", "repaired", "logprobs"]).to_parquet(
         tmp_path / "x.parquet")
     assert str(pd.read_parquet(tmp_path / "x.parquet")["created_at"].dtype) == "datetime64[us, UTC]"
+
+
+@pytest.mark.parametrize("bad", [10**400, 2**63, "0.5", [1.0]])
+def test_a_damaged_time_reads_as_missing_in_the_frame(bad):
+    r = Result(model="openai/gpt-5.4", provider="openai", ttft_s=bad, ttfat_s=0.5, e2e_s=1.0, stream=True,
+               created_at=bad)
+    df = results_to_frame([r, varied()[0]])
+    assert df["created_at"].isna().tolist() == [True, False]
+    assert df["ttfat_s"].tolist() == [0.5, 0.2]
+    if not isinstance(bad, int):
+        assert df["ttft_s"].isna().tolist() == [True, False]
