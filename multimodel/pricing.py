@@ -515,10 +515,6 @@ def audio_prices_message(models: list[str]) -> str:
             "rate that the price table does not hold (the provider-reported cost is used when there is one)")
 
 
-#: the PriceWarnings of a run that share one line of its summary warning (request.summarize_notes), by group
-GROUPED_MESSAGES = {"unpriced": unknown_prices_message, "audio": audio_prices_message}
-
-
 def price_for(provider: ProviderConfig, model_id: str) -> Price | None:
     """The price for a configured provider's model: its own ``prices`` entry, else the table (built-ins only:
     a custom endpoint that happens to serve a model of the same name may charge anything). A provider's own

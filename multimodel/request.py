@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
@@ -400,7 +401,9 @@ class Note:
     message: str
     key: Any
     model: str | None = None  # the model it concerns ("provider/model-id"), named in the summary's first line
-    group: str | None = None  # notes of one group become one line naming all their models ("unpriced", "audio")
+    #: notes with the same group share one line of the summary, ``merged(models)``, naming all their models
+    group: Any = None
+    merged: Callable[[list[str]], str] | None = None
 
 
 #: the notes of the run being prepared (None: warn at once)
@@ -423,16 +426,16 @@ def summarize_notes(notes: list[Note]) -> list[tuple[type[Warning], str]]:
         by_category.setdefault(note.category, []).append(note)
     out = []
     for category, held in by_category.items():
-        lines: list[str] = []
-        grouped: dict[str, list[str]] = {}
+        lines: list[Any] = []  # a message, or the first note of a group (its line is made once all are seen)
+        grouped: dict[Any, list[str]] = {}
         for note in held:
-            if note.group in pricing.GROUPED_MESSAGES and note.model:
-                if note.group not in grouped:
-                    lines.append(note.group)  # a placeholder, replaced by the group's line below
-                grouped.setdefault(note.group, []).append(note.model)
-            else:
+            if note.group is None or note.merged is None or note.model is None:
                 lines.append(note.message)
-        lines = [pricing.GROUPED_MESSAGES[line](grouped[line]) if line in grouped else line for line in lines]
+            else:
+                if note.group not in grouped:
+                    lines.append(note)
+                grouped.setdefault(note.group, []).append(note.model)
+        lines = [line.merged(grouped[line.group]) if isinstance(line, Note) else line for line in lines]
         if len(lines) == 1:
             out.append((category, lines[0]))
             continue
@@ -441,6 +444,16 @@ def summarize_notes(notes: list[Note]) -> list[tuple[type[Warning], str]]:
         named = f" ({len(models)} model{'s' if len(models) != 1 else ''}: {', '.join(models)})" if models else ""
         out.append((category, f"{head}{named}:\n" + "\n".join(f"- {line}" for line in lines)))
     return out
+
+
+def unverified_message(models: list[str], need: Need, provider: str) -> str:
+    """What a ParamWarning says when the capability tables of ``models`` do not settle an input they are sent;
+    ``provider`` is the first model's, for the example of how to declare it."""
+    whose = "its capability table does not say whether it accepts" if len(models) == 1 else (
+        "their capability tables do not say whether they accept")
+    return (f"{', '.join(models)}: {whose} {FEATURES[need.feature]} ({need.what}); sent as is "
+            f"and listed in unverified_inputs. Check with client.probe({models[0]!r}) or declare it: providers="
+            f"{{{provider!r}: {{'capabilities': {{{need.feature!r}: 'supported'}}}}}}")
 
 
 # ---------------------------------------------------------------------------------- the preparer
@@ -510,7 +523,8 @@ class RequestPreparer:
             self._check_built(check, caps, body, notes, len(payload))
         for note in notes:
             self.warn_once(f"{model}: {note}", model=model)
-        self._warn_if_unpriced(cfg, model_id, dialect, check.audio)
+        if check.skip is None:  # a request that will not be sent costs nothing
+            self._warn_if_unpriced(cfg, model_id, dialect, check.audio)
         headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json", **cfg.default_headers}
         return PreparedRequest(
             model=model, model_id=model_id, provider=cfg, dialect=dialect,
@@ -599,10 +613,11 @@ class RequestPreparer:
         return caps
 
     def warn_once(self, message: str, key: Any = None, category: type[Warning] = ParamWarning, *,
-                  model: str | None = None, group: str | None = None) -> None:
+                  model: str | None = None, group: Any = None,
+                  merged: Callable[[list[str]], str] | None = None) -> None:
         """Warn once per preparer and ``key`` (default: the message), at the caller's line; silent inside
         ``quiet()``; held for the run's summary inside ``one_warning_per_run()``. ``model`` names the model the
-        warning concerns and ``group`` the notes that share one line of a summary."""
+        warning concerns; notes of one ``group`` share one line of the summary, ``merged(models)``."""
         if _QUIET.get():
             return
         key = message if key is None else key
@@ -613,7 +628,7 @@ class RequestPreparer:
             self._warned.add(key)
             warn_user(message, category)
         elif all(note.key != key for note in gathered):
-            gathered.append(Note(category, message, key, model, group))
+            gathered.append(Note(category, message, key, model, group, merged))
 
     @contextmanager
     def one_warning_per_run(self) -> Iterator[None]:
@@ -641,10 +656,10 @@ class RequestPreparer:
         model = f"{cfg.name}/{model_id}"
         if audio:
             self.warn_once(pricing.audio_price_message(cfg.name, model_id), category=PriceWarning, model=model,
-                           group="audio")
+                           group="audio", merged=pricing.audio_prices_message)
         elif pricing.price_for(cfg, model_id) is None:
             self.warn_once(pricing.unknown_price_message(cfg.name, model_id), category=PriceWarning, model=model,
-                           group="unpriced")
+                           group="unpriced", merged=pricing.unknown_prices_message)
 
     # ------------------------------------------------------------------ the capability check and its policy
     def _check_table(self, check: CapabilityCheck, cfg: ProviderConfig, model_id: str,
@@ -665,11 +680,9 @@ class RequestPreparer:
                 self.warn_once(f"{check.model}: multimodel cannot check whether it accepts {need.what}s; sent as "
                                "is", key=(check.model, need.what), model=check.model)
                 continue
-            self.warn_once(
-                f"{check.model}: its capability table does not say whether it accepts {FEATURES[need.feature]}"
-                f" ({need.what}); sent as is and listed in unverified_inputs. Check with client.probe("
-                f"{check.model!r}) or declare it: providers={{{cfg.name!r}: {{'capabilities': "
-                f"{{{need.feature!r}: 'supported'}}}}}}", key=(check.model, need.feature), model=check.model)
+            self.warn_once(unverified_message([check.model], need, cfg.name), key=(check.model, need.feature),
+                           model=check.model, group=("unverified", need.feature, need.what),
+                           merged=partial(unverified_message, need=need, provider=cfg.name))
         check.unverified = sorted({need.feature for need in unclear if need.feature != "other"})
         if losses:
             self._act(check, losses)
@@ -716,6 +729,7 @@ class RequestPreparer:
         positions = {loss.need.item.where for loss in losses if loss.need.item is not None and loss.need.item.where}
         if positions:
             check.messages = strip_parts(check.messages, positions)
+            check.audio = has_audio(check.messages)  # audio stripped: the price table prices what is left
         check.params = dict(check.params)
         for feature in features:
             for param in PARAMS.get(feature, ()):

@@ -11,7 +11,7 @@ import pytest
 import multimodel as mm
 from multimodel import pricing
 from multimodel.request import Note, summarize_notes
-from multimodel.sim.media import sample_pdf
+from multimodel.sim.media import sample_pdf, sample_wav
 
 UNPRICED = ["loc/gpt-5.4", "loc/gpt-4.1-mini", "loc/gpt-5-mini"]
 PDF = mm.pdf(sample_pdf("The code is 7731."), filename="memo.pdf")
@@ -50,17 +50,35 @@ def test_compare_gives_one_param_warning_for_inputs_it_cannot_check():
     client = mm.Client.simulated()
     cmp, caught = caught_run(lambda: client.compare(["What is the code?", PDF], UNCHECKED_PDF, live=False,
                                                     on_unsupported="skip"))
+    assert [w.category for w in caught] == [mm.ParamWarning]  # was three, one per model
+    assert caught[0].filename == __file__
+    text = str(caught[0].message)
+    assert text.startswith("gemini/gemini-3-flash-preview, xai/grok-4.3, deepseek/deepseek-flash: their "
+                           "capability tables do not say whether they accept PDF input (file parts) (PDF memo.pdf")
+    assert text.endswith("sent as is and listed in unverified_inputs. Check with client.probe("
+                         "'gemini/gemini-3-flash-preview') or declare it: providers={'gemini': {'capabilities': "
+                         "{'file_input': 'supported'}}}")
+    assert cmp.df["unverified_inputs"].tolist() == [["file_input"]] * 3
+
+
+def test_several_kinds_of_note_are_listed_under_one_line_naming_every_model():
+    client = mm.Client.simulated()
+    models = ["anthropic/claude-sonnet-4-6", "xai/grok-4.3", "openai/gpt-5.4"]
+    prompt = ["Describe the sound.", mm.audio(sample_wav())]
+    cmp, caught = caught_run(lambda: client.compare(prompt, models, live=False, on_unsupported="warn"))
     params = [w for w in caught if w.category is mm.ParamWarning]
     assert len(params) == 1 and params[0].filename == __file__
-    text = str(params[0].message)
-    first, *lines = text.splitlines()
+    first, *lines = str(params[0].message).splitlines()
     assert first == ("some requests are changed, or not checked, before they are sent (3 models: "
-                     "gemini/gemini-3-flash-preview, xai/grok-4.3, deepseek/deepseek-flash):")
-    assert len(lines) == 3 and all(line.startswith("- ") for line in lines)
-    for model, line in zip(UNCHECKED_PDF, lines, strict=True):
-        assert line.startswith(f"- {model}: its capability table does not say whether it accepts PDF input")
-    assert len(cmp.df) == 3
-    assert len({w.category for w in caught}) == len(caught)  # at most one warning per category
+                     "anthropic/claude-sonnet-4-6, xai/grok-4.3, openai/gpt-5.4):")
+    assert lines[0].startswith("- anthropic/claude-sonnet-4-6 would not receive audio clip")
+    assert lines[1].startswith("- xai/grok-4.3: its capability table does not say whether it accepts audio input")
+    assert lines[2].startswith("- openai/gpt-5.4 would not receive audio clip")
+    assert len(lines) == 3
+    # the audio was stripped from those two requests: no warning about an audio rate they are not charged, and
+    # their cost comes from the price table
+    assert [w for w in caught if w.category is mm.PriceWarning] == []
+    assert cmp.df.set_index("model").loc[["anthropic/claude-sonnet-4-6", "openai/gpt-5.4"], "cost_usd"].gt(0).all()
 
 
 def test_evaluate_gives_one_warning_per_category_for_the_whole_run(local):
@@ -94,10 +112,10 @@ def test_one_request_keeps_its_own_message(local):
 
 
 def test_summarize_notes_groups_by_category_and_merges_price_lines():
-    notes = [Note(mm.PriceWarning, "no price a", "k1", "p/a", "unpriced"),
+    notes = [Note(mm.PriceWarning, "no price a", "k1", "p/a", "unpriced", pricing.unknown_prices_message),
              Note(mm.ParamWarning, "p/a: dropped seed", "k2", "p/a"),
-             Note(mm.PriceWarning, "no price b", "k3", "q/b", "unpriced"),
-             Note(mm.PriceWarning, "audio c", "k4", "p/c", "audio")]
+             Note(mm.PriceWarning, "no price b", "k3", "q/b", "unpriced", pricing.unknown_prices_message),
+             Note(mm.PriceWarning, "audio c", "k4", "p/c", "audio", pricing.audio_prices_message)]
     out = summarize_notes(notes)
     assert [category for category, _ in out] == [mm.PriceWarning, mm.ParamWarning]
     price = out[0][1].splitlines()
