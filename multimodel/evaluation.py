@@ -596,8 +596,23 @@ class RenamedColumns:
 
 
 class SummaryColumns(RenamedColumns, LeadColumnsFirst):
-    """``ev.summary()``: the old column names still read (RenamedColumns), and a print wraps its columns at the
-    width instead of hiding the middle ones (LeadColumnsFirst)."""
+    """``ev.summary()``: the old column names still read (RenamedColumns), a print wraps its columns at the
+    width instead of hiding the middle ones (LeadColumnsFirst), and says what its NaNs mean (``attrs["notes"]``,
+    each shown while the column it starts with is there)."""
+
+    def _notes(self) -> list[str]:
+        notes = getattr(self, "attrs", {}).get("notes") or []
+        return [n for n in notes if isinstance(n, str) and n.split(" ", 1)[0] in self.columns]  # type: ignore
+
+    def __repr__(self) -> str:
+        return "\n\n".join([super().__repr__(), *(f"Note: {n}" for n in self._notes())])
+
+    def _repr_html_(self) -> str | None:
+        import html
+
+        table = super()._repr_html_()
+        return None if table is None else table + "".join(f"<p><i>Note: {html.escape(n)}</i></p>"
+                                                          for n in self._notes())
 
 
 def __getattr__(name: str) -> Any:

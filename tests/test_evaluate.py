@@ -240,6 +240,10 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
     assert ev.summary().attrs["notes"] == [
         "ttft_p50_s and ttft_p95_s are NaN for deepseek/deepseek-flash, openai/gpt-5-mini: no request was streamed, "
         "so the first token's time was not observed; pass stream=True to measure it"]
+    # and a print of the summary says so under the table, in text and in Jupyter's HTML
+    assert "\n\nNote: ttft_p50_s and ttft_p95_s are NaN for deepseek/deepseek-flash" in repr(ev.summary())
+    assert "<p><i>Note: ttft_p50_s and ttft_p95_s are NaN" in ev.summary()._repr_html_()
+    assert "Note:" not in repr(ev.summary()[["model", "e2e_p50_s"]])  # not under a table without the column
 
 
 INTERRUPT_SCRIPT = textwrap.dedent("""
