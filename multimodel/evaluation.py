@@ -568,7 +568,7 @@ class RenamedColumns:
     name, with a FutureWarning at the caller's line, so code written against the old names keeps working."""
 
     def _renamed(self, key: Any) -> Any:
-        labels = self.columns if getattr(self, "ndim", 1) == 2 else self.index  # type: ignore[attr-defined]
+        labels = self.columns if getattr(self, "ndim", 1) == 2 else self.index
         if isinstance(key, str) and key in SUMMARY_RENAMED and key not in labels:
             new = SUMMARY_RENAMED[key]
             warn_user(f"ev.summary() column {key!r} is now {new!r} (names say whether a figure is a total over the "
@@ -579,12 +579,12 @@ class RenamedColumns:
         return key
 
     def __getitem__(self, key: Any) -> Any:
-        return super().__getitem__(self._renamed(key))  # type: ignore[misc]
+        return super().__getitem__(self._renamed(key))
 
     def __getattr__(self, name: str) -> Any:
         if name in SUMMARY_RENAMED:
             return self[name]
-        return super().__getattr__(name)  # type: ignore[misc]
+        return super().__getattr__(name)
 
     @property
     def _constructor(self) -> Any:
@@ -602,7 +602,7 @@ class SummaryColumns(RenamedColumns, LeadColumnsFirst):
 
     def _notes(self) -> list[str]:
         notes = getattr(self, "attrs", {}).get("notes") or []
-        return [n for n in notes if isinstance(n, str) and n.split(" ", 1)[0] in self.columns]  # type: ignore
+        return [n for n in notes if isinstance(n, str) and n.split(" ", 1)[0] in self.columns]
 
     def __repr__(self) -> str:
         return "\n\n".join([super().__repr__(), *(f"Note: {n}" for n in self._notes())])

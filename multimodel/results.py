@@ -471,11 +471,11 @@ TERMINAL_COLUMNS = 20
 
 
 class LeadColumnsFirst:
-    """How ``cmp.df`` and ``ev.df`` print: pandas shows a wide frame's first and last columns with "..." between,
-    which hid the times, tokens and cost among ~40 columns. This mixin of ``ResultFrame`` shows the leading
-    columns instead (LEAD_COLUMNS come first), wrapped at the width, and names the columns left out: the first
-    ``display.max_columns`` (20 in Jupyter), and in a terminal (where pandas drops columns to fit its width) the
-    first TERMINAL_COLUMNS. A frame that fits prints exactly as pandas prints it."""
+    """How ``cmp.df`` and ``ev.df`` print (a mixin of a pandas DataFrame: ``self`` is the frame). pandas shows a
+    wide frame's first and last columns with "..." between, which hid the times, tokens and cost among ~40 columns.
+    This shows the leading columns instead (LEAD_COLUMNS come first), wrapped at the width, and names the columns
+    left out: the first ``display.max_columns`` (20 in Jupyter), and in a terminal (where pandas drops columns to
+    fit its width) the first TERMINAL_COLUMNS. A frame that fits prints exactly as pandas prints it."""
 
     @property
     def _constructor(self) -> Any:
@@ -486,7 +486,7 @@ class LeadColumnsFirst:
         import pandas as pd
 
         max_cols = pd.get_option("display.max_columns")
-        count = len(self.columns)  # type: ignore[attr-defined]
+        count = len(self.columns)
         if max_cols is None:
             return None
         if max_cols > 0:
@@ -498,28 +498,28 @@ class LeadColumnsFirst:
         """Whether every column fits on one line of ``width`` (pandas' terminal repr drops columns otherwise)."""
         import pandas as pd
 
-        text = pd.DataFrame(self).to_string(max_rows=pd.get_option("display.max_rows"),  # type: ignore[call-arg]
+        text = pd.DataFrame(self).to_string(max_rows=pd.get_option("display.max_rows"),
                                             min_rows=pd.get_option("display.min_rows"),
                                             max_colwidth=pd.get_option("display.max_colwidth"))
         return max(map(len, text.splitlines()), default=0) <= width
 
     def _left_out(self, shown: int) -> str:
         """The footer: the frame's size and the columns not shown (none: an empty string)."""
-        hidden = [str(label) for label in self.columns[shown:]]  # type: ignore[attr-defined]
+        hidden = [str(label) for label in self.columns[shown:]]
         if not hidden:
             return ""
         names = ", ".join(hidden[:6]) + (", …" if len(hidden) > 6 else "")
-        return (f"[{len(self)} rows x {len(self.columns)} columns; {len(hidden)} not shown: {names} "  # type: ignore
+        return (f"[{len(self)} rows x {len(self.columns)} columns; {len(hidden)} not shown: {names} "
                 "(df.columns lists them all; df.to_string() prints every column)]")
 
     def _leading(self, shown: int) -> Any:
         import pandas as pd
 
-        return pd.DataFrame(self.iloc[:, :shown])  # type: ignore[attr-defined]
+        return pd.DataFrame(self.iloc[:, :shown])
 
     def __repr__(self) -> str:
         shown = self._shown()
-        if shown is None or self._info_repr():  # type: ignore[attr-defined]
+        if shown is None or self._info_repr():
             return super().__repr__()
         import textwrap
 
@@ -534,15 +534,16 @@ class LeadColumnsFirst:
 
     def _repr_html_(self) -> str | None:
         shown = self._shown()
-        if shown is None or self._info_repr():  # type: ignore[attr-defined]
-            return super()._repr_html_()  # type: ignore[misc]
+        if shown is None or self._info_repr():
+            return super()._repr_html_()
         import html
 
         import pandas as pd
 
         with pd.option_context("display.max_columns", None, "display.show_dimensions", False):
             table = self._leading(shown)._repr_html_()
-        return f"{table}<p>{html.escape(self._left_out(shown))}</p>"  # max_columns > 0: a footer
+        footer = self._left_out(shown)
+        return f"{table}<p>{html.escape(footer)}</p>" if footer else table
 
 
 def _terminal_width() -> int:
