@@ -14,7 +14,7 @@ from typing import Any
 from multimodel.errors import ConfigError
 from multimodel.providers.capabilities import UnsupportedInputError
 from multimodel.request import PreparedRequest, RequestPreparer, check_fallbacks
-from multimodel.results import Result, results_to_frame
+from multimodel.results import Result, results_to_frame, streamed_only
 from multimodel.routing import Route, as_router, route_or_raise, routing_kwargs, takers
 from multimodel.runner import Runner
 from multimodel.transport import run_async, run_sync
@@ -22,16 +22,25 @@ from multimodel.transport import run_async, run_sync
 #: each model's request and the requests of its fallbacks, in the order the models were given
 Plan = list[tuple[PreparedRequest, list[PreparedRequest]]]
 
+#: ``cmp.summary()``: one row per model, so ``cost_usd`` and the token counts are that one request's; ``ttft_s`` is
+#: empty where ``stream`` is False (the first token's time is only seen on a stream)
 SUMMARY_COLUMNS = (
-    "model", "finish_reason", "ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-    "cost_usd", "error_kind",
+    "model", "ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost_usd", "error_kind",
+    "finish_reason", "stream",
 )
 
 
 def plan_comparison(preparer: RequestPreparer, prompt: Any, models: Any, fallbacks: dict[str, Any] | None,
                     kwargs: dict[str, Any]) -> tuple[Plan, Route | None]:
     """Route (for ``models="auto:N"`` or a Router) and prepare every request; one ConfigError naming every
-    model that cannot take the prompt, and the models that could, before anything is sent."""
+    model that cannot take the prompt, and the models that could, before anything is sent. The preparation's
+    warnings come as one per category (missing prices, changed parameters, ...) naming every model concerned."""
+    with preparer.one_warning_per_run():
+        return _plan(preparer, prompt, models, fallbacks, kwargs)
+
+
+def _plan(preparer: RequestPreparer, prompt: Any, models: Any, fallbacks: dict[str, Any] | None,
+          kwargs: dict[str, Any]) -> tuple[Plan, Route | None]:
     router = as_router(models)
     chosen = None
     if router is not None:
@@ -168,7 +177,8 @@ class Comparison:
         return len(self.results)
 
     def summary(self) -> Any:
-        """The columns a reader compares first: timings, tokens, cost, errors."""
+        """The columns a reader compares first: timings, tokens, cost, errors, and whether the request streamed
+        (``ttft_s`` is NaN where it did not: pass ``stream=True`` to measure the time to first token)."""
         return self.df[list(SUMMARY_COLUMNS)]
 
     def _label(self) -> str:
@@ -181,7 +191,8 @@ class Comparison:
                 lines.append(f"  {r.model}: ERROR {r.error}")
                 continue
             cost = "n/a" if math.isnan(r.cost_usd) else f"${r.cost_usd:.6f}"
-            ttft = "n/a" if r.ttft_s is None else f"{r.ttft_s:.2f}s"
+            first = streamed_only(r, "ttft_s")
+            ttft = ("n/a" if r.stream else "n/a (not streamed)") if first is None else f"{first:.2f}s"
             e2e = "n/a" if r.e2e_s is None else f"{r.e2e_s:.2f}s"
             text = (r.content or "").replace("\n", " ")
             text = text if len(text) <= 70 else text[:67] + "..."

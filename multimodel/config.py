@@ -7,6 +7,7 @@ held in ProviderConfig and never shown in its repr.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 import os
@@ -337,9 +338,55 @@ def split_model(model: str, providers: dict[str, ProviderConfig]) -> tuple[Provi
         raise ConfigError(f"model {model!r} has no model id after {prefix + '/'!r}")
     cfg = providers.get(prefix)
     if cfg is None:
-        raise ConfigError(
-            f"unknown provider {prefix!r} in model {model!r}; configured: {sorted(providers)}. "
-            f"Add it with mm.Client(providers={{{prefix!r}: {{'base_url': ..., 'api_key_env': ..., "
-            "'dialect': 'openai'}})"
-        )
+        raise unknown_provider(prefix, providers, model_id)
     return cfg, model_id
+
+
+#: what people write for a provider, as multimodel names it (only suggested when that provider is configured)
+PROVIDER_ALIASES = {"google": "gemini", "claude": "anthropic", "grok": "xai", "x-ai": "xai", "x.ai": "xai",
+                    "gpt": "openai", "chatgpt": "openai", "open-ai": "openai", "open_ai": "openai"}
+
+
+def closest_provider(name: str, providers: dict[str, ProviderConfig]) -> str | None:
+    """The configured provider ``name`` most likely means: the same name in other case, a known alias
+    (google → gemini), or a close spelling (opnai → openai); None when nothing is close."""
+    lowered = name.lower()
+    by_lower = {p.lower(): p for p in providers}
+    if lowered in by_lower:
+        return by_lower[lowered]
+    alias = PROVIDER_ALIASES.get(lowered)
+    if alias in providers:
+        return alias
+    swapped = [p for p in by_lower if _one_edit_apart(lowered, p)]  # xia → xai: too short for difflib's ratio
+    match = swapped or difflib.get_close_matches(lowered, list(by_lower), n=1, cutoff=0.75)
+    return by_lower[match[0]] if match else None
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether one letter added, removed, changed, or two neighbours swapped, turn ``a`` into ``b``."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                   and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def unknown_provider(prefix: str, providers: dict[str, ProviderConfig], model_id: str | None = None) -> ConfigError:
+    """The ConfigError for a provider name that is not configured: "did you mean ...?" for a likely typo (then
+    registering the typo as a provider is not suggested), else how to add the provider."""
+    model = f"{prefix}/{model_id}" if model_id is not None else None
+    where = f" in model {model!r}" if model else ""
+    guess = closest_provider(prefix, providers)
+    if guess is not None:
+        fixed = f" ({f'{guess}/{model_id}'!r})" if model_id is not None else ""
+        return ConfigError(f"unknown provider {prefix!r}{where}: did you mean {guess!r}{fixed}? "
+                           f"Configured providers: {sorted(providers)}")
+    gateway = (f"; or, for a model OpenRouter serves under that name, ask for {f'openrouter/{model}'!r}"
+               if model and "openrouter" in providers else "")
+    return ConfigError(
+        f"unknown provider {prefix!r}{where}; configured: {sorted(providers)}. Add it with "
+        f"mm.Client(providers={{{prefix!r}: {{'base_url': ..., 'api_key_env': ..., 'dialect': 'openai'}}}}){gateway}"
+    )

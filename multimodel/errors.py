@@ -5,6 +5,7 @@ Every module may import this one; it imports nothing from multimodel.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -31,13 +32,19 @@ class PriceWarning(UserWarning):
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: contextlib's own frames: a warning given as a ``with`` block of ours ends (a run's summary) is the caller's too
+_CONTEXTLIB = os.path.splitext(contextlib.__file__)[0]
+
+
+def _ours(filename: str) -> bool:
+    return filename.startswith(_PACKAGE_DIR) or os.path.splitext(filename)[0] == _CONTEXTLIB
 
 
 def user_stacklevel() -> int:
     """The stacklevel that points a warning at the caller's own code (a notebook cell), not at ours."""
     frame = sys._getframe(2)  # the function that called the one warning
     level = 2
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and _ours(frame.f_code.co_filename):
         frame = frame.f_back
         level += 1
     return level

@@ -17,7 +17,7 @@ import hashlib
 import math
 import threading
 import time
-import warnings
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +27,11 @@ import orjson
 
 from multimodel import pricing
 from multimodel.config import check_count, check_number
-from multimodel.errors import ConfigError, PriceWarning
+from multimodel.errors import ConfigError, PriceWarning, warn_user
 from multimodel.exchange import unsent
 from multimodel.inputs import FILE, IMAGE_DATA, IMAGE_HTTP, scan_inputs
 from multimodel.request import PreparedRequest, RequestPreparer, check_fallbacks, check_flags
-from multimodel.results import Result, results_to_frame
+from multimodel.results import LEAD_COLUMNS, LeadColumnsFirst, Result, frame_of, pandas_subclass, results_to_frame
 from multimodel.routing import as_router, prepare_naming_takers, route_or_raise, routing_kwargs
 from multimodel.runner import Runner
 from multimodel.scorers import check_scorers, score_value
@@ -60,7 +60,8 @@ class RunState:
     done: int = 0
     errors: int = 0
     stop_reason: str | None = None
-    per_model: dict[str, int] = field(default_factory=dict)
+    per_model: dict[str, int] = field(default_factory=dict)  # rows done per model as requested
+    per_model_total: dict[str, int] = field(default_factory=dict)  # rows per model as requested
     cancel: threading.Event = field(default_factory=threading.Event)
     deadline: float | None = None  # monotonic time after which rows still waiting end as kind "deadline"
 
@@ -389,21 +390,25 @@ class Evaluation:
         return self._df
 
     def _build_frame(self) -> Any:
+        """The Result columns with each row's prompt, identity, carried prompt columns and scores, in the order a
+        researcher reads: which prompt and model, the prompt, the answer and its scores, then times, tokens, cost,
+        error (LEAD_COLUMNS), the prompt row's other columns, and the rest."""
         base = results_to_frame(self.results)
-        ident: dict[str, list[Any]] = {"prompt_index": [s.row_index for s in self._slots],
-                                       "requested_model": [s.model for s in self._slots],
-                                       "repeat": [s.repeat for s in self._slots]}
-        carried = sorted({k for row in self._rows for k in row} - {"prompt_index", "repeat"},
-                         key=lambda k: (k not in ("prompt", "messages"), k))
-        for key in carried:
-            if key in base.columns:
-                continue
-            ident[key] = [self._rows[s.row_index].get(key) for s in self._slots]
-        for pos, (key, values) in enumerate(ident.items()):
-            base.insert(pos, key, values)
-        for name, values in self._scores.items():
-            base[name] = values
-        return base
+        carried = sorted({k for row in self._rows for k in row} - {"prompt_index", "repeat", "requested_model"}
+                         - set(base.columns) - set(self._scores), key=lambda k: (k not in ("prompt", "messages"), k))
+        rows = [self._rows[s.row_index] for s in self._slots]
+        given = {key: [row.get(key) for row in rows] for key in carried}
+        lead = list(base.columns[:len(LEAD_COLUMNS)])  # model, content, ttft_s, ... stream
+        ordered: dict[str, Any] = {"prompt_index": [s.row_index for s in self._slots],
+                                   "repeat": [s.repeat for s in self._slots], "model": base["model"]}
+        ordered.update({key: given.pop(key) for key in ("prompt", "messages") if key in given})
+        ordered["content"] = base["content"]
+        ordered.update(self._scores)
+        ordered.update({name: base[name] for name in lead if name not in ordered})
+        ordered.update(given)
+        ordered["requested_model"] = [s.model for s in self._slots]
+        ordered.update({name: base[name] for name in base.columns if name not in ordered})
+        return frame_of(ordered)
 
     @property
     def score_columns(self) -> list[str]:
@@ -426,45 +431,55 @@ class Evaluation:
         return write_report(self, path, **report_options)
 
     def summary(self, *, seed: int = 0, resamples: int = 1000) -> Any:
-        """Per model: n, error rate, p50/p95 TTFT and e2e on live rows, tokens, cost, mean score ± 95% CI."""
+        """Per model: n, errors, p50/p95 TTFT and e2e on live rows, token and cost totals and means, mean score ±
+        95% CI. Names say what is summed (``_total``) and what is per request (``_mean``); TTFT quantiles cover the
+        ``streamed_rows`` (a request not streamed has no observed first token) and are NaN without any. The
+        pre-0.2 names (``cost_usd``, ``cost_per_request_usd``, ``prompt_tokens``, ...) still read, with a
+        FutureWarning."""
         import numpy as np
-        import pandas as pd
 
-        df = self.df
-        out = []
         rng = np.random.default_rng(seed)
-        for model, g in df.groupby("model", sort=False):
-            live = g[g["error_kind"].isna() & ~g["cached"].astype(bool)]
-            ok = g[g["error_kind"].isna()]
-            row: dict[str, Any] = {
-                "model": model,
-                "n": len(g),
-                "errors": int(g["error_kind"].notna().sum()),
-                "error_rate": float(g["error_kind"].notna().mean()),
-                "live_rows": len(live),
-                "ttft_p50_s": live["ttft_s"].quantile(0.5) if len(live) else math.nan,
-                "ttft_p95_s": live["ttft_s"].quantile(0.95) if len(live) else math.nan,
-                "e2e_p50_s": live["e2e_s"].quantile(0.5) if len(live) else math.nan,
-                "e2e_p95_s": live["e2e_s"].quantile(0.95) if len(live) else math.nan,
-                # NaN when the provider never reported the count (not the same as zero)
-                "prompt_tokens": _total(ok["prompt_tokens"]),
-                "completion_tokens": _total(ok["completion_tokens"]),
-                "reasoning_tokens": _total(ok["reasoning_tokens"]),
-                "cost_usd": float(ok["cost_usd"].sum(min_count=1)) if ok["cost_usd"].notna().any() else math.nan,
-                "cost_per_request_usd": float(ok["cost_usd"].mean()) if ok["cost_usd"].notna().any() else math.nan,
-            }
-            for name in self._scores:
-                values = g[name].dropna().to_numpy(dtype=float)
-                row[f"{name}_mean"] = float(values.mean()) if len(values) else math.nan
-                if len(values) > 1:
-                    idx = rng.integers(0, len(values), size=(resamples, len(values)))
-                    means = values[idx].mean(axis=1)
-                    row[f"{name}_ci95_low"], row[f"{name}_ci95_high"] = (float(np.quantile(means, 0.025)),
-                                                                         float(np.quantile(means, 0.975)))
-                else:
-                    row[f"{name}_ci95_low"] = row[f"{name}_ci95_high"] = math.nan
-            out.append(row)
-        return pd.DataFrame(out)
+        out = [self._summary_row(model, g, rng, resamples) for model, g in self.df.groupby("model", sort=False)]
+        frame = pandas_subclass(__name__, "SummaryFrame", SummaryColumns)(out, columns=self._summary_columns())
+        for name in ("prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total"):
+            frame[name] = frame[name].astype("Int64")
+        unstreamed = frame.loc[frame["streamed_rows"] == 0, "model"].tolist()
+        frame.attrs["notes"] = [TTFT_NOT_STREAMED.format(models=", ".join(unstreamed))] if unstreamed else []
+        return frame
+
+    def _summary_columns(self) -> list[str]:
+        scores = [f"{name}_{part}" for name in self._scores for part in ("mean", "ci95_low", "ci95_high")]
+        return [*SUMMARY_COLUMNS, *scores]
+
+    def _summary_row(self, model: str, g: Any, rng: Any, resamples: int) -> dict[str, Any]:
+        import numpy as np
+
+        live = g[g["error_kind"].isna() & ~g["cached"].astype(bool)]
+        ok = g[g["error_kind"].isna()]
+        timed = live[live["stream"].astype(bool)]
+        costs = ok["cost_usd"]
+        row: dict[str, Any] = {
+            "model": model, "n": len(g), "errors": int(g["error_kind"].notna().sum()),
+            "error_rate": float(g["error_kind"].notna().mean()), "live_rows": len(live), "streamed_rows": len(timed),
+            "ttft_p50_s": _quantile(timed["ttft_s"], 0.5), "ttft_p95_s": _quantile(timed["ttft_s"], 0.95),
+            "e2e_p50_s": _quantile(live["e2e_s"], 0.5), "e2e_p95_s": _quantile(live["e2e_s"], 0.95),
+            # <NA> when the provider never reported the count (not the same as zero)
+            **{f"{name}_total": _total(ok[name]) for name in ("prompt_tokens", "completion_tokens",
+                                                               "reasoning_tokens")},
+            "completion_tokens_mean": float(ok["completion_tokens"].mean()) if ok["completion_tokens"].notna().any()
+            else math.nan,
+            "cost_usd_total": float(costs.sum(min_count=1)) if costs.notna().any() else math.nan,
+            "cost_usd_mean": float(costs.mean()) if costs.notna().any() else math.nan,
+        }
+        for name in self._scores:
+            values = g[name].dropna().to_numpy(dtype=float)
+            row[f"{name}_mean"] = float(values.mean()) if len(values) else math.nan
+            row[f"{name}_ci95_low"] = row[f"{name}_ci95_high"] = math.nan
+            if len(values) > 1:
+                means = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
+                row[f"{name}_ci95_low"], row[f"{name}_ci95_high"] = (float(np.quantile(means, 0.025)),
+                                                                     float(np.quantile(means, 0.975)))
+        return row
 
     # ---------------------------------------------------------------- exports
     def _export_frame(self) -> Any:
@@ -478,19 +493,22 @@ class Evaluation:
         return df
 
     def to_csv(self, path: str | Path) -> Path:
-        """All rows as CSV (nested values as JSON text); returns the path."""
+        """All rows as CSV (nested values as JSON text, times as ISO 8601); creates the folder; returns the path."""
+        path = _writable(path)
         self._export_frame().to_csv(path, index=False)
-        return Path(path)
+        return path
 
     def to_parquet(self, path: str | Path) -> Path:
-        """All rows as Parquet (nested values as JSON text); returns the path."""
+        """All rows as Parquet (nested values as JSON text); creates the folder; returns the path."""
+        path = _writable(path)
         self._export_frame().to_parquet(path, index=False)
-        return Path(path)
+        return path
 
     def to_jsonl(self, path: str | Path) -> Path:
-        """All rows as JSON lines; returns the path."""
-        self._export_frame().to_json(path, orient="records", lines=True)
-        return Path(path)
+        """All rows as JSON lines (times as ISO 8601); creates the folder; returns the path."""
+        path = _writable(path)
+        self._export_frame().to_json(path, orient="records", lines=True, date_format="iso", date_unit="us")
+        return path
 
     def __len__(self) -> int:
         return len(self.results)
@@ -510,8 +528,100 @@ class Evaluation:
         return f"<p><b>{head}</b></p>" + summary_table_html(self.df, self.score_columns)
 
 
-def _total(column: Any) -> float:
-    return float(column.sum(min_count=1)) if column.notna().any() else math.nan
+def _writable(path: str | Path) -> Path:
+    """An export's path with its folder made (``ev.to_csv("out/x.csv")`` in a fresh clone), as to_html() does."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _total(column: Any) -> Any:
+    """The sum of a count column, or None (<NA> in the summary) when no row has the count."""
+    return int(column.sum()) if column.notna().any() else None
+
+
+def _quantile(column: Any, q: float) -> float:
+    return float(column.quantile(q)) if column.notna().any() else math.nan
+
+
+#: ``ev.summary()``'s columns before the score columns; a ``_total`` is summed over the model's answered rows, a
+#: ``_mean`` is per answered request
+SUMMARY_COLUMNS = (
+    "model", "n", "errors", "error_rate", "live_rows", "streamed_rows", "ttft_p50_s", "ttft_p95_s", "e2e_p50_s",
+    "e2e_p95_s", "prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total", "completion_tokens_mean",
+    "cost_usd_total", "cost_usd_mean",
+)
+#: the summary's names before they said total or per request: each still reads, as its new name, with a warning
+SUMMARY_RENAMED = {
+    "cost_usd": "cost_usd_total",
+    "cost_per_request_usd": "cost_usd_mean",
+    "prompt_tokens": "prompt_tokens_total",
+    "completion_tokens": "completion_tokens_total",
+    "reasoning_tokens": "reasoning_tokens_total",
+}
+TTFT_NOT_STREAMED = ("ttft_p50_s and ttft_p95_s are NaN for {models}: no request was streamed, so the first token's "
+                     "time was not observed; pass stream=True to measure it")
+
+
+class RenamedColumns:
+    """``ev.summary()`` (and its rows): a column read by its pre-0.2 name (SUMMARY_RENAMED) is read by its new
+    name, with a FutureWarning at the caller's line, so code written against the old names keeps working."""
+
+    def _renamed(self, key: Any) -> Any:
+        labels = self.columns if getattr(self, "ndim", 1) == 2 else self.index
+        if isinstance(key, str) and key in SUMMARY_RENAMED and key not in labels:
+            new = SUMMARY_RENAMED[key]
+            warn_user(f"ev.summary() column {key!r} is now {new!r} (names say whether a figure is a total over the "
+                      f"model's rows or a mean per request); the old name will stop working", FutureWarning)
+            return new
+        if isinstance(key, list):
+            return [self._renamed(k) for k in key]
+        return key
+
+    def __getitem__(self, key: Any) -> Any:
+        return super().__getitem__(self._renamed(key))
+
+    def __getattr__(self, name: str) -> Any:
+        if name in SUMMARY_RENAMED:
+            return self[name]
+        return super().__getattr__(name)
+
+    @property
+    def _constructor(self) -> Any:
+        return type(self)
+
+    @property
+    def _constructor_sliced(self) -> Any:
+        return pandas_subclass(__name__, "SummaryRow", RenamedColumns, "Series")
+
+
+class SummaryColumns(RenamedColumns, LeadColumnsFirst):
+    """``ev.summary()``: the old column names still read (RenamedColumns), a print wraps its columns at the
+    width instead of hiding the middle ones (LeadColumnsFirst), and says what its NaNs mean (``attrs["notes"]``,
+    each shown while the column it starts with is there)."""
+
+    def _notes(self) -> list[str]:
+        notes = getattr(self, "attrs", {}).get("notes") or []
+        return [n for n in notes if isinstance(n, str) and n.split(" ", 1)[0] in self.columns]
+
+    def __repr__(self) -> str:
+        return "\n\n".join([super().__repr__(), *(f"Note: {n}" for n in self._notes())])
+
+    def _repr_html_(self) -> str | None:
+        import html
+
+        table = super()._repr_html_()
+        return None if table is None else table + "".join(f"<p><i>Note: {html.escape(n)}</i></p>"
+                                                          for n in self._notes())
+
+
+def __getattr__(name: str) -> Any:
+    """The summary's pandas classes, made on first use (pickle finds them here)."""
+    if name == "SummaryFrame":
+        return pandas_subclass(__name__, name, SummaryColumns)
+    if name == "SummaryRow":
+        return pandas_subclass(__name__, name, RenamedColumns, "Series")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _score(scorers: list[Callable[..., Any]], slots: list[Slot], results: list[Result],
@@ -532,8 +642,8 @@ def _score(scorers: list[Callable[..., Any]], slots: list[Slot], results: list[R
                 first = first or f"{type(exc).__name__}: {exc}"
                 values.append(math.nan)
         if failures:
-            warnings.warn(f"scorer {name!r} failed on {failures} row(s) (first: {first}); those scores are NaN. A "
-                          "scorer returns a number, a bool or None", RuntimeWarning, stacklevel=3)
+            warn_user(f"scorer {name!r} failed on {failures} row(s) (first: {first}); those scores are NaN. A "
+                      "scorer returns a number, a bool or None", RuntimeWarning)
         columns[name] = values
     return columns
 
@@ -564,21 +674,12 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
         check_number(deadline_s, "deadline_s", positive=True, fix=" (seconds for the whole run), or None")
     scorers = _check_run_options(scorers, concurrency, budget_usd, budget_override=budget_override,
                                  progress=progress, run_id=run_id)
-    rows, slots, routings = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
-                                 params=params)
-    estimate, unpriced = estimate_cost(slots)
-    if budget_usd is not None:
-        if estimate > budget_usd and not budget_override:
-            raise ConfigError(
-                f"the worst-case cost estimate ${estimate:.4f} (prices × max_tokens, or {DEFAULT_OUTPUT_GUESS} output "
-                f"tokens when max_tokens is unset) exceeds budget_usd=${budget_usd:g}; set max_tokens, raise the "
-                "budget, or pass budget_override=True to run and stop when the spend reaches it"
-            )
-        if unpriced:
-            warnings.warn(f"{unpriced} request(s) have no price: the budget cannot count them",
-                          PriceWarning, stacklevel=2)
+    with preparer.one_warning_per_run():  # one warning per category for the whole plan, naming every model
+        rows, slots, routings = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
+                                     params=params)
+        estimate = _check_budget(preparer, slots, budget_usd, budget_override)
     run_id = run_id or run_id_for(slots)
-    state = RunState(results=[None] * len(slots),
+    state = RunState(results=[None] * len(slots), per_model_total=dict(Counter(slot.model for slot in slots)),
                      deadline=None if deadline_s is None else time.monotonic() + deadline_s)
     fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd,
                                  lease_s=claim_lease_s))
@@ -593,15 +694,15 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
                 _update_bar(bar, state)
                 if not IO.alive(loop):  # never expected: keep what finished, as an interrupt does
                     interrupted = True
-                    warnings.warn(f"multimodel's I/O thread stopped: returning the {state.done} of {len(slots)} rows "
-                                  "finished so far; run the same call again to finish it", RuntimeWarning, stacklevel=2)
+                    warn_user(f"multimodel's I/O thread stopped: returning the {state.done} of {len(slots)} rows "
+                              "finished so far; run the same call again to finish it", RuntimeWarning)
                     break
     except KeyboardInterrupt:
         interrupted = True
         state.cancel.set()
         fut.cancel()
-        warnings.warn(f"evaluation interrupted: returning the {state.done} of {len(slots)} rows finished so far; "
-                      "run the same call again to finish it", RuntimeWarning, stacklevel=2)
+        warn_user(f"evaluation interrupted: returning the {state.done} of {len(slots)} rows finished so far; "
+                  "run the same call again to finish it", RuntimeWarning)
     finally:
         if bar is not None:
             _update_bar(bar, state)
@@ -612,6 +713,25 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
                     estimate_usd=estimate, simulated=simulated, interrupted=interrupted)
     ev.routing = _routing_frame(routings) if routings else None
     return ev
+
+
+def _check_budget(preparer: RequestPreparer, slots: list[Slot], budget_usd: float | None,
+                  budget_override: bool) -> float:
+    """The worst-case estimate; ConfigError when it exceeds the budget (unless overridden), and a note for the run's
+    price warning when some requests have no price the budget could count."""
+    estimate, unpriced = estimate_cost(slots)
+    if budget_usd is None:
+        return estimate
+    if estimate > budget_usd and not budget_override:
+        raise ConfigError(
+            f"the worst-case cost estimate ${estimate:.4f} (prices × max_tokens, or {DEFAULT_OUTPUT_GUESS} output "
+            f"tokens when max_tokens is unset) exceeds budget_usd=${budget_usd:g}; set max_tokens, raise the "
+            "budget, or pass budget_override=True to run and stop when the spend reaches it"
+        )
+    if unpriced:
+        preparer.warn_once(f"{unpriced} request(s) have no price, so budget_usd cannot count them",
+                           key=("budget", unpriced, budget_usd), category=PriceWarning)
+    return estimate
 
 
 def _check_run_options(scorers: Any, concurrency: Any, budget_usd: Any, **flags: Any) -> list[Callable[..., Any]]:
@@ -635,20 +755,66 @@ def _routing_frame(routings: list[tuple[int, Any]]) -> Any:
                          for i, route in routings for d in route.decisions])
 
 
-def _progress_bar(total: int, enabled: bool, simulated: bool) -> Any:
+def _progress_bar(total: int, enabled: bool, simulated: bool, **tqdm_options: Any) -> Any:
+    """The run's progress bar (tqdm: a widget in Jupyter, a line on stderr elsewhere); None when disabled.
+    ``tqdm_options`` (``file``, ``ncols``) are for rendering it elsewhere, e.g. into a string in a test."""
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="evaluate (SIMULATED)" if simulated else "evaluate", unit="req")
+    return tqdm(total=total, desc="evaluate (SIMULATED)" if simulated else "evaluate", unit="req", **tqdm_options)
+
+
+#: the narrowest bar worth drawing; the postfix gives way (then the rate) before the bar goes below it
+MIN_BAR_CHARS = 10
+#: tqdm's line without the rate (req/s), for narrow terminals
+_WITHOUT_RATE = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
 
 
 def _update_bar(bar: Any, state: RunState) -> None:
+    """Show the rows done and a postfix (errors, spend, the model furthest behind) that fits the line: the richest
+    of _bar_layouts() that leaves the bar MIN_BAR_CHARS wide at the terminal's width (any width in Jupyter)."""
     if bar is None:
         return
     bar.n = state.done
-    postfix = {"errors": state.errors, "spend": f"${state.spent_usd:.4f}"}
-    if len(state.per_model) <= 6:
-        postfix.update({m.split("/")[-1][:18]: n for m, n in state.per_model.items()})
-    bar.set_postfix(postfix, refresh=False)
+    layouts = _bar_layouts(state)
+    width = bar.format_dict.get("ncols")
+    chosen = layouts[-1]
+    for fmt, postfix in layouts:
+        if not isinstance(width, int) or _bar_chars(bar, fmt, postfix, width) >= MIN_BAR_CHARS:
+            chosen = (fmt, postfix)
+            break
+    bar.bar_format = chosen[0]
+    bar.set_postfix_str(chosen[1], refresh=False)
     bar.refresh()
+
+
+def _bar_layouts(state: RunState) -> list[tuple[str | None, str]]:
+    """(bar_format, postfix) pairs from the richest to the leanest: errors and spend, and with several models the
+    one furthest behind (the lowest share of its rows done), e.g. "2 errors, $0.0123, slowest gpt-5.4 4/20"."""
+    money = f"${state.spent_usd:.4f}"
+    errors = f"{state.errors} error{'' if state.errors == 1 else 's'}"
+    short = f"{state.errors} err"
+    behind = _slowest(state)
+    full, lean = ([f"{errors}, {money}, slowest {behind[0]} {behind[1]}/{behind[2]}", f"{errors}, {money}, slowest "
+                   f"{behind[0]}"] if behind else [f"{errors}, {money}"] * 2)
+    return [(None, full), (_WITHOUT_RATE, full), (_WITHOUT_RATE, lean), (_WITHOUT_RATE, f"{errors}, {money}"),
+            (_WITHOUT_RATE, f"{short}, {money}"), (_WITHOUT_RATE, short)]
+
+
+def _slowest(state: RunState) -> tuple[str, int, int] | None:
+    """The model with the lowest share of its rows done (short name, done, total), while several run."""
+    totals = state.per_model_total
+    waiting = [(state.per_model.get(m, 0) / n, m) for m, n in totals.items() if state.per_model.get(m, 0) < n]
+    if len(totals) < 2 or not waiting:
+        return None
+    model = min(waiting)[1]
+    name = model.rsplit("/", 1)[-1]
+    name = name if len(name) <= 18 else name[:17] + "…"
+    return name, state.per_model.get(model, 0), totals[model]
+
+
+def _bar_chars(bar: Any, fmt: str | None, postfix: str, width: int) -> int:
+    """How wide the bar itself would be on a line of ``width`` with this format and postfix."""
+    line = bar.format_meter(**{**bar.format_dict, "ncols": None, "bar_format": fmt, "postfix": postfix})
+    return width - (len(line) - 10)  # without ncols, tqdm draws a 10-character bar

@@ -492,10 +492,26 @@ def unknown_price_message(provider: str, model: str) -> str:
             f"{{'prices': {{{model!r}: {{'input': ..., 'cached_input': ..., 'output': ...}}}}}}}}) (USD per 1M tokens)")
 
 
+def unknown_prices_message(models: list[str]) -> str:
+    """One line for every model of a run without a price ("provider/model-id" strings): which, and how to add
+    them (the first as the example); the one-model message for one."""
+    if len(models) == 1:
+        return unknown_price_message(*models[0].split("/", 1))
+    provider, model = models[0].split("/", 1)
+    return (f"no price for {', '.join(models)}: their cost_usd is NaN. Add prices per provider, e.g. "
+            f"mm.Client(providers={{{provider!r}: {{'prices': {{{model!r}: {{'input': ..., 'cached_input': ..., "
+            "'output': ...}}}}) (USD per 1M tokens)")
+
+
 def audio_price_message(provider: str, model: str) -> str:
     """What a PriceWarning says for audio input: providers bill audio tokens at their own rate (Gemini, OpenAI's
     gpt-audio), which the price table does not hold, so such a request gets cost_usd NaN."""
-    return (f"{provider}/{model}: requests with audio input get cost_usd NaN: audio tokens are billed at a separate "
+    return audio_prices_message([f"{provider}/{model}"])
+
+
+def audio_prices_message(models: list[str]) -> str:
+    """audio_price_message() for every model of a run that is sent audio ("provider/model-id" strings)."""
+    return (f"{', '.join(models)}: requests with audio input get cost_usd NaN: audio tokens are billed at a separate "
             "rate that the price table does not hold (the provider-reported cost is used when there is one)")
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
@@ -392,6 +393,69 @@ def quiet() -> Iterator[None]:
         _QUIET.reset(token)
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A warning held back while a run prepares its requests (``RequestPreparer.one_warning_per_run``)."""
+
+    category: type[Warning]
+    message: str
+    key: Any
+    model: str | None = None  # the model it concerns ("provider/model-id"), named in the summary's first line
+    #: notes with the same group share one line of the summary, ``merged(models)``, naming all their models
+    group: Any = None
+    merged: Callable[[list[str]], str] | None = None
+
+
+#: the notes of the run being prepared (None: warn at once)
+_GATHERED: ContextVar[list[Note] | None] = ContextVar("multimodel_gathered", default=None)
+
+#: each summary's first line, before the models it names, when it holds more than one note
+_SUMMARY_HEADS = {
+    PriceWarning: "cost_usd will be NaN for some rows",
+    ParamWarning: "some requests are changed, or not checked, before they are sent",
+    ModelWarning: "some models are not current in multimodel's catalogue",
+}
+
+
+def summarize_notes(notes: list[Note]) -> list[tuple[type[Warning], str]]:
+    """One (category, text) per warning category, in the order first seen: a note of its own as it is, several as a
+    first line naming every model concerned and then one line each; a group's notes (models without a price,
+    audio input) share one line that names all their models."""
+    by_category: dict[type[Warning], list[Note]] = {}
+    for note in notes:
+        by_category.setdefault(note.category, []).append(note)
+    out = []
+    for category, held in by_category.items():
+        lines: list[Any] = []  # a message, or the first note of a group (its line is made once all are seen)
+        grouped: dict[Any, list[str]] = {}
+        for note in held:
+            if note.group is None or note.merged is None or note.model is None:
+                lines.append(note.message)
+            else:
+                if note.group not in grouped:
+                    lines.append(note)
+                grouped.setdefault(note.group, []).append(note.model)
+        lines = [line.merged(grouped[line.group]) if isinstance(line, Note) else line for line in lines]
+        if len(lines) == 1:
+            out.append((category, lines[0]))
+            continue
+        models = list(dict.fromkeys(note.model for note in held if note.model))
+        head = _SUMMARY_HEADS.get(category, f"{len(lines)} {category.__name__}s")
+        named = f" ({len(models)} model{'s' if len(models) != 1 else ''}: {', '.join(models)})" if models else ""
+        out.append((category, f"{head}{named}:\n" + "\n".join(f"- {line}" for line in lines)))
+    return out
+
+
+def unverified_message(models: list[str], need: Need, provider: str) -> str:
+    """What a ParamWarning says when the capability tables of ``models`` do not settle an input they are sent;
+    ``provider`` is the first model's, for the example of how to declare it."""
+    whose = "its capability table does not say whether it accepts" if len(models) == 1 else (
+        "their capability tables do not say whether they accept")
+    return (f"{', '.join(models)}: {whose} {FEATURES[need.feature]} ({need.what}); sent as is "
+            f"and listed in unverified_inputs. Check with client.probe({models[0]!r}) or declare it: providers="
+            f"{{{provider!r}: {{'capabilities': {{{need.feature!r}: 'supported'}}}}}}")
+
+
 # ---------------------------------------------------------------------------------- the preparer
 class RequestPreparer:
     """Builds PreparedRequests for one set of providers; remembers which warnings it has given and each
@@ -458,8 +522,9 @@ class RequestPreparer:
         if caps is not None:  # what the dialect itself had to remove, and the size of the whole body
             self._check_built(check, caps, body, notes, len(payload))
         for note in notes:
-            self.warn_once(f"{model}: {note}")
-        self._warn_if_unpriced(cfg, model_id, dialect, check.audio)
+            self.warn_once(f"{model}: {note}", model=model)
+        if check.skip is None:  # a request that will not be sent costs nothing
+            self._warn_if_unpriced(cfg, model_id, dialect, check.audio)
         headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json", **cfg.default_headers}
         return PreparedRequest(
             model=model, model_id=model_id, provider=cfg, dialect=dialect,
@@ -498,7 +563,8 @@ class RequestPreparer:
         if match is None:
             if not dialect.gateway:  # a gateway's other vendors are not the catalogue's business
                 self.warn_once(f"{model} is not in multimodel's model catalogue: sent as given, with no per-model "
-                               "rules (see client.models())", key=("catalogue", model), category=ModelWarning)
+                               "rules (see client.models())", key=("catalogue", model), category=ModelWarning,
+                               model=model)
             return None
         info = match.info
         if info.status == "retired":
@@ -508,15 +574,16 @@ class RequestPreparer:
                 "on_unsupported='send'")
         if match.how == "family":
             self.warn_once(f"{model} is not in multimodel's model catalogue: shaped by the rules of its family "
-                           f"{info.provider}/{info.id} ({info.note})", key=("catalogue", model), category=ModelWarning)
+                           f"{info.provider}/{info.id} ({info.note})", key=("catalogue", model), category=ModelWarning,
+                           model=model)
         elif info.status == "deprecated":
             self.warn_once(f"{model} is deprecated: {info.provider} shuts it down on {info.shutdown}; its replacement "
                            f"is {info.provider}/{info.replacement} ({info.source})", key=("catalogue", model),
-                           category=ModelWarning)
+                           category=ModelWarning, model=model)
         elif info.status == "legacy":
             self.warn_once(f"{model} is a legacy name: {info.provider} serves it with {info.provider}/"
                            f"{info.replacement}; ask for that model ({info.source})", key=("catalogue", model),
-                           category=ModelWarning)
+                           category=ModelWarning, model=model)
         return info
 
     @staticmethod
@@ -545,25 +612,54 @@ class RequestPreparer:
             self._capabilities[key] = caps
         return caps
 
-    def warn_once(self, message: str, key: Any = None, category: type[Warning] = ParamWarning) -> None:
+    def warn_once(self, message: str, key: Any = None, category: type[Warning] = ParamWarning, *,
+                  model: str | None = None, group: Any = None,
+                  merged: Callable[[list[str]], str] | None = None) -> None:
         """Warn once per preparer and ``key`` (default: the message), at the caller's line; silent inside
-        ``quiet()``."""
+        ``quiet()``; held for the run's summary inside ``one_warning_per_run()``. ``model`` names the model the
+        warning concerns; notes of one ``group`` share one line of the summary, ``merged(models)``."""
         if _QUIET.get():
             return
         key = message if key is None else key
-        if key not in self._warned:
+        if key in self._warned:
+            return
+        gathered = _GATHERED.get()
+        if gathered is None:
             self._warned.add(key)
             warn_user(message, category)
+        elif all(note.key != key for note in gathered):
+            gathered.append(Note(category, message, key, model, group, merged))
+
+    @contextmanager
+    def one_warning_per_run(self) -> Iterator[None]:
+        """Hold the warnings of a run's preparation (compare, evaluate: many models, many prompts) and give one per
+        category when it is done, naming every model concerned, at the caller's line. Nothing is given when the
+        preparation raises (the error is what the caller needs), and those warnings stay unused."""
+        if _GATHERED.get() is not None:  # already inside a run's preparation: its summary covers these too
+            yield
+            return
+        notes: list[Note] = []
+        token = _GATHERED.set(notes)
+        try:
+            yield
+        finally:
+            _GATHERED.reset(token)
+        self._warned.update(note.key for note in notes)
+        for category, text in summarize_notes(notes):
+            warn_user(text, category)
 
     def _warn_if_unpriced(self, cfg: ProviderConfig, model_id: str, dialect: Dialect, audio: bool) -> None:
         """Say before sending when cost_usd will be NaN: no price for the model, or audio input (billed at its
         own rate), unless the provider reports each request's cost itself."""
         if dialect.reports_cost:
             return
+        model = f"{cfg.name}/{model_id}"
         if audio:
-            self.warn_once(pricing.audio_price_message(cfg.name, model_id), category=PriceWarning)
+            self.warn_once(pricing.audio_price_message(cfg.name, model_id), category=PriceWarning, model=model,
+                           group="audio", merged=pricing.audio_prices_message)
         elif pricing.price_for(cfg, model_id) is None:
-            self.warn_once(pricing.unknown_price_message(cfg.name, model_id), category=PriceWarning)
+            self.warn_once(pricing.unknown_price_message(cfg.name, model_id), category=PriceWarning, model=model,
+                           group="unpriced", merged=pricing.unknown_prices_message)
 
     # ------------------------------------------------------------------ the capability check and its policy
     def _check_table(self, check: CapabilityCheck, cfg: ProviderConfig, model_id: str,
@@ -582,13 +678,11 @@ class RequestPreparer:
         for need in unclear:
             if need.feature == "other":
                 self.warn_once(f"{check.model}: multimodel cannot check whether it accepts {need.what}s; sent as "
-                               "is", key=(check.model, need.what))
+                               "is", key=(check.model, need.what), model=check.model)
                 continue
-            self.warn_once(
-                f"{check.model}: its capability table does not say whether it accepts {FEATURES[need.feature]}"
-                f" ({need.what}); sent as is and listed in unverified_inputs. Check with client.probe("
-                f"{check.model!r}) or declare it: providers={{{cfg.name!r}: {{'capabilities': "
-                f"{{{need.feature!r}: 'supported'}}}}}}", key=(check.model, need.feature))
+            self.warn_once(unverified_message([check.model], need, cfg.name), key=(check.model, need.feature),
+                           model=check.model, group=("unverified", need.feature, need.what),
+                           merged=partial(unverified_message, need=need, provider=cfg.name))
         check.unverified = sorted({need.feature for need in unclear if need.feature != "other"})
         if losses:
             self._act(check, losses)
@@ -625,15 +719,17 @@ class RequestPreparer:
         key = (check.model, tuple(features), check.policy)
         if check.policy == "skip" or any(not loss.strippable for loss in losses):
             if check.policy == "warn":
-                self.warn_once(f"{lost}; it cannot be sent without it, so it is skipped (an error row)", key=key)
+                self.warn_once(f"{lost}; it cannot be sent without it, so it is skipped (an error row)", key=key,
+                               model=check.model)
             check.skip = f"not sent: {lost}"
             return
-        self.warn_once(f"{lost}; sent without it (dropped_inputs={features})", key=key)
+        self.warn_once(f"{lost}; sent without it (dropped_inputs={features})", key=key, model=check.model)
         if stripped:
             return
         positions = {loss.need.item.where for loss in losses if loss.need.item is not None and loss.need.item.where}
         if positions:
             check.messages = strip_parts(check.messages, positions)
+            check.audio = has_audio(check.messages)  # audio stripped: the price table prices what is left
         check.params = dict(check.params)
         for feature in features:
             for param in PARAMS.get(feature, ()):

@@ -11,6 +11,7 @@ import gc
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -178,13 +179,14 @@ class Result:
 
     @property
     def itl_s(self) -> float | None:
-        """Mean inter-token latency from provider token counts, not chunk counts (``speed_metrics``)."""
-        return inter_token_latency(self.ttft_s, self.e2e_s, self.completion_tokens)
+        """Mean inter-token latency from provider token counts, not chunk counts (``speed_metrics``); None
+        unless streamed (the first token's time is only seen on a stream)."""
+        return inter_token_latency(streamed_only(self, "ttft_s"), self.e2e_s, self.completion_tokens)
 
     @property
     def output_tps(self) -> float | None:
-        """Output tokens per second after the first token arrived (``speed_metrics``)."""
-        return output_tokens_per_second(self.ttft_s, self.e2e_s, self.completion_tokens)
+        """Output tokens per second after the first token arrived (``speed_metrics``); None unless streamed."""
+        return output_tokens_per_second(streamed_only(self, "ttft_s"), self.e2e_s, self.completion_tokens)
 
     def as_message(self) -> dict[str, Any]:
         """The assistant message to append to the conversation, with the echo-back state each provider needs."""
@@ -247,14 +249,16 @@ class Result:
         if self.error:
             return f"{head} error={self.error}>"
         cost = "n/a" if math.isnan(self.cost_usd) else f"${self.cost_usd:.6f}"
-        ttft = "n/a" if self.ttft_s is None else f"{self.ttft_s * 1000:.0f}ms"
+        first = streamed_only(self, "ttft_s")  # n/a unless streamed: the first token's time is not seen otherwise
+        ttft = "n/a" if first is None else f"{first * 1000:.0f}ms"
+        e2e = "n/a" if self.e2e_s is None else f"{self.e2e_s * 1000:.0f}ms"
         text = (self.content or "").replace("\n", " ")
         if len(text) > 60:
             text = text[:57] + "..."
         calls = f" tool_calls={len(self.tool_calls)}" if self.tool_calls else ""
         return (
             f"{head} finish={self.finish_reason} tokens={self.prompt_tokens}/{self.completion_tokens}"
-            f" cost={cost} ttft={ttft}{calls} content={text!r}>"
+            f" cost={cost} ttft={ttft} e2e={e2e}{calls} content={text!r}>"
         )
 
 
@@ -296,18 +300,47 @@ def output_tokens_per_second(ttft_s: float | None, e2e_s: float | None,
     return None if math.isnan(value) else float(value)
 
 
+# ---------------------------------------------------------------------------------- what the tables show
+def streamed_only(r: Result, name: str) -> float | None:
+    """``ttft_s`` or ``ttfat_s`` as the tables show it: None unless the request was streamed. Without a stream the
+    whole answer arrives at once, so the first token's time is not observed (DESIGN.md section 2 defines ttft as
+    request sent → first non-empty token); a copy of ``e2e_s`` would pass for a measurement."""
+    return getattr(r, name) if r.stream else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: the last epoch second a table shows (the end of 9999); a stamp beyond it, negative, or not a number (a damaged
+#: cache row) is shown as missing rather than failing the whole frame
+_LAST_EPOCH_S = 253_402_300_799.0
+
+
+def epoch_micros(value: Any) -> int | None:
+    """Epoch seconds (``Result.created_at``) as whole microseconds; None when missing or out of range."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= _LAST_EPOCH_S:
+        return None  # NaN fails the range test too
+    return round(value * 1e6)
+
+
+def timestamp(value: Any) -> datetime | None:
+    """Epoch seconds as a timezone-aware UTC datetime (to the microsecond, as in the frames); None when unknown."""
+    micros = epoch_micros(value)
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
 # ---------------------------------------------------------------------------------- the column specification
 @dataclass(frozen=True, slots=True)
 class Column:
     """One DataFrame column: its name, how to read it off a Result, and its type in the frame.
 
     ``int``: nullable Int64 (None → <NA>); ``float``: float64 (None → NaN); ``object``: kept as read;
-    ``speed``: float64 computed for the whole column at once by ``speed_metrics`` (``get`` serves one row).
+    ``speed``: float64 computed for the whole column at once by ``speed_metrics`` (``get`` serves one row);
+    ``datetime``: timezone-aware UTC datetimes to the microsecond (None → NaT); ``stream_time``: float64, NaN
+    unless the row streamed (``streamed_only``). The last three are built for the whole column at once.
     """
 
     name: str
     get: Callable[[Result], Any]
-    kind: Literal["object", "int", "float", "speed"] = "object"
+    kind: Literal["object", "int", "float", "speed", "datetime", "stream_time"] = "object"
 
 
 def _error_field(name: str) -> Callable[[Result], Any]:
@@ -325,24 +358,40 @@ def _typed(kind: Literal["int", "float"], *names: str) -> list[Column]:
     return [Column(name, attrgetter(name), kind) for name in names]
 
 
-#: Every column of ``Result.to_dict()``, ``cmp.df`` and ``ev.df``, in order (DESIGN.md section 1).
+def _stream_time(name: str) -> Column:
+    return Column(name, lambda r: streamed_only(r, name), "stream_time")
+
+
+#: what a researcher scans first, in this order: ``cmp.df`` and ``ev.df`` start with these columns, so a print at
+#: any width shows them (the columns after the first 20 are named in a footer, see ``LeadColumnsFirst``)
+LEAD_COLUMNS = ("model", "content", "ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens",
+                "cost_usd", "error", "finish_reason", "stream")
+
+#: Every column of ``Result.to_dict()``, ``cmp.df`` and ``ev.df``, in order (DESIGN.md section 1): LEAD_COLUMNS,
+#: then the rest of the timings and usage, where the answer came from, the error's parts, and the bookkeeping.
 COLUMNS: tuple[Column, ...] = (
-    *_plain("model", "provider", "response_model", "content", "reasoning"),
-    Column("tool_calls", lambda r: [tc.to_dict() for tc in r.tool_calls]),
-    *_plain("finish_reason", "native_finish_reason"),
-    *_typed("int", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "cache_write_tokens"),
+    *_plain("model", "content"),
+    _stream_time("ttft_s"),
+    *_typed("float", "e2e_s"),
+    *_typed("int", "prompt_tokens", "completion_tokens", "reasoning_tokens"),
     *_typed("float", "cost_usd"),
-    *_plain("cost_source"),
-    *_typed("float", "ttft_s", "ttfat_s", "e2e_s"),
+    Column("error", lambda r: None if r.error is None else str(r.error)),
+    *_plain("finish_reason", "stream", "cached"),
+    _stream_time("ttfat_s"),
     Column("itl_s", attrgetter("itl_s"), "speed"),
     Column("output_tps", attrgetter("output_tps"), "speed"),
-    Column("error", lambda r: None if r.error is None else str(r.error)),
+    *_typed("int", "cached_tokens", "cache_write_tokens"),
+    *_plain("cost_source", "provider", "response_model", "reasoning"),
+    Column("tool_calls", lambda r: [tc.to_dict() for tc in r.tool_calls]),
+    *_plain("native_finish_reason"),
     Column("error_kind", _error_field("kind")),
     Column("error_status", _error_field("status"), "int"),
     Column("error_message", _error_field("message")),
     Column("error_retry_after_s", _error_field("retry_after_s"), "float"),
     Column("error_provider_code", _error_field("provider_code")),
-    *_plain("attempts", "cached", "simulated", "stream", "request_id", "created_at", "fallback_from"),
+    *_plain("attempts", "simulated", "request_id"),
+    Column("created_at", lambda r: timestamp(r.created_at), "datetime"),
+    *_plain("fallback_from"),
     Column("dropped_inputs", lambda r: list(r.dropped_inputs)),
     Column("unverified_inputs", lambda r: list(r.unverified_inputs)),
     Column("repaired", lambda r: list(r.repaired)),
@@ -353,8 +402,9 @@ COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 
 def results_to_frame(results: Iterable[Result]) -> Any:
     """One row per Result, one column per ``COLUMNS`` entry: token counts as nullable Int64, times and cost
-    as float (NaN when unknown). Built column by column with the garbage collector paused while the many
-    small objects are made: about 2.5x faster than row dicts, which matters for 100,000-row evaluations."""
+    as float (NaN when unknown), ``created_at`` as UTC datetimes. Built column by column with the garbage collector
+    paused while the many small objects are made: about 2.5x faster than row dicts, which matters for 100,000-row
+    evaluations. A ``ResultFrame``: it prints its leading columns (LEAD_COLUMNS) rather than hiding them."""
     import numpy as np
     import pandas as pd
 
@@ -367,6 +417,9 @@ def results_to_frame(results: Iterable[Result]) -> Any:
         for column in COLUMNS:
             if column.kind == "speed":
                 continue  # from the finished ttft/e2e/token columns, below
+            if column.kind in ("datetime", "stream_time"):
+                cols[column.name] = _whole_column(column, results)
+                continue
             values = list(map(column.get, results))
             if column.kind == "int":
                 mask = np.fromiter((v is None for v in values), dtype=bool, count=n)
@@ -379,7 +432,148 @@ def results_to_frame(results: Iterable[Result]) -> Any:
                 cols[column.name] = values
         completion = cols["completion_tokens"].to_numpy(dtype=np.float64, na_value=np.nan)
         cols["itl_s"], cols["output_tps"] = speed_metrics(cols["ttft_s"], cols["e2e_s"], completion)
-        return pd.DataFrame({name: cols[name] for name in COLUMN_NAMES})
+        return frame_of({name: cols[name] for name in COLUMN_NAMES})
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _whole_column(column: Column, results: list[Result]) -> Any:
+    """A ``datetime`` or ``stream_time`` column from the raw attribute, vectorized (the same values as ``get``)."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(results)
+    raw = np.fromiter((v if v.__class__ is float else _as_float(v) for v in map(attrgetter(column.name), results)),
+                      dtype=np.float64, count=n)
+    if column.kind == "stream_time":
+        raw[~np.fromiter((bool(r.stream) for r in results), dtype=bool, count=n)] = np.nan
+        return raw
+    valid = (raw >= 0) & (raw <= _LAST_EPOCH_S)  # NaN is neither
+    micros = np.where(valid, np.round(np.where(valid, raw, 0.0) * 1e6), 0.0).astype(np.int64)
+    micros[~valid] = np.iinfo(np.int64).min  # numpy's NaT
+    return pd.to_datetime(micros.view("datetime64[us]"), utc=True)
+
+
+def _as_float(value: Any) -> float:
+    """A number as float; None, a bool or anything else (a damaged cache row) as NaN."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:  # an int past float range
+            return math.nan
+    return math.nan
+
+
+# ---------------------------------------------------------------------------------- the frame that prints its lead
+#: how many leading columns a terminal print shows when they do not fit its width (Jupyter's max_columns)
+TERMINAL_COLUMNS = 20
+
+
+class LeadColumnsFirst:
+    """How ``cmp.df`` and ``ev.df`` print (a mixin of a pandas DataFrame: ``self`` is the frame). pandas shows a
+    wide frame's first and last columns with "..." between, which hid the times, tokens and cost among ~40 columns.
+    This shows the leading columns instead (LEAD_COLUMNS come first), wrapped at the width, and names the columns
+    left out: the first ``display.max_columns`` (20 in Jupyter), and in a terminal (where pandas drops columns to
+    fit its width) the first TERMINAL_COLUMNS. A frame that fits prints exactly as pandas prints it."""
+
+    @property
+    def _constructor(self) -> Any:
+        return type(self)  # selections, head() and copies of ev.df print the same way
+
+    def _shown(self) -> int | None:
+        """How many leading columns to show, wrapped at the width; None where pandas' own repr shows them all."""
+        import pandas as pd
+
+        max_cols = pd.get_option("display.max_columns")
+        count = len(self.columns)
+        if max_cols is None:
+            return None
+        if max_cols > 0:
+            return max_cols if max_cols < count else None
+        # a terminal: pandas fits the columns to its width by dropping middle ones; wrap them instead
+        return None if self._fits(_terminal_width()) else min(count, TERMINAL_COLUMNS)
+
+    def _fits(self, width: int) -> bool:
+        """Whether every column fits on one line of ``width`` (pandas' terminal repr drops columns otherwise)."""
+        import pandas as pd
+
+        text = pd.DataFrame(self).to_string(max_rows=pd.get_option("display.max_rows"),
+                                            min_rows=pd.get_option("display.min_rows"),
+                                            max_colwidth=pd.get_option("display.max_colwidth"))
+        return max(map(len, text.splitlines()), default=0) <= width
+
+    def _left_out(self, shown: int) -> str:
+        """The footer: the frame's size and the columns not shown (none: an empty string)."""
+        hidden = [str(label) for label in self.columns[shown:]]
+        if not hidden:
+            return ""
+        names = ", ".join(hidden[:6]) + (", …" if len(hidden) > 6 else "")
+        return (f"[{len(self)} rows x {len(self.columns)} columns; {len(hidden)} not shown: {names} "
+                "(df.columns lists them all; df.to_string() prints every column)]")
+
+    def _leading(self, shown: int) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.iloc[:, :shown])
+
+    def __repr__(self) -> str:
+        shown = self._shown()
+        if shown is None or self._info_repr():
+            return super().__repr__()
+        import textwrap
+
+        import pandas as pd
+        from pandas.io.formats.format import get_dataframe_repr_params
+
+        params = {**get_dataframe_repr_params(), "max_cols": None, "show_dimensions": False}
+        if pd.get_option("display.max_columns") == 0:  # a terminal: wrap at its width, as pandas fits to it
+            params["line_width"] = _terminal_width()
+        footer = textwrap.fill(self._left_out(shown), width=params.get("line_width") or 80)
+        return self._leading(shown).to_string(**params) + (f"\n\n{footer}" if footer else "")
+
+    def _repr_html_(self) -> str | None:
+        shown = self._shown()
+        if shown is None or self._info_repr():
+            return super()._repr_html_()
+        import html
+
+        import pandas as pd
+
+        with pd.option_context("display.max_columns", None, "display.show_dimensions", False):
+            table = self._leading(shown)._repr_html_()
+        footer = self._left_out(shown)
+        return f"{table}<p>{html.escape(footer)}</p>" if footer else table
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+_LAZY_CLASSES: dict[tuple[str, str], type] = {}
+
+
+def pandas_subclass(module: str, name: str, mixin: type, base: Literal["DataFrame", "Series"] = "DataFrame") -> type:
+    """``mixin`` over a pandas class, made on first use (importing multimodel does not import pandas) and kept, so
+    ``module.name`` finds it again (pickle does: each module using this answers its name in ``__getattr__``)."""
+    key = (module, name)
+    cls = _LAZY_CLASSES.get(key)
+    if cls is None:
+        import pandas as pd
+
+        cls = type(name, (mixin, getattr(pd, base)), {"__module__": module, "__doc__": mixin.__doc__})
+        _LAZY_CLASSES[key] = cls
+    return cls
+
+
+def frame_of(columns: dict[str, Any]) -> Any:
+    """A ``ResultFrame`` (a pandas DataFrame that prints its leading columns) of these columns, in this order."""
+    return pandas_subclass(__name__, "ResultFrame", LeadColumnsFirst)(columns)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ResultFrame":
+        return pandas_subclass(__name__, "ResultFrame", LeadColumnsFirst)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

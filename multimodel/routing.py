@@ -10,7 +10,6 @@ are found by routing too.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -224,8 +223,9 @@ def route_or_raise(preparer: RequestPreparer, prompt: Any, router: Router, **req
     fewer than ``n`` do."""
     chosen = route(preparer, prompt, router, **request)
     if 0 < len(chosen.models) < router.n:
-        warnings.warn(f"only {len(chosen.models)} of the {router.n} models asked for accept this prompt "
-                      f"({', '.join(chosen.models)}); see .route.df for the others", UserWarning, stacklevel=3)
+        preparer.warn_once(f"only {len(chosen.models)} of the {router.n} models asked for accept this prompt "
+                           f"({', '.join(chosen.models)}); see .route.df (evaluate: ev.routing) for the others",
+                           category=UserWarning)
     if not chosen.models:
         lines = "\n".join(f"  {d.model}: {d.reason}" for d in chosen.decisions)
         raise ConfigError(f"no candidate model accepts this prompt ({', '.join(chosen.needs)}):\n{lines}\n"

@@ -224,6 +224,50 @@ def test_split_model_errors_name_the_fix(providers, model, fragments):
         assert fragment in str(exc.value)
 
 
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("opnai", "openai"), ("OpenAI", "openai"), ("openrouer", "openrouter"), ("grqo", "groq"), ("gorq", "groq"),
+    ("oepnai", "openai"), ("open_ai", "openai"), ("gpt", "openai"),
+])
+def test_a_mistyped_provider_gets_did_you_mean_and_no_advice_to_register_it(providers, typed, meant):
+    with pytest.raises(mm.ConfigError) as exc:
+        split_model(f"{typed}/gpt-5.4", providers)
+    text = str(exc.value)
+    assert text == (f"unknown provider {typed!r} in model '{typed}/gpt-5.4': did you mean {meant!r} "
+                    f"('{meant}/gpt-5.4')? Configured providers: ['groq', 'openai', 'openrouter']")
+    assert "Add it with" not in text  # registering the typo as a provider is not the fix
+
+
+def test_aliases_are_suggested_only_for_configured_providers():
+    every = {name: build_provider(name, None) for name in BUILTIN_PROVIDERS}
+    for typed, meant in (("google", "gemini"), ("claude", "anthropic"), ("grok", "xai"), ("x-ai", "xai"),
+                         ("xia", "xai"), ("deepsek", "deepseek"), ("antropic", "anthropic")):
+        with pytest.raises(mm.ConfigError, match=rf"did you mean '{meant}' \('{meant}/m'\)\?"):
+            split_model(f"{typed}/m", every)
+    only_openai = {"openai": build_provider("openai", None)}
+    with pytest.raises(mm.ConfigError, match=r"Add it with mm\.Client") as exc:
+        split_model("google/gemini-3-flash", only_openai)  # gemini is not configured: nothing to point at
+    assert "did you mean" not in str(exc.value) and "OpenRouter" not in str(exc.value)
+
+
+def test_an_unknown_provider_that_is_no_typo_says_how_to_add_it_or_use_openrouter(providers):
+    with pytest.raises(mm.ConfigError) as exc:
+        split_model("meta-llama/llama-4-maverick", providers)
+    assert str(exc.value) == (
+        "unknown provider 'meta-llama' in model 'meta-llama/llama-4-maverick'; configured: ['groq', 'openai', "
+        "'openrouter']. Add it with mm.Client(providers={'meta-llama': {'base_url': ..., 'api_key_env': ..., "
+        "'dialect': 'openai'}}); or, for a model OpenRouter serves under that name, ask for "
+        "'openrouter/meta-llama/llama-4-maverick'")
+
+
+def test_the_client_says_did_you_mean_before_sending_anything():
+    with mm.Client.simulated() as client:
+        for call in (lambda: client.complete("opnai/gpt-5.4", "hi"),
+                     lambda: client.compare("hi", ["openai/gpt-5.4", "opnai/gpt-5.4"], live=False),
+                     lambda: client.evaluate(["hi"], ["opnai/gpt-5.4"], progress=False)):
+            with pytest.raises(mm.ConfigError, match=r"did you mean 'openai' \('openai/gpt-5.4'\)\?"):
+                call()
+
+
 def test_builtin_flag_follows_the_name_not_the_dialect():
     assert build_provider("anthropic", {"base_url": "http://127.0.0.1:1/v1"}).builtin is True
     proxy = build_provider("claude-proxy", {"base_url": "http://127.0.0.1:1/v1", "dialect": "anthropic"})

@@ -229,12 +229,21 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
         # identical scores: the mean, and a bootstrap interval collapsed onto it
         assert (row["contains_mean"], row["contains_ci95_low"], row["contains_ci95_high"]) == (want, want, want)
         assert (row["regex_mean"], row["regex_ci95_low"], row["regex_ci95_high"]) == (1.0, 1.0, 1.0)
-        assert row["ttft_p50_s"] == rows["ttft_s"].quantile(0.5) and row["ttft_p50_s"] >= 0
-        assert row["e2e_p95_s"] == rows["e2e_s"].quantile(0.95) and row["e2e_p95_s"] >= row["ttft_p50_s"]
-        assert row["cost_usd"] == pytest.approx(rows["cost_usd"].sum(), rel=1e-12) and row["cost_usd"] > 0
-        assert row["cost_per_request_usd"] == pytest.approx(row["cost_usd"] / 3, rel=1e-12)
-        assert row["completion_tokens"] == rows["completion_tokens"].sum()
-        assert row["reasoning_tokens"] == rows["reasoning_tokens"].sum()
+        # not streamed: no first token was observed, so no TTFT quantile, and the summary says why
+        assert row["streamed_rows"] == 0 and pd.isna(row["ttft_p50_s"]) and pd.isna(row["ttft_p95_s"])
+        assert row["e2e_p95_s"] == rows["e2e_s"].quantile(0.95) and row["e2e_p95_s"] >= row["e2e_p50_s"] > 0
+        assert row["cost_usd_total"] == pytest.approx(rows["cost_usd"].sum(), rel=1e-12) and row["cost_usd_total"] > 0
+        assert row["cost_usd_mean"] == pytest.approx(row["cost_usd_total"] / 3, rel=1e-12)
+        assert row["completion_tokens_total"] == rows["completion_tokens"].sum()
+        assert row["completion_tokens_mean"] == pytest.approx(rows["completion_tokens"].sum() / 3)
+        assert row["reasoning_tokens_total"] == rows["reasoning_tokens"].sum()
+    assert ev.summary().attrs["notes"] == [
+        "ttft_p50_s and ttft_p95_s are NaN for deepseek/deepseek-flash, openai/gpt-5-mini: no request was streamed, "
+        "so the first token's time was not observed; pass stream=True to measure it"]
+    # and a print of the summary says so under the table, in text and in Jupyter's HTML
+    assert "\n\nNote: ttft_p50_s and ttft_p95_s are NaN for deepseek/deepseek-flash" in repr(ev.summary())
+    assert "<p><i>Note: ttft_p50_s and ttft_p95_s are NaN" in ev.summary()._repr_html_()
+    assert "Note:" not in repr(ev.summary()[["model", "e2e_p50_s"]])  # not under a table without the column
 
 
 INTERRUPT_SCRIPT = textwrap.dedent("""
@@ -371,3 +380,132 @@ def test_a_finished_evaluation_with_fallbacks_sends_nothing_when_run_again(tmp_p
             assert (df["model"] == "deepseek/deepseek-flash").all()
         assert list(again["content"]) == list(first["content"])
         client.close()
+
+
+# ---------------------------------------------------------------------------------- honest tables
+def test_summary_names_totals_and_means_and_counts_are_integers(sim_proc):
+    client = sim_client(sim_proc)
+    ev = client.evaluate(["one", "two", "three"], ["openai/gpt-4.1-mini", "deepseek/deepseek-flash"], stream=True,
+                         progress=False, max_tokens=400)
+    df, summary = ev.df, ev.summary()
+    assert list(summary.columns[:16]) == ["model", "n", "errors", "error_rate", "live_rows", "streamed_rows",
+                                          "ttft_p50_s", "ttft_p95_s", "e2e_p50_s", "e2e_p95_s", "prompt_tokens_total",
+                                          "completion_tokens_total", "reasoning_tokens_total",
+                                          "completion_tokens_mean", "cost_usd_total", "cost_usd_mean"]
+    for name in ("prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total"):
+        assert summary[name].dtype == "Int64", name  # counts print as 231, not 231.0
+    for name in ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "error_status"):
+        assert df[name].dtype == "Int64", name
+    assert str(df["created_at"].dtype) == "datetime64[us, UTC]" and df["created_at"].notna().all()
+    assert summary.attrs["notes"] == []  # every row streamed: TTFT was measured
+    for model, row in summary.set_index("model").iterrows():
+        rows = df[df["model"] == model]
+        assert row["streamed_rows"] == 3 and row["ttft_p50_s"] == rows["ttft_s"].quantile(0.5) > 0
+        assert row["cost_usd_total"] == pytest.approx(rows["cost_usd"].sum(), rel=1e-12)
+        assert row["cost_usd_mean"] == pytest.approx(rows["cost_usd"].mean(), rel=1e-12)
+    totals = summary[["prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total"]].to_string()
+    assert "." not in totals and totals.split()[-1].isdigit()  # printed as whole numbers
+    # the names before total/mean were spelled out still read, with a FutureWarning at the caller's line
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = summary["cost_usd"]
+        pair = summary[["model", "cost_per_request_usd"]]
+        row_value = summary.set_index("model").loc["openai/gpt-4.1-mini"]["completion_tokens"]
+        attribute = summary.reasoning_tokens
+    assert old.tolist() == summary["cost_usd_total"].tolist()
+    assert list(pair.columns) == ["model", "cost_usd_mean"]
+    assert row_value == summary.set_index("model").loc["openai/gpt-4.1-mini", "completion_tokens_total"]
+    assert attribute.tolist() == summary["reasoning_tokens_total"].tolist()
+    assert [type(w.message) for w in caught] == [FutureWarning] * 4
+    assert {w.filename for w in caught} == {__file__}
+    assert "'cost_usd' is now 'cost_usd_total'" in str(caught[0].message)
+
+
+def test_ev_df_leads_with_prompt_model_answer_scores_then_times(sim_proc):
+    client = sim_client(sim_proc)
+    prompts = pd.DataFrame({"prompt": ["Ada wrote notes"], "expected": ["Ada"], "task": ["extract"]})
+    ev = client.evaluate(prompts, ["openai/gpt-5-mini"], progress=False, scorers=[mm.scorers.contains()],
+                         max_tokens=16)
+    cols = list(ev.df.columns)
+    assert cols[:6] == ["prompt_index", "repeat", "model", "prompt", "content", "contains"]
+    assert cols[6:15] == ["ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost_usd",
+                          "error", "finish_reason", "stream"]
+    assert cols[15:18] == ["expected", "task", "requested_model"]
+    assert len(cols) == len(set(cols)) and set(mm.results.COLUMN_NAMES) <= set(cols) if hasattr(
+        mm, "results") else True
+    with pd.option_context("display.max_columns", 20, "display.width", 80):
+        text = repr(ev.df)
+    for name in ("model", "prompt", "content", "contains", "ttft_s", "e2e_s", "completion_tokens", "cost_usd",
+                 "error"):
+        assert name in text, name
+
+
+@pytest.mark.parametrize("export", ["to_csv", "to_parquet", "to_jsonl"])
+def test_exports_create_their_folder(sim_proc, tmp_path, export):
+    client = sim_client(sim_proc)
+    ev = client.evaluate(["hi"], ["openai/gpt-5-mini"], progress=False, max_tokens=16)
+    target = tmp_path / "out" / "deeper" / f"x.{export[3:]}"
+    assert getattr(ev, export)(target) == target and target.stat().st_size > 0
+    assert getattr(ev, export)(str(target)) == target  # a string path works, and writing again replaces it
+    if export == "to_parquet":
+        back = pd.read_parquet(target)
+        assert str(back["created_at"].dtype) == "datetime64[us, UTC]" and back["prompt_tokens"].dtype == "Int64"
+    elif export == "to_jsonl":
+        row = json.loads(target.read_text().splitlines()[0])
+        assert row["created_at"].endswith("Z") and "T" in row["created_at"] and row["ttft_s"] is None
+    else:
+        back = pd.read_csv(target)
+        assert pd.to_datetime(back["created_at"]).dt.tz is not None
+
+
+# ---------------------------------------------------------------------------------- the progress bar
+MODELS6 = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "deepseek/deepseek-flash",
+           "gemini/gemini-3-flash-preview", "xai/grok-4.3", "openrouter/meta-llama/llama-4-maverick"]
+
+
+def render_bar(width: int, models: list[str], *, errors: int = 3, spent: float = 0.01234, elapsed_s: float = 30.0,
+               simulated: bool = True) -> str:
+    """The progress line as tqdm draws it on a terminal of ``width`` columns, mid-run."""
+    from io import StringIO
+
+    from multimodel.evaluation import RunState, _progress_bar, _update_bar
+
+    out = StringIO()
+    bar = _progress_bar(100 * len(models), True, simulated, file=out, ncols=width, mininterval=0, ascii=True)
+    bar.start_t -= elapsed_s
+    state = RunState(results=[], per_model_total={m: 100 for m in models}, errors=errors, spent_usd=spent)
+    state.per_model = {m: 30 + 10 * i for i, m in enumerate(models)}
+    state.done = sum(state.per_model.values())
+    _update_bar(bar, state)
+    line = out.getvalue().split("\r")[-1].rstrip("\n")
+    bar.close()
+    return line
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("count", [2, 3, 6])
+def test_progress_bar_stays_readable(width, count):
+    line = render_bar(width, MODELS6[:count])
+    assert len(line) <= width
+    bar = line.split("|")[1]
+    assert len(bar) >= 10, line  # the bar itself keeps room to move (it was squeezed to one character)
+    assert line.startswith("evaluate (SIMULATED):") and f"/{100 * count} [" in line
+    assert "3 errors" in line or "3 err" in line
+    assert "$0.0123" in line and line.endswith("]")  # the postfix is never cut off mid-way
+    if width == 120:
+        assert "slowest gpt-5.4 30/100" in line  # the model furthest behind, with its rows
+
+
+def test_progress_bar_postfix_gives_way_before_the_bar():
+    wide, narrow = render_bar(200, MODELS6), render_bar(70, MODELS6, errors=1, spent=123.4567)
+    assert "req/s" in wide and "slowest gpt-5.4 30/100" in wide
+    assert len(narrow) <= 70 and len(narrow.split("|")[1]) >= 10, narrow
+    assert "slowest" not in narrow and "req/s" not in narrow
+    assert "slowest" not in render_bar(120, MODELS6[:1])  # one model: nothing to compare
+
+
+def test_progress_bar_renders_in_an_evaluation(sim_proc, capsys):
+    client = sim_client(sim_proc)
+    client.evaluate(["a", "b"], ["openai/gpt-5-mini", "deepseek/deepseek-flash"], progress=True, max_tokens=16)
+    err = capsys.readouterr().err
+    assert "evaluate" in err and "4/4" in err and "0 errors" in err

@@ -5,6 +5,7 @@ and the JSON round trip the cache relies on."""
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import fields
 
 import orjson
@@ -14,6 +15,7 @@ import pytest
 from multimodel.results import (
     COLUMN_NAMES,
     COLUMNS,
+    LEAD_COLUMNS,
     RETRYABLE_KINDS,
     Result,
     ResultError,
@@ -31,7 +33,7 @@ def varied() -> list[Result]:
         Result(model="openai/gpt-5.4", provider="openai", response_model="gpt-5.4-2026-03-01", content="Blue.",
                finish_reason="stop", native_finish_reason="stop", prompt_tokens=12, completion_tokens=40,
                reasoning_tokens=0, cached_tokens=0, cost_usd=0.000615, cost_source="price_table", ttft_s=0.2,
-               ttfat_s=0.2, e2e_s=1.0, request_id="req-1", created_at=1_700_000_000.0),
+               ttfat_s=0.2, e2e_s=1.0, stream=True, request_id="req-1", created_at=1_700_000_000.0),
         # an HTTP error: no tokens, no cost
         Result(model="anthropic/claude-sonnet-4-6", provider="anthropic", finish_reason="error", e2e_s=0.05,
                error=ResultError("overloaded", "Overloaded", status=529, retry_after_s=2.0,
@@ -58,7 +60,7 @@ def varied() -> list[Result]:
 
 
 def missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 # ---------------------------------------------------------------------------------- one column spec
@@ -139,6 +141,10 @@ def test_frame_dtypes():
     assert df["cost_usd"].isna().tolist() == [False, True, True, True, False, True]
     assert df["attempts"].tolist() == [1, 3, 1, 1, 1, 1]
     assert df["cached"].tolist() == [False, False, False, False, True, False]
+    # a time stamp is a timezone-aware datetime, not a float epoch
+    assert str(df["created_at"].dtype) == "datetime64[us, UTC]"
+    assert df["created_at"].iloc[0] == pd.Timestamp("2023-11-14 22:13:20", tz="UTC")
+    assert df["created_at"].iloc[1:].isna().all()
 
 
 def test_an_empty_frame_still_has_every_column():
@@ -176,8 +182,9 @@ def test_output_tps_is_none_when_unmeasurable(ttft, e2e, tokens):
 
 def test_properties_use_the_same_functions():
     for r in varied():
-        assert r.itl_s == inter_token_latency(r.ttft_s, r.e2e_s, r.completion_tokens)
-        assert r.output_tps == output_tokens_per_second(r.ttft_s, r.e2e_s, r.completion_tokens)
+        ttft = r.ttft_s if r.stream else None
+        assert r.itl_s == inter_token_latency(ttft, r.e2e_s, r.completion_tokens)
+        assert r.output_tps == output_tokens_per_second(ttft, r.e2e_s, r.completion_tokens)
     tools = varied()[3]
     assert tools.itl_s is None and tools.output_tps == pytest.approx(1 / 0.6)  # one completion token
     assert varied()[4].output_tps is None  # ttft == e2e: a non-streamed answer has no rate
@@ -219,6 +226,120 @@ def test_ok_and_repr():
     ok, http_error, *_ = varied()
     assert ok.ok and not http_error.ok
     assert repr(http_error) == "<Result anthropic/claude-sonnet-4-6 error=overloaded 529: Overloaded>"
-    assert repr(ok) == ("<Result openai/gpt-5.4 finish=stop tokens=12/40 cost=$0.000615 ttft=200ms "
+    assert repr(ok) == ("<Result openai/gpt-5.4 finish=stop tokens=12/40 cost=$0.000615 ttft=200ms e2e=1000ms "
                         "content='Blue.'>")
+    # not streamed: the first token's time was not seen, so it is not shown as if it had been
+    assert "ttft=n/a e2e=500ms" in repr(varied()[4])
     assert "simulated" in repr(varied()[4])
+
+
+# ---------------------------------------------------------------------------------- honest tables
+def test_ttft_is_empty_when_not_streamed():
+    """Without a stream the whole answer arrives at once: the first token's time is not observed, so ttft_s and
+    ttfat_s (and the rates built on them) are empty, never a copy of e2e_s."""
+    whole = Result(model="openai/gpt-5.4", provider="openai", content="Blue.", completion_tokens=40, ttft_s=1.0,
+                   ttfat_s=1.0, e2e_s=1.0, stream=False)
+    streamed = Result(model="openai/gpt-5.4", provider="openai", content="Blue.", completion_tokens=41, ttft_s=0.2,
+                      ttfat_s=0.3, e2e_s=1.0, stream=True)
+    d = whole.to_dict()
+    assert d["ttft_s"] is None and d["ttfat_s"] is None and d["e2e_s"] == 1.0
+    assert whole.itl_s is None and whole.output_tps is None
+    df = results_to_frame([whole, streamed])
+    assert df["ttft_s"].isna().tolist() == [True, False] and df["ttfat_s"].isna().tolist() == [True, False]
+    assert df["itl_s"].isna().tolist() == [True, False] and df["output_tps"].isna().tolist() == [True, False]
+    assert df["stream"].tolist() == [False, True]  # the flag that says why
+    assert (df["ttft_s"].iloc[1], df["ttfat_s"].iloc[1], df["itl_s"].iloc[1]) == (0.2, 0.3, pytest.approx(0.8 / 40))
+
+
+def test_the_columns_lead_with_what_a_researcher_scans_first():
+    assert COLUMN_NAMES[:len(LEAD_COLUMNS)] == LEAD_COLUMNS
+    assert LEAD_COLUMNS[:2] == ("model", "content")
+    assert {"ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "cost_usd", "error"} <= set(LEAD_COLUMNS)
+
+
+@pytest.mark.parametrize("bad", [1e300, -5.0, math.nan, math.inf, "yesterday", True])
+def test_a_damaged_created_at_is_missing_not_a_crash(bad):
+    r = Result(model="openai/gpt-5.4", provider="openai", created_at=bad)
+    assert r.to_dict()["created_at"] is None
+    assert results_to_frame([r])["created_at"].isna().all()
+
+
+def test_to_dict_created_at_is_the_frame_value():
+    r = Result(model="openai/gpt-5.4", provider="openai", created_at=1_764_000_000.123456)
+    got = r.to_dict()["created_at"]
+    assert got.tzinfo is not None and got == results_to_frame([r])["created_at"].iloc[0]
+    assert got.isoformat() == "2025-11-24T16:00:00.123456+00:00"
+
+
+def many_rows(n: int = 5) -> list[Result]:
+    return [Result(model=f"anthropic/claude-sonnet-4-{i}", provider="anthropic", content="An answer " * 20,
+                   finish_reason="stop", prompt_tokens=12, completion_tokens=300 + i, reasoning_tokens=0,
+                   cost_usd=0.0123, ttft_s=0.5, ttfat_s=0.6, e2e_s=3.25, stream=True, created_at=1.7e9)
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_a_terminal_print_shows_the_lead_columns_wrapped(monkeypatch, width):
+    """pandas fits a wide frame to the terminal by dropping its middle columns (the times, tokens and cost were
+    behind "..."); a ResultFrame wraps its first 20 columns at the width and names the rest."""
+    import shutil
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a, **k: os.terminal_size((width, 40)))
+    df = results_to_frame(many_rows())
+    with pd.option_context("display.max_columns", 0, "display.width", width):
+        text = repr(df)
+    headers = " ".join(line for line in text.splitlines() if not line[:1].isdigit())
+    for name in LEAD_COLUMNS:
+        assert name in headers, name
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert f"[5 rows x {len(COLUMN_NAMES)} columns; {len(COLUMN_NAMES) - 20} not shown: " in " ".join(
+        text.split())
+    assert str(df) == text and type(df).__name__ == "ResultFrame"
+
+
+def test_a_jupyter_print_and_html_show_the_first_20_columns():
+    df = results_to_frame(many_rows())
+    with pd.option_context("display.max_columns", 20, "display.width", 80):
+        text = repr(df)
+        page = df._repr_html_()
+    shown = COLUMN_NAMES[:20]
+    for name in shown:
+        assert name in text and f"<th>{name}</th>" in page, name
+    for name in COLUMN_NAMES[20:]:
+        assert f"<th>{name}</th>" not in page
+    assert "not shown: " + ", ".join(COLUMN_NAMES[20:26]) in " ".join(text.split())
+    assert "<th>...</th>" not in page and f"{len(COLUMN_NAMES) - 20} not shown" in page
+
+
+def test_a_frame_that_fits_prints_as_pandas_does():
+    df = results_to_frame(many_rows(2))
+    narrow = df[["model", "cost_usd", "e2e_s"]]
+    assert type(narrow) is type(df)  # selections keep the class...
+    with pd.option_context("display.max_columns", 20, "display.width", 80):
+        assert repr(narrow) == repr(pd.DataFrame(narrow))  # ...and print exactly as pandas when they fit
+        assert narrow._repr_html_() == pd.DataFrame(narrow)._repr_html_()
+    with pd.option_context("display.max_columns", None):
+        assert repr(df) == repr(pd.DataFrame(df))
+
+
+def test_a_result_frame_pickles_and_exports_as_a_frame(tmp_path):
+    import pickle
+
+    df = results_to_frame(many_rows(2))
+    back = pickle.loads(pickle.dumps(df))
+    pd.testing.assert_frame_equal(back, df)
+    assert isinstance(df, pd.DataFrame)
+    df.drop(columns=["tool_calls", "dropped_inputs", "unverified_inputs", "repaired", "logprobs"]).to_parquet(
+        tmp_path / "x.parquet")
+    assert str(pd.read_parquet(tmp_path / "x.parquet")["created_at"].dtype) == "datetime64[us, UTC]"
+
+
+@pytest.mark.parametrize("bad", [10**400, 2**63, "0.5", [1.0]])
+def test_a_damaged_time_reads_as_missing_in_the_frame(bad):
+    r = Result(model="openai/gpt-5.4", provider="openai", ttft_s=bad, ttfat_s=0.5, e2e_s=1.0, stream=True,
+               created_at=bad)
+    df = results_to_frame([r, varied()[0]])
+    assert df["created_at"].isna().tolist() == [True, False]
+    assert df["ttfat_s"].tolist() == [0.5, 0.2]
+    if not isinstance(bad, int):
+        assert df["ttft_s"].isna().tolist() == [True, False]

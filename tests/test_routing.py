@@ -242,9 +242,11 @@ def test_route_or_raise_lists_every_reason_when_none_qualifies(preparer):
 
 def test_route_or_raise_warns_when_fewer_than_n_qualify(preparer):
     with pytest.warns(UserWarning, match=r"only 1 of the 3 models asked for accept this prompt "
-                                         r"\(gemini/gemini-3-flash-preview\); see \.route\.df for the others"):
+                                         r"\(gemini/gemini-3-flash-preview\); see \.route\.df \(evaluate: "
+                                         r"ev\.routing\) for the others") as caught:
         r = route_or_raise(preparer, AUDIO, Router(["gemini/gemini-3-flash-preview", "deepseek/deepseek-v4-pro"], n=3))
     assert r.models == ["gemini/gemini-3-flash-preview"]
+    assert {w.filename for w in caught if "only 1 of the 3" in str(w.message)} == {__file__}  # the caller's line
 
 
 # ---------------------------------------------------------------------------------- known models and takers
