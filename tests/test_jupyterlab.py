@@ -1,6 +1,6 @@
 """JupyterLab, for real: notebook 01 run from the Run menu in headless Chromium against a JupyterLab server.
 
-A throwaway JupyterLab (``tests/jupyterlab_server.py``: 127.0.0.1, a free port, a token, temporary
+A throwaway JupyterLab (``tests/throwaway_jupyterlab.py``: 127.0.0.1, a free port, a token, temporary
 Jupyter folders, no news or update checks) serves a copy of ``notebooks/01_quickstart.ipynb``. Playwright
 drives Debian's ``/usr/bin/chromium`` (no browser download); every request that is not to that server is
 blocked and recorded, and any counts as a failure. The kernel runs against the simulator
@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.jupyterlab_server import JupyterLab, running_jupyterlab
+from tests.throwaway_jupyterlab import JupyterLab, running_jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_quickstart.ipynb"
@@ -89,8 +89,9 @@ class Session:
 def lab():
     try:
         import jupyterlab  # noqa: F401
-    except ImportError:
-        pytest.fail(f"chromium is installed but JupyterLab is not; set up the browser tests with: {SETUP}")
+    except ImportError as exc:
+        pytest.fail(f"chromium is installed but JupyterLab cannot be imported ({exc}); set up the browser tests "
+                    f"with: {SETUP}")
     env = {"MULTIMODEL_SIMULATE": "1", "MULTIMODEL_LIVE": "1"}
     with running_jupyterlab([NOTEBOOK], extra_env=env, start_timeout_s=SERVER_START_S) as server:
         yield server

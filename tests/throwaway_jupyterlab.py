@@ -1,12 +1,13 @@
 """A throwaway JupyterLab server for the browser tests: headless, on 127.0.0.1, with no network and no trace.
 
-Everything it reads or writes lives in one temporary folder: the notebooks it serves (copies), its config,
-data, runtime, user-settings and workspaces folders (the user's own Jupyter settings are never read or
-touched), a kernel spec pinned to this interpreter (so the kernel imports the same multimodel whatever
-``python`` is on PATH), and its log. Nothing reaches out: no news feed, no update check against PyPI, a
-read-only extension manager, no terminals, no language-server scan. It runs in its own process group and
-is always shut down (the REST call first, so the kernels go too, then SIGTERM/SIGKILL to the group and to
-every process it started), even when the test fails.
+Everything it writes lives in one temporary folder: the notebooks it serves (copies), its config, data,
+runtime, user-settings, workspaces and IPython folders (the user's own ~/.jupyter and lab settings are never
+read or touched; the environment's installed extensions are used, as a user's JupyterLab would), a kernel
+spec pinned to this interpreter (so the kernel imports the same multimodel whatever ``python`` is on PATH),
+and its log. Nothing reaches out: no news feed and no prompt about it, no update check against PyPI, a
+read-only extension manager, no terminals. It runs in its own process group and is always shut down (the
+REST call first, so the kernels go too, then SIGTERM/SIGKILL to the group and to every process it started),
+even when the test fails.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def _environment(base: Path, extra_env: dict[str, str] | None) -> dict[str, str]
     """The server's (and so the kernel's) environment: isolated Jupyter folders, no provider keys."""
     env = {k: v for k, v in os.environ.items() if not k.endswith(API_KEY_SUFFIXES)}
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
-                 "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+                 "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR"):
         folder = base / name.lower()
         folder.mkdir(exist_ok=True)
         env[name] = str(folder)
