@@ -32,8 +32,9 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check multimodel tests benchmarks
 
+# --durations lists the slowest tests, to keep an eye on CI's 20-minute budget.
 test: $(STAMP) $(BROWSER_STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=12
 
 # Only the real-JupyterLab check (part of `make test`): notebook 01 run from the Run menu in Chromium (~40 s).
 test-jupyterlab: $(STAMP) $(BROWSER_STAMP)
