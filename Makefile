@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 BROWSER_STAMP := .browser/.installed
 HTML_MANAGER  := @jupyter-widgets/html-manager@1.0.15
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-jupyterlab lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Browser tests drive the system's Chromium with Playwright (no browser download) and render the
-# ipywidgets embed offline with the widget manager's JS from the npm registry.
+# Browser tests drive the system's Chromium with Playwright (no browser download), render the
+# ipywidgets embed offline with the widget manager's JS from the npm registry, and run notebook 01 in a
+# throwaway JupyterLab (requirements-browser.txt pins Playwright and JupyterLab).
 $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
 	mkdir -p .browser
@@ -31,8 +32,13 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check multimodel tests benchmarks
 
+# --durations lists the slowest tests, to keep an eye on CI's 20-minute budget.
 test: $(STAMP) $(BROWSER_STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=12
+
+# Only the real-JupyterLab check (part of `make test`): notebook 01 run from the Run menu in Chromium (~40 s).
+test-jupyterlab: $(STAMP) $(BROWSER_STAMP)
+	$(BIN)/python -m pytest tests/test_jupyterlab.py
 
 # Benchmarks against the raw openai SDK and LiteLLM (installs benchmarks/requirements.txt; ~5 minutes).
 bench: $(STAMP)
