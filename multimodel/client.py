@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from multimodel.config import BUILTIN_PROVIDERS, ProviderConfig, build_provider
+from multimodel.config import BUILTIN_PROVIDERS, ProviderConfig, build_provider, unknown_provider
 from multimodel.errors import ConfigError, ParamWarning
 from multimodel.options import Prefer
 from multimodel.providers.capabilities import FEATURES, LIMITS, Capabilities
@@ -166,7 +166,7 @@ class Client:
     def _provider(self, name: str) -> ProviderConfig:
         cfg = self.providers.get(name)
         if cfg is None:
-            raise ConfigError(f"unknown provider {name!r}; configured: {sorted(self.providers)}")
+            raise unknown_provider(name, self.providers)
         return cfg
 
     # ------------------------------------------------------------------ single requests

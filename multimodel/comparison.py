@@ -225,6 +225,12 @@ class Comparison:
         else:
             display({"text/plain": repr(self), "text/html": self._repr_html_()}, raw=True)
 
+    def browse(self, **options: Any) -> Any:
+        """Search, sort and read the answers in the notebook (:func:`multimodel.notebook.browse.browse`)."""
+        from multimodel.notebook.browse import browse
+
+        return browse(self, **options)
+
     def to_html(self, path: str | Path, **kwargs: Any) -> Path:
         """Write a standalone HTML report (tables and charts embedded; opens with no kernel)."""
         from multimodel.report import write_report

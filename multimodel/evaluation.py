@@ -421,6 +421,20 @@ class Evaluation:
 
         return PlotAccessor(lambda: self.df, score_columns=self.score_columns)
 
+    def browse(self, **options: Any) -> Any:
+        """Search, filter, sort and read the rows in the notebook, each answer beside the other models' answers to
+        the same prompt (:func:`multimodel.notebook.browse.browse`; works offline and in exported HTML)."""
+        from multimodel.notebook.browse import browse
+
+        return browse(self, **options)
+
+    def compare_to(self, other: Any, **options: Any) -> Any:
+        """This run ("before") against ``other`` ("after"), paired per prompt and model: which prompts got better or
+        worse for each model (:func:`multimodel.notebook.browse.compare_runs`)."""
+        from multimodel.notebook.browse import compare_runs
+
+        return compare_runs(self, other, **options)
+
     def to_html(self, path: str, **report_options: Any) -> Any:
         """A standalone HTML report (tables and charts embedded) that opens with no kernel; returns its path.
 

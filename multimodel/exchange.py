@@ -289,10 +289,11 @@ def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> N
     result.cached_tokens = usage.cached_tokens
     result.cache_write_tokens = usage.cache_write_tokens
     _fill_cost(result, acc, req)
-    if acc.first_token_t is not None:
-        result.ttft_s = acc.first_token_t - t0
-    if acc.first_answer_t is not None:
-        result.ttfat_s = acc.first_answer_t - t0
+    if req.stream:  # a whole body arrives at once: its first token's time was never seen (DESIGN section 2)
+        if acc.first_token_t is not None:
+            result.ttft_s = acc.first_token_t - t0
+        if acc.first_answer_t is not None:
+            result.ttfat_s = acc.first_answer_t - t0
     if acc.last_token_t is not None:
         result.e2e_s = acc.last_token_t - t0
     elif result.e2e_s is None:

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 import orjson
 
 from multimodel import exchange
-from multimodel.config import ProviderConfig
-from multimodel.errors import CacheWarning, ConfigError, ParamWarning, warn_user
+from multimodel.config import ProviderConfig, unknown_provider
+from multimodel.errors import CacheWarning, ParamWarning, warn_user
 from multimodel.pacing import QUOTA_PAUSE_S, ProviderGate
 from multimodel.providers.repairs import Repair
 from multimodel.redact import scrub_fields, scrub_text
@@ -223,7 +223,7 @@ class Runner:
         if gate is None:
             cfg = self.providers.get(provider)
             if cfg is None:
-                raise ConfigError(f"unknown provider {provider!r}; configured: {sorted(self.providers)}")
+                raise unknown_provider(provider, self.providers)
             gate = self._gates[provider] = ProviderGate(provider, cfg.concurrency, cfg.rpm, cfg.tpm, cfg.burst_s)
         return gate
 

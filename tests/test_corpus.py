@@ -203,12 +203,8 @@ def _timing_problems(r: Any, rec: dict[str, Any], exp: Expect) -> list[str]:
         elif a is not None:
             probs.append(f"timing: no answer text (rule 8), ttfat_s must be None, got {desc}")
         return probs
-    if e is None or t != e:
-        probs.append(f"timing: non-streaming needs ttft_s == e2e_s (not None), got {desc}")
-    if has_answer and a != e:
-        probs.append(f"timing: non-streaming with content needs ttfat_s == e2e_s, got {desc}")
-    if not has_answer and a is not None:
-        probs.append(f"timing: no content (rule 8), ttfat_s must be None, got {desc}")
+    if e is None or t is not None or a is not None:
+        probs.append(f"timing: non-streaming needs e2e_s and no ttft_s/ttfat_s (never observed), got {desc}")
     return probs
 
 

@@ -61,6 +61,10 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "out/05_capabilities.csv": ["audio_input", "ignored", "anthropic/claude-sonnet-4-6"],
         "out/05_image_comparison.html": ["SIMULATED", "deepseek/deepseek-flash", "I see 1 image"],
     },
+    "06_browse_results": {
+        "out/06_browse.html": ["SIMULATED", "mm-browse"],
+        "out/06_runs.html": ["SIMULATED", "max_tokens=48"],
+    },
 }
 # Text that must appear in some cell output of the executed notebook.
 EXPECTED_OUTPUT_TEXT: dict[str, list[str]] = {

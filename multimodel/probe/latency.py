@@ -72,6 +72,7 @@ class LatencyReport:
         self.df = pd.DataFrame.from_records(records, columns=cols)
         for c in ("ttft_s", "e2e_s", "output_tps"):
             self.df[c] = self.df[c].astype(float)
+        self.df["completion_tokens"] = self.df["completion_tokens"].astype("Int64")  # a count, even with a gap
         self.simulated = bool(self.df["simulated"].any()) if len(self.df) else False
         stats = []
         for m in results:
