@@ -11,7 +11,6 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -225,8 +224,8 @@ class _StreamPrinter:
     def finish(self, index: int, result: Any) -> None:
         self.queue.put((index, None, result))
 
-    def close(self) -> None:
-        """Print what is still buffered and stop the printer thread."""
+    def close(self, comparison: Any = None) -> None:
+        """Print what is still buffered and stop the printer thread (compare() passes the finished comparison)."""
         self.queue.put(None)
         self.thread.join()
 
@@ -312,32 +311,12 @@ class _StreamPrinter:
 
 
 def _stream_comparison(client: Any, prompt: Any, models: Any, kwargs: dict[str, Any]) -> Any:
-    """compare() with each model's text printed as it streams: the same plan (routing and refusals before anything
-    is sent), one per-model ``on_delta`` on each request, and the Comparison built from the results."""
-    import asyncio
+    """compare() with each model's text printed as it streams (the printer is compare()'s ``view``)."""
 
-    from multimodel.comparison import Comparison, plan_comparison
-    from multimodel.transport import run_sync
+    def printer(planned: list[str]) -> _StreamPrinter:
+        return _StreamPrinter(planned, out=sys.stdout, interactive=sys.stdout.isatty())
 
-    plan, chosen = plan_comparison(client.requests, prompt, models, None, kwargs)
-    printer = _StreamPrinter([req.model for req, _ in plan], out=sys.stdout, interactive=sys.stdout.isatty())
-    for i, (req, fallbacks) in enumerate(plan):
-        for r in (req, *fallbacks):
-            r.on_delta = partial(printer.on_delta, i)
-
-    async def one(i: int, req: Any, fallbacks: list[Any]) -> Any:
-        result = await client.runner.execute_with_fallbacks(req, fallbacks)
-        printer.finish(i, result)
-        return result
-
-    async def every() -> list[Any]:
-        return list(await asyncio.gather(*(one(i, req, fbs) for i, (req, fbs) in enumerate(plan))))
-
-    try:
-        results = run_sync(every())
-    finally:
-        printer.close()
-    return Comparison(prompt, results, simulated=client.simulated, route=chosen)
+    return client.compare(prompt, models, live=False, view=printer, **kwargs)
 
 
 def _reasoning_value(text: str | None) -> int | str | None:
@@ -401,22 +380,6 @@ def _read_table(path: Path) -> Any:
     raise mm.ConfigError(f"{path}: use a .csv, .parquet, .jsonl or .txt file")
 
 
-def score_columns_of(df: Any) -> list[str]:
-    """The score columns of a results table read back from a file. ``evaluate`` appends one column per scorer
-    after the Result's own columns (``multimodel.results.COLUMN_NAMES``), while the prompt table's own columns
-    (``expected``, ``task``, ...) come first; so the scores are the numeric columns after the last Result column."""
-    import pandas as pd
-
-    from multimodel.results import COLUMN_NAMES
-
-    known = set(COLUMN_NAMES)
-    positions = [i for i, name in enumerate(df.columns) if name in known]
-    if not positions:
-        return []
-    trailing = list(df.columns[positions[-1] + 1:])
-    return [c for c in trailing if pd.api.types.is_bool_dtype(df[c]) or pd.api.types.is_numeric_dtype(df[c])]
-
-
 class ResultsFile:
     """A results table read back from a file, with what the report needs that a bare table does not say: which
     columns are scores (so the report keeps the score columns of its summary and a score-vs-cost chart each)."""
@@ -476,9 +439,10 @@ def _run_report(ns: argparse.Namespace) -> int:
     """``multimodel report``: a results file to a standalone HTML report, its score columns kept."""
     import multimodel as mm
     from multimodel.report import write_report
+    from multimodel.results import score_columns_in
 
     df = _read_table(ns.results)
-    scores = ns.score or score_columns_of(df)
+    scores = ns.score or score_columns_in(df)
     unknown = [c for c in scores if c not in df.columns]
     if unknown:
         raise mm.ConfigError(f"--score {', '.join(unknown)}: no such column in {ns.results}; "

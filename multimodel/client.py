@@ -230,7 +230,7 @@ class Client:
 
     # ------------------------------------------------------------------ fan-out
     def compare(self, prompt: Any, models: Iterable[str] | str | Any, *, fallbacks: dict[str, Any] | None = None,
-                live: bool = True, **kwargs: Any) -> Comparison:
+                live: bool = True, view: Callable[[list[str]], Any] | None = None, **kwargs: Any) -> Comparison:
         """Send the same prompt to several models at once; one Result per model, in the order given.
 
         In a Jupyter kernel the models' columns fill in live while they stream (``live=False`` turns it
@@ -239,11 +239,13 @@ class Client:
         one fails; the row then names the model that answered and ``fallback_from``.
         ``models="auto:3"`` (or ``mm.Router(candidates=[...], n=3)``) picks the models that accept every
         part of the prompt; ``cmp.route.df`` says why each candidate was chosen or excluded.
+        ``view=`` takes the models planned and returns a display of your own in place of the live view (the
+        terminal's ``compare --stream`` is one): ``on_delta(i, kind, text)``, ``finish(i, result)``, ``close(cmp)``.
         """
         from multimodel.comparison import plan_comparison, run_comparison
 
         plan, chosen = plan_comparison(self.requests, prompt, models, fallbacks, kwargs)
-        return run_comparison(self.runner, plan, prompt, chosen, live=live, simulated=self.simulated)
+        return run_comparison(self.runner, plan, prompt, chosen, live=live, simulated=self.simulated, view=view)
 
     async def acompare(self, prompt: Any, models: Iterable[str] | str | Any, *, fallbacks: dict[str, Any] | None = None,
                        **kwargs: Any) -> Comparison:

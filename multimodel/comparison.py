@@ -79,13 +79,17 @@ def _plan(preparer: RequestPreparer, prompt: Any, models: Any, fallbacks: dict[s
 
 
 def run_comparison(runner: Runner, plan: Plan, prompt: Any, route: Route | None, *, live: bool,
-                   simulated: bool) -> Comparison:
-    """Send the plan on the I/O loop and wait; in Jupyter (``live``) the columns fill in as they stream."""
-    view = None
-    if live:
+                   simulated: bool, view: Callable[[list[str]], Any] | None = None) -> Comparison:
+    """Send the plan on the I/O loop and wait; in Jupyter (``live``) the columns fill in as they stream. ``view``,
+    given the planned models, returns another display with the live view's methods: ``on_delta(i, kind, text)``
+    and ``finish(i, result)`` (called on the I/O thread), then ``close(comparison)`` (``None`` after a failure)."""
+    models = [req.model for req, _ in plan]
+    if view is not None:
+        view = view(models)
+    elif live:
         from multimodel.notebook import start_live_view
 
-        view = start_live_view([req.model for req, _ in plan], prompt=prompt, simulated=simulated)
+        view = start_live_view(models, prompt=prompt, simulated=simulated)
     if view is not None:
         for i, (req, fbs) in enumerate(plan):
             for r in (req, *fbs):

@@ -408,7 +408,9 @@ class Evaluation:
         ordered.update(given)
         ordered["requested_model"] = [s.model for s in self._slots]
         ordered.update({name: base[name] for name in base.columns if name not in ordered})
-        return frame_of(ordered)
+        frame = frame_of(ordered)
+        frame.attrs["score_columns"] = list(self._scores)  # a parquet export keeps it: the report finds the scores
+        return frame
 
     @property
     def score_columns(self) -> list[str]:

@@ -834,41 +834,16 @@ def cost_breakdown(df: Any, *, title: str | None = None) -> Any:
     return finish_figure(fig, True)
 
 
-def _is_score_like(column: Any) -> bool:
-    """A column a scorer could have written: numbers or booleans (NaN allowed), not all empty."""
-    import pandas as pd
-
-    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-        return True
-    if column.dtype != object or not column.notna().any():
-        return False
-    values = column.dropna()
-    return bool(values.map(lambda v: isinstance(v, int | float | bool)).all())
-
-
 def score_columns(obj: Any) -> list[str]:
-    """The score columns of an Evaluation (``ev.score_columns``) or of a results frame.
+    """The score columns of an Evaluation (``ev.score_columns``) or of a results frame, also one read back from a
+    file (``multimodel report results.parquet``): see ``results.score_columns_in``."""
+    from multimodel.results import score_columns_in
 
-    A frame read back from a file (``multimodel report results.parquet``) names them in
-    ``df.attrs["score_columns"]`` when the writer kept it; else they are found where ``Evaluation.df``
-    puts them: the numeric columns after the last Result column (and a column named ``score``).
-    """
     cols = getattr(obj, "score_columns", None)
     df = _frame(obj)
     if cols:
         return [c for c in cols if c in df]
-    named = getattr(df, "attrs", {}).get("score_columns")
-    if named:
-        return [c for c in named if c in df]
-    from multimodel.results import COLUMN_NAMES
-
-    known = set(COLUMN_NAMES)
-    names = [str(c) for c in df.columns]
-    positions = [i for i, c in enumerate(names) if c in known]
-    found = ["score"] if "score" in df and "score" not in known else []
-    if len(positions) >= 5:  # a results table, not any frame that happens to have a "model" column
-        found += [c for c in names[positions[-1] + 1:] if c not in found and _is_score_like(df[c])]
-    return found
+    return score_columns_in(df)
 
 
 def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: str | None = None) -> Any:

@@ -400,6 +400,43 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 
 
+def score_columns_in(df: Any) -> list[str]:
+    """The score columns of a results table, also one read back from a file: those ``df.attrs["score_columns"]``
+    names (``ev.df`` and its parquet keep it), else the number or boolean columns where ``ev.df`` puts its scores:
+    right after ``content`` (files written before the scores moved there: after the last Result column), and a
+    column named ``score``. A frame with fewer than five Result columns is not a results table: only ``score``."""
+    named = getattr(df, "attrs", {}).get("score_columns")
+    if named:
+        return [c for c in named if c in df]
+    known = set(COLUMN_NAMES)
+    names = [str(c) for c in df.columns]
+    found = ["score"] if "score" in names and "score" not in known else []
+    positions = [i for i, c in enumerate(names) if c in known]
+    if len(positions) < 5:
+        return found
+    after_content = []
+    if "content" in names:
+        for name in names[names.index("content") + 1:]:
+            if name in known:
+                break
+            after_content.append(name)
+    for name in after_content + names[positions[-1] + 1:]:
+        if name not in found and _is_score_like(df[name]):
+            found.append(name)
+    return found
+
+
+def _is_score_like(column: Any) -> bool:
+    """A column a scorer could have written: numbers or booleans (NaN allowed), not all empty."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        return True
+    if column.dtype != object or not column.notna().any():
+        return False
+    return bool(column.dropna().map(lambda v: isinstance(v, int | float | bool)).all())
+
+
 def results_to_frame(results: Iterable[Result]) -> Any:
     """One row per Result, one column per ``COLUMNS`` entry: token counts as nullable Int64, times and cost
     as float (NaN when unknown), ``created_at`` as UTC datetimes. Built column by column with the garbage collector

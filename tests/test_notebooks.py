@@ -76,7 +76,7 @@ EXPECTED_OUTPUT_TEXT: dict[str, list[str]] = {
 }
 # Warnings a simulated run may show (on stderr, a box each in Jupyter), per notebook; any other notebook none.
 # Warnings a notebook provokes on purpose are recorded and summed up in one line instead (see 05).
-SHOWN_WARNINGS = {"02_batch_evaluation": 1}  # the max_tokens rename, which the markdown above it explains
+SHOWN_WARNINGS = {"02_batch_evaluation": 1, "06_browse_results": 1}  # the max_tokens rename (02 explains it)
 STDERR_FAILURES = ("Traceback (most recent call last)", "live view could not be shown", "live view finish()",
                    "live view close()", "scorer '")
 
