@@ -6,7 +6,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BROWSER_STAMP := .browser/.installed
-HTML_MANAGER  := @jupyter-widgets/html-manager@1.0.15
 
 .PHONY: demo test test-jupyterlab lint bench clean
 
@@ -17,13 +16,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Browser tests drive the system's Chromium with Playwright (no browser download), render the
-# ipywidgets embed offline with the widget manager's JS from the npm registry, and run notebook 01 in a
+# ipywidgets embed offline with the widget manager vendored in multimodel/data, and run notebook 01 in a
 # throwaway JupyterLab (requirements-browser.txt pins Playwright and JupyterLab).
 $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
 	mkdir -p .browser
-	cd .browser && npm pack --silent $(HTML_MANAGER) >/dev/null && rm -rf html-manager package \
-		&& tar -xzf jupyter-widgets-html-manager-*.tgz && mv package html-manager
 	touch $(BROWSER_STAMP)
 
 demo: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import queue
 import re
@@ -146,6 +147,7 @@ def _take_lines(buffer: str, width: int) -> tuple[list[str], str]:
     """Whole lines (at newlines, or wrapped at a space before ``width``) off the front of ``buffer``; the rest
     waits for more text."""
     lines = []
+    width = max(1, width)  # at least one character a line, or the loop never takes any
     while True:
         newline = buffer.find("\n")
         if 0 <= newline <= width:
@@ -199,6 +201,7 @@ class _StreamPrinter:
         self.interactive = interactive
         self.labels = _labels(models)
         self.width = max(40, shutil.get_terminal_size((100, 24)).columns)
+        self.labels = [label if len(label) <= 24 else label[:11] + "…" + label[-12:] for label in self.labels]
         self.pad = max(len(label) for label in self.labels)
         self.glyphs = self._glyphs(out)
         self.color = interactive and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
@@ -242,7 +245,7 @@ class _StreamPrinter:
                 elif self.interactive and kind in ("content", "reasoning"):
                     self._delta(index, kind, _clean(payload))
                 self.out.flush()
-            except (OSError, ValueError):
+            except OSError:  # the reader went away; text the terminal cannot show is replaced, not fatal (main)
                 broken = True
 
     def _prefix(self, index: int, mark: str) -> str:
@@ -691,6 +694,9 @@ def _sends_nothing(command: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``multimodel`` command line; returns the exit code (2 for a configuration error)."""
     args = sys.argv[1:] if argv is None else list(argv)
+    for stream in (sys.stdout, sys.stderr):  # a model's curly quotes on an ASCII terminal: replaced, never fatal
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     parser = build_parser()
     if args[:1] == ["sim"]:  # everything after it is the simulator's own (--port, --latency-scale, ...)
         ns, rest = argparse.Namespace(command="sim"), args[1:]

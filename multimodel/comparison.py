@@ -84,6 +84,7 @@ def run_comparison(runner: Runner, plan: Plan, prompt: Any, route: Route | None,
     given the planned models, returns another display with the live view's methods: ``on_delta(i, kind, text)``
     and ``finish(i, result)`` (called on the I/O thread), then ``close(comparison)`` (``None`` after a failure)."""
     models = [req.model for req, _ in plan]
+    own_view = view is None  # a caller's display is closed, not kept on the comparison as its live view
     if view is not None:
         view = view(models)
     elif live:
@@ -110,7 +111,8 @@ def run_comparison(runner: Runner, plan: Plan, prompt: Any, route: Route | None,
     cmp = Comparison(prompt, results, simulated=simulated, route=route)
     if view is not None:
         view.close(cmp)
-        cmp.live_view = view
+        if own_view:
+            cmp.live_view = view
     return cmp
 
 

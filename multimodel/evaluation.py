@@ -459,8 +459,14 @@ class Evaluation:
         frame = pandas_subclass(__name__, "SummaryFrame", SummaryColumns)(out, columns=self._summary_columns())
         for name in ("prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total"):
             frame[name] = frame[name].astype("Int64")
-        unstreamed = frame.loc[frame["streamed_rows"] == 0, "model"].tolist()
-        frame.attrs["notes"] = [TTFT_NOT_STREAMED.format(models=", ".join(unstreamed))] if unstreamed else []
+        flags = self.df["stream"].fillna(False).astype(bool)
+        streamed = flags.groupby(self.df["model"], sort=False).any()
+        unstreamed = [m for m in frame["model"] if not streamed.get(m, False)]
+        untimed = [m for m, n in zip(frame["model"], frame["live_rows"], strict=True) if n == 0 and m not in unstreamed]
+        notes = [TTFT_NOT_STREAMED.format(models=", ".join(unstreamed))] if unstreamed else []
+        if untimed:  # streamed, but every row a cache replay or a failure: nothing live to time
+            notes.append(NO_LIVE_ROWS.format(models=", ".join(untimed)))
+        frame.attrs["notes"] = notes
         return frame
 
     def _summary_columns(self) -> list[str]:
@@ -577,6 +583,8 @@ SUMMARY_RENAMED = {
 }
 TTFT_NOT_STREAMED = ("ttft_p50_s and ttft_p95_s are NaN for {models}: no request was streamed, so the first token's "
                      "time was not observed; pass stream=True to measure it")
+NO_LIVE_ROWS = ("latency quantiles are NaN for {models}: no live row (every row a cache replay or a failure); "
+                "replays keep their first run's timings in ev.df but are left out of latency statistics")
 
 
 class RenamedColumns:

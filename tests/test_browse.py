@@ -84,10 +84,10 @@ def test_payload_of_a_real_evaluation(runs):
         content = df["content"].iat[i]
         assert ((texts[cols["content"][i]] if cols["content"][i] is not None else None) or None) == (content or None)
         assert cols["contains"][i] == (None if math.isnan(df["contains"].iat[i]) else df["contains"].iat[i])
-        assert cols["label"][i] == str(df.index[i])
+        assert cols["_label"][i] == str(df.index[i])
     # the rows of one prompt share a group, whatever the model; prompts are stored once
     groups = {}
-    for g, p in zip(cols["group"], df["prompt_index"], strict=True):
+    for g, p in zip(cols["_group"], df["prompt_index"], strict=True):
         groups.setdefault(g, set()).add(p)
     assert len(groups) == len(_prompts()) and all(len(v) == 1 for v in groups.values())
     assert texts.count(df["prompt"].iat[0]) == 1
@@ -206,7 +206,7 @@ def test_a_comparison_uses_its_prompt_for_every_row():
     view = browse(cmp)
     payload = view.payload()
     prompts = {payload["texts"][p] for p in payload["cols"]["prompt"]}
-    assert prompts == {cmp.prompt} and set(payload["cols"]["group"]) == {0}
+    assert prompts == {cmp.prompt} and set(payload["cols"]["_group"]) == {0}
     assert view.title == "comparison" and payload["scores"] == []
     assert browse(cmp.df).payload()["n"] == len(cmp.results)
 

@@ -49,7 +49,7 @@
     if (fmt === "usd") return fmtUsd(v);
     if (fmt === "int") return fmtInt(v);
     if (fmt === "tps") return fmtTps(v);
-    if (fmt === "time") return (P && P.cols.created_at_text && P.cols.created_at_text[i]) || "n/a";
+    if (fmt === "time") return (P && P.cols._created_at_text && P.cols._created_at_text[i]) || "n/a";
     return fmtScore(v);
   }
   function compareValues(a, b) {  // missing values last whatever the direction (handled by the caller)
@@ -112,7 +112,7 @@
     if (C.simulated[i]) bits.push("simulated");
     var head = el("div", { cls: "mm-b-card-head" }, [
       el("div", { cls: "mm-b-card-model", text: txt(P, "model", i) }),
-      el("div", { cls: "mm-b-muted", text: (opts.caption ? opts.caption + " \u00b7 " : "") + "row " + C.label[i] +
+      el("div", { cls: "mm-b-muted", text: (opts.caption ? opts.caption + " \u00b7 " : "") + "row " + C._label[i] +
         (P.repeats > 1 ? " \u00b7 repeat " + C.repeat[i] : "") + (bits.length ? " \u00b7 " + bits.join(" \u00b7 ") : "") })
     ]);
     var badges = el("div", { cls: "mm-b-badges" });
@@ -124,7 +124,7 @@
       badges.appendChild(badge(m.label, fmtMetric(m.fmt, C[m.key][i], P, i)));
     });
     var node = el("div", { cls: "mm-b-card" + (opts.selected ? " mm-b-selected" : ""),
-      attrs: { "data-model": txt(P, "model", i), "data-row": C.label[i] } }, [head, badges]);
+      attrs: { "data-model": txt(P, "model", i), "data-row": C._label[i] } }, [head, badges]);
     var kind = txt(P, "error_kind", i);
     if (kind) {
       var status = C.error_status[i] != null ? " (HTTP " + C.error_status[i] + ")" : "";
@@ -141,7 +141,7 @@
       if (opts.openReasoning) det.open = true;
       node.appendChild(det);
     }
-    (C.tools[i] || []).forEach(function (call) {
+    (C._tools[i] || []).forEach(function (call) {
       node.appendChild(el("div", { cls: "mm-b-tool" }, [el("div", { cls: "mm-b-tool-name", text: "tool call: " + call[0] }),
         el("pre", { text: call[1] })]));
     });
@@ -149,7 +149,7 @@
     ["cost_source", "fallback_from", "route_reason", "request_id"].forEach(function (k) {
       var v = txt(P, k, i); if (v) extra.push(k + ": " + v);
     });
-    if (C.created_at_text && C.created_at_text[i]) extra.push("created " + C.created_at_text[i]);
+    if (C._created_at_text && C._created_at_text[i]) extra.push("created " + C._created_at_text[i]);
     if (extra.length) node.appendChild(el("div", { cls: "mm-b-muted mm-b-small", text: extra.join(" \u00b7 ") }));
     return node;
   }
@@ -260,7 +260,7 @@
       counts[m]++;
       var k = C.error_kind[i] == null ? null : P.texts[C.error_kind[i]];
       if (k) kinds[k] = (kinds[k] || 0) + 1;
-      var g = C.group[i] + "|" + C.repeat[i];
+      var g = C._group[i] + "|" + C.repeat[i];
       (groups[g] = groups[g] || []).push(i);
       repeats = Math.max(repeats, C.repeat[i] + 1);
     }
@@ -273,7 +273,7 @@
   function haystack(P, field, i) {
     var C = P.cols;
     function t(name) { return txt(P, name, i) || ""; }
-    if (field === "tools") return (C.tools[i] || []).map(function (c) { return c[0] + " " + c[1]; }).join("\n");
+    if (field === "tools") return (C._tools[i] || []).map(function (c) { return c[0] + " " + c[1]; }).join("\n");
     if (field === "error") return t("error_kind") + " " + t("error_message");
     if (field !== "all") return t(field);
     return [t("model"), t("prompt"), t("content"), t("reasoning"), haystack(P, "tools", i), haystack(P, "error", i)]
@@ -324,7 +324,7 @@
     ui.detail = el("div", { cls: "mm-b-detail" }, [el("div", { cls: "mm-b-muted", text: "click a row to read its full answer, reasoning and tool calls beside the other models' answers to the same prompt" })]);
     moveOnKeys(ui.scroller, step);
     var prompts = {};
-    for (var g = 0; g < P.n; g++) prompts[C.group[g]] = 1;
+    for (var g = 0; g < P.n; g++) prompts[C._group[g]] = 1;
     var nPrompts = Object.keys(prompts).length;
     var heading = (P.title ? P.title + ": " : "") + P.n.toLocaleString("en-US") + " rows \u00b7 " + P.models.length + " model" +
       (P.models.length === 1 ? "" : "s") + " \u00b7 " + nPrompts + " prompt" + (nPrompts === 1 ? "" : "s") +
@@ -343,7 +343,7 @@
     function keyOf(key) {
       if (key === "row") return function (i) { return i; };
       if (key === "model") return function (i) { return txt(P, "model", i); };
-      if (key === "prompt") return function (i) { return C.group[i] * 1e6 + C.repeat[i] * 1e3 + P.modelOrder[txt(P, "model", i)]; };
+      if (key === "prompt") return function (i) { return C._group[i] * 1e6 + C.repeat[i] * 1e3 + P.modelOrder[txt(P, "model", i)]; };
       if (key === "answer") return function (i) { return txt(P, "content", i) || ""; };
       if (key === "error") return function (i) { return txt(P, "error_kind", i) || ""; };
       return function (i) { return C[key] ? C[key][i] : null; };
@@ -374,7 +374,7 @@
       if (window.performance) root.setAttribute("data-update-ms", (performance.now() - started).toFixed(1));
     }
     function columns() {
-      var cols = [{ key: "row", label: "row", cls: "mm-b-num", cell: function (i) { return C.label[i]; } },
+      var cols = [{ key: "row", label: "row", cls: "mm-b-num", cell: function (i) { return C._label[i]; } },
         { key: "model", label: "model", cell: function (i) { return txt(P, "model", i); } },
         { key: "prompt", label: "prompt", cls: "mm-b-wide", cell: function (i) { return preview(txt(P, "prompt", i), 70); } },
         { key: "answer", label: "answer", cls: "mm-b-wider", cell: function (i) { return preview(txt(P, "content", i), 110); } },
@@ -413,7 +413,7 @@
       var i = st.selected;
       clear(ui.detail);
       if (i == null) return;
-      var group = (P.groups[C.group[i] + "|" + st.repeat] || []).slice();
+      var group = (P.groups[C._group[i] + "|" + st.repeat] || []).slice();
       group.sort(function (a, b) { return (a === i ? -1 : b === i ? 1 : P.modelOrder[txt(P, "model", a)] - P.modelOrder[txt(P, "model", b)]); });
       var selectedInGroup = group.indexOf(i) >= 0, ref = selectedInGroup ? txt(P, "content", i) : null;
       var tools = [el("label", {}, [(function () {
@@ -429,7 +429,7 @@
         return card(P, j, { selected: j === i, openReasoning: j === i, reference: st.diff && j !== i && ref ? ref : null,
           caption: j === i ? "selected" : null });
       }));
-      ui.detail.appendChild(el("div", { cls: "mm-b-detail-head" }, [el("b", { text: "row " + C.label[i] + " \u00b7 " + txt(P, "model", i) }),
+      ui.detail.appendChild(el("div", { cls: "mm-b-detail-head" }, [el("b", { text: "row " + C._label[i] + " \u00b7 " + txt(P, "model", i) }),
         el("span", { cls: "mm-b-muted", text: " \u00b7 " + group.length + " answer" + (group.length === 1 ? "" : "s") + " to this prompt" +
           (P.repeats > 1 ? " (repeat " + st.repeat + ")" : "") }), el("span", { cls: "mm-b-toolbar" }, tools)]));
       ui.detail.appendChild(promptBlock(P, i, P.extras));
@@ -443,7 +443,7 @@
     }
     function showLabels() {
       ui.labelBox.style.display = "";
-      ui.labelBox.value = "[" + current.map(function (i) { var l = C.label[i]; return /^-?\d+$/.test(l) ? l : JSON.stringify(l); }).join(", ") + "]";
+      ui.labelBox.value = "[" + current.map(function (i) { var l = C._label[i]; return /^-?\d+$/.test(l) ? l : JSON.stringify(l); }).join(", ") + "]";
       ui.labelBox.select();
     }
     apply();

@@ -16,7 +16,9 @@ from typing import Any
 
 from multimodel.errors import ConfigError
 from multimodel.notebook.html import prompt_text
-from multimodel.results import COLUMN_NAMES
+from multimodel.results import COLUMN_NAMES, score_columns_in
+
+RESULT_COLUMNS = frozenset(COLUMN_NAMES)
 
 #: columns an evaluation adds in front of the Result columns (evaluation.py, ``Evaluation._build_frame``)
 IDENTITY_COLUMNS = ("prompt_index", "requested_model", "repeat", "prompt", "messages")
@@ -154,7 +156,9 @@ def frame_roles(df: Any, *, scores: Sequence[str] | None = None, prompt: Any = N
         raise ConfigError(f"a results frame needs a 'model' column (ev.df or cmp.df); this one has {list(df.columns)}")
     known = known_columns()
     extra = [c for c in df.columns if c not in known and isinstance(c, str) and not c.startswith("_")]
-    if scores is None:
+    if scores is None and (df.attrs.get("score_columns") or sum(c in RESULT_COLUMNS for c in df.columns) >= 5):
+        found = score_columns_in(df)  # a results table: the rule the report and the CLI use
+    elif scores is None:
         found = [c for c in extra if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
     else:
         if isinstance(scores, str):
@@ -221,9 +225,9 @@ def results_payload(df: Any, roles: FrameRoles, *, max_chars: int | None = DEFAU
     prompts = row_prompts(df, roles.prompt)
     prompt_ids = _prompt_groups(df, prompts)
     cols: dict[str, Any] = {
-        "label": labels,
+        "_label": labels,  # our own keys start with "_", which no carried column does
         "prompt": [texts(p) for p in prompts],
-        "group": prompt_ids,
+        "_group": prompt_ids,
         "model": [texts(str(m)) for m in df["model"]],
         "repeat": _repeats(df, prompt_ids),
         "content": _texts(df, "content", texts, labels, max_chars),
@@ -231,7 +235,7 @@ def results_payload(df: Any, roles: FrameRoles, *, max_chars: int | None = DEFAU
         "error_kind": _texts(df, "error_kind", texts, labels, None),
         "error_message": _texts(df, "error_message", texts, labels, max_chars),
         "error_status": numbers(df["error_status"]) if "error_status" in df.columns else [None] * len(df),
-        "tools": [tool_call_pairs(v) for v in df["tool_calls"]] if "tool_calls" in df.columns else [None] * len(df),
+        "_tools": [tool_call_pairs(v) for v in df["tool_calls"]] if "tool_calls" in df.columns else [None] * len(df),
         "cached": _flags(df, "cached"),
         "simulated": _flags(df, "simulated"),
         "stream": _flags(df, "stream"),
@@ -244,7 +248,7 @@ def results_payload(df: Any, roles: FrameRoles, *, max_chars: int | None = DEFAU
         if name not in df.columns:
             continue
         if fmt == "time":
-            cols[name], cols["created_at_text"] = epoch_seconds(df[name])
+            cols[name], cols["_created_at_text"] = epoch_seconds(df[name])
         else:
             cols[name] = numbers(df[name])
         metrics.append({"key": name, "label": label, "fmt": fmt})
