@@ -201,7 +201,7 @@ class _StreamPrinter:
         self.interactive = interactive
         self.labels = _labels(models)
         self.width = max(40, shutil.get_terminal_size((100, 24)).columns)
-        self.labels = [label if len(label) <= 24 else label[:11] + "…" + label[-12:] for label in self.labels]
+        self.labels = [label if len(label) <= 32 else label[:15] + "…" + label[-16:] for label in self.labels]
         self.pad = max(len(label) for label in self.labels)
         self.glyphs = self._glyphs(out)
         self.color = interactive and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"

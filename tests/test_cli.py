@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -365,3 +366,16 @@ def test_report_keeps_the_score_columns_of_every_results_format(suffix, tmp_path
     assert len(score_charts.findall(html.read_text())) == 1
     assert main(["report", str(out), "--html", str(html), "--score", "nope"]) == 2
     assert "--score nope: no such column" in capsys.readouterr().err
+
+
+def test_stream_lines_always_advance_even_when_the_label_leaves_no_width():
+    from multimodel.cli import _take_lines
+
+    lines, rest = _take_lines("hello world", 0)  # a label as wide as the terminal: it used to loop for ever
+    assert "".join(lines) + rest == "helloworld" and all(len(line) == 1 for line in lines)
+    printer_labels = __import__("multimodel.cli", fromlist=["_StreamPrinter"])._StreamPrinter(
+        ["openrouter/deepseek/deepseek-v4-flash-extended-context"] * 2, out=io.StringIO(), interactive=False)
+    try:
+        assert all(len(label) <= 32 for label in printer_labels.labels)
+    finally:
+        printer_labels.close()

@@ -18,8 +18,6 @@ from multimodel.errors import ConfigError
 from multimodel.notebook.html import prompt_text
 from multimodel.results import COLUMN_NAMES, score_columns_in
 
-RESULT_COLUMNS = frozenset(COLUMN_NAMES)
-
 #: columns an evaluation adds in front of the Result columns (evaluation.py, ``Evaluation._build_frame``)
 IDENTITY_COLUMNS = ("prompt_index", "requested_model", "repeat", "prompt", "messages")
 #: numeric columns the browser can sort by: (column, label, format); formats are read by the script
@@ -156,8 +154,8 @@ def frame_roles(df: Any, *, scores: Sequence[str] | None = None, prompt: Any = N
         raise ConfigError(f"a results frame needs a 'model' column (ev.df or cmp.df); this one has {list(df.columns)}")
     known = known_columns()
     extra = [c for c in df.columns if c not in known and isinstance(c, str) and not c.startswith("_")]
-    if scores is None and (df.attrs.get("score_columns") or sum(c in RESULT_COLUMNS for c in df.columns) >= 5):
-        found = score_columns_in(df)  # a results table: the rule the report and the CLI use
+    if scores is None and df.attrs.get("score_columns"):
+        found = score_columns_in(df)  # ev.df, or its parquet: the scorers' own columns, as the report finds them
     elif scores is None:
         found = [c for c in extra if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
     else:
