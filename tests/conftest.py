@@ -14,6 +14,15 @@ def sim():
         yield s
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (tests/chromium.py); the modules that ask for it skip without it."""
+    from tests.chromium import launch
+
+    with launch() as b:
+        yield b
+
+
 @pytest.fixture
 def clean_sim(sim):
     """Counters, faults and limits reset before each test."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import warnings
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from multimodel.notebook.browse_data import (
 )
 from multimodel.notebook.run_diff import classify
 from multimodel.results import results_to_frame
+from tests.chromium import needs_chromium, open_offline
 from tests.test_plots import EVIL, sample_comparison, sample_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,44 +303,6 @@ def test_classify_with_repeats_failures_and_tolerance():
 
 
 # ---------------------------------------------------------------------------------------------- in Chromium
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                                    "(apt-get install -y chromium); CI installs it")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("chromium is installed but Playwright is not: pip install -r requirements-browser.txt")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def _open(browser, path: Path, *, javascript: bool = True, width: int = 1400):
-    """A page on ``path`` that records dialogs (a model's alert() must never run), page errors and every request
-    that is not a file (all of them blocked)."""
-    context = browser.new_context(viewport={"width": width, "height": 1000}, java_script_enabled=javascript)
-    page = context.new_page()
-    seen = {"dialogs": [], "outside": [], "errors": []}
-
-    def on_route(route):
-        if route.request.url.startswith(("file:", "data:")):
-            route.continue_()
-        else:
-            seen["outside"].append(route.request.url)
-            route.abort()
-
-    page.route("**/*", on_route)
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.goto(path.as_uri())
-    return context, page, seen
 
 
 def _table_column(page, header: str) -> list[str]:
@@ -363,7 +325,7 @@ def test_browse_search_filter_sort_and_read_a_row(browser, runs):
     df = ev.df
     ARTIFACTS.mkdir(exist_ok=True)
     path = browse(ev).save(ARTIFACTS / "browse_results.html")
-    context, page, seen = _open(browser, path)
+    context, page, seen = open_offline(browser, path)
     try:
         page.wait_for_selector(".mm-b-results .mm-b-table tbody tr", timeout=15_000)
         assert page.locator(".mm-browse-static").is_hidden()
@@ -454,7 +416,7 @@ def test_tool_calls_and_a_comparison_frame(browser, tmp_path):
         client.close()
     assert all(r.tool_calls for r in cmp.results)
     path = browse(cmp).save(tmp_path / "cmp.html")
-    context, page, seen = _open(browser, path)
+    context, page, seen = open_offline(browser, path)
     try:
         page.wait_for_selector(".mm-b-results .mm-b-table tbody tr")
         page.click(".mm-b-results tbody tr >> nth=1")
@@ -481,7 +443,7 @@ def test_run_versus_run_shows_the_score_change(browser, runs):
     known = worse[answered].iloc[0] if any(answered) else worse.iloc[0]
     ARTIFACTS.mkdir(exist_ok=True)
     path = rc.save(ARTIFACTS / "browse_runs.html")
-    context, page, seen = _open(browser, path)
+    context, page, seen = open_offline(browser, path)
     try:
         page.wait_for_selector(".mm-b-runs .mm-b-summary-table tbody tr", timeout=15_000)
         summary = rc.summary().set_index("model")
@@ -536,7 +498,7 @@ def fmt(v: float) -> str:
 def test_without_javascript_a_static_table_shows_the_first_rows(browser, runs, tmp_path):
     ev, _ = runs
     path = browse(ev).save(tmp_path / "static.html")
-    context, page, seen = _open(browser, path, javascript=False)
+    context, page, seen = open_offline(browser, path, javascript=False)
     try:
         static = page.locator(".mm-browse-static")
         assert static.is_visible() and "needs JavaScript" in static.inner_text()
@@ -558,7 +520,7 @@ def test_five_thousand_rows_render_and_search_quickly(browser, runs, tmp_path):
     big["repeat"] = [i // len(df) for i in range(len(big))]
     path = browse(big, max_rows=None).save(tmp_path / "big.html")
     size_mb = path.stat().st_size / 1e6
-    context, page, seen = _open(browser, path)
+    context, page, seen = open_offline(browser, path)
     try:
         page.wait_for_selector(".mm-b-results .mm-b-table tbody tr", timeout=30_000)
         render_ms = float(page.get_attribute(".mm-browse", "data-render-ms"))
@@ -591,7 +553,7 @@ def test_a_notebook_exported_to_html_keeps_the_browser_working_offline(browser, 
     body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
     path = tmp_path / "exported.html"
     path.write_text(body, encoding="utf-8")
-    context, page, seen = _open(browser, path)
+    context, page, seen = open_offline(browser, path)
     try:
         page.wait_for_selector(".mm-b-results .mm-b-table tbody tr", timeout=15_000)
         assert page.locator(".mm-b-results .mm-b-table tbody tr").count() == len(ev.df)

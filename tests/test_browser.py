@@ -12,29 +12,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest
 
+from tests.chromium import needs_chromium, open_offline
 from tests.test_plots import EVIL, MODELS, sample_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-SETUP = "pip install -r requirements-browser.txt"
-
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium); CI installs it"
-)
+pytestmark = needs_chromium
 
 
 def embed_js() -> Path:
@@ -50,37 +40,6 @@ def embed_js() -> Path:
     return path.resolve()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(f"chromium is installed but Playwright is not; set up the browser tests with: {SETUP}")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def _open(browser, path: Path, *, javascript: bool, width: int = 1400):
-    """A page on ``path`` that records dialogs (a model's alert() must never run) and outside requests."""
-    context = browser.new_context(viewport={"width": width, "height": 1000}, java_script_enabled=javascript)
-    page = context.new_page()
-    seen = {"dialogs": [], "outside": [], "errors": []}
-
-    def on_route(route):
-        url = route.request.url
-        if url.startswith(("file:", "data:")):
-            route.continue_()
-        else:
-            seen["outside"].append(url)
-            route.abort()
-
-    page.route("**/*", on_route)
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.goto(path.as_uri())
-    return context, page, seen
 
 
 def test_report_shows_every_model_and_chart_without_javascript(browser):
@@ -90,7 +49,7 @@ def test_report_shows_every_model_and_chart_without_javascript(browser):
     from multimodel.plots import available_charts
 
     charts = available_charts(cmp.df)
-    context, page, seen = _open(browser, path, javascript=False)
+    context, page, seen = open_offline(browser, path, javascript=False)
     try:
         assert "SIMULATED" in page.title()
         assert page.locator(".mm-simulated").first.is_visible()
@@ -118,7 +77,7 @@ def test_report_shows_every_model_and_chart_without_javascript(browser):
     finally:
         context.close()
     # the same file with JavaScript on: every image decoded, still nothing from outside, no alert()
-    context, page, seen = _open(browser, path, javascript=True)
+    context, page, seen = open_offline(browser, path, javascript=True)
     try:
         decoded = page.eval_on_selector_all(
             "figure.mm-chart img",
@@ -159,7 +118,7 @@ def test_widget_view_renders_one_column_per_model(browser):
     for m in MODELS:
         assert any(f">{m}<" in v for v in values), m
     assert any("SIMULATED" in v for v in values)
-    context, page, seen = _open(browser, path, javascript=True)
+    context, page, seen = open_offline(browser, path, javascript=True)
     try:
         page.wait_for_selector(".mm-live-column", timeout=15_000)
         columns = page.locator(".mm-live-column")

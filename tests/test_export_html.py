@@ -29,7 +29,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SETUP, _open
+from tests.chromium import needs_chromium, open_offline
+from tests.test_browser import ARTIFACTS
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbclient")
@@ -45,20 +46,8 @@ from tests.test_notebooks import NOTEBOOKS, executed  # noqa: E402
 
 EMBED_JS_SHA256 = "8f6d2d3f856d8595d1841dec3019d99bbe74d331f2a5178c2a33bfec729e3d6a"  # npm 1.0.15 dist/embed.js
 COLUMN = {"title": 0, "badges": 2, "error": 3, "answer": 4, "tools": 6}  # LiveView column children (live.py)
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium driven by Playwright, as in tests/test_browser.py."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(f"chromium is installed but Playwright is not; set up the browser tests with: {SETUP}")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 # ---------------------------------------------------------------------------------------------- widget state
@@ -186,7 +175,7 @@ def test_exported_notebook_shows_its_widget_content_offline(path: Path, browser:
 
     # 1. stock nbconvert: the CDN is blocked, no widget is drawn; every live view's static copy shows it all
     stock = _stock_export(nb, ARTIFACTS / f"export_{path.stem}_nbconvert.html")
-    context, page, seen = _open(browser, stock, javascript=True)
+    context, page, seen = open_offline(browser, stock, javascript=True)
     try:
         page.wait_for_load_state("load")
         for view in live:
@@ -213,7 +202,7 @@ def test_exported_notebook_shows_its_widget_content_offline(path: Path, browser:
         bare = copy.deepcopy(nb)
         bare.metadata.pop("widgets", None)
         saved = _stock_export(bare, ARTIFACTS / f"export_{path.stem}_nbconvert_no_state.html")
-        context, page, seen = _open(browser, saved, javascript=True)
+        context, page, seen = open_offline(browser, saved, javascript=True)
         try:
             assert page.locator(".mm-live-note").count() == len(live)
             assert all(page.locator(".mm-live-note").nth(i).is_visible() for i in range(len(live)))
@@ -231,7 +220,7 @@ def test_exported_notebook_shows_its_widget_content_offline(path: Path, browser:
 
     # 2. export_html: the widget manager is inlined; every widget view is drawn, nothing leaves the page
     offline = export_html(saved_nb, ARTIFACTS / f"export_{path.stem}_offline.html")
-    context, page, seen = _open(browser, offline, javascript=True)
+    context, page, seen = open_offline(browser, offline, javascript=True)
     try:
         if views:
             page.wait_for_function(
@@ -302,7 +291,7 @@ def test_export_html_can_run_the_notebook_first(tmp_path: Path, browser: Any) ->
     out = export_html(src, tmp_path / "deep" / "folder" / "widgets.html", execute=True, timeout_s=120)
     assert out.is_file() and out.parent.name == "folder"
     assert json.loads(src.read_text())["cells"][0]["outputs"] == []  # the source notebook is left as it was
-    context, page, seen = _open(browser, out, javascript=True)
+    context, page, seen = open_offline(browser, out, javascript=True)
     try:
         page.wait_for_selector(".widget-subarea .widget-html", timeout=20_000)
         assert page.locator(".widget-subarea").get_by_text("drawn offline").is_visible()

@@ -4,7 +4,6 @@ that is not a file is blocked and recorded (the pattern of tests/test_browser.py
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import matplotlib
@@ -15,8 +14,8 @@ import pytest
 
 from multimodel.report import write_report
 from multimodel.results import Result, results_to_frame
+from tests.chromium import CHROMIUM
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ANSWER = ("[simulated] You asked the question, and here is a simulated answer. A good answer starts with the basic "
           "facts and then looks at the details. People often overlook how much the context changes the answer. "
