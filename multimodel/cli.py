@@ -163,7 +163,7 @@ def _take_lines(buffer: str, width: int) -> tuple[list[str], str]:
 
 def _labels(models: Sequence[str]) -> list[str]:
     """Short names for the line prefixes: the model id alone where no other model shares it, else the whole
-    string (numbered when the same model is asked twice)."""
+    string (numbered when the same model is asked twice), middle cut past 32 characters."""
     ids = [m.rsplit("/", 1)[-1] for m in models]
     labels = []
     for i, (model, model_id) in enumerate(zip(models, ids, strict=True)):
@@ -171,7 +171,8 @@ def _labels(models: Sequence[str]) -> list[str]:
             labels.append(f"{model}#{i + 1}")
         else:
             labels.append(model_id if ids.count(model_id) == 1 else model)
-    return labels
+    # at most 32 characters, so a long name still leaves the terminal room for the text
+    return [label if len(label) <= 32 else label[:15] + "…" + label[-16:] for label in labels]
 
 
 def _numbers(r: Any) -> str:
@@ -201,7 +202,6 @@ class _StreamPrinter:
         self.interactive = interactive
         self.labels = _labels(models)
         self.width = max(40, shutil.get_terminal_size((100, 24)).columns)
-        self.labels = [label if len(label) <= 32 else label[:15] + "…" + label[-16:] for label in self.labels]
         self.pad = max(len(label) for label in self.labels)
         self.glyphs = self._glyphs(out)
         self.color = interactive and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"

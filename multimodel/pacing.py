@@ -36,6 +36,8 @@ MAX_PAUSE_S = 300.0
 QUOTA_PAUSE_S = 3600.0
 #: a silent 429 adapts the rate only after this many requests in the last 10 s (fewer say nothing about a rate)
 _ADAPT_MIN_SENT = 10
+#: admission times a gate keeps for measuring the rate it sends at
+_SENT_KEPT = 10_000
 #: a silent throttle cuts the rate to this share of the rate that was throttled (CUBIC's multiplicative decrease,
 #: RFC 9438 section 4.6: gentler than halving, which left a provider 25% below its limit on average)
 _CUT = 0.7
@@ -187,7 +189,9 @@ class ProviderGate:
         self.learned_rpm: float | None = None
         self.exhausted: str | None = None  # why the provider's quota ran out (its remaining rows are not sent)
         self.exhausted_until = 0.0  # monotonic time the quota is expected back
-        self._sent: deque[float] = deque()  # admission times over the last 10 s: the rate a silent throttle halves
+        # the latest admission times, trimmed to 10 s when read: the rate a silent throttle cuts (bounded, since
+        # only a silent 429 trims it: 10,000 a second, 600,000 a minute, is beyond any provider's limit)
+        self._sent: deque[float] = deque(maxlen=_SENT_KEPT)
 
     def _buckets(self, model: str | None) -> list[tuple[TokenBucket, bool]]:
         """(bucket, counts tokens) pairs that a request for ``model`` must pass."""

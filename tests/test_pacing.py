@@ -242,3 +242,15 @@ def test_a_deadline_that_cannot_bound_a_run_is_refused(bad):
 
     with pytest.raises(mm.ConfigError, match="deadline_s"):
         _client(replies(Reply(200, JSON, OK))).evaluate(["a"], ["p/m"], deadline_s=bad, progress=False)
+
+
+def test_a_gate_keeps_a_bounded_record_of_what_it_sent():
+    # only a silent 429 trims the admission times, so a long run without one must not grow them for ever
+    async def main() -> int:
+        gate = ProviderGate("p", concurrency=4)
+        for _ in range(25_000):
+            await gate.acquire(1)
+            gate.release(1, None)
+        return len(gate._sent)
+
+    assert asyncio.run(main()) == 10_000
