@@ -227,8 +227,8 @@ def _build(parsed: list[tuple[_Template, _Template | None]], variables: Any) -> 
     if not unused:
         _warn_duplicates(out)
     variables_first = [c for c in table.frame.columns if c in used or table.kind == "product"]
-    rest = [c for c in out.columns if c not in ("prompt", "template", "expected", *variables_first)]
-    expected = ["expected"] if "expected" in out.columns else []
+    expected = ["expected"] if any(exp is not None for _, exp in parsed) else []
+    rest = [c for c in table.frame.columns if c not in variables_first]  # a DataFrame's own order
     return out[["prompt", "template", *variables_first, *expected, *rest]]
 
 
