@@ -209,12 +209,6 @@ def _build(parsed: list[tuple[_Template, _Template | None]], variables: Any) -> 
                 _check_fields(one, table)
                 used.update(one.fields)
     unused = [c for c in table.frame.columns if c not in used] if table.kind == "product" else []
-    if unused:
-        n_rows = len(table.rows)
-        warn_user(f"variables {unused} are not used by any template: their values only repeat each prompt "
-                  f"({n_rows} rows per template where {len(_product_without(table, unused))} would do), and "
-                  f"evaluate() would count the copies as separate questions; drop them or add "
-                  f"{', '.join('{' + str(c) + '}' for c in unused)} to a template", UserWarning)
     blocks = []
     for tpl, exp in parsed:
         block = table.frame.copy()
@@ -223,8 +217,14 @@ def _build(parsed: list[tuple[_Template, _Template | None]], variables: Any) -> 
         if exp is not None:
             block["expected"] = _expand(exp, table, blank_ok=True)
         blocks.append(block)
-    out = pd.concat(blocks, ignore_index=True)
-    if not unused:
+    out = pd.concat(blocks, ignore_index=True)  # every row expanded: only now is a warning worth giving
+    if unused:
+        n_rows = len(table.rows)
+        warn_user(f"variables {unused} are not used by any template: their values only repeat each prompt "
+                  f"({n_rows} rows per template where {len(_product_without(table, unused))} would do), and "
+                  f"evaluate() would count the copies as separate questions; drop them or add "
+                  f"{', '.join('{' + str(c) + '}' for c in unused)} to a template", UserWarning)
+    else:
         _warn_duplicates(out)
     variables_first = [c for c in table.frame.columns if c in used or table.kind == "product"]
     expected = ["expected"] if any(exp is not None for _, exp in parsed) else []
