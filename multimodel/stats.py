@@ -173,7 +173,8 @@ def clustered_mean(values: Any, clusters: Any = None, *, level: float = 0.95) ->
     The interval is mean ± t_{G-1, (1+level)/2} · se. With clustered errors the effective sample size is the
     number of clusters, not of rows, and the variance estimate has G - 1 degrees of freedom; a normal quantile
     (1.96) would make the interval too narrow when G is small (Cameron & Miller 2015, "A Practitioner's Guide to
-    Cluster-Robust Inference", section VI), so the t quantile with G - 1 df is used, as statsmodels does.
+    Cluster-Robust Inference", on few clusters), so the t quantile with G - 1 df is used, as statsmodels and
+    Stata do.
 
     NaN values (unscored rows: errors, a scorer that could not decide) are dropped with their cluster labels.
     """
