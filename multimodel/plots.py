@@ -215,9 +215,12 @@ def _providers(df: Any) -> dict[str, str]:
 
 
 def _title(base: str, df: Any, title: str | None) -> str:
-    if title is not None:
-        return title
-    return base + (SIMULATED_SUFFIX if is_simulated(df) else "")
+    """The chart's title (``title`` when given, else ``base``), stamped "SIMULATED" when any row came from the
+    simulator: a custom title keeps the stamp, so a simulated chart never passes for a measured one."""
+    text = base if title is None else str(title)
+    if not is_simulated(df) or "SIMULATED" in text:
+        return text
+    return (text + SIMULATED_SUFFIX) if text.strip() else "SIMULATED"
 
 
 def shorten(model: str, limit: int = 38) -> str:

@@ -478,3 +478,33 @@ def test_export_is_the_same_bytes_each_time(tmp_path, ext):
     assert first == again
     if ext == "svg":
         assert b"<dc:date>" not in first  # no creation time in the file
+
+
+# ------------------------------------------------------------------------------------------- the SIMULATED stamp
+def _titles(fig) -> list[str]:
+    return [t for t in [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""] if t]
+
+
+@pytest.mark.parametrize("chart", list(plots.CHARTS))
+def test_a_custom_title_keeps_the_simulated_stamp(chart):
+    df = sample_frame()
+    (title,) = _titles(plots.CHARTS[chart](df, title="My title"))
+    assert title.startswith("My title — SIMULATED"), title
+    (title,) = _titles(plots.CHARTS[chart](df, title="Run 3: SIMULATED baseline"))  # already says so: once
+    assert title.startswith("Run 3: SIMULATED baseline") and title.count("SIMULATED") == 1
+    (title,) = _titles(plots.CHARTS[chart](df, title=""))  # no title asked for: the stamp alone
+    assert title.startswith("SIMULATED")
+    (title,) = _titles(plots.CHARTS[chart](sample_frame(simulated=False), title="My title"))
+    assert title.startswith("My title") and "SIMULATED" not in title
+    acc = plots.PlotAccessor(df)  # through ev.plot / cmp.plot too
+    (title,) = _titles(getattr(acc, chart)(title="Mine"))
+    assert title.startswith("Mine — SIMULATED")
+
+
+def test_a_custom_title_on_axes_given_by_the_caller_keeps_the_stamp():
+    import matplotlib.pyplot as plt
+
+    _, axes = plt.subplots(1, 2)
+    plots.cost_vs_latency(sample_frame(), ax=axes[0], title="left")
+    plots.score_vs_cost(sample_frame(), ax=axes[1], title="right")
+    assert [ax.get_title() for ax in axes] == ["left — SIMULATED", "right — SIMULATED"]
