@@ -4,17 +4,22 @@ Every chart takes a DataFrame with the Result columns (``cmp.df``, ``ev.df``; sc
 apply), or any object with a ``.df``, and returns a matplotlib Figure::
 
     fig = mm.plot.cost_vs_latency(df)          # or cmp.plot.cost_vs_latency() / ev.plot.cost_vs_latency()
-    mm.plot.save(fig, "chart.png", df=df)      # PNG, SVG or PDF, stamped with date, version, prices, mode
+    mm.plot.save(fig, "chart.png", df=df)      # PNG, SVG, PDF, ..., stamped with date, version, prices, mode
+    ev.plot.save_all("figures", formats=("png", "svg"))   # every chart the rows can show, one file per format
 
 Charts: ``cost_vs_latency`` (Pareto front marked), ``latency_distribution`` (TTFT and end-to-end per
 model), ``tokens_per_second``, ``cost_breakdown`` (input, cached input, reasoning, output),
-``score_vs_cost``. Latency and speed use live rows only: cache replays and failed requests are left
-out (DESIGN.md section 2). One colour per provider, the same in every chart; "SIMULATED" is in the
-title when any row came from the simulator. matplotlib is imported on first use.
+``score_vs_cost`` (95% CI error bars: the evaluation summary's clustered interval through ``ev.plot``, else
+a naive one from the rows that says so). Latency and speed use live rows only: cache replays and failed
+requests are left out (DESIGN.md section 2). One colour per provider, the same in every chart;
+"SIMULATED" is in the title when any row came from the simulator, a custom ``title=`` included.
+matplotlib is imported on first use.
 
 Honest labels: costs are in US dollars everywhere (ticks such as $0.0012, the same unit as the tables);
-every aggregate says how many requests it stands for (``n=3``), and a chart of one request per model says
-so instead of calling one value a mean or a median. Point labels are placed when the figure is drawn, so
+every aggregate says how many requests it stands for (``n=3``; prompts and samples on a score), and a
+chart of one request per model says so instead of calling one value a mean or a median. A score axis
+starts at 0 (and spans 0 to 1 for a score in [0, 1]) and a cost axis at $0: no zoomed range makes a small
+difference look large. Point labels are placed when the figure is drawn, so
 that none overlaps another label or a marker and none leaves the axes (``PointLabels``). Time to first
 token and output speed exist only for streamed requests: a row that was not streamed (``ttft_s`` empty,
 or ``stream`` false) is left out of them, and a chart with nothing to show is not drawn (``chart_notes``
@@ -31,7 +36,7 @@ import datetime as _dt
 import itertools
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -215,9 +220,12 @@ def _providers(df: Any) -> dict[str, str]:
 
 
 def _title(base: str, df: Any, title: str | None) -> str:
-    if title is not None:
-        return title
-    return base + (SIMULATED_SUFFIX if is_simulated(df) else "")
+    """The chart's title (``title`` when given, else ``base``), stamped "SIMULATED" when any row came from the
+    simulator: a custom title keeps the stamp, so a simulated chart never passes for a measured one."""
+    text = base if title is None else str(title)
+    if not is_simulated(df) or "SIMULATED" in text:
+        return text
+    return (text + SIMULATED_SUFFIX) if text.strip() else "SIMULATED"
 
 
 def shorten(model: str, limit: int = 38) -> str:
@@ -418,15 +426,20 @@ def _choose(point: Any, w: float, h: float, gap: float, frame: Any, markers: lis
     return boxes[best], int(rings[best])
 
 
+def _polylines(artist: Any) -> list[Any]:
+    """The vertices (display px) of a Line2D, or of each segment of a LineCollection (error bars)."""
+    transform = artist.get_transform()
+    if hasattr(artist, "get_segments"):
+        return [transform.transform(seg) for seg in artist.get_segments() if len(seg) > 1]
+    return [transform.transform(artist.get_xydata())]
+
+
 def _line_samples(lines: list[Any], spacing_px: float = 6.0) -> Any:
-    """Points (display px) every few pixels along each line, for labels to keep off."""
+    """Points (display px) every few pixels along each line (Line2D or LineCollection), for labels to keep off."""
     import numpy as np
 
     pts: list[Any] = []
-    for line in lines:
-        if not line.get_visible():
-            continue
-        xy = line.get_transform().transform(line.get_xydata())
+    for xy in (xy for line in lines if line.get_visible() for xy in _polylines(line)):
         for (x0, y0), (x1, y1) in itertools.pairwise(xy):
             steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / spacing_px))
             t = np.linspace(0.0, 1.0, steps)
@@ -465,6 +478,8 @@ def _place_label(labels: Any, i: int, point: Any, renderer: Any, frame: Any, gap
     texts.append(tuple(box))
     inverse = ax.transData.inverted()
     text.set_position(tuple(inverse.transform(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))))
+    side = (box[0] + box[2]) / 2 - point[0]  # the lines of a two-line label line up on the side of their point
+    text.set_multialignment("left" if side > 1 else "right" if side < -1 else "center")
     if ring > 0:  # far from its point: a leader line from the marker's edge to the label's edge
         end = (min(max(point[0], box[0]), box[2]), min(max(point[1], box[1]), box[3]))
         dist = math.hypot(end[0] - point[0], end[1] - point[1]) or 1.0
@@ -539,7 +554,8 @@ def label_points(ax: Any, xy: Sequence[tuple[float, float]], texts: Sequence[str
     """Labels for the points ``xy`` (data coordinates) that never overlap each other, a marker or another
     text, and stay inside the axes; laid out at draw time. Each text is a string, or a list of strings to
     try in turn (shorter ones for when the full one does not fit). Options: ``marker_size`` (scatter ``s``),
-    ``marker_linewidth``, ``fontsize``, ``avoid_lines`` (Line2D objects labels should keep off)."""
+    ``marker_linewidth``, ``fontsize``, ``avoid_lines`` (Line2D or LineCollection objects, such as error bars,
+    that labels should keep off)."""
     return _point_labels_artist()(ax, xy, texts, **options)
 
 
@@ -555,9 +571,11 @@ def point_labels(fig_or_ax: Any) -> list[Any]:
 
 
 # ---------------------------------------------------------------------------------------------- charts
-def _scatter_models(ax: Any, points: list[dict[str, Any]], *, front_label: str, higher_y_better: bool) -> None:
+def _scatter_models(ax: Any, points: list[dict[str, Any]], *, front_label: str, higher_y_better: bool,
+                    avoid: Sequence[Any] = ()) -> None:
     """One marker per model (hollow when its cost is unknown), labels that never overlap, and the Pareto
-    front of the known points. ``points``: dicts with model, provider, x, y, n, hollow."""
+    front of the known points. ``points``: dicts with model, provider, x, y, n, hollow, and optionally
+    n_text (the label's count, instead of ``(n=3)``); ``avoid``: more lines (error bars) labels keep off."""
     counts = [p["n"] for p in points]
     known: list[tuple[float, float]] = []
     for p in points:
@@ -572,9 +590,18 @@ def _scatter_models(ax: Any, points: list[dict[str, Any]], *, front_label: str, 
         xs = [known[i][0] for i in front]
         ys = [-known[i][1] if higher_y_better else known[i][1] for i in front]
         lines = ax.plot(xs, ys, linestyle="--", color="#999999", zorder=2, label=front_label)
-    texts = [[name(p["model"].split("/", 1)[-1], limit) + n_suffix(p["n"], counts)
-              for name, limit in ((shorten, 28), (shorten_middle, 14))] for p in points]
-    label_points(ax, [(p["x"], p["y"]) for p in points], texts, avoid_lines=lines)
+    texts = []
+    for p in points:
+        short = p["model"].split("/", 1)[-1]
+        if "n_text" in p:  # a long count ("n=96 prompts, 288 samples") goes on a line of its own
+            count = p["n_text"]
+            texts.append([f"{shorten(short, 28)}\n{count}" if count else shorten(short, 28),
+                          f"{shorten_middle(short, 14)}\n{count}" if count else shorten_middle(short, 14)])
+            continue
+        count = n_suffix(p["n"], counts)
+        texts.append([shorten(short, 28) + count, shorten_middle(short, 14) + count,
+                      *([shorten_middle(short, 14) + "\n" + count.strip(" ()")] if count else [])])
+    label_points(ax, [(p["x"], p["y"]) for p in points], texts, avoid_lines=[*lines, *avoid])
 
 
 def _no_ttft_error(chart: str) -> Exception:
@@ -846,11 +873,118 @@ def score_columns(obj: Any) -> list[str]:
     return score_columns_in(df)
 
 
-def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: str | None = None) -> Any:
-    """Score vs cost per request per model (means over its n requests with a score; the value itself for one
-    request); the Pareto front (cheaper and better) is marked.
+#: what the error bars of ``score_vs_cost`` are, in its legend
+CI_CLUSTERED = "95% CI, clustered by {cluster}"
+CI_NAIVE = "95% naive CI (rows treated as independent)"
 
-    ``score`` names the column (default: the first of ``score_columns(df)``, else ``score``).
+
+def _number(value: Any) -> float:
+    """A cell as a float; NaN for None, NA and anything that is not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _count_text(prompts: float, samples: float) -> str:
+    """A score point's count: "n=96 prompts", "n=96 prompts, 288 samples" when prompts were sampled more than
+    once, "n=288" when the summary has no prompt count, "" when it has neither."""
+    if not math.isnan(prompts):
+        more = f", {samples:,.0f} samples" if not math.isnan(samples) and samples != prompts else ""
+        return f"n={prompts:,.0f} prompt{'s' if prompts != 1 else ''}{more}"
+    return "" if math.isnan(samples) else f"n={samples:,.0f}"
+
+
+def _row_score_points(df: Any, score: str) -> list[dict[str, Any]]:
+    """Per model from the rows alone (no summary): the mean score and a CLT 95% CI, mean ± 1.96·sd/√n, which
+    treats every row as independent (labelled naive: repeats of one prompt are not independent)."""
+    import pandas as pd
+
+    providers = _providers(df)
+    data = df.assign(_score=pd.to_numeric(df[score], errors="coerce").astype(float),
+                     _cost=pd.to_numeric(_col(df, "cost_usd"), errors="coerce").astype(float))
+    data = data[data["_score"].notna()]
+    grouped = data.groupby("model", sort=False).agg(score=("_score", "mean"), sd=("_score", "std"),
+                                                    cost=("_cost", "mean"), n=("_score", "size"))
+    points = []
+    for model, r in grouped.iterrows():
+        half = 1.96 * float(r["sd"]) / math.sqrt(int(r["n"])) if r["n"] > 1 else math.nan
+        points.append({"model": str(model), "provider": providers.get(str(model), ""), "y": float(r["score"]),
+                       "lo": float(r["score"]) - half, "hi": float(r["score"]) + half, "n": int(r["n"]),
+                       "x": 0.0 if math.isnan(r["cost"]) else float(r["cost"]), "hollow": bool(math.isnan(r["cost"]))})
+    return points
+
+
+def _summary_score_points(df: Any, summary: Any, score: str) -> list[dict[str, Any]]:
+    """Per model from the evaluation's summary: its mean, its 95% CI as given (clustered by prompt there; not
+    recomputed here), its cost per request and its counts; models with no score are left out."""
+    import pandas as pd
+
+    need = ["model", f"{score}_mean", f"{score}_ci95_low", f"{score}_ci95_high"]
+    missing = [c for c in need if c not in summary]
+    if missing:
+        from multimodel.errors import ConfigError
+
+        raise ConfigError(f"score_vs_cost: the summary has no {', '.join(map(repr, missing))} column; pass "
+                          f"ev.summary() of an evaluation scored with {score!r}, or summary=None to use the rows")
+    providers = _providers(df) if "model" in df else {}
+    row_costs: dict[str, float] = {}
+    row_counts: dict[str, int] = {}  # an older summary without counts or costs: those of the rows
+    if "cost_usd_mean" not in summary and "model" in df:
+        row_costs = pd.to_numeric(df["cost_usd"], errors="coerce").groupby(df["model"].astype(str)).mean().to_dict()
+    if f"{score}_samples" not in summary and score in df and "model" in df:
+        row_counts = df[score].notna().groupby(df["model"].astype(str)).sum().to_dict()
+    points = []
+    for rec in summary.to_dict("records"):
+        model, y = str(rec["model"]), _number(rec[f"{score}_mean"])
+        if math.isnan(y):
+            continue
+        prompts = _number(rec.get(f"{score}_prompts"))
+        samples = _number(rec[f"{score}_samples"] if f"{score}_samples" in rec else row_counts.get(model))
+        cost = _number(rec["cost_usd_mean"]) if "cost_usd_mean" in rec else _number(row_costs.get(model))
+        points.append({"model": model, "provider": providers.get(model, model.split("/", 1)[0]), "y": y,
+                       "lo": _number(rec[f"{score}_ci95_low"]), "hi": _number(rec[f"{score}_ci95_high"]),
+                       "n": int(samples) if not math.isnan(samples) else 0, "n_text": _count_text(prompts, samples),
+                       "x": 0.0 if math.isnan(cost) else cost, "hollow": math.isnan(cost)})
+    return points
+
+
+def _error_bars(ax: Any, points: list[dict[str, Any]]) -> list[Any]:
+    """A vertical 95% CI bar per point that has one, in its provider's colour; returns the bars' lines."""
+    lines = []
+    for p in points:
+        if math.isnan(p["lo"]) or math.isnan(p["hi"]):
+            continue
+        below, above = max(p["y"] - p["lo"], 0.0), max(p["hi"] - p["y"], 0.0)
+        bars = ax.errorbar([p["x"]], [p["y"]], yerr=[[below], [above]], fmt="none", ecolor=colour(p["provider"]),
+                           elinewidth=1.2, capsize=4, capthick=1.2, alpha=0.8, zorder=2.5,
+                           label=f"_ci95 {p['model']}")
+        lines.extend(bars.lines[2])
+    return lines
+
+
+def _honest_score_limits(ax: Any, points: list[dict[str, Any]], bounded: bool) -> None:
+    """A y axis from 0 (and to 1 for a score in [0, 1]) that also holds every CI: a narrow band of a wide
+    scale is never zoomed into, so 3 against 6 hits out of 96 does not look like a 2x gap."""
+    values = [v for p in points for v in (p["y"], p["lo"], p["hi"]) if not math.isnan(v)]
+    low, high = min([0.0, *values]), max([1.0 if bounded else 0.0, *values])
+    if high == low:
+        high = low + 1.0
+    pad = 0.05 * (high - low)  # a marker or cap at 0 or 1 stays whole inside the frame
+    ax.set_ylim(low - pad, high + pad)
+
+
+def score_vs_cost(df: Any, *, score: str | None = None, summary: Any = None, ax: Any = None,
+                  title: str | None = None) -> Any:
+    """Score vs cost per request per model, with 95% CI error bars and each point's n; the Pareto front
+    (cheaper and better, on the means) is marked.
+
+    ``score`` names the column (default: the first of ``score_columns(df)``, else ``score``). ``summary`` is
+    the evaluation's summary (``ev.summary()``, which ``ev.plot`` passes): its ``{score}_mean`` and
+    ``{score}_ci95_low/_high`` (a CI clustered by prompt), ``{score}_prompts``, ``{score}_samples`` and
+    ``cost_usd_mean`` are drawn as they are. Without one, the mean per model and a naive CLT interval
+    (mean ± 1.96·sd/√n, rows treated as independent) come from the rows, and the legend says so.
+    The y axis starts at 0 (and spans 0 to 1 for a score in [0, 1]); the cost axis starts at 0.
     """
     import pandas as pd
 
@@ -858,33 +992,35 @@ def score_vs_cost(df: Any, *, score: str | None = None, ax: Any = None, title: s
         found = score_columns(df)
         score = found[0] if found else "score"
     df = _frame(df)
-    if score not in df:
+    if summary is None and score not in df:
         from multimodel.errors import ConfigError
 
         raise ConfigError(f"score_vs_cost needs a {score!r} column (ev.df after scoring); columns: {list(df.columns)}")
-    providers = _providers(df)
-    data = df.assign(_score=pd.to_numeric(df[score], errors="coerce"))
-    data = data[data["_score"].notna()]
-    grouped = data.groupby("model", sort=False).agg(score=("_score", "mean"), cost=("cost_usd", "mean"),
-                                                    n=("_score", "size"))
+    summary = None if summary is None else _frame(summary)
+    points = _row_score_points(df, score) if summary is None else _summary_score_points(df, summary, score)
     fig, ax, created = _scatter_axes(ax)
-    points = [{"model": str(m), "provider": providers.get(str(m), ""), "y": float(r["score"]),
-               "x": 0.0 if math.isnan(r["cost"]) else float(r["cost"]), "n": int(r["n"]),
-               "hollow": bool(math.isnan(r["cost"]))} for m, r in grouped.iterrows()]
-    _scatter_models(ax, points, front_label="Pareto front (cheaper and better)", higher_y_better=True)
+    bars = _error_bars(ax, points)
+    _scatter_models(ax, points, front_label="Pareto front (cheaper and better)", higher_y_better=True, avoid=bars)
     counts = [p["n"] for p in points]
     ax.set_xlabel(f"cost per request (USD), {n_phrase(counts, 'mean')}")
     ax.set_ylabel(f"{score} ({'one request per model' if counts and max(counts) == 1 else 'mean per model'})")
     ax.set_title(_title("Score vs cost" if score == "score" else f"Score vs cost: {score}", df, title))
     xmax = max((p["x"] for p in points), default=0.0)
     ax.set_xlim(0, xmax * 1.3 if xmax > 0 else None)
-    ys = [p["y"] for p in points]
-    if ys:
-        span = (max(ys) - min(ys)) or max(abs(max(ys)), 0.1)  # equal scores: a narrow band around them
-        ax.set_ylim(min(ys) - 0.15 * span, max(ys) + 0.2 * span)  # room above and below for the labels
+    values = pd.to_numeric(df[score], errors="coerce").astype(float).dropna() if score in df else pd.Series(dtype=float)
+    means = [p["y"] for p in points]
+    _honest_score_limits(ax, points, bounded=bool(((values >= 0) & (values <= 1)).all())
+                         and all(0 <= m <= 1 for m in means))
     usd_axis(ax.xaxis)
     ax.grid(True, alpha=0.3)
-    _legend(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    if bars:
+        from matplotlib.lines import Line2D
+
+        cluster = str((summary.attrs.get("cluster") if summary is not None else None) or "prompt")
+        handles.append(Line2D([], [], color="#555555", marker="|", markersize=11, markeredgewidth=1.2, linestyle=""))
+        labels.append(CI_NAIVE if summary is None else CI_CLUSTERED.format(cluster=cluster))
+    _legend(ax, handles, labels)
     return finish_figure(fig, created)
 
 
@@ -943,12 +1079,16 @@ class PlotAccessor:
     """``cmp.plot.<chart>()`` / ``ev.plot.<chart>()``: the module's charts bound to one results frame.
 
     ``df`` is a DataFrame, an object with ``.df``, or a callable returning one (evaluated on each call);
-    ``score_columns`` names the score columns ``score_vs_cost`` uses (default: ``score_columns(df)``).
+    ``score_columns`` names the score columns ``score_vs_cost`` uses (default: ``score_columns(df)``);
+    ``summary`` is the evaluation's summary, a callable returning it (``ev.summary``) or the frame itself:
+    ``score_vs_cost`` draws its means and clustered CIs instead of a naive interval from the rows.
     """
 
-    def __init__(self, df: Any, *, score_columns: list[str] | None = None) -> None:
+    def __init__(self, df: Any, *, score_columns: list[str] | None = None,
+                 summary: Callable[[], Any] | Any | None = None) -> None:
         self._df = df
         self._scores = list(score_columns) if score_columns else None
+        self._summary = summary
 
     @property
     def df(self) -> Any:
@@ -957,6 +1097,10 @@ class PlotAccessor:
     @property
     def score_columns(self) -> list[str]:
         return self._scores if self._scores is not None else score_columns(self.df)
+
+    def summary(self) -> Any:
+        """The summary ``score_vs_cost`` draws from, or None (then the rows give a naive CI)."""
+        return self._summary() if callable(self._summary) else self._summary
 
     def cost_vs_latency(self, **kwargs: Any) -> Any:
         return cost_vs_latency(self.df, **kwargs)
@@ -973,6 +1117,8 @@ class PlotAccessor:
     def score_vs_cost(self, score: str | None = None, **kwargs: Any) -> Any:
         if score is None and self.score_columns:
             score = self.score_columns[0]
+        if "summary" not in kwargs:
+            kwargs["summary"] = self.summary()
         return score_vs_cost(self.df, score=score, **kwargs)
 
     def all(self) -> dict[str, Any]:
@@ -992,11 +1138,87 @@ class PlotAccessor:
         """``save(fig, path)`` stamped with this frame's providers and mode."""
         return save(fig, path, df=self.df, **kwargs)
 
+    def save_all(self, folder: str | Path, formats: Sequence[str] = ("png", "svg"), *, dpi: float = 150) -> list[Path]:
+        """Every chart that can be drawn for these rows, saved (stamped, as ``save``) as
+        ``<folder>/<chart>.<format>`` for each format; returns the paths written, in order.
+
+        The folder is created. With several score columns there is one ``score_vs_cost_<score>`` per column.
+        A chart that cannot be drawn (no streamed row, no live row, an empty score) is skipped, and one
+        warning names every skipped chart and why. Figures are drawn outside pyplot (``detached``), so none
+        is left open. ``formats``: any that matplotlib writes (png, svg, pdf, eps, jpg, webp, ...).
+        """
+        from multimodel.errors import ConfigError, warn_user
+
+        exts = _check_formats(formats)
+        df = self.df
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        skipped = {n: why for n, why in chart_notes(df).items() if n != "score_vs_cost"}
+        if not len(df):
+            skipped["every chart"] = "no rows"
+        jobs = [(name, lambda name=name: CHARTS[name](df)) for name in available_charts(df)
+                if name != "score_vs_cost"] if len(df) else []
+        scores = [c for c in self.score_columns if c in df] if len(df) else []
+        summary = self.summary() if scores else None
+        for col in scores:
+            name = "score_vs_cost" if len(scores) == 1 else f"score_vs_cost_{_file_part(col)}"
+            if not df[col].notna().any():
+                skipped[name] = f"every {col!r} score is empty"
+                continue
+            jobs.append((name, lambda col=col: score_vs_cost(df, score=col, summary=summary)))
+        paths: list[Path] = []
+        with detached():
+            for name, draw in jobs:
+                try:
+                    fig = draw()
+                except ConfigError as exc:  # a chart that cannot be drawn for these rows: say so, keep the others
+                    skipped[name] = str(exc)
+                    continue
+                paths.extend(save(fig, folder / f"{name}.{ext}", df=df, dpi=dpi) for ext in exts)
+                _release(fig)
+        if skipped:
+            warn_user(f"save_all: not drawn: {'; '.join(f'{n} ({why})' for n, why in skipped.items())}", UserWarning)
+        return paths
+
     def __dir__(self) -> list[str]:
-        return [*CHARTS, "all", "notes", "save", "df"]
+        return [*CHARTS, "all", "notes", "save", "save_all", "summary", "df"]
 
     def __repr__(self) -> str:
-        return f"<PlotAccessor: {', '.join(CHARTS)}; .all(), .notes(), .save(fig, path)>"
+        return f"<PlotAccessor: {', '.join(CHARTS)}; .all(), .notes(), .save(fig, path), .save_all(folder)>"
+
+
+def _file_part(name: str) -> str:
+    """A column name made safe as part of a file name."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("._") or "score"
+
+
+def _release(fig: Any) -> None:
+    """Let go of a figure drawn for export: closed in pyplot if pyplot holds it, else just dropped."""
+    if getattr(fig.canvas, "manager", None) is not None:
+        _pyplot().close(fig)
+
+
+def supported_formats() -> dict[str, str]:
+    """The file formats matplotlib can write here, by extension ("png": "Portable Network Graphics", ...)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return dict(FigureCanvasBase.get_supported_filetypes())
+
+
+def _check_formats(formats: str | Sequence[str]) -> list[str]:
+    """The formats as lower-case extensions without dots; ConfigError naming matplotlib's list otherwise."""
+    from multimodel.errors import ConfigError
+
+    items = [formats] if isinstance(formats, str) else list(formats)
+    exts = list(dict.fromkeys(str(f).lower().lstrip(".") for f in items))
+    known = supported_formats()
+    unknown = [f for f in exts if f not in known]
+    if unknown or not exts:
+        raise ConfigError(f"unknown chart format(s) {unknown or items!r}; choose from what matplotlib writes: "
+                          f"{', '.join(sorted(known))}")
+    return exts
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -1028,10 +1250,13 @@ def reproducible() -> Iterator[None]:
 
 
 def export_metadata(fmt: str, stamp: str | None = None) -> dict[str, Any]:
-    """savefig metadata for ``fmt`` with no creation time (so exports are reproducible) and the stamp."""
-    key = {"png": "Description", "svg": "Description", "pdf": "Subject"}[fmt]
+    """savefig metadata for ``fmt`` with no creation time (so exports are reproducible) and the stamp; empty for a
+    format whose writer takes no metadata (jpg, webp, tiff, ...: the stamp drawn in the image is all they keep)."""
+    key = {"png": "Description", "svg": "Description", "svgz": "Description", "pdf": "Subject"}.get(fmt)
+    if key is None:
+        return {}
     meta: dict[str, Any] = {key: stamp} if stamp else {}
-    if fmt == "svg":
+    if fmt in ("svg", "svgz"):
         meta["Date"] = None
     elif fmt == "pdf":
         meta["CreationDate"] = None
@@ -1039,20 +1264,23 @@ def export_metadata(fmt: str, stamp: str | None = None) -> dict[str, Any]:
 
 
 def save(fig: Any, path: str | Path, *, df: Any = None, endpoints: list[str] | None = None,
-         simulated: bool | None = None) -> Path:
-    """Save as PNG, SVG or PDF (by extension), stamped with date, version, price-table date, endpoints, mode.
+         simulated: bool | None = None, dpi: float = 150) -> Path:
+    """Save as PNG, SVG, PDF or any format matplotlib writes (by extension), stamped with date, version,
+    price-table date, endpoints, mode.
 
     The mode (SIMULATED or live) comes from ``simulated`` or else from the rows of ``df``.
     The stamp is drawn in the figure's bottom-left corner and written to the file's metadata
     (PNG/SVG ``Description``, PDF ``Subject``). Saving the same figure again replaces the stamp. The same
-    figure saved the same day gives the same bytes (no creation time, fixed SVG ids).
+    figure saved the same day gives the same bytes in PNG, SVG and PDF (no creation time, fixed SVG ids).
+    ``dpi`` sets the resolution of raster formats.
     """
     path = Path(path)
     ext = path.suffix.lower().lstrip(".")
-    if ext not in ("png", "svg", "pdf"):
+    if ext not in supported_formats():
         from multimodel.errors import ConfigError
 
-        raise ConfigError(f"save as .png, .svg or .pdf, got {path.name!r}")
+        raise ConfigError(f"save as one of the formats matplotlib writes (by the file's extension): "
+                          f"{', '.join('.' + f for f in sorted(supported_formats()))}; got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     stamp = stamp_text(df, endpoints, simulated)
     engine = fig.get_layout_engine() if hasattr(fig, "get_layout_engine") else None
@@ -1064,8 +1292,9 @@ def save(fig: Any, path: str | Path, *, df: Any = None, endpoints: list[str] | N
         artist.set_text(stamp)
     else:
         fig._mm_stamp = fig.text(0.005, 0.003, stamp, fontsize=6, color="#666666", ha="left", va="bottom")
+    meta = export_metadata(ext, stamp)
     with reproducible():
-        fig.savefig(path, dpi=150, metadata=export_metadata(ext, stamp))
+        fig.savefig(path, dpi=dpi, **({"metadata": meta} if meta else {}))
     return path
 
 
@@ -1100,6 +1329,7 @@ __all__ = [
     "shorten_middle",
     "stamp_text",
     "streamed",
+    "supported_formats",
     "tokens_per_second",
     "usd",
     "usd_axis",

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
 
 import multimodel as mm
 from multimodel import plots
@@ -304,8 +305,12 @@ def test_save_writes_stamped_file(tmp_path, ext):
 
 def test_save_rejects_unknown_extension(tmp_path):
     fig = plots.cost_vs_latency(sample_frame())
-    with pytest.raises(mm.ConfigError, match=r"\.png, \.svg or \.pdf"):
-        plots.save(fig, tmp_path / "chart.jpg")
+    with pytest.raises(mm.ConfigError, match=r"matplotlib writes.*\.pdf, .*\.png, .*\.svg.*got 'chart\.docx'"):
+        plots.save(fig, tmp_path / "chart.docx")
+    with pytest.raises(mm.ConfigError, match="got 'chart'"):
+        plots.save(fig, tmp_path / "chart")
+    # any format matplotlib writes is fine; one with no metadata keeps the stamp drawn in the image
+    assert plots.save(fig, tmp_path / "chart.jpg", df=sample_frame()).read_bytes().startswith(b"\xff\xd8\xff")
 
 
 # ------------------------------------------------------------------------------------------- labels never overlap
@@ -350,7 +355,8 @@ def _assert_labels_apart(fig, expected: int | None = None) -> list:
             assert (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1), (
                 f"label {text.get_text()!r} leaves the axes: {box} not in {frame}")
             boxes.append((text.get_text(), box))
-        markers = [ax.transData.transform(xy) for c in ax.collections for xy in c.get_offsets()]
+        markers = [ax.transData.transform(xy) for c in ax.collections if isinstance(c, PathCollection)
+                   for xy in c.get_offsets()]  # scatter markers (error bars are LineCollections)
         for name, box in boxes:
             for x, y in markers:
                 assert not box.contains(x, y), f"label {name!r} covers a marker centre at {(x, y)}"
@@ -478,3 +484,279 @@ def test_export_is_the_same_bytes_each_time(tmp_path, ext):
     assert first == again
     if ext == "svg":
         assert b"<dc:date>" not in first  # no creation time in the file
+
+
+# ------------------------------------------------------------------------------------------- score vs cost: CI and n
+FIVE = ["openai/gpt-5.4", "anthropic/claude-sonnet-4-6", "gemini/gemini-2.5-flash", "deepseek/deepseek-chat",
+        "xai/grok-3-mini"]
+
+
+def _scored_rows(means: list[float], costs: list[float], *, prompts: int = 4, repeats: int = 3,
+                 simulated: bool = True) -> pd.DataFrame:
+    """Rows of an evaluation of the five models: ``prompts`` × ``repeats`` per model, a 0/1 ``contains`` score
+    whose mean per model is close to ``means``, and a cost per request of ``costs``."""
+    results, scores, prompt_ids = [], [], []
+    for model, mean, cost in zip(FIVE, means, costs, strict=True):
+        n = prompts * repeats
+        hits = round(mean * n)
+        for i in range(n):
+            provider = model.split("/", 1)[0]
+            results.append(Result(model=model, provider=provider, content="x", finish_reason="stop", prompt_tokens=10,
+                                  completion_tokens=20, cost_usd=cost, e2e_s=1.0, ttft_s=0.2, stream=True,
+                                  simulated=simulated))
+            scores.append(1.0 if i < hits else 0.0)
+            prompt_ids.append(i // repeats)
+    df = results_to_frame(results)
+    df["prompt_index"], df["contains"] = prompt_ids, scores
+    return df
+
+
+def _summary(means: list[float], lows: list[float], highs: list[float], costs: list[float], *, prompts: int = 4,
+             samples: int = 12) -> pd.DataFrame:
+    """An evaluation summary as ``ev.summary()`` gives it (only the columns the chart reads, and cost_usd_total)."""
+    return pd.DataFrame({"model": FIVE, "contains_mean": means, "contains_ci95_low": lows, "contains_ci95_high": highs,
+                         "contains_prompts": [prompts] * 5, "contains_samples": [samples] * 5,
+                         "cost_usd_mean": costs, "cost_usd_total": [c * samples for c in costs]})
+
+
+def _error_bars(ax) -> dict[str, list[tuple[float, float]]]:
+    """Per model: the two ends (x, y) of its CI bar, read back from the ErrorbarContainer's LineCollection."""
+    from matplotlib.container import ErrorbarContainer
+
+    out = {}
+    for container in ax.containers:
+        if isinstance(container, ErrorbarContainer):
+            (segment,) = container.lines[2][0].get_segments()
+            out[container.get_label().removeprefix("_ci95 ")] = [tuple(map(float, end)) for end in segment]
+    return out
+
+
+def _markers(ax) -> dict[str, tuple[float, float]]:
+    return {c.get_label().removesuffix(" (cost unknown)"): tuple(map(float, c.get_offsets()[0]))
+            for c in ax.collections if isinstance(c, PathCollection)}
+
+
+MEANS = [0.62, 0.58, 0.41, 0.06, 0.03]
+COSTS = [0.0021, 0.0024, 0.0004, 0.0003, 0.0005]
+# asymmetric, not what the rows would give: the chart must draw the summary's interval, not its own
+LOWS = [0.5512345678901, 0.47, 0.3333333333333, 0.0, 0.0]
+HIGHS = [0.7098765432109, 0.66, 0.5, 0.1411111111111, 0.09]
+
+
+def test_score_vs_cost_draws_the_summarys_clustered_ci_and_n():
+    df = _scored_rows(MEANS, COSTS)
+    fig = plots.score_vs_cost(df, score="contains", summary=_summary(MEANS, LOWS, HIGHS, COSTS))
+    ax = fig.axes[0]
+    bars, markers = _error_bars(ax), _markers(ax)
+    assert list(bars) == FIVE and list(markers) == FIVE
+    for model, mean, low, high, cost in zip(FIVE, MEANS, LOWS, HIGHS, COSTS, strict=True):
+        assert markers[model] == (cost, mean)  # the summary's mean and cost per request, as given
+        (x0, y0), (x1, y1) = bars[model]
+        assert x0 == x1 == cost
+        assert y0 == pytest.approx(low, abs=1e-12) and y1 == pytest.approx(high, abs=1e-12)
+    assert plots.CI_CLUSTERED.format(cluster="prompt") in _legend_texts(ax)
+    assert plots.CI_NAIVE not in _legend_texts(ax)
+    drawn = _drawn_labels(fig)
+    assert sorted(drawn) == sorted(f"{m.split('/', 1)[1]}\nn=4 prompts, 12 samples" for m in FIVE)
+    # one sample per prompt: the count says prompts only; a cluster named by the summary is named in the legend
+    summary = _summary(MEANS, LOWS, HIGHS, COSTS, samples=4)
+    summary.attrs["cluster"] = "topic"
+    fig = plots.score_vs_cost(_scored_rows(MEANS, COSTS, repeats=1), score="contains", summary=summary)
+    assert "gpt-5.4\nn=4 prompts" in _drawn_labels(fig)
+    assert "95% CI, clustered by topic" in _legend_texts(fig.axes[0])
+    # a summary without counts (written before they existed): the rows with a score give n
+    older = _summary(MEANS, LOWS, HIGHS, COSTS).drop(columns=["contains_prompts", "contains_samples"])
+    assert "gpt-5.4\nn=12" in _drawn_labels(plots.score_vs_cost(_scored_rows(MEANS, COSTS), score="contains",
+                                                                 summary=older))
+
+
+def test_the_accessor_takes_the_summary_as_a_callable():
+    df = _scored_rows(MEANS, COSTS)
+    calls = []
+
+    def summary() -> pd.DataFrame:
+        calls.append(1)
+        return _summary(MEANS, LOWS, HIGHS, COSTS)
+
+    acc = plots.PlotAccessor(lambda: df, score_columns=["contains"], summary=summary)
+    bars = _error_bars(acc.score_vs_cost().axes[0])
+    assert calls == [1] and bars["openai/gpt-5.4"][0][1] == pytest.approx(LOWS[0], abs=1e-12)
+    assert "score_vs_cost" in acc.all() and len(calls) == 2
+    naive = _error_bars(acc.score_vs_cost(summary=None).axes[0])  # an explicit None: the rows, naive CI
+    assert naive["openai/gpt-5.4"][0][1] != pytest.approx(LOWS[0], abs=1e-6)
+    with pytest.raises(mm.ConfigError, match=r"the summary has no 'contains_ci95_low', 'contains_ci95_high'"):
+        plots.score_vs_cost(df, score="contains", summary=_summary(MEANS, LOWS, HIGHS, COSTS).drop(
+            columns=["contains_ci95_low", "contains_ci95_high"]))
+
+
+def test_score_vs_cost_without_a_summary_draws_a_labelled_naive_ci():
+    df = sample_frame()  # 3 rows per model, one cache replay, a score column
+    fig = plots.score_vs_cost(df)
+    ax = fig.axes[0]
+    assert any("naive CI (rows treated as independent)" in t for t in _legend_texts(ax))
+    bars = _error_bars(ax)
+    df = _scored_rows(MEANS, COSTS)
+    bars = _error_bars(plots.score_vs_cost(df, score="contains").axes[0])
+    rows = df.loc[df["model"] == FIVE[1], "contains"]
+    half = 1.96 * rows.std(ddof=1) / math.sqrt(len(rows))  # mean ± 1.96·sd/√n: 12 rows as if independent
+    (_, low), (_, high) = bars[FIVE[1]]
+    assert low == pytest.approx(rows.mean() - half, abs=1e-12) and high == pytest.approx(rows.mean() + half, abs=1e-12)
+    assert "gpt-5.4 (n=12)" in _drawn_labels(plots.score_vs_cost(df, score="contains"))
+    # one request per model: no spread to measure, so no error bar (and no "n=1")
+    one = plots.score_vs_cost(_scored_rows(MEANS, COSTS, prompts=1, repeats=1), score="contains").axes[0]
+    assert _error_bars(one) == {} and not any("CI" in t for t in _legend_texts(one))
+
+
+def test_score_axis_starts_at_zero_and_spans_zero_to_one():
+    """3 against 6 hits out of 96: the intervals overlap, and the chart must not make it look like a 2x gap."""
+    means = [3 / 96, 6 / 96, 4 / 96, 5 / 96, 5 / 96]
+    lows, highs = [m - 0.03 for m in means], [m + 0.035 for m in means]
+    fig = plots.score_vs_cost(_scored_rows(means, COSTS, prompts=96, repeats=1), score="contains",
+                              summary=_summary(means, lows, highs, COSTS, prompts=96, samples=96))
+    ax = fig.axes[0]
+    bottom, top = ax.get_ylim()
+    assert bottom <= min(lows) and bottom <= 0 and top >= 1 and top <= 1.1
+    assert ax.get_xlim()[0] == 0
+    ticks = _tick_texts(ax.xaxis)
+    assert ticks[0] == "$0" and all(t.startswith("$") for t in ticks)
+    # a CI reaching past 1 is shown whole
+    fig = plots.score_vs_cost(_scored_rows(MEANS, COSTS), score="contains",
+                              summary=_summary(MEANS, LOWS, [1.04, *HIGHS[1:]], COSTS))
+    assert fig.axes[0].get_ylim()[1] >= 1.04
+    # a score on another scale (a 0-10 grade) still starts at 0, and holds every interval, not cut at 1
+    df = _scored_rows(MEANS, COSTS)
+    df["grade"] = [6.0 + (i % 3) for i in range(len(df))]
+    ax = plots.score_vs_cost(df, score="grade").axes[0]
+    bottom, top = ax.get_ylim()
+    highest = max(y for ends in _error_bars(ax).values() for _, y in ends)
+    assert bottom <= 0 and 7 < highest <= top < 9
+    df["delta"] = [-2.0 - (i % 3) for i in range(len(df))]  # negative scores: 0 is still on the axis
+    ax = plots.score_vs_cost(df, score="delta").axes[0]
+    bottom, top = ax.get_ylim()
+    lowest = min(y for ends in _error_bars(ax).values() for _, y in ends)
+    assert bottom <= lowest < -3 and top >= 0
+
+
+def test_five_close_models_with_error_bars_labels_do_not_overlap(tmp_path):
+    """Five models with nearly the same cost and score, their intervals on top of each other."""
+    means = [0.50, 0.505, 0.51, 0.495, 0.5025]
+    costs = [0.00100, 0.00101, 0.00099, 0.001005, 0.000995]
+    df = _scored_rows(means, costs, prompts=40, repeats=3)
+    summary = _summary(means, [m - 0.08 for m in means], [m + 0.08 for m in means], costs, prompts=40, samples=120)
+    fig = plots.score_vs_cost(df, score="contains", summary=summary)
+    boxes = _assert_labels_apart(fig, expected=5)
+    assert all(name.endswith("n=40 prompts, 120 samples") for name, _ in boxes)
+    plots.save(fig, tmp_path / "close.png", df=df)  # the stamp changes the layout: placed again, still apart
+    _assert_labels_apart(fig, expected=5)
+    fig = plots.score_vs_cost(df, score="contains")  # the naive version too
+    _assert_labels_apart(fig, expected=5)
+
+
+# ------------------------------------------------------------------------------------------- the SIMULATED stamp
+def _titles(fig) -> list[str]:
+    return [t for t in [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""] if t]
+
+
+@pytest.mark.parametrize("chart", list(plots.CHARTS))
+def test_a_custom_title_keeps_the_simulated_stamp(chart):
+    df = sample_frame()
+    (title,) = _titles(plots.CHARTS[chart](df, title="My title"))
+    assert title.startswith("My title — SIMULATED"), title
+    (title,) = _titles(plots.CHARTS[chart](df, title="Run 3: SIMULATED baseline"))  # already says so: once
+    assert title.startswith("Run 3: SIMULATED baseline") and title.count("SIMULATED") == 1
+    (title,) = _titles(plots.CHARTS[chart](df, title=""))  # no title asked for: the stamp alone
+    assert title.startswith("SIMULATED")
+    (title,) = _titles(plots.CHARTS[chart](sample_frame(simulated=False), title="My title"))
+    assert title.startswith("My title") and "SIMULATED" not in title
+    acc = plots.PlotAccessor(df)  # through ev.plot / cmp.plot too
+    (title,) = _titles(getattr(acc, chart)(title="Mine"))
+    assert title.startswith("Mine — SIMULATED")
+
+
+def test_a_custom_title_on_axes_given_by_the_caller_keeps_the_stamp():
+    import matplotlib.pyplot as plt
+
+    _, axes = plt.subplots(1, 2)
+    plots.cost_vs_latency(sample_frame(), ax=axes[0], title="left")
+    plots.score_vs_cost(sample_frame(), ax=axes[1], title="right")
+    assert [ax.get_title() for ax in axes] == ["left — SIMULATED", "right — SIMULATED"]
+
+
+# ------------------------------------------------------------------------------------------- save_all
+def _headers_ok(path) -> bool:
+    data = path.read_bytes()
+    return {"png": data.startswith(b"\x89PNG\r\n\x1a\n"), "pdf": data.startswith(b"%PDF-"),
+            "svg": b"<svg" in data[:2000] and data.rstrip().endswith(b"</svg>"),
+            "jpg": data.startswith(b"\xff\xd8\xff")}[path.suffix[1:]]
+
+
+def test_save_all_writes_every_chart_in_every_format(tmp_path):
+    import warnings
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    df = _scored_rows(MEANS, COSTS)
+    acc = plots.PlotAccessor(lambda: df, score_columns=["contains"],
+                             summary=lambda: _summary(MEANS, LOWS, HIGHS, COSTS))
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every chart can be drawn: nothing to warn about
+        paths = acc.save_all(tmp_path / "new" / "figs", formats=("png", ".SVG", "pdf"))
+    charts = plots.available_charts(df)
+    assert charts == list(plots.CHARTS)
+    assert paths == [tmp_path / "new" / "figs" / f"{c}.{ext}" for c in charts for ext in ("png", "svg", "pdf")]
+    assert sorted(p.name for p in (tmp_path / "new" / "figs").iterdir()) == sorted(p.name for p in paths)
+    assert all(_headers_ok(p) for p in paths)
+    assert plt.get_fignums() == []  # no figure left open
+    with Image.open(paths[0]) as im:
+        assert im.info["Description"] == plots.stamp_text(df) and "SIMULATED" in im.info["Description"]
+        width = im.size[0]
+    assert b"95% CI, clustered by prompt" in (tmp_path / "new" / "figs" / "score_vs_cost.svg").read_bytes()
+    (small,) = acc.save_all(tmp_path / "small", formats="png", dpi=75)[:1]
+    with Image.open(small) as im:
+        assert im.size[0] == pytest.approx(width / 2, abs=2)  # dpi 75 against the default 150
+    jpg = acc.save_all(tmp_path / "jpg", formats=["jpg"])
+    assert len(jpg) == len(charts) and all(_headers_ok(p) for p in jpg)
+
+
+def test_save_all_draws_one_score_chart_per_score_column(tmp_path):
+    df = _scored_rows(MEANS, COSTS)
+    df["judge"] = [0.1 * (i % 7) for i in range(len(df))]
+    df["empty"] = math.nan
+    acc = plots.PlotAccessor(df, score_columns=["contains", "judge", "empty"])
+    only = r"^save_all: not drawn: score_vs_cost_empty \(every 'empty' score is empty\)$"
+    with pytest.warns(UserWarning, match=only):
+        paths = acc.save_all(tmp_path, formats=["png"])
+    names = [p.name for p in paths]
+    assert names[-2:] == ["score_vs_cost_contains.png", "score_vs_cost_judge.png"]
+    assert "score_vs_cost_empty.png" not in names and all(_headers_ok(p) for p in paths)
+
+
+def test_save_all_skips_what_cannot_be_drawn_with_one_warning(tmp_path):
+    import warnings
+
+    df = _not_streamed()  # no time to first token: no speed chart; no score column: no score chart
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = plots.PlotAccessor(df).save_all(tmp_path, formats=("svg",))
+    assert [p.name for p in paths] == ["cost_vs_latency.svg", "latency_distribution.svg", "cost_breakdown.svg"]
+    assert [str(w.message) for w in caught] == [f"save_all: not drawn: tokens_per_second ({plots.NOT_STREAMED})"]
+    assert caught[0].filename == __file__  # attributed to the caller's line
+    failed = results_to_frame(sample_results())
+    failed = failed[failed["error_kind"].notna()]  # every request failed: no latency, speed or score to show
+    with pytest.warns(UserWarning, match="cost_vs_latency .*no live, successful rows.*tokens_per_second"):
+        paths = plots.PlotAccessor(failed).save_all(tmp_path / "failed", formats="png")
+    assert [p.name for p in paths] == ["cost_breakdown.png"]
+    with pytest.warns(UserWarning, match=r"every chart \(no rows\)"):
+        assert plots.PlotAccessor(failed.iloc[:0]).save_all(tmp_path / "empty") == []
+
+
+def test_save_all_rejects_an_unknown_format_before_writing(tmp_path):
+    acc = plots.PlotAccessor(sample_frame())
+    with pytest.raises(mm.ConfigError, match=r"unknown chart format\(s\) \['docx'\]; choose from .*pdf, .*png, .*svg"):
+        acc.save_all(tmp_path / "figs", formats=("png", "docx"))
+    with pytest.raises(mm.ConfigError, match="unknown chart format"):
+        acc.save_all(tmp_path / "figs", formats=())
+    assert not (tmp_path / "figs").exists()
+    assert "save_all" in dir(acc) and "save_all" in repr(acc)
