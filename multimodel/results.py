@@ -288,7 +288,9 @@ class Result:
 
     def __repr__(self) -> str:
         tag = " simulated" if self.simulated else ""
-        head = f"<Result {self.model}{tag}"
+        answering = answering_model(self)
+        by = f" answered_by={answering}" if answering != self.model else ""
+        head = f"<Result {self.model}{by}{tag}"
         if self.error:
             return f"{head} error={self.error}>"
         cost = "n/a" if math.isnan(self.cost_usd) else f"${self.cost_usd:.6f}"
