@@ -234,7 +234,8 @@ def test_ok_and_repr():
     # not streamed: the first token's time was not seen, so it is not shown as if it had been
     assert "ttft=n/a e2e=500ms" in repr(varied()[4])
     assert "simulated" in repr(varied()[4])
-    assert repr(varied()[4]).startswith("<Result anthropic/claude-haiku-4-5 answered_by=deepseek/deepseek-flash simulated")
+    assert repr(varied()[4]).startswith(
+        "<Result anthropic/claude-haiku-4-5 answered_by=deepseek/deepseek-flash simulated")
 
 
 # ---------------------------------------------------------------------------------- honest tables
