@@ -22,11 +22,12 @@ from multimodel.transport import run_async, run_sync
 #: each model's request and the requests of its fallbacks, in the order the models were given
 Plan = list[tuple[PreparedRequest, list[PreparedRequest]]]
 
-#: ``cmp.summary()``: one row per model, so ``cost_usd`` and the token counts are that one request's; ``ttft_s`` is
-#: empty where ``stream`` is False (the first token's time is only seen on a stream)
+#: ``cmp.summary()``: one row per model as requested, so ``cost_usd`` and the token counts are that one request's
+#: (the fallback's, when ``answered_by`` names one); ``ttft_s`` is empty where ``stream`` is False (the first token's
+#: time is only seen on a stream)
 SUMMARY_COLUMNS = (
-    "model", "ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost_usd", "error_kind",
-    "finish_reason", "stream",
+    "model", "answered_by", "ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost_usd",
+    "error_kind", "finish_reason", "stream",
 )
 
 
@@ -136,12 +137,23 @@ def _chain(first: Callable[[str, str], None] | None,
     return both
 
 
+def row_label(result: Result) -> str:
+    """The model as requested, and the fallback that answered for it when one did (or, when every model of the
+    chain failed, the last one tried)."""
+    if result.answered_by in (None, result.model):
+        return result.model
+    if result.error is not None:
+        return f"{result.model} (its fallbacks failed too; the last tried: {result.answered_by})"
+    return f"{result.model} (answered by {result.answered_by}, its fallback)"
+
+
 async def _gather(coros: list[Any]) -> list[Result]:
     return list(await asyncio.gather(*coros))
 
 
 class Comparison:
-    """One prompt × several models. ``df`` has one row per model, in the order requested.
+    """One prompt × several models. ``df`` has one row per model, in the order requested: ``model`` is the model as
+    requested on every row, ``answered_by`` the fallback that answered when the model failed.
 
     In Jupyter it shows side by side (``_repr_html_``); when the live widget view already showed the
     columns, displaying it again shows a compact summary table instead of the same columns twice.
@@ -174,6 +186,7 @@ class Comparison:
         return PlotAccessor(lambda: self.df)
 
     def __getitem__(self, model: str) -> Result:
+        """The row of ``model`` as requested (a fallback's answer to it included: see its ``answered_by``)."""
         for r in self.results:
             if r.model == model:
                 return r
@@ -194,7 +207,7 @@ class Comparison:
         lines = [f"<Comparison of {len(self.results)} models: {self._label()}>"]
         for r in self.results:
             if r.error:
-                lines.append(f"  {r.model}: ERROR {r.error}")
+                lines.append(f"  {row_label(r)}: ERROR {r.error}")
                 continue
             cost = "n/a" if math.isnan(r.cost_usd) else f"${r.cost_usd:.6f}"
             first = streamed_only(r, "ttft_s")
@@ -205,7 +218,7 @@ class Comparison:
             reasoning = "" if r.reasoning is None else f" reasoning={len(r.reasoning)}ch"
             calls = f" tool_calls={len(r.tool_calls)}" if r.tool_calls else ""
             lines.append(
-                f"  {r.model}: ttft={ttft} total={e2e} tokens={r.completion_tokens} cost={cost}{reasoning}{calls}"
+                f"  {row_label(r)}: ttft={ttft} total={e2e} tokens={r.completion_tokens} cost={cost}{reasoning}{calls}"
                 f" {text!r}"
             )
         return "\n".join(lines)

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 import orjson
 
+from multimodel.errors import warn_user
+
 FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "error")
 ERROR_KINDS = (
     "rate_limit",
@@ -156,7 +158,9 @@ class Result:
     stream: bool = False
     request_id: str | None = None
     created_at: float | None = None
-    fallback_from: str | None = None  # the model that was asked first, when a fallback answered
+    # The model whose reply this row carries: ``model`` unless a fallback answered (then the fallback; on a chain that
+    # failed everywhere, the last model tried). None at construction means ``model`` (set in __post_init__).
+    answered_by: str | None = None
     # Capabilities the model could not take, removed before sending (on_unsupported="warn") or the reason
     # the request was skipped (on_unsupported="skip"): e.g. ["audio_input", "seed"]. Empty: nothing lost.
     dropped_inputs: list[str] = field(default_factory=list)
@@ -171,6 +175,28 @@ class Result:
     # (DeepSeek reasoning_content, OpenRouter reasoning_details, Gemini extra_content).
     provider_state: dict[str, Any] | None = None
     raw: Any = None
+
+    def __post_init__(self) -> None:
+        if self.answered_by is None:
+            self.answered_by = self.model
+
+    # ---- attribution (DESIGN.md section 1: ``model`` is the model as requested, on every row) ----
+    def as_fallback_of(self, requested: str) -> Result:
+        """This row as the answer to ``requested``, given by a fallback: ``model`` becomes the model as requested,
+        ``answered_by`` keeps the model that answered. Returns the Result itself."""
+        if self.answered_by is None:
+            self.answered_by = self.model
+        self.model = requested
+        return self
+
+    @property
+    def fallback_from(self) -> str | None:
+        """Deprecated: the model as requested when a fallback answered, else None. Read ``model`` (always the model
+        as requested) and ``answered_by`` (the model that answered) instead."""
+        warn_user("Result.fallback_from is deprecated: 'model' is now always the model as requested and "
+                  "'answered_by' the model that answered (they differ only when a fallback answered); "
+                  "fallback_from will stop working", FutureWarning)
+        return self.model if answering_model(self) != self.model else None
 
     # ---- derived metrics (DESIGN.md section 2) ----
     @property
@@ -219,9 +245,26 @@ class Result:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Result:
+        """A Result from ``to_json`` output, this release's or an older one's (see ``from_dict``)."""
         d = orjson.loads(data)
         if not isinstance(d, dict):
             raise ValueError(f"a stored Result is a JSON object, not {type(d).__name__}")
+        return cls.from_dict(d)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """A Result from the parsed JSON ``to_json`` writes. Older releases' rows load too: one without
+        ``answered_by`` was answered by its ``model``; one with ``fallback_from`` named the fallback that answered in
+        ``model`` and the model as requested in ``fallback_from``, so they are read as ``answered_by`` and ``model``.
+        A field this release does not know raises TypeError (the cache reads such a row as a miss)."""
+        d = dict(data)
+        legacy = d.pop("fallback_from", None)
+        if legacy is not None:
+            if not isinstance(legacy, str):
+                raise ValueError(f"a stored fallback_from is a model name or null, not {legacy!r}")
+            if d.get("answered_by") is None:
+                d["answered_by"] = d.get("model")
+            d["model"] = legacy
         err = d.pop("error", None)
         calls = d.pop("tool_calls", None) or []
         cost = d.pop("cost_usd", None)
@@ -245,7 +288,9 @@ class Result:
 
     def __repr__(self) -> str:
         tag = " simulated" if self.simulated else ""
-        head = f"<Result {self.model}{tag}"
+        answering = answering_model(self)
+        by = f" answered_by={answering}" if answering != self.model else ""
+        head = f"<Result {self.model}{by}{tag}"
         if self.error:
             return f"{head} error={self.error}>"
         cost = "n/a" if math.isnan(self.cost_usd) else f"${self.cost_usd:.6f}"
@@ -301,6 +346,11 @@ def output_tokens_per_second(ttft_s: float | None, e2e_s: float | None,
 
 
 # ---------------------------------------------------------------------------------- what the tables show
+def answering_model(r: Result) -> str:
+    """The model whose reply ``r`` carries: ``r.answered_by``, or ``r.model`` when it was cleared after construction."""
+    return r.model if r.answered_by is None else r.answered_by
+
+
 def streamed_only(r: Result, name: str) -> float | None:
     """``ttft_s`` or ``ttfat_s`` as the tables show it: None unless the request was streamed. Without a stream the
     whole answer arrives at once, so the first token's time is not observed (DESIGN.md section 2 defines ttft as
@@ -364,13 +414,15 @@ def _stream_time(name: str) -> Column:
 
 #: what a researcher scans first, in this order: ``cmp.df`` and ``ev.df`` start with these columns, so a print at
 #: any width shows them (the columns after the first 20 are named in a footer, see ``LeadColumnsFirst``)
-LEAD_COLUMNS = ("model", "content", "ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-                "cost_usd", "error", "finish_reason", "stream")
+LEAD_COLUMNS = ("model", "answered_by", "content", "ttft_s", "e2e_s", "prompt_tokens", "completion_tokens",
+                "reasoning_tokens", "cost_usd", "error", "finish_reason", "stream")
 
 #: Every column of ``Result.to_dict()``, ``cmp.df`` and ``ev.df``, in order (DESIGN.md section 1): LEAD_COLUMNS,
 #: then the rest of the timings and usage, where the answer came from, the error's parts, and the bookkeeping.
 COLUMNS: tuple[Column, ...] = (
-    *_plain("model", "content"),
+    *_plain("model"),
+    Column("answered_by", answering_model),
+    *_plain("content"),
     _stream_time("ttft_s"),
     *_typed("float", "e2e_s"),
     *_typed("int", "prompt_tokens", "completion_tokens", "reasoning_tokens"),
@@ -391,7 +443,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("error_provider_code", _error_field("provider_code")),
     *_plain("attempts", "simulated", "request_id"),
     Column("created_at", lambda r: timestamp(r.created_at), "datetime"),
-    *_plain("fallback_from"),
     Column("dropped_inputs", lambda r: list(r.dropped_inputs)),
     Column("unverified_inputs", lambda r: list(r.unverified_inputs)),
     Column("repaired", lambda r: list(r.repaired)),
@@ -605,12 +656,60 @@ def pandas_subclass(module: str, name: str, mixin: type, base: Literal["DataFram
     return cls
 
 
+# ---------------------------------------------------------------------------------- attribution in older frames
+#: columns of older releases that ``model`` (as requested) and ``answered_by`` replace; each still reads on a
+#: ``ResultFrame`` (``cmp.df``, ``ev.df``), with a FutureWarning
+LEGACY_ATTRIBUTION_COLUMNS = ("fallback_from", "requested_model")
+
+
+class LegacyAttribution:
+    """``cmp.df`` and ``ev.df`` (a mixin of a pandas DataFrame): the columns older releases had for a fallback's
+    row, ``fallback_from`` and ``requested_model``, still read (derived from ``model`` and ``answered_by``), with a
+    FutureWarning at the caller's line, so code written against them keeps working."""
+
+    def _legacy_names(self, key: Any) -> list[str]:
+        keys = [key] if isinstance(key, str) else key if isinstance(key, list) else []
+        names = [k for k in keys if isinstance(k, str) and k in LEGACY_ATTRIBUTION_COLUMNS]
+        if not names or not {"model", "answered_by"} <= set(self.columns):
+            return []
+        return [k for k in names if k not in self.columns]
+
+    def _legacy_column(self, name: str) -> Any:
+        warn_user(f"the column {name!r} is deprecated: 'model' is now always the model as requested and "
+                  "'answered_by' the model that answered (they differ only when a fallback answered); "
+                  f"{name!r} will stop working", FutureWarning)
+        requested = super().__getitem__("model")
+        if name == "requested_model":
+            return requested.rename(name)
+        answering = super().__getitem__("answered_by")
+        answering = answering.where(answering.notna(), requested)
+        return requested.astype(object).where(answering != requested, None).rename(name)
+
+    def __getitem__(self, key: Any) -> Any:
+        legacy = self._legacy_names(key)
+        if not legacy:
+            return super().__getitem__(key)
+        if isinstance(key, str):
+            return self._legacy_column(key)
+        return self.assign(**{name: self._legacy_column(name) for name in legacy})[key]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in LEGACY_ATTRIBUTION_COLUMNS and self._legacy_names(name):
+            return self[name]
+        return super().__getattr__(name)
+
+
+class ResultColumns(LegacyAttribution, LeadColumnsFirst):
+    """``cmp.df`` and ``ev.df``: a pandas DataFrame that prints its leading columns (LeadColumnsFirst) and still
+    reads the attribution columns of older releases (LegacyAttribution)."""
+
+
 def frame_of(columns: dict[str, Any]) -> Any:
     """A ``ResultFrame`` (a pandas DataFrame that prints its leading columns) of these columns, in this order."""
-    return pandas_subclass(__name__, "ResultFrame", LeadColumnsFirst)(columns)
+    return pandas_subclass(__name__, "ResultFrame", ResultColumns)(columns)
 
 
 def __getattr__(name: str) -> Any:
     if name == "ResultFrame":
-        return pandas_subclass(__name__, "ResultFrame", LeadColumnsFirst)
+        return pandas_subclass(__name__, "ResultFrame", ResultColumns)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -293,13 +293,13 @@ class Runner:
     async def execute_with_fallbacks(self, req: PreparedRequest, fallbacks: list[PreparedRequest],
                                      run_id: str | None = None, cancelled: Callable[[], bool] | None = None,
                                      *, deadline: float | None = None) -> Result:
-        """The first model's Result, or the first fallback that answers; ``fallback_from`` names the first."""
+        """The first model's Result, or the first fallback that answers (else the last one's error). Its ``model``
+        is always ``req.model``, the model as requested; ``answered_by`` names the fallback that answered."""
         result = await self.execute(req, run_id, deadline=deadline)
         for fb in fallbacks:
             if result.error is None or (cancelled is not None and cancelled()):
                 break
             earlier = result
-            result = await self.execute(fb, run_id, deadline=deadline)
-            result.fallback_from = req.model
+            result = (await self.execute(fb, run_id, deadline=deadline)).as_fallback_of(req.model)
             result.attempts += earlier.attempts
         return result

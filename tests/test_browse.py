@@ -228,6 +228,91 @@ def test_static_fallback_escapes_the_answers_and_our_two_scripts_are_the_only_on
     assert path.is_file() and "SIMULATED" in path.read_text(encoding="utf-8")[:300]
 
 
+# ---------------------------------------------------------------------------------------------- fallbacks
+PRIMARY, FALLBACK = "openai/gpt-4.1-mini", "anthropic/claude-haiku-4-5"
+
+
+@pytest.fixture(scope="module")
+def fallback_runs():
+    """A comparison and an evaluation where the primary fails every time (server errors, no retries) and its
+    fallback answers, beside a model that answers itself."""
+    client = mm.Client.simulated(latency_scale=0.002, cache=False)
+    try:
+        client.sim.set_faults({"server_error": 1.0}, provider="openai", model="gpt-4.1-mini")
+        kwargs = {"fallbacks": {PRIMARY: [FALLBACK]}, "retries": 0}
+        cmp = client.compare("Name a prime number.", [PRIMARY, MODELS[2]], live=False, **kwargs)
+        ev = client.evaluate(_prompts().head(3), [PRIMARY, MODELS[2]], scorers=[mm.scorers.contains()],
+                             progress=False, **kwargs)
+        yield cmp, ev
+    finally:
+        client.close()
+
+
+def older_release_frames(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``df`` as the release before ``answered_by`` shaped ev.df (``model`` the model that answered,
+    ``requested_model`` the one asked) and cmp.df (``model`` the one that answered, ``fallback_from`` the one asked
+    when a fallback answered), as read back from an export."""
+    plain = pd.DataFrame(df).drop(columns=[c for c in ("requested_model",) if c in df.columns])
+    fell_back = plain["answered_by"] != plain["model"]
+    old_ev = plain.assign(model=plain["answered_by"], requested_model=plain["model"]).drop(columns="answered_by")
+    old_cmp = plain.assign(model=plain["answered_by"], fallback_from=plain["model"].where(fell_back, None)).drop(
+        columns="answered_by")
+    return old_ev, old_cmp
+
+
+def test_a_fallbacks_answer_is_browsed_under_the_model_as_requested(fallback_runs):
+    cmp, ev = fallback_runs
+    for df in (cmp.df, ev.df):
+        assert (df.loc[df["model"] == PRIMARY, "answered_by"] == FALLBACK).all()
+        payload = browse(df).payload()
+        texts, cols = payload["texts"], payload["cols"]
+        assert [texts[m] for m in cols["model"]] == df["model"].tolist()  # as requested
+        assert [None if a is None else texts[a] for a in cols["answered_by"]] == [
+            FALLBACK if m == PRIMARY else None for m in df["model"]]  # only where it differs
+        assert "fallback_from" not in cols and "requested_model" not in payload["extras"]
+        for old in older_release_frames(df):  # an older release's export reads the same
+            again = browse(old).payload()
+            assert [again["texts"][m] for m in again["cols"]["model"]] == df["model"].tolist()
+            assert [None if a is None else again["texts"][a] for a in again["cols"]["answered_by"]] == [
+                FALLBACK if m == PRIMARY else None for m in df["model"]]
+            assert not {"requested_model", "fallback_from"} & set(again["extras"])
+
+
+def test_two_runs_pair_per_model_as_requested_across_releases(fallback_runs):
+    _, ev = fallback_runs
+    old_ev, _ = older_release_frames(ev.df)
+    assert set(old_ev["model"]) == {FALLBACK, MODELS[2]}  # the old frame named the fallback in model
+    rc = compare_runs(old_ev, ev.df)
+    assert len(rc.df) == len(ev.df) and set(rc.df["model"]) == {PRIMARY, MODELS[2]}
+    assert not rc.df["change"].isin(["only before", "only after"]).any()
+    assert set(rc.summary()["model"]) == {PRIMARY, MODELS[2]}
+
+
+def test_the_summary_table_lists_every_model_as_requested_with_its_fallback_rate(fallback_runs):
+    from multimodel.notebook.html import model_summary, summary_table_html
+
+    cmp, ev = fallback_runs
+    summary = model_summary(ev.df, ["contains"]).set_index("model")
+    assert list(summary.index) == [PRIMARY, MODELS[2]]
+    assert summary.loc[PRIMARY, "requests"] == 3 and summary.loc[PRIMARY, "provider"] == "openai"
+    assert (summary.loc[PRIMARY, "fallbacks"], summary.loc[PRIMARY, "fallback_rate"]) == (3, 1.0)
+    assert (summary.loc[MODELS[2], "fallbacks"], summary.loc[MODELS[2], "fallback_rate"]) == (0, 0.0)
+    assert summary.loc[PRIMARY, "fallback_models"] == f"{FALLBACK} (3)"
+    for old in older_release_frames(ev.df):
+        pd.testing.assert_frame_equal(model_summary(old, ["contains"]).set_index("model")[
+            ["requests", "fallbacks", "fallback_rate"]], summary[["requests", "fallbacks", "fallback_rate"]])
+    page = summary_table_html(ev.df, ["contains"])
+    assert "<th" in page and ">fallback rate</th>" in page and ">100%</td>" in page and ">0%</td>" in page
+    assert f"data-model='{FALLBACK}'" not in page  # no row of its own: it stood in for the model asked
+    plain = cmp.df[cmp.df["model"] != PRIMARY]
+    assert "fallback" not in summary_table_html(plain) and "fallback_rate" not in model_summary(plain)
+    card = cmp._repr_html_()
+    assert f"answered by {FALLBACK} (fallback)" in card and card.count("(fallback)") == 1
+    assert f"  {PRIMARY} (answered by {FALLBACK}, its fallback): " in repr(cmp)
+    assert list(cmp.summary()[["model", "answered_by"]].itertuples(index=False, name=None)) == [
+        (PRIMARY, FALLBACK), (MODELS[2], MODELS[2])]
+
+
 # ---------------------------------------------------------------------------------------------- two runs
 def _expected_changes(ev_a, ev_b) -> dict[tuple[str, str], str]:
     """The change of each (prompt, model), worked out from the two frames directly (one row each: no repeats)."""
@@ -427,6 +512,32 @@ def test_tool_calls_and_a_comparison_frame(browser, tmp_path):
             assert f"tool call: {r.tool_calls[0].name}" in tool.inner_text()
             assert json.loads(tool.locator("pre").inner_text()) == r.tool_calls[0].arguments
         assert "What is the weather in Paris today?" in page.locator(".mm-b-detail .mm-b-prompt").inner_text()
+        assert seen["outside"] == [] and seen["dialogs"] == [] and seen["errors"] == []
+    finally:
+        context.close()
+
+
+@needs_chromium
+def test_the_detail_view_says_which_fallback_answered(browser, fallback_runs, tmp_path):
+    """A fallback's row sits under its model as requested; its card says "answered by" the fallback, the card of a
+    model that answered itself says nothing of the kind; a model search finds the row by either name."""
+    _, ev = fallback_runs
+    path = browse(ev).save(tmp_path / "fallback.html")
+    context, page, seen = open_offline(browser, path)
+    try:
+        page.wait_for_selector(".mm-b-results .mm-b-table tbody tr")
+        assert set(_table_column(page, "model")) == {PRIMARY, MODELS[2]}  # no row under the fallback's name
+        chosen = ev.df[ev.df["model"] == PRIMARY].index[0]
+        page.click(f".mm-b-results tbody tr:has(td:text-is('{chosen}'))")
+        cards = page.locator(".mm-b-detail .mm-b-card")
+        assert cards.count() == 2 and cards.nth(0).get_attribute("data-model") == PRIMARY
+        head = cards.nth(0).locator(".mm-b-card-head").inner_text()
+        assert f"answered by {FALLBACK} (fallback)" in head and "claude-haiku-4-5" in head
+        assert "answered by" not in cards.nth(1).locator(".mm-b-card-head").inner_text()
+        page.select_option(".mm-b-results select[aria-label='search in']", "model")
+        page.fill(".mm-b-search", "claude-haiku")
+        page.wait_for_function(f"document.querySelector('.mm-browse').dataset.matching === '{len(ev.df) // 2}'")
+        assert set(_table_column(page, "model")) == {PRIMARY}
         assert seen["outside"] == [] and seen["dialogs"] == [] and seen["errors"] == []
     finally:
         context.close()

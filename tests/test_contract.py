@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import warnings
 
 import pandas as pd
+import pytest
 
 import multimodel as mm
 from multimodel import pricing
@@ -110,3 +112,58 @@ def test_config_error_on_bad_call_sends_nothing():
                 raise AssertionError("expected ConfigError")
         assert sim.stats()["received"] == 0
         assert not without_fix, without_fix
+
+
+def test_attribution_model_as_requested_answered_by_and_response_model(tmp_path):
+    """DESIGN.md section 1's naming on rows: ``model`` is always the model as requested, fallback rows included;
+    ``answered_by`` the model that answered (it differs only on a fallback); ``response_model`` what the answering
+    provider reported. Two failing primaries: a model the simulator does not serve (its 404, not retryable) and one
+    whose every request fails (a 500, with retries=0)."""
+    retired, failing, fallback, plain = ("openai/no-such-model", "openai/gpt-4.1-mini", "anthropic/claude-haiku-4-5",
+                                         "deepseek/deepseek-flash")
+    with mm.sim.start(latency_scale=0) as sim:
+        sim.set_faults({"server_error": 1.0}, provider="openai", model="gpt-4.1-mini")
+        client = mm.Client(providers={p: {"base_url": sim.base_url(p), "api_key": "k"}
+                                      for p in ("openai", "anthropic", "deepseek")}, cache=str(tmp_path / "c.sqlite"))
+        try:
+            fallbacks = {retired: [fallback], failing: ["openai/also-not-served", fallback]}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", mm.ModelWarning)  # the ids the catalogue does not know: the point here
+                warnings.simplefilter("ignore", mm.PriceWarning)
+                first = client.compare("hi", [retired, failing, plain], fallbacks=fallbacks, retries=0, live=False)
+                again = client.compare("hi", [retired, failing, plain], fallbacks=fallbacks, retries=0, live=False)
+                ev = client.evaluate(["one", "two"], [retired, failing, plain], fallbacks=fallbacks, retries=0,
+                                     progress=False)
+                down = client.compare("hi", [failing], fallbacks={failing: ["openai/also-not-served"]}, retries=0,
+                                      live=False)
+            for cmp in (first, again):
+                rows = cmp.results
+                assert [r.error for r in rows] == [None, None, None]
+                assert [(r.model, r.answered_by) for r in rows] == [(retired, fallback), (failing, fallback),
+                                                                   (plain, plain)]
+                for r in rows:  # what the answering provider's own JSON says
+                    assert r.response_model == json.loads(r.raw)["model"]
+                assert [r.response_model for r in rows] == ["claude-haiku-4-5", "claude-haiku-4-5", "deepseek-flash"]
+                assert [r.provider for r in rows] == ["anthropic", "anthropic", "deepseek"]  # the answer's carrier
+                assert cmp.df[["model", "answered_by", "response_model"]].values.tolist() == [
+                    [retired, fallback, "claude-haiku-4-5"], [failing, fallback, "claude-haiku-4-5"],
+                    [plain, plain, "deepseek-flash"]]
+                assert cmp[retired] is rows[0] and cmp[plain] is rows[2]
+            assert [r.cached for r in again.results] == [True, True, True]  # a replay is attributed as the live row
+            assert first.results[1].attempts == 3  # the 500, the 404 of the id not served, the fallback's answer
+
+            df = ev.df
+            assert df["error_kind"].isna().all() and df["answered_by"].notna().all()
+            assert sorted(set(zip(df["model"], df["answered_by"], strict=True))) == sorted(
+                {(retired, fallback), (failing, fallback), (plain, plain)})
+            assert set(ev.summary()["model"]) == {retired, failing, plain}  # every model as requested, none answering
+
+            r = down.results[0]  # the whole chain failed: the model as requested, and the last model tried
+            assert (r.model, r.answered_by, r.error.kind) == (failing, "openai/also-not-served", "not_found")
+
+            with pytest.warns(FutureWarning, match="answered_by"):
+                assert first.results[0].fallback_from == retired  # the old name still reads, for now
+            with pytest.warns(FutureWarning, match="answered_by"):
+                assert first.df["fallback_from"].tolist() == [retired, failing, None]
+        finally:
+            client.close()

@@ -238,7 +238,7 @@ def test_one_evaluation_over_every_quick_behaviour(stream, hostile, tmp_path):
     assert len(ev.results) == 2 * len(models)
     problems = [f"{r.model}: {p}" for r in ev.results for p in result_problems(r)]
     df = ev.df
-    assert len(df) == 2 * len(models) and sorted(set(df["requested_model"])) == sorted(models)
+    assert len(df) == 2 * len(models) and sorted(set(df["model"])) == sorted(models)
     for export in ("to_csv", "to_parquet", "to_jsonl"):
         path = tmp_path / f"ev.{export[3:]}"
         try:

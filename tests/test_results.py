@@ -49,9 +49,9 @@ def varied() -> list[Result]:
                finish_reason="tool_calls", native_finish_reason="tool_calls", prompt_tokens=50, completion_tokens=1,
                reasoning_tokens=None, cached_tokens=None, ttft_s=0.3, ttfat_s=0.9, e2e_s=0.9, stream=True),
         # a cache replay, answered by a fallback, with dropped and unverified inputs and logprobs
-        Result(model="deepseek/deepseek-flash", provider="deepseek", content="ok", finish_reason="stop",
+        Result(model="anthropic/claude-haiku-4-5", provider="deepseek", content="ok", finish_reason="stop",
                prompt_tokens=5, completion_tokens=2, cached_tokens=5, cost_usd=0.0, cost_source="provider",
-               ttft_s=0.5, e2e_s=0.5, cached=True, simulated=True, fallback_from="anthropic/claude-haiku-4-5",
+               ttft_s=0.5, e2e_s=0.5, cached=True, simulated=True, answered_by="deepseek/deepseek-flash",
                dropped_inputs=["audio_input", "seed"], unverified_inputs=["image_data_url"],
                route_reason="#1 of 1 eligible", logprobs=[{"token": "ok", "logprob": -0.5, "top_logprobs": []}]),
         # nothing known at all
@@ -97,6 +97,7 @@ def test_to_dict_values():
     d = ok.to_dict()
     assert (d["model"], d["provider"], d["content"], d["finish_reason"]) == ("openai/gpt-5.4", "openai", "Blue.",
                                                                              "stop")
+    assert d["answered_by"] == "openai/gpt-5.4"  # no fallback: the model as requested answered
     assert d["itl_s"] == pytest.approx(0.8 / 39) and d["output_tps"] == pytest.approx(40 / 0.8)
     assert d["error"] is None and d["error_kind"] is None and d["error_status"] is None
     d = http_error.to_dict()
@@ -113,7 +114,9 @@ def test_to_dict_values():
         {"id": "c2", "name": "get_time", "arguments": None, "arguments_raw": "{oops"}]
     assert d["reasoning"] == "Need the weather."
     d = replay.to_dict()
-    assert (d["cached"], d["simulated"], d["fallback_from"]) == (True, True, "anthropic/claude-haiku-4-5")
+    assert (d["cached"], d["simulated"]) == (True, True)
+    assert (d["model"], d["answered_by"]) == ("anthropic/claude-haiku-4-5", "deepseek/deepseek-flash")
+    assert "fallback_from" not in d and "requested_model" not in d
     assert d["dropped_inputs"] == ["audio_input", "seed"] and d["unverified_inputs"] == ["image_data_url"]
     assert d["logprobs"] == [{"token": "ok", "logprob": -0.5, "top_logprobs": []}]
     assert d["cost_usd"] == 0.0  # a reported zero stays zero
@@ -231,6 +234,8 @@ def test_ok_and_repr():
     # not streamed: the first token's time was not seen, so it is not shown as if it had been
     assert "ttft=n/a e2e=500ms" in repr(varied()[4])
     assert "simulated" in repr(varied()[4])
+    assert repr(varied()[4]).startswith(
+        "<Result anthropic/claude-haiku-4-5 answered_by=deepseek/deepseek-flash simulated")
 
 
 # ---------------------------------------------------------------------------------- honest tables
@@ -253,7 +258,7 @@ def test_ttft_is_empty_when_not_streamed():
 
 def test_the_columns_lead_with_what_a_researcher_scans_first():
     assert COLUMN_NAMES[:len(LEAD_COLUMNS)] == LEAD_COLUMNS
-    assert LEAD_COLUMNS[:2] == ("model", "content")
+    assert LEAD_COLUMNS[:3] == ("model", "answered_by", "content")
     assert {"ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "cost_usd", "error"} <= set(LEAD_COLUMNS)
 
 
@@ -343,3 +348,90 @@ def test_a_damaged_time_reads_as_missing_in_the_frame(bad):
     assert df["ttfat_s"].tolist() == [0.5, 0.2]
     if not isinstance(bad, int):
         assert df["ttft_s"].isna().tolist() == [True, False]
+
+
+# ---------------------------------------------------------------------------------- attribution (DESIGN.md section 1)
+def test_every_row_names_the_model_that_answered_right_after_the_model():
+    assert COLUMN_NAMES[:2] == ("model", "answered_by")
+    results = varied()
+    df = results_to_frame(results)
+    assert df["answered_by"].notna().all()  # never a hole: answered_by is model unless a fallback answered
+    assert df["answered_by"].tolist() == [r.model for r in results[:4]] + ["deepseek/deepseek-flash", "local/llama3"]
+    assert (df["model"] != df["answered_by"]).tolist() == [False, False, False, False, True, False]
+    cleared = Result(model="openai/gpt-5.4", provider="openai")
+    cleared.answered_by = None  # set by hand after construction: the row still reads its model
+    assert cleared.to_dict()["answered_by"] == "openai/gpt-5.4"
+
+
+def test_as_fallback_of_keeps_the_model_as_requested_and_who_answered():
+    r = Result(model="deepseek/deepseek-flash", provider="deepseek", content="ok")
+    assert r.answered_by == "deepseek/deepseek-flash"
+    assert r.as_fallback_of("anthropic/claude-haiku-4-5") is r
+    assert (r.model, r.answered_by, r.provider) == ("anthropic/claude-haiku-4-5", "deepseek/deepseek-flash", "deepseek")
+
+
+def test_fallback_from_still_reads_with_a_future_warning():
+    replay, plain = varied()[4], varied()[0]
+    with pytest.warns(FutureWarning, match="'model' is now always the model as requested") as caught:
+        assert replay.fallback_from == "anthropic/claude-haiku-4-5"
+        assert plain.fallback_from is None
+    assert len(caught) == 2 and all(w.filename == __file__ for w in caught)  # pointed at the caller's line
+    assert "answered_by" in str(caught[0].message)
+    with pytest.raises(AttributeError):
+        replay.fallback_from = "x"  # read-only: set model and answered_by (as_fallback_of)
+
+
+def old_release_json(result: Result, fallback_from: str | None) -> bytes:
+    """``result`` as the release before answered_by stored it: the same fields in the same order, with
+    ``fallback_from`` where ``answered_by`` is now, and ``model`` naming the model that answered."""
+    d = orjson.loads(result.to_json())
+    old = {}
+    for name, value in d.items():
+        if name == "answered_by":
+            old["fallback_from"] = fallback_from
+        else:
+            old[name] = value
+    return orjson.dumps(old)
+
+
+def test_a_result_stored_by_the_release_before_answered_by_loads():
+    answered = Result(model="deepseek/deepseek-flash", provider="deepseek", response_model="deepseek-flash",
+                      content="ok", finish_reason="stop", cost_usd=0.001, simulated=True)
+    blob = old_release_json(answered, "anthropic/claude-haiku-4-5")
+    stored = orjson.loads(blob)
+    assert "answered_by" not in stored and stored["model"] == "deepseek/deepseek-flash"
+    back = Result.from_json(blob)
+    assert (back.model, back.answered_by) == ("anthropic/claude-haiku-4-5", "deepseek/deepseek-flash")
+    assert (back.provider, back.response_model, back.content, back.cost_usd) == ("deepseek", "deepseek-flash", "ok",
+                                                                                  0.001)
+    assert back.to_dict()["answered_by"] == "deepseek/deepseek-flash"
+    # a row without a fallback (every row the old cache holds): answered by its own model
+    plain = Result.from_json(old_release_json(Result(model="openai/gpt-5.4", provider="openai", content="hi"), None))
+    assert (plain.model, plain.answered_by) == ("openai/gpt-5.4", "openai/gpt-5.4")
+    # a row from before either field, and from_dict on the parsed JSON, which it leaves as it was
+    bare = {"model": "xai/grok-4.3", "provider": "xai", "content": "x"}
+    assert Result.from_dict(bare).answered_by == "xai/grok-4.3" and "answered_by" not in bare
+    assert Result.from_dict(stored).model == "anthropic/claude-haiku-4-5" and "fallback_from" in stored
+    with pytest.raises(ValueError, match="fallback_from"):
+        Result.from_json(b'{"model": "a/b", "provider": "a", "fallback_from": 3}')
+
+
+def test_the_frame_still_reads_fallback_from_and_requested_model_with_a_future_warning():
+    df = results_to_frame(varied())
+    assert "fallback_from" not in df.columns and "requested_model" not in df.columns
+    with pytest.warns(FutureWarning, match="'fallback_from' is deprecated") as caught:
+        assert df["fallback_from"].tolist() == [None] * 4 + ["anthropic/claude-haiku-4-5", None]
+    assert caught[0].filename == __file__
+    with pytest.warns(FutureWarning, match="'requested_model' is deprecated"):
+        assert df["requested_model"].tolist() == df["model"].tolist()
+    with pytest.warns(FutureWarning):
+        assert df.fallback_from.tolist() == df["fallback_from"].tolist()
+    with pytest.warns(FutureWarning):
+        both = df[["model", "fallback_from", "answered_by"]]
+    assert list(both.columns) == ["model", "fallback_from", "answered_by"]
+    assert both["fallback_from"].iloc[4] == "anthropic/claude-haiku-4-5" and both["fallback_from"].iloc[0] is None
+    assert "fallback_from" not in df.columns  # reading it added nothing to the frame
+    with pytest.raises(KeyError):
+        df[["content"]]["fallback_from"]  # a selection without model and answered_by has nothing to derive it from
+    with pytest.raises(AttributeError):
+        _ = df[["content"]].fallback_from

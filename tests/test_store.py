@@ -11,11 +11,12 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
+import orjson
 import pytest
 
 import multimodel as mm
 import multimodel.store as store
-from multimodel.results import Result, ResultError, ToolCall
+from multimodel.results import Result, ResultError, ToolCall, results_to_frame
 from multimodel.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -30,7 +31,7 @@ from multimodel.store import (
 
 def full_result() -> Result:
     return Result(
-        model="openrouter/anthropic/claude-opus-4.7", provider="openrouter", response_model="anthropic/claude-4.7",
+        model="gemini/gemini-3-flash", provider="openrouter", response_model="anthropic/claude-4.7",
         content="Rayleigh scattering.", reasoning="Short wavelengths scatter more.",
         tool_calls=[ToolCall("call_1", "get_weather", {"city": "Paris"}, '{"city":"Paris"}',
                              extra={"extra_content": {"google": {"thought_signature": "SIG"}}}),
@@ -38,7 +39,7 @@ def full_result() -> Result:
         finish_reason="tool_calls", native_finish_reason="tool_calls", prompt_tokens=120, completion_tokens=48,
         reasoning_tokens=30, cached_tokens=64, cost_usd=0.00123, cost_source="provider", ttft_s=0.25, ttfat_s=0.5,
         e2e_s=1.75, attempts=2, simulated=True, stream=True, request_id="gen-123", created_at=1_700_000_000.5,
-        fallback_from="gemini/gemini-3-flash", dropped_inputs=["seed"], unverified_inputs=["audio_input"],
+        answered_by="openrouter/anthropic/claude-opus-4.7", dropped_inputs=["seed"], unverified_inputs=["audio_input"],
         route_reason="#1 of 2 eligible", logprobs=[{"token": "Ray", "logprob": -0.01}],
         provider_state={"reasoning_details": [{"type": "reasoning.text", "text": "..."}]},
         raw='data: {"id":"gen-123"}',
@@ -189,6 +190,59 @@ def test_a_version_0_file_without_run_id_is_migrated_and_keeps_its_rows(tmp_path
         assert run_id is None
         cache.put("new", Result(model="m/y", provider="m"), run_id="r1")
         assert cache.get_with_run("new")[1] == "r1"
+    finally:
+        cache.close()
+
+
+def old_release_blob(result: Result, fallback_from: str | None) -> bytes:
+    """``result`` as the release before ``answered_by`` wrote it to the cache: the same fields in the same order with
+    ``fallback_from`` where ``answered_by`` is now, and ``model`` naming the model that answered."""
+    old = {}
+    for name, value in orjson.loads(result.to_json()).items():
+        old.update({"fallback_from": fallback_from} if name == "answered_by" else {name: value})
+    return orjson.dumps(old)
+
+
+@pytest.mark.parametrize("layout", ["version 0", "current schema"])
+def test_a_cache_written_before_answered_by_loads_with_the_model_as_requested(tmp_path, layout):
+    """Rows the release before ``answered_by`` cached: a fallback's row (``model`` the fallback, ``fallback_from``
+    the model as requested) reads as model = the model as requested, answered_by = the fallback; any other row as
+    answered by its own model. Both in a file from before numbered migrations and in one at the current schema."""
+    path = tmp_path / "before-answered-by.sqlite"
+    if layout == "current schema":
+        ResultCache(path).close()
+    else:
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE results (key TEXT PRIMARY KEY, created REAL NOT NULL, model TEXT NOT NULL, "
+                         "result BLOB NOT NULL)")
+    answered = Result(model="deepseek/deepseek-flash", provider="deepseek", response_model="deepseek-flash",
+                      content="from the fallback", finish_reason="stop", cost_usd=0.0004, simulated=True)
+    plain = Result(model="openai/gpt-5.4", provider="openai", content="its own answer", finish_reason="stop")
+    conn = sqlite3.connect(path)
+    try:
+        with conn:  # what the old code wrote: its model column held Result.model
+            conn.execute("INSERT INTO results (key, created, model, result) VALUES ('fb', 1.0, ?, ?)",
+                         (answered.model, old_release_blob(answered, "anthropic/claude-haiku-4-5")))
+            conn.execute("INSERT INTO results (key, created, model, result) VALUES ('plain', 2.0, ?, ?)",
+                         (plain.model, old_release_blob(plain, None)))
+        stored = conn.execute("SELECT result FROM results WHERE key = 'fb'").fetchone()[0]
+        assert b'"fallback_from":"anthropic/claude-haiku-4-5"' in bytes(stored) and b"answered_by" not in bytes(stored)
+    finally:
+        conn.close()
+    cache = ResultCache(path)
+    try:
+        assert user_version(path) == SCHEMA_VERSION and len(cache) == 2
+        got = cache.get("fb")
+        assert (got.model, got.answered_by) == ("anthropic/claude-haiku-4-5", "deepseek/deepseek-flash")
+        assert (got.content, got.response_model, got.cost_usd) == ("from the fallback", "deepseek-flash", 0.0004)
+        got = cache.get("plain")
+        assert (got.model, got.answered_by, got.content) == ("openai/gpt-5.4", "openai/gpt-5.4", "its own answer")
+        df = results_to_frame([cache.get("fb"), cache.get("plain")])
+        assert df[["model", "answered_by"]].values.tolist() == [
+            ["anthropic/claude-haiku-4-5", "deepseek/deepseek-flash"], ["openai/gpt-5.4", "openai/gpt-5.4"]]
+        cache.put("plain", got)  # written back in this release's shape: answered_by, no fallback_from
+        stored = orjson.loads(cache._conn.execute("SELECT result FROM results WHERE key = 'plain'").fetchone()[0])
+        assert stored["answered_by"] == "openai/gpt-5.4" and "fallback_from" not in stored
     finally:
         cache.close()
 

@@ -7,7 +7,7 @@
  */
 (function () {
   "use strict";
-  var VERSION = "1";
+  var VERSION = "2";  // bump on every change, so a page that ran an older copy runs this one
   if (window.MMBrowse && window.MMBrowse.version === VERSION) return;
 
   // ------------------------------------------------------------------------------------------------ DOM, text only
@@ -105,6 +105,9 @@
   function card(P, i, opts) {
     opts = opts || {};
     var C = P.cols, bits = [];
+    // a fallback's answer stands in the place of its model as requested: say which model gave it
+    var answeredBy = txt(P, "answered_by", i);
+    if (answeredBy) bits.push(txt(P, "error_kind", i) ? "fallback " + answeredBy + " failed too" : "answered by " + answeredBy + " (fallback)");
     ["provider", "response_model"].forEach(function (k) { var v = txt(P, k, i); if (v) bits.push(v); });
     var finish = txt(P, "finish_reason", i);
     if (finish) bits.push("finish: " + finish);
@@ -146,7 +149,7 @@
         el("pre", { text: call[1] })]));
     });
     var extra = [];
-    ["cost_source", "fallback_from", "route_reason", "request_id"].forEach(function (k) {
+    ["cost_source", "route_reason", "request_id"].forEach(function (k) {
       var v = txt(P, k, i); if (v) extra.push(k + ": " + v);
     });
     if (C._created_at_text && C._created_at_text[i]) extra.push("created " + C._created_at_text[i]);
@@ -275,8 +278,9 @@
     function t(name) { return txt(P, name, i) || ""; }
     if (field === "tools") return (C._tools[i] || []).map(function (c) { return c[0] + " " + c[1]; }).join("\n");
     if (field === "error") return t("error_kind") + " " + t("error_message");
+    if (field === "model") return t("model") + "\n" + t("answered_by");
     if (field !== "all") return t(field);
-    return [t("model"), t("prompt"), t("content"), t("reasoning"), haystack(P, "tools", i), haystack(P, "error", i)]
+    return [haystack(P, "model", i), t("prompt"), t("content"), t("reasoning"), haystack(P, "tools", i), haystack(P, "error", i)]
       .concat(P.extras.map(function (x) { return t(x); })).join("\n");
   }
 

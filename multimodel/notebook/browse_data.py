@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from multimodel.errors import ConfigError
-from multimodel.notebook.html import prompt_text
-from multimodel.results import COLUMN_NAMES, score_columns_in
+from multimodel.notebook.html import attribution, prompt_text
+from multimodel.results import COLUMN_NAMES, LEGACY_ATTRIBUTION_COLUMNS, score_columns_in
 
 #: columns an evaluation adds in front of the Result columns (evaluation.py, ``Evaluation._build_frame``)
-IDENTITY_COLUMNS = ("prompt_index", "requested_model", "repeat", "prompt", "messages")
+IDENTITY_COLUMNS = ("prompt_index", "repeat", "prompt", "messages")
 #: numeric columns the browser can sort by: (column, label, format); formats are read by the script
 METRICS: tuple[tuple[str, str, str], ...] = (
     ("e2e_s", "total", "s"),
@@ -36,8 +36,7 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("created_at", "created", "time"),
 )
 #: text columns shown on a row's card (beside content, reasoning, tool calls and the error)
-DETAIL_TEXT = ("provider", "response_model", "finish_reason", "cost_source", "request_id", "fallback_from",
-               "route_reason")
+DETAIL_TEXT = ("provider", "response_model", "finish_reason", "cost_source", "request_id", "route_reason")
 DEFAULT_MAX_CHARS = 20_000
 DEFAULT_MAX_ROWS = 20_000
 
@@ -141,7 +140,9 @@ class FrameRoles:
 
 
 def known_columns() -> set[str]:
-    return {*COLUMN_NAMES, *IDENTITY_COLUMNS, "itl_s", "output_tps"}
+    """Result and identity columns, and the attribution columns of older releases' frames (read by ``attribution``):
+    none of them a score or a carried prompt column."""
+    return {*COLUMN_NAMES, *IDENTITY_COLUMNS, *LEGACY_ATTRIBUTION_COLUMNS, "itl_s", "output_tps"}
 
 
 def frame_roles(df: Any, *, scores: Sequence[str] | None = None, prompt: Any = None, simulated: bool = False,
@@ -222,12 +223,14 @@ def results_payload(df: Any, roles: FrameRoles, *, max_chars: int | None = DEFAU
     labels = [str(label) for label in df.index]
     prompts = row_prompts(df, roles.prompt)
     prompt_ids = _prompt_groups(df, prompts)
+    requested, answering = (column.astype(str).tolist() for column in attribution(df))
     cols: dict[str, Any] = {
         "_label": labels,  # our own keys start with "_", which no carried column does
         "prompt": [texts(p) for p in prompts],
         "_group": prompt_ids,
-        "model": [texts(str(m)) for m in df["model"]],
-        "repeat": _repeats(df, prompt_ids),
+        "model": [texts(m) for m in requested],  # as requested: a fallback's answer stands in its model's place
+        "answered_by": [texts(a) if a != m else None for m, a in zip(requested, answering, strict=True)],
+        "repeat": _repeats(df, prompt_ids, requested),
         "content": _texts(df, "content", texts, labels, max_chars),
         "reasoning": _texts(df, "reasoning", texts, labels, max_chars),
         "error_kind": _texts(df, "error_kind", texts, labels, None),
@@ -280,14 +283,14 @@ def _extra_text(value: Any) -> str | None:
     return text_or_none(value)
 
 
-def _repeats(df: Any, groups: list[int]) -> list[int]:
-    """Each row's repeat: the ``repeat`` column, else the how-manieth answer of its model to its prompt (frames of
-    several runs stacked without one)."""
+def _repeats(df: Any, groups: list[int], models: list[str]) -> list[int]:
+    """Each row's repeat: the ``repeat`` column, else the how-manieth answer of its model (as requested) to its
+    prompt (frames of several runs stacked without one)."""
     if "repeat" in df.columns:
         return [0 if missing(v) else int(v) for v in df["repeat"]]
     seen: dict[tuple[int, str], int] = {}
     out = []
-    for group, model in zip(groups, df["model"], strict=True):
+    for group, model in zip(groups, models, strict=True):
         key = (group, str(model))
         out.append(seen.get(key, 0))
         seen[key] = out[-1] + 1

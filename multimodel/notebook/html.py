@@ -269,15 +269,26 @@ def answer_html(content: str | None) -> str:
     return markdown_to_html(content)
 
 
+def fallback_of(row: Mapping[str, Any]) -> str | None:
+    """The model that answered a row instead of its model as requested (``answered_by``, on a fallback), else None."""
+    answering = _text(row.get("answered_by"))
+    return answering if answering is not None and answering != _text(row.get("model")) else None
+
+
 def card_title_html(row: Mapping[str, Any]) -> str:
+    """The model as requested, then the fallback that answered (if one did), provider, reported model, finish."""
     model = esc(row.get("model"))
     bits = []
+    fallback = fallback_of(row)
+    if fallback is not None:
+        failed = _text(row.get("error_kind")) is not None
+        bits.append(f"fallback {esc(fallback)} failed too" if failed else f"answered by {esc(fallback)} (fallback)")
     provider = _text(row.get("provider"))
     if provider:
         bits.append(esc(provider))
     rm = _text(row.get("response_model"))
-    if rm and rm != str(row.get("model", "")).split("/", 1)[-1]:
-        bits.append(f"answered by {esc(rm)}")
+    if rm and rm != str(fallback or row.get("model", "")).split("/", 1)[-1]:
+        bits.append(f"reported as {esc(rm)}")
     finish = _text(row.get("finish_reason"))
     if finish:
         bits.append(f"finish: {esc(finish)}")
@@ -361,22 +372,48 @@ def result_html(result: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- tables
+def attribution(df: Any) -> tuple[Any, Any]:
+    """Each row's model as requested and the model that answered (two Series named ``model`` and ``answered_by``),
+    from a results frame of this release or of an older one read back from a file: older ``ev.df`` named the model
+    as requested ``requested_model`` and the one that answered ``model``; older ``cmp.df`` named the model as
+    requested ``fallback_from`` on a fallback's row and ``model`` the one that answered."""
+    columns = set(df.columns)
+    model = df["model"]
+    if "answered_by" in columns:
+        requested, answering = model, df["answered_by"].where(df["answered_by"].notna(), model)
+    elif "requested_model" in columns:
+        requested, answering = df["requested_model"].where(df["requested_model"].notna(), model), model
+    elif "fallback_from" in columns:
+        requested, answering = df["fallback_from"].where(df["fallback_from"].notna(), model), model
+    else:
+        requested, answering = model, model
+    return requested.rename("model"), answering.rename("answered_by")
+
+
 def model_summary(df: Any, score_columns: Iterable[str] | None = None) -> Any:
-    """One row per model: requests, errors, cache replays, median TTFT/e2e on live rows, tokens, speed, cost,
-    and the mean of each score column (``score_columns``, default ``score`` when present) as ``<name>_mean``."""
+    """One row per model as requested (a fallback's answers count for the model they stood in for): requests,
+    errors, cache replays, median TTFT/e2e on live rows, tokens, speed, cost, and the mean of each score column
+    (``score_columns``, default ``score`` when present) as ``<name>_mean``. When a fallback answered any row:
+    ``fallbacks`` (rows a fallback answered), ``fallback_rate`` (their share of the model's rows) and
+    ``fallback_models`` (which models answered them)."""
     import pandas as pd
 
     scores = [c for c in (score_columns if score_columns is not None else ["score"]) if c in df]
+    requested, answering = attribution(df)
+    failed = df["error_kind"].notna().to_numpy() if "error_kind" in df else False
+    fell_back = (answering != requested).to_numpy() & ~failed
+    work = pd.DataFrame(df).assign(_requested=requested.to_numpy(), _answering=answering.to_numpy(),
+                                   _fell_back=fell_back)
 
     rows = []
-    for model, g in df.groupby("model", sort=False):
+    for model, g in work.groupby("_requested", sort=False):
         err = g["error_kind"].notna() if "error_kind" in g else pd.Series(False, index=g.index)
         cached = g["cached"].fillna(False).astype(bool) if "cached" in g else pd.Series(False, index=g.index)
         live = g[~err & ~cached]
         ok = g[~err]
         row = {
             "model": model,
-            "provider": g["provider"].iloc[0] if "provider" in g else None,
+            "provider": _own_provider(g, model),
             "requests": len(g),
             "errors": int(err.sum()),
             "error_kinds": ", ".join(sorted({str(k) for k in g.loc[err, "error_kind"]})) if err.any() else "",
@@ -388,10 +425,29 @@ def model_summary(df: Any, score_columns: Iterable[str] | None = None) -> Any:
             "cost_usd_mean": ok["cost_usd"].mean() if ok["cost_usd"].notna().any() else math.nan,
             "cost_usd_total": g["cost_usd"].sum(min_count=1),
         }
+        if fell_back.any():
+            row.update(_fallback_figures(g))
         for name in scores:
             row[f"{name}_mean"] = pd.to_numeric(g[name], errors="coerce").mean()
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _own_provider(g: Any, model: Any) -> Any:
+    """The provider of a model's own rows (a fallback's rows name the fallback's provider); with none of its own,
+    the model string's first segment, which names its provider."""
+    if "provider" not in g:
+        return None
+    own = g.loc[g["_answering"] == g["_requested"], "provider"]
+    return own.iloc[0] if len(own) else str(model).split("/", 1)[0]
+
+
+def _fallback_figures(g: Any) -> dict[str, Any]:
+    """One model's rows answered by a fallback: how many, their share, and which models answered them."""
+    fell_back = g["_fell_back"].astype(bool)
+    answering = g.loc[fell_back, "_answering"].astype(str).value_counts(sort=False)
+    return {"fallbacks": int(fell_back.sum()), "fallback_rate": float(fell_back.mean()),
+            "fallback_models": ", ".join(f"{m} ({n})" for m, n in answering.items())}
 
 
 def _fmt_score(v: Any) -> str:
@@ -418,11 +474,21 @@ _SUMMARY_HEAD = {
 }
 
 
+def fmt_rate(value: Any) -> str:
+    f = num(value)
+    return "n/a" if f is None else f"{f:.0%}"
+
+
+#: how a column of ``model_summary`` is shown wherever its table is drawn (the report's too), unless told otherwise
+_TABLE_FORMAT = {"fallback_rate": fmt_rate}
+_TABLE_HEAD = {"fallbacks": "fallbacks", "fallback_rate": "fallback rate", "fallback_models": "fallback models"}
+
+
 def table_html(df: Any, *, formats: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
                css_class: str = "mm-table") -> str:
     """A DataFrame as an escaped HTML table with inline styles."""
-    formats = formats or {}
-    headers = headers or {}
+    formats = {**_TABLE_FORMAT, **(formats or {})}
+    headers = {**_TABLE_HEAD, **(headers or {})}
     cols = list(df.columns)
     th = "".join(f"<th style='{STYLE_CELL};background:#f6f8fa'>{esc(headers.get(c, c))}</th>" for c in cols)
     body = []
@@ -440,7 +506,8 @@ def table_html(df: Any, *, formats: Mapping[str, Any] | None = None, headers: Ma
 
 
 def summary_table_html(df: Any, score_columns: Iterable[str] | None = None) -> str:
-    """The per-model summary (model_summary) as HTML; errors counted, latency from live rows only."""
+    """The per-model summary (model_summary) as HTML: one row per model as requested, errors counted, latency from
+    live rows only, and the fallback rate when a fallback answered any row."""
     summary = model_summary(df, score_columns)
     formats = dict(_SUMMARY_FORMAT)
     headers = dict(_SUMMARY_HEAD)
@@ -456,11 +523,14 @@ __all__ = [
     "SIMULATED_TEXT",
     "answer_html",
     "as_row",
+    "attribution",
     "badges",
     "badges_html",
     "comparison_html",
     "diff_html",
     "error_html",
+    "fallback_of",
+    "fmt_rate",
     "model_summary",
     "prompt_html",
     "reasoning_html",

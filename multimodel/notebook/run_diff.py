@@ -1,5 +1,5 @@
-"""Two evaluations of the same prompts, paired: per prompt and model, the score before and after, the change, and
-which prompts got better or worse for each model (``pair_runs``, ``summarize_pairs``).
+"""Two evaluations of the same prompts, paired: per prompt and model (as requested), the score before and after, the
+change, and which prompts got better or worse for each model (``pair_runs``, ``summarize_pairs``).
 
 Rows are paired by prompt text (``on="prompt"``), by ``prompt_index`` (``on="prompt_index"``: the prompts were
 reworded, or a system message changed), or ``on="auto"``: by text when any prompt matches, else by index. Repeats
@@ -15,6 +15,7 @@ from typing import Any
 
 from multimodel.errors import ConfigError
 from multimodel.notebook.browse_data import missing, row_prompts
+from multimodel.notebook.html import attribution
 
 #: what happened to a pair, in the order the summary counts them
 CHANGES = ("better", "worse", "same", "fixed", "broke", "failed", "unscored", "changed", "only before", "only after")
@@ -69,14 +70,15 @@ def common_scores(before: Sequence[str], after: Sequence[str], score: str | None
 
 
 def _per_pair(df: Any, keys: list[Any], scores: list[str]) -> Any:
-    """One row per (key, model): how many rows, how many failed, each score's mean over the repeats, mean time and
-    cost per request, the answers (for "did it change"), and the rows' positions in the frame."""
+    """One row per (key, model as requested): how many rows, how many failed, each score's mean over the repeats,
+    mean time and cost per request, the answers (for "did it change"), and the rows' positions in the frame. A
+    fallback's answer counts for the model it stood in for, in this release's frames and older ones' alike."""
     import pandas as pd
 
     n = len(df)
     work = pd.DataFrame({
         "_key": keys,
-        "model": [str(m) for m in df["model"]],
+        "model": [str(m) for m in attribution(df)[0]],
         "_pos": range(n),
         "_error": df["error_kind"].notna().to_numpy() if "error_kind" in df.columns else [False] * n,
         "_answer": [("" if missing(v) else str(v)) for v in df["content"]] if "content" in df.columns else [""] * n,
