@@ -116,10 +116,7 @@ def test_unit_conversions_recomputed():
         m = re.fullmatch(r"How many (\w+) are in ([\d.]+) (\w+)\?", q.stem)
         assert m, q.stem
         want, amount, given = m.group(1), Fraction(m.group(2)), m.group(3)
-        if (want, given) in FACTORS:
-            value = amount * FACTORS[(want, given)]
-        else:
-            value = amount / FACTORS[(given, want)]
+        value = amount * FACTORS[want, given] if (want, given) in FACTORS else amount / FACTORS[given, want]
         assert _exact(q.expected) == value, q
 
 
@@ -283,7 +280,7 @@ def test_known_answers_categories_and_bad_arguments():
     for bad in (0, -1, len(FRAME) + 1, 2.5, True, "10"):
         with pytest.raises(ConfigError, match="a whole number from 1 to"):
             known_answers(bad)
-    with pytest.raises(ConfigError, match="unknown categories.*the categories are arithmetic"):
+    with pytest.raises(ConfigError, match=r"unknown categories.*the categories are arithmetic"):
         known_answers(categories=["capitals", "poetry"])
     with pytest.raises(ConfigError, match="unknown categories"):
         known_answers(categories=[])

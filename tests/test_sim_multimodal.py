@@ -319,12 +319,11 @@ def test_seed_reproduces_and_changes_the_answer(sim, dialect, model):
 @pytest.mark.parametrize(("dialect", "model"), IGNORES_SEED)
 def test_seed_ignored(sim, dialect, model):
     """An ignored seed neither replays an answer nor shapes it: the same seed again is the next sample, and the
-    greedy answer (temperature 0) is one whatever seed is sent (DeepSeek with thinking off: thinking ignores
-    temperature)."""
+    greedy answer (temperature 0) is one whatever seed is sent."""
     a = answer(sim, dialect, model, seed=11)
     assert last_record(sim)["seed"] is None
     assert answer(sim, dialect, model, seed=11) != a and last_record(sim)["draw"] >= 1
-    greedy = {"temperature": 0, **({"thinking": {"type": "disabled"}} if dialect == "deepseek" else {})}
+    greedy = {"temperature": 0}
     once = answer(sim, dialect, model, **greedy)
     assert answer(sim, dialect, model, seed=11, **greedy) == once == answer(sim, dialect, model, seed=12, **greedy)
     assert last_record(sim)["draw"] == 0
@@ -353,8 +352,8 @@ def _check_entries(entries: list[dict[str, Any]], text: str, top: int) -> None:
 @pytest.mark.parametrize(("dialect", "model"), HONOURS_LOGPROBS)
 def test_logprobs_returned(sim, dialect, model):
     parts = [clip()] if model == "gpt-audio" else []
-    # temperature 0 (and DeepSeek's thinking off, which would ignore it): one answer, so requests can be compared
-    greedy = {"temperature": 0, **({"thinking": {"type": "disabled"}} if dialect == "deepseek" else {})}
+    # temperature 0: one answer, so requests can be compared
+    greedy = {"temperature": 0}
     body = {"model": model, "messages": ask(*parts), "logprobs": True, "top_logprobs": 3, **greedy}
     r = post(sim, dialect, body)[0].json()
     choice = r["choices"][0]

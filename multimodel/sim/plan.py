@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import orjson
 
 from .catalogue import SimModel
-from .sampling import DEFAULT_TEMPERATURE, temperature_of
+from .sampling import temperature_of
 from .text import Media, PromptInfo
 
 MAX_TOP_LOGPROBS = 20
@@ -158,10 +158,7 @@ class Ctx:
 
     @property
     def temperature(self) -> float:
-        """The temperature the model samples at: the request's (default 1.0 when absent), or the default when the
-        model ignores it now (DeepSeek while thinking: the rules' ``sampling_ignored_when_reasoning``)."""
-        if self.reasoning_on and "temperature" in self.model.rules.sampling_ignored_when_reasoning:
-            return DEFAULT_TEMPERATURE
+        """The temperature the model samples at: the request's, 1.0 (the providers' default) when absent."""
         return temperature_of(self.req.body)
 
     def set_draw(self, draw: int) -> None:

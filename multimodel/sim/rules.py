@@ -35,8 +35,6 @@ Fields of :class:`ModelRules` (all plain values):
 - ``sampling_rejected_always``: parameters answered with a 400 whatever the reasoning setting.
   A parameter counts as sent when present and, for ``temperature``/``top_p`` on OpenAI and Anthropic,
   different from its default 1 (``SAMPLING_DEFAULTS``); xAI refuses the parameter even at 0.
-- ``sampling_ignored_when_reasoning``: parameters accepted but without effect while the model reasons (DeepSeek's
-  thinking mode: temperature and penalties); the simulator then samples at the default temperature.
 - ``sampling_rules``: named extra checks: ``temperature_xor_top_p`` (Anthropic: not both),
   ``top_p_min_0.95_with_thinking`` (Anthropic: top_p below 0.95 while thinking).
 - ``tools_with_reasoning``: function tools accepted while the model reasons (False: a 400).
@@ -90,7 +88,6 @@ class ModelRules:
     budget_tokens: tuple[int, int | None] | None = None
     sampling_rejected_when_reasoning: tuple[str, ...] = ()
     sampling_rejected_always: tuple[str, ...] = ()
-    sampling_ignored_when_reasoning: tuple[str, ...] = ()
     sampling_rules: tuple[str, ...] = ()
     tools_with_reasoning: bool = True
     max_tokens_param: str = "max_tokens"
@@ -448,22 +445,17 @@ for _mid in ("grok-4-1-fast-reasoning", "grok-4-1-fast-non-reasoning", "grok-4-1
 # ====================================================================== DeepSeek
 _DS_THINKING = ("guides/thinking_mode: thinking {type: enabled|disabled}; reasoning_effort low/high/max, minimal->low, "
                 "medium->high, xhigh->high (quirks 5.2, facts 5)")
-_DS_IGNORED = ("temperature", "top_p", "presence_penalty", "frequency_penalty")  # facts 5: "Thinking mode ignores
-# temperature/penalties" (top_p with them [INFERRED from the reasoner docs' list])
 _DEEPSEEK: list[ModelRules] = [
     _r("deepseek", "deepseek-flash", aliases=("deepseek-v4-flash",), reasons=True, effort_param="reasoning_effort",
        efforts=("low", "high", "max"), effort_default="high", thinking_default=True, can_disable=True,
-       thinking_types=("enabled", "disabled"), sampling_ignored_when_reasoning=_DS_IGNORED,
+       thinking_types=("enabled", "disabled"),
        not_settled=("deepseek-v4-flash is a legacy name 'served by' V4.1 Flash: the response names deepseek-flash "
                     "[INFERRED]",),
-       sources=("pricing page: 'thinking (default)', images (facts 5)", _DS_THINKING,
-                "facts 5: thinking mode ignores temperature/penalties")),
+       sources=("pricing page: 'thinking (default)', images (facts 5)", _DS_THINKING)),
     _r("deepseek", "deepseek-v4-pro", reasons=True, effort_param="reasoning_effort", efforts=("low", "high", "max"),
        effort_default="high", thinking_default=True, can_disable=True, thinking_types=("enabled", "disabled"),
-       sampling_ignored_when_reasoning=_DS_IGNORED,
        not_settled=("whether deepseek-v4-pro is still its own model or rerouted to V4.1 Flash since 2026-09-14",),
-       sources=("pricing page: DeepSeek-V4-Pro-0813, no vision (facts 5)", _DS_THINKING,
-                "facts 5: thinking mode ignores temperature/penalties")),
+       sources=("pricing page: DeepSeek-V4-Pro-0813, no vision (facts 5)", _DS_THINKING)),
 ]
 for _mid in ("deepseek-chat", "deepseek-reasoner"):
     _DEEPSEEK.append(_r("deepseek", _mid, status=RETIRED, shutdown="2026-07-24", replacement="deepseek-flash",

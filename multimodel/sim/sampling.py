@@ -20,7 +20,10 @@ What is documented and what is not:
   (the rules table).
 - Real providers are not even deterministic at temperature 0 or with a seed (OpenAI calls seeded sampling
   "best effort"); the simulator is, on purpose [INVENTED]: a test of "same request, same answer" must be
-  able to pass.
+  able to pass. For the same reason temperature 0 is greedy on every simulated model, although DeepSeek
+  documents that its thinking mode ignores temperature (research facts 5): a simulated DeepSeek run at
+  temperature 0 is reproducible while thinking, a real one is not (a known gap, kept so that the shared rule
+  "temperature 0, one answer" holds everywhere).
 - Low temperatures vary less [INVENTED, kept simple]: below LOW_TEMPERATURE the draw cycles through
   ``variants(t)`` answers (2 at t <= 0.1, 5 just under 0.5) and the wording keeps to fewer forms; from
   LOW_TEMPERATURE up every draw is new. Temperature changes nothing else (not P(right)), and ``top_p`` is
