@@ -287,18 +287,22 @@ POLYGONS = {3: "triangle", 4: "quadrilateral", 5: "pentagon", 6: "hexagon", 8: "
             10: "decagon", 12: "dodecagon"}
 
 
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
 def geometry(rng: random.Random) -> Iterator[Maker]:
     """Angle sums, regular polygons' angles, sides and diagonals, and the Platonic solids' counts."""
     for n, level in ((3, 1), (4, 1), (5, 2), (6, 2), (8, 3), (10, 3), (12, 3)):
-        yield _fixed(_num(level, f"What is the sum of the interior angles of a {POLYGONS[n]}, in degrees?",
+        yield _fixed(_num(level, f"What is the sum of the interior angles of {_a(POLYGONS[n])}, in degrees?",
                           (n - 2) * 180))
     for n, level in ((3, 1), (4, 1), (5, 2), (6, 2), (8, 3), (9, 3), (10, 3), (12, 3)):
         name = "an equilateral triangle" if n == 3 else "a square" if n == 4 else f"a regular {POLYGONS[n]}"
         yield _fixed(_num(level, f"What is each interior angle of {name}, in degrees?", Fraction((n - 2) * 180, n)))
     for n, level in ((9, 2), (10, 2), (12, 3)):
-        yield _fixed(_num(level, f"How many sides does a {POLYGONS[n]} have?", n))
+        yield _fixed(_num(level, f"How many sides does {_a(POLYGONS[n])} have?", n))
     for n, level in ((6, 3), (8, 3), (10, 3)):
-        yield _fixed(_num(level, f"How many diagonals does a {POLYGONS[n]} have?", n * (n - 3) // 2))
+        yield _fixed(_num(level, f"How many diagonals does {_a(POLYGONS[n])} have?", n * (n - 3) // 2))
     for q, value, level in (("degrees are in a right angle", 90, 1), ("degrees are in a full turn", 360, 1),
                             ("degrees are in a straight angle", 180, 1), ("edges does a cube have", 12, 2),
                             ("faces does an icosahedron have", 20, 3), ("faces does a dodecahedron have", 12, 3),
