@@ -13,11 +13,17 @@ answer that does not contain the right one as a whole word (:func:`wrong_answer`
 
 ``difficulty`` is 1 (easy), 2 (medium) or 3 (hard); ``offset_q`` is a fixed per-question offset, normal
 with standard deviation OFFSET_SD, taken from a hash of the question id (so it is the same everywhere and
-needs no column). ``skill_m`` is the catalogue's ``SimModel.skill``: set by hand for the five demo models so
-their expected accuracies on the shipped set spread (about 0.90, 0.80, 0.75, 0.65, 0.55: the best and worst
-far apart, the middle two close), and derived from the output price for the rest (:func:`price_skill`:
-pricier models are generally more skilled). Because every model meets the same ``b_q``, models' scores on a
-question are correlated, as real models' are: paired differences are tighter than unpaired ones.
+needs no column). ``skill_m`` is the catalogue's ``SimModel.skill``: set by hand for the five demo models
+(``catalogue.SKILLS``) so their expected accuracies on the shipped set spread (0.90, 0.80, 0.75, 0.65, 0.55
+for gpt-5.4, claude-sonnet-4-6, gemini-3-flash-preview, deepseek-flash, grok-3-mini: the best and worst far
+apart, the middle two close), and derived from the output price for the rest (``catalogue.price_skill``:
+pricier models are generally more skilled). The right/wrong draw of a request is its own random stream, seeded
+by the request's draw (:mod:`.sampling`), so repeats are independent Bernoulli trials. Because every model
+meets the same ``b_q``, models' scores on a question are correlated, as real models' are: paired differences
+are tighter than unpaired ones.
+
+Public functions for tests and notebooks: :func:`p_correct`, :func:`expected_accuracy`, :func:`find_question`,
+:func:`questions`; :func:`judge_accuracy` is the simulated judge's (:mod:`.judge`).
 """
 
 from __future__ import annotations
@@ -39,8 +45,7 @@ from .catalogue import SimModel, resolve
 DIFFICULTY_LOGIT = {1: -1.5, 2: 0.0, 3: 1.5}
 OFFSET_SD = 0.6
 OFFSET_CLIP = 1.5  # offsets are cut at ± this, so no question is impossible or free
-DIFFICULTY_NAMES = {1: "easy", 2: "medium", 3: "hard"}
-MAX_SCAN_CHARS = 20_000  # a longer last message is only looked up whole, not scanned for a question inside it
+MAX_SCAN_CHARS = 20_000  # a longer last message is not searched for a question (none is that long)
 
 # The closing instruction of each prompt; a question is recognised by what comes before it, so a prompt
 # that words its instruction differently (or wraps the question in a template) is still recognised.
@@ -157,12 +162,12 @@ def _index() -> tuple[dict[str, Question], tuple[tuple[str, Question], ...]]:
 
 def find_question(text: str) -> Question | None:
     """The known question ``text`` asks (the longest one it contains), or None."""
-    if not text:
+    if not text or len(text) > MAX_SCAN_CHARS:
         return None
     asked = norm(text)
     exact, stems = _index()
     q = exact.get(asked)
-    if q is not None or len(asked) > MAX_SCAN_CHARS:
+    if q is not None:
         return q
     for stem, q in stems:
         if stem in asked:
@@ -223,7 +228,7 @@ def right_or_wrong(model: SimModel, q: Question, seed_int: int) -> bool:
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
-def _near_numbers(value: str, rng: random.Random) -> list[str]:
+def _near_numbers(value: str) -> list[str]:
     """Near misses of a number: off by one or two, ten too many or few, two digits swapped, a tenth off."""
     if "." in value:
         places = len(value.split(".")[1])
@@ -242,7 +247,7 @@ def _near_numbers(value: str, rng: random.Random) -> list[str]:
     return [str(c) for c in cands if c >= 0]
 
 
-def _swap_letters(word: str, rng: random.Random) -> list[str]:
+def _swap_letters(word: str) -> list[str]:
     """The word with two neighbouring letters swapped (each way that changes it)."""
     out = []
     for i in range(len(word) - 1):
@@ -259,7 +264,7 @@ def _candidates(q: Question, rng: random.Random) -> list[str]:
     """Plausible wrong answers for ``q``, most plausible first (before the whole-word filter)."""
     v = q.expected
     if _NUMBER.match(v):
-        cands = _near_numbers(v, rng)
+        cands = _near_numbers(v)
         rng.shuffle(cands)
         return cands
     if v in WEEKDAYS:
@@ -282,7 +287,7 @@ def _candidates(q: Question, rng: random.Random) -> list[str]:
         rng.shuffle(cands)
         return cands
     if q.category == "words":
-        cands = _swap_letters(v, rng)
+        cands = _swap_letters(v)
         rng.shuffle(cands)
         return cands
     same = [o for o in questions().values()
