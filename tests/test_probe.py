@@ -531,11 +531,11 @@ def test_seed(matrix, fakes):
     for d in ("openai", "xai", "xai/grok-4.20-0309-reasoning", "openrouter/openai/gpt-5.4"):
         c = cell(matrix, d, "seed")
         assert c["status"] == "supported" and "seed 98765: different" in c["evidence"], d
-    # ignored by Anthropic and DeepSeek (and so by OpenRouter's DeepSeek upstream): the simulator is
-    # deterministic, so the probe sees reproducible output that no seed changes
+    # ignored by Anthropic and DeepSeek (and so by OpenRouter's DeepSeek upstream): the simulator samples, so
+    # the same seed twice gives two different answers, as on the real endpoints
     for d in ("anthropic", "deepseek", "openrouter"):
         c = cell(matrix, d, "seed")
-        assert c["status"] == "partial" and "seed 98765: identical" in c["evidence"], d
+        assert c["status"] == "ignored" and "seed 1234 twice: different" in c["evidence"], d
     c = cell(matrix, "gemini", "seed")
     assert c["status"] == "rejected" and 'Unknown name "seed": Cannot find field.' in c["evidence"]
     assert row(rich, "seed")["status"] == "supported"
@@ -718,12 +718,12 @@ def test_bootstrap_median_diff_covers_a_known_shift():
 
 
 # ================================================================ the probe against the documented tables
-# (capability, documented, observed) pairs that agree: the probe reads an ignored seed on a deterministic
-# endpoint as "partial" (the same output for every seed), and tool calls that work with a documented quirk
+# (capability, documented, observed) pairs that agree: the probe reads tool calls that work with a documented quirk
 # (Gemini's finish_reason "stop", xAI's "", whole-chunk streaming: the tables' notes) as "partial". One is a
-# simulator limit (in the closing note): it answers n > 1 with a 400 on every dialect but OpenRouter.
-_SIM_LIMITS = {("n_gt_1", "supported", "rejected"), ("seed", "ignored", "partial"),
-               ("tool_calling", "supported", "partial"), ("streamed_tool_calls", "supported", "partial")}
+# simulator limit (in the closing note): it answers n > 1 with a 400 on every dialect but OpenRouter. (An ignored
+# seed is observed as "ignored" since the simulator samples.)
+_SIM_LIMITS = {("n_gt_1", "supported", "rejected"), ("tool_calling", "supported", "partial"),
+               ("streamed_tool_calls", "supported", "partial")}
 
 
 def test_probe_agrees_with_the_capability_tables_on_the_simulator(matrix):
@@ -744,4 +744,4 @@ def test_probe_agrees_with_the_capability_tables_on_the_simulator(matrix):
             mismatches.append((rec["model"], rec["capability"], doc, rec["status"], rec["evidence"][:80]))
     assert mismatches == [], "\n".join(map(str, mismatches))
     assert checked >= 60
-    assert "[documented: ignored]" in format_probe(long[long["model"] == SIX["anthropic"]])  # seed: partial
+    assert "[documented: supported]" in format_probe(long[long["model"] == SIX["openai"]])  # n > 1: rejected

@@ -14,6 +14,13 @@ plain answers say what reached the model: "I see 1 image (image/png, 79 bytes)."
 ``sample_png``, ``sample_wav`` and ``sample_pdf`` make small valid inputs); ``sim.requests()`` records
 it as ``received``/``dropped``/``seed``.
 
+Answers sample (:mod:`multimodel.sim.sampling`): the n-th identical request gets draw n (new wording, length
+and reasoning) unless temperature is 0 or the model honours the request's seed; a fresh simulator with the same
+seed gives the same sequence (``sim.requests()`` records each answer's ``draw``). Questions of the shipped
+known-answer set (``mm.known_answers()``) get short answers, right with the model's own probability
+(:mod:`multimodel.sim.knowledge`: a Rasch model, ``p_correct``, ``expected_accuracy``), and judge prompts get
+verdicts (:mod:`multimodel.sim.judge`).
+
 A simulator holds a socket, an event loop and a thread until stopped: ``start()`` returns a handle to
 stop (or use ``with``); ``handle.bind(owner)`` stops it when ``owner`` is garbage-collected; ``shared()`` is
 the one simulator of the process that no owner holds; every simulator still running is stopped at exit.

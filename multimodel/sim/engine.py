@@ -3,6 +3,11 @@
 A :class:`~.plan.Plan` (defined in :mod:`.plan` with the request and context types) holds token pieces
 (reasoning, content), tool calls and the finish reason; a dialect renders it as a JSON body or as SSE
 events. Token counts are piece counts.
+
+Two kinds of prompt get a reply of their own instead of the ordinary answer (which quotes the prompt): a judge
+prompt gets a verdict (:mod:`.judge`), a question of the known-answer set a short answer, right or wrong
+(:mod:`.knowledge`). Their length is their own: a fixed answer length (``x-sim-answer-tokens``) does not pad or
+cut them, though ``max_tokens`` still does. Which sample of a request is built is ``ctx.draw`` (:mod:`.sampling`).
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from . import judge, knowledge
 from .catalogue import AUDIO, EFFORT_FACTOR, IMAGE, PDF
 from .plan import Ctx, Plan, Req, ToolCallPlan
+from .sampling import variety
 from .text import (
     Media,
     PromptInfo,
@@ -225,6 +232,45 @@ def _pick_tools(req: Req, info: PromptInfo) -> list[dict[str, Any]]:
     return [tools[i] for i in ranked[:k]]
 
 
+def special_reply(ctx: Ctx) -> str | None:
+    """A judge's verdict or a known question's answer for this draw, or None for an ordinary prompt."""
+    info = ctx.info
+    assert info is not None
+    if not info.last_user or info.tool_results:
+        return None
+    jp = judge.parse(info.last_user)
+    if jp is not None:
+        return judge.reply(ctx.label, ctx.model, jp, ctx.rng)
+    q = knowledge.find_question(info.last_user)
+    if q is None:
+        return None
+    text, _ = knowledge.known_reply(ctx.label, ctx.model, q, ctx.seed_int, ctx.rng,
+                                    variety(ctx.temperature))
+    return text
+
+
+def _answer(dialect: Dialect, ctx: Ctx, answer_tokens: int | None) -> list[str]:
+    """The answer's pieces when no tool is called: JSON for a response_format the dialect honours, a judge's
+    verdict or a known question's answer, else the ordinary answer (exactly ``answer_tokens`` long when given)."""
+    req, model, rng, info = ctx.req, ctx.model, ctx.rng, ctx.info
+    assert info is not None
+    rf = req.response_format
+    rf_type = rf.get("type") if isinstance(rf, dict) and dialect.honours_response_format else None
+    if rf_type == "json_schema":
+        js = rf.get("json_schema") or {}
+        val = schema_value(js.get("schema") or {"type": "object"}, "", info, rng)
+        return _fragments(orjson.dumps(val).decode(), 4)
+    special = special_reply(ctx)
+    if rf_type == "json_object":
+        text = special or "".join(answer_pieces(ctx.label, info, rng, answer_tokens or 24, True))
+        return _fragments(orjson.dumps({"simulated": True, "model": ctx.label, "answer": text}).decode(), 4)
+    if special is not None:
+        return pieces_of(special)
+    exact = answer_tokens is not None
+    target = answer_tokens if exact else max(4, round(model.answer_tokens * rng.uniform(0.8, 1.2)))
+    return answer_pieces(ctx.label, info, rng, target, exact, quote_system=True)
+
+
 def build_plan(dialect: Dialect, ctx: Ctx, prompt_tokens: int, cached: int, answer_tokens: int | None) -> Plan:
     """Decide everything the model 'says' for this request."""
     req, model, rng, info = ctx.req, ctx.model, ctx.rng, ctx.info
@@ -243,7 +289,6 @@ def build_plan(dialect: Dialect, ctx: Ctx, prompt_tokens: int, cached: int, answ
 
     # tools or answer
     chosen = _pick_tools(req, info)
-    exact = answer_tokens is not None
     if chosen:
         names = [str(t["function"].get("name", "tool")) for t in chosen]
         for i, t in enumerate(chosen):
@@ -258,19 +303,7 @@ def build_plan(dialect: Dialect, ctx: Ctx, prompt_tokens: int, cached: int, answ
             plan.content = preamble_pieces(ctx.label, names)
         plan.finish = "tool_calls"
     else:
-        rf = req.response_format
-        rf_type = rf.get("type") if isinstance(rf, dict) and dialect.honours_response_format else None
-        if rf_type == "json_schema":
-            js = rf.get("json_schema") or {}
-            val = schema_value(js.get("schema") or {"type": "object"}, "", info, rng)
-            plan.content = _fragments(orjson.dumps(val).decode(), 4)
-        elif rf_type == "json_object":
-            words = answer_pieces(ctx.label, info, rng, answer_tokens or 24, True)
-            val = {"simulated": True, "model": ctx.label, "answer": "".join(words)}
-            plan.content = _fragments(orjson.dumps(val).decode(), 4)
-        else:
-            target = answer_tokens if exact else max(4, round(model.answer_tokens * rng.uniform(0.8, 1.2)))
-            plan.content = answer_pieces(ctx.label, info, rng, target, exact, quote_system=True)
+        plan.content = _answer(dialect, ctx, answer_tokens)
         if req.stop and dialect.honours_stop:
             text = plan.text
             cut = min((i for i in (text.find(s) for s in req.stop if isinstance(s, str) and s.strip()) if i >= 0),

@@ -169,7 +169,8 @@ class SimHandle:
         return self._call(self._server.request_records, limit)
 
     def reset(self) -> None:
-        """Clear counters, records, faults, limits and the prompt cache."""
+        """Clear counters, records, faults, limits, the prompt cache and the sampling draws (so the answers that
+        follow are the ones a fresh simulator with the same seed gives)."""
         self._call(self._server.reset)
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import orjson
 
 from .catalogue import SimModel
+from .sampling import temperature_of
 from .text import Media, PromptInfo
 
 MAX_TOP_LOGPROBS = 20
@@ -121,8 +122,8 @@ class Plan:
 class Ctx:
     """Per-request context handed to the dialect."""
 
-    __slots__ = ("created", "dialect", "dropped", "effort", "fault", "info", "label", "logprobs", "model",
-                 "reasoning_on", "req", "requested", "rid", "rng", "seed", "seed_int", "visible")
+    __slots__ = ("created", "dialect", "draw", "dropped", "effort", "fault", "info", "key", "label", "logprobs",
+                 "model", "reasoning_on", "req", "requested", "rid", "rng", "seed", "seed_int", "visible")
 
     def __init__(self, dialect: NamedDialect, model: SimModel, req: Req, seed: int) -> None:
         self.dialect = dialect
@@ -141,7 +142,9 @@ class Ctx:
                                  and not isinstance(seed, bool) else None)
         if self.seed is not None:
             h.update(b"|seed=%d" % self.seed)
-        self.seed_int = int.from_bytes(h.digest(), "big")
+        self.key = int.from_bytes(h.digest(), "big")  # what repeats of one request share (sampling.Draws counts it)
+        self.draw = 0
+        self.seed_int = self.key
         self.rng = random.Random(self.seed_int)
         self.created = 0
         self.rid = ""
@@ -152,3 +155,17 @@ class Ctx:
         self.visible = False
         self.logprobs: int | None = None  # top_logprobs to return per token; None: no logprobs
         self.dropped: list[Media] = []  # media the dialect stripped silently
+
+    @property
+    def temperature(self) -> float:
+        """The temperature the model samples at: the request's, 1.0 (the providers' default) when absent."""
+        return temperature_of(self.req.body)
+
+    def set_draw(self, draw: int) -> None:
+        """Sample ``draw`` of this request (sampling.py): draw 0 keeps the request's own seed, so a greedy answer
+        is the first sample; any other draw reseeds everything the answer is made from."""
+        self.draw = draw
+        if draw:
+            h = hashlib.blake2b(b"%d|draw=%d" % (self.key, draw), digest_size=8)
+            self.seed_int = int.from_bytes(h.digest(), "big")
+            self.rng = random.Random(self.seed_int)

@@ -38,6 +38,7 @@ from .ratelimit import (
     parse_limits,
     retry_after_header,
 )
+from .sampling import Draws
 from .shape import check_body
 from .text import PromptInfo, estimate_tokens
 
@@ -65,12 +66,13 @@ class Record:
 
     ``received`` counts the media the model actually got after the dialect's drops ({"images": 1,
     "audio": 0, "pdfs": 0}), ``dropped`` those stripped silently (same keys, or None when nothing was),
-    and ``seed`` the seed that shaped the answer (None when none was sent or the model ignores it).
-    All three stay None for a request that never reached the model (an error before generation).
+    ``seed`` the seed that shaped the answer (None when none was sent or the model ignores it), and ``draw``
+    which sample of this request the answer is (0 when greedy: temperature 0 or an honoured seed; sampling.py).
+    All four stay None for a request that never reached the model (an error before generation).
     Strings taken from the request are cut to MAX_RECORD_CHARS (see ``clip``), so a record stays small.
     """
 
-    __slots__ = ("cached_tokens", "completed_at", "completion_tokens", "dialect", "dropped", "fault",
+    __slots__ = ("cached_tokens", "completed_at", "completion_tokens", "dialect", "draw", "dropped", "fault",
                  "first_byte_at", "first_token_at", "id", "model", "outcome", "prompt_tokens", "reasoning_tokens",
                  "received", "received_at", "seed", "status", "stream")
 
@@ -93,12 +95,13 @@ class Record:
         self.received: dict[str, int] | None = None
         self.dropped: dict[str, int] | None = None
         self.seed: int | None = None
+        self.draw: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "id", "dialect", "model", "stream", "outcome", "status", "fault", "received_at", "first_byte_at",
             "first_token_at", "completed_at", "prompt_tokens", "completion_tokens", "reasoning_tokens",
-            "cached_tokens", "received", "dropped", "seed")}
+            "cached_tokens", "received", "dropped", "seed", "draw")}
 
 
 class SimServer:
@@ -119,6 +122,7 @@ class SimServer:
         self.faults = Faults(self.seed)
         self.limits = Limits()
         self.cache = PrefixCache()
+        self.draws = Draws()
         self._status_rng = random.Random(f"status:{self.seed}")
         self._jitter_rng = random.Random(f"jitter:{self.seed}")
         self._seq = 0
@@ -150,6 +154,7 @@ class SimServer:
         self.faults.clear()
         self.limits.clear()
         self.cache.clear()
+        self.draws.clear()
         self._status_rng = random.Random(f"status:{self.seed}")
 
     def stats(self) -> dict[str, Any]:
@@ -417,6 +422,8 @@ class SimServer:
             block, minimum = d.cache_rule
             cached = self.cache.lookup_and_store(f"{d.name}|{ctx.model.id}", prompt_text, block, minimum,
                                                  prompt_tokens)
+        ctx.set_draw(self.draws.next(ctx.key, ctx.temperature, ctx.seed is not None))
+        rec.draw = ctx.draw
         plan = build_plan(d, ctx, prompt_tokens, cached, ctx.req.answer_tokens)
         assert ctx.info is not None
         rec.received = ctx.info.received()
