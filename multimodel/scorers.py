@@ -106,13 +106,26 @@ def exact_match(expected: str = "expected", *, normalize: bool = True, accepted:
         wants = _alternatives(row, expected, accepted)
         if result.error or wants is None:
             return math.nan
-        got = result.content.strip()
+        got = answer(result).strip()
         if normalize:
             got = _norm(_strip_punct(got))
             return float(any(got == _norm(_strip_punct(w)) for w in wants))
         return float(any(got == w for w in wants))
 
     return _named(score, "exact_match", [expected], {expected: "exact_match(expected='<your column>')"})
+
+
+#: the label every simulated answer starts with ("[simulated gpt-5.4] ..."): not part of the answer
+_SIM_LABEL = re.compile(r"\A\s*\[simulated [^\]\n]*\]\s*")
+
+
+def answer(result: Result) -> str:
+    """The answer text the scorers read: the content, less the ``[simulated <model>]`` label a simulated answer
+    starts with (a model id's digits, "4" in claude-sonnet-4-6, would otherwise match an expected "4", and
+    exact_match would never hold). A real answer is read as it is."""
+    if getattr(result, "simulated", False):
+        return _SIM_LABEL.sub("", result.content, count=1)
+    return result.content
 
 
 def _whole_word_pattern(needle: str) -> str:
@@ -144,7 +157,7 @@ def contains(expected: str = "expected", *, case_sensitive: bool = False, whole_
         wants = _alternatives(row, expected, accepted)
         if result.error or wants is None:
             return math.nan
-        hay = result.content if case_sensitive else _norm(result.content)
+        hay = answer(result) if case_sensitive else _norm(answer(result))
         return float(any(found(w if case_sensitive else _norm(w), hay) for w in wants))
 
     return _named(score, "contains", [expected], {expected: "contains(expected='<your column>')"})
@@ -162,7 +175,7 @@ def regex(pattern: str, *, flags: int = re.IGNORECASE) -> Scorer:
     def score(result: Result, row: dict[str, Any]) -> float:
         if result.error:
             return math.nan
-        return float(compiled.search(result.content) is not None)
+        return float(compiled.search(answer(result)) is not None)
 
     return _named(score, "regex")
 
@@ -205,7 +218,7 @@ def numeric(expected: str = "expected", *, abs_tol: float = 1e-9, rel_tol: float
         targets = [n for n in map(last_number, wants) if n is not None]
         if not targets:
             raise ValueError(f"the expected value {str(row[expected])[:60]!r} (column {expected!r}) holds no number")
-        got = last_number(result.content)
+        got = last_number(answer(result))
         if got is None:
             return 0.0
         return float(any(math.isclose(got, t, rel_tol=rel_tol, abs_tol=abs_tol) for t in targets))
@@ -234,7 +247,7 @@ def valid_json() -> Scorer:
         if result.error:
             return math.nan
         try:
-            _extract_json(result.content)
+            _extract_json(answer(result))
         except ValueError:
             return 0.0
         return 1.0
@@ -259,7 +272,7 @@ def json_schema(schema: dict[str, Any]) -> Scorer:
         if result.error:
             return math.nan
         try:
-            data = _extract_json(result.content)
+            data = _extract_json(answer(result))
         except ValueError:
             return 0.0
         return float(validator.is_valid(data))
@@ -363,6 +376,8 @@ class JudgeBase:
         self.rubric, self.expected, self.prompt_column = rubric.strip(), expected, prompt_column
         # a judge answers the same way each time unless asked otherwise; temperature=None sends none
         self.params = {k: v for k, v in {"temperature": 0, **params}.items() if v is not None}
+        # temperature 0 is only our default: a judge model that refuses it (a reasoning model) is asked without it
+        self.default_temperature = "temperature" not in params
         # "prompt" is always there in evaluate() (or "messages", which the judge reads instead)
         self.columns: tuple[str, ...] = tuple(c for c in (prompt_column, expected) if c and c != "prompt")
         self.column_fixes = {c: f"{factory}({self.model!r}, {'prompt_column' if c == prompt_column else 'expected'}"
