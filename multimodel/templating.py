@@ -1,4 +1,5 @@
-"""Prompt templates expanded over variables, and system prompts compared as a dimension of an evaluation.
+"""Prompt templates expanded over variables, and the system prompts evaluate() compares (module named templating so
+``mm.templates``, the function, is not shadowed by its own module).
 
 ``template("Translate {word} into {lang}.", {"word": [...], "lang": [...]})`` gives the prompts DataFrame
 evaluate() takes, one row per prompt, with the template id and each variable kept as columns so a summary can be

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from multimodel.errors import ConfigError
-from multimodel.templates import check_systems, template, templates, with_system
+from multimodel.templating import check_systems, template, templates, with_system
 
 
 def _no_warnings(fn, *args, **kwargs):
