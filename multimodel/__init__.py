@@ -1,8 +1,9 @@
 """multimodel: one prompt to many LLM providers, answers normalized into pandas, compared side by side.
 
 Public names: Client, Result, ToolCall, ResultError, ConfigError (plus the warnings ParamWarning, PriceWarning,
-ModelWarning and CacheWarning), the input helpers image/audio/pdf, Router, Timeout and Limits, and the ``sim`` and
-``plot`` modules. Everything loads on first use, so ``import multimodel`` stays fast.
+ModelWarning and CacheWarning), the input helpers image/audio/pdf, Router, Timeout and Limits, the prompt
+templates template/templates, the known-answer set known_answers, and the ``sim``, ``plot``, ``scorers`` and
+``stats`` modules. Everything loads on first use, so ``import multimodel`` stays fast.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ _LAZY = {
     "browse": "multimodel.notebook.browse",
     "compare_runs": "multimodel.notebook.browse",
     "export_html": "multimodel.notebook.export",
+    "template": "multimodel.templating",
+    "templates": "multimodel.templating",
+    "known_answers": "multimodel.datasets",
 }
-_MODULES = {"sim": "multimodel.sim", "plot": "multimodel.plots", "scorers": "multimodel.scorers"}
+_MODULES = {"sim": "multimodel.sim", "plot": "multimodel.plots", "scorers": "multimodel.scorers",
+            "stats": "multimodel.stats"}
 
 __all__ = ["__version__", *_LAZY, *_MODULES]
 
@@ -41,14 +46,17 @@ if TYPE_CHECKING:  # static names for type checkers and IDEs; loaded lazily at r
     from multimodel import (
         scorers,  # noqa: F401
         sim,  # noqa: F401
+        stats,  # noqa: F401
     )
     from multimodel.client import Client  # noqa: F401
+    from multimodel.datasets import known_answers  # noqa: F401
     from multimodel.errors import CacheWarning, ConfigError, ModelWarning, ParamWarning, PriceWarning  # noqa: F401
     from multimodel.inputs import audio, image, pdf  # noqa: F401
     from multimodel.notebook.browse import browse, compare_runs  # noqa: F401
     from multimodel.notebook.export import export_html  # noqa: F401
     from multimodel.results import Result, ResultError, ToolCall  # noqa: F401
     from multimodel.routing import Router  # noqa: F401
+    from multimodel.templating import template, templates  # noqa: F401
     from multimodel.transport import Limits, Timeout  # noqa: F401
 
 

@@ -236,7 +236,8 @@ class Client:
         In a Jupyter kernel the models' columns fill in live while they stream (``live=False`` turns it
         off; elsewhere nothing is shown until the Comparison is returned).
         ``fallbacks={"anthropic/claude-sonnet-4-6": ["openai/gpt-5.4"]}`` answers from the next model when
-        one fails; the row then names the model that answered and ``fallback_from``.
+        one fails; the row keeps the model as requested in ``model`` and names the one that answered in
+        ``answered_by``.
         ``models="auto:3"`` (or ``mm.Router(candidates=[...], n=3)``) picks the models that accept every
         part of the prompt; ``cmp.route.df`` says why each candidate was chosen or excluded.
         ``view=`` takes the models planned and returns a display of your own in place of the live view (the
@@ -267,11 +268,12 @@ class Client:
     def evaluate(self, prompts: Any, models: Iterable[str] | str | Any = None, **kwargs: Any) -> Evaluation:
         """Many prompts × models (× repeats) → an Evaluation; resumable, budgeted, with a progress bar.
 
-        Keywords: repeats, scorers, concurrency, budget_usd, budget_override, run_id, progress, fallbacks,
-        routes (task → model, for a prompts DataFrame with a ``task`` column), deadline_s (how long the whole run
-        may wait out throttling; rows still waiting become ``deadline`` errors), claim_lease_s, on_unsupported,
-        and any request parameter. ``models="auto:N"`` or a ``mm.Router`` routes each prompt to the models that
-        accept all of it; ``ev.routing`` says why, per prompt and candidate.
+        Keywords: repeats, scorers (judges among them send their own requests, kept in ``ev.judge_df``), systems
+        (system prompts compared like models: a dict name → text), concurrency, budget_usd, budget_override, run_id,
+        progress, fallbacks, routes (task → model, for a prompts DataFrame with a ``task`` column), deadline_s (how
+        long the whole run may wait out throttling; rows still waiting become ``deadline`` errors), claim_lease_s,
+        on_unsupported, and any request parameter. ``models="auto:N"`` or a ``mm.Router`` routes each prompt to
+        the models that accept all of it; ``ev.routing`` says why, per prompt and candidate.
         """
         from multimodel.evaluation import evaluate
 

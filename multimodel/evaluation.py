@@ -25,17 +25,27 @@ from typing import Any
 
 import orjson
 
-from multimodel import pricing
+from multimodel import pricing, stats
 from multimodel.config import check_count, check_number
 from multimodel.errors import ConfigError, PriceWarning, warn_user
 from multimodel.exchange import unsent
 from multimodel.inputs import FILE, IMAGE_DATA, IMAGE_HTTP, scan_inputs
+from multimodel.judging import JUDGE_LEAD, Judged, check_judges, judge_scores, plan_judges
 from multimodel.request import PreparedRequest, RequestPreparer, check_fallbacks, check_flags
-from multimodel.results import LEAD_COLUMNS, LeadColumnsFirst, Result, frame_of, pandas_subclass, results_to_frame
+from multimodel.results import (
+    LEAD_COLUMNS,
+    LEGACY_ATTRIBUTION_COLUMNS,
+    LeadColumnsFirst,
+    Result,
+    frame_of,
+    pandas_subclass,
+    results_to_frame,
+)
 from multimodel.routing import as_router, prepare_naming_takers, route_or_raise, routing_kwargs
 from multimodel.runner import Runner
-from multimodel.scorers import check_scorers, score_value
+from multimodel.scorers import check_scorers, describe_failures, is_judge, missing_columns, score_row, scorer_name
 from multimodel.store import claim_owner
+from multimodel.templating import check_systems, with_system
 from multimodel.transport import IO, submit
 
 DEFAULT_OUTPUT_GUESS = 4096  # worst-case output tokens assumed when max_tokens is not set
@@ -49,6 +59,7 @@ class Slot:
     repeat: int
     req: PreparedRequest
     fallbacks: list[PreparedRequest] = field(default_factory=list)
+    system: str | None = None  # the name of the system prompt (evaluate's systems=), None without one
 
 
 @dataclass
@@ -115,10 +126,15 @@ def plan(
     routes: Mapping[str, str] | None,
     fallbacks: Mapping[str, list[str]] | None,
     params: dict[str, Any],
+    systems: Mapping[str, str | None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Slot], list[tuple[int, Any]]]:
-    """Validate everything and prepare every request before anything is sent."""
+    """Validate everything and prepare every request before anything is sent: one slot per prompt, system prompt
+    (``systems``, a dimension like the models), model and repeat."""
     check_count(repeats, "repeats", fix=" (1 for one answer per prompt and model)")
     rows = _prompt_rows(prompts)
+    if systems is not None and any("system" in row for row in rows):
+        raise ConfigError("the prompts have a 'system' column and evaluate() got systems=: each row's 'system' names "
+                          "its system prompt, so rename the column (e.g. to 'system_text') or drop systems=")
     router = as_router(models)
     if routes is not None and (not isinstance(routes, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in routes.items())):
@@ -140,33 +156,44 @@ def plan(
     fallbacks = check_fallbacks(fallbacks)
     slots: list[Slot] = []
     for i, row in enumerate(rows):
-        prompt = _row_prompt(row, i)
+        given = _row_prompt(row, i)
         chosen = None
         if router is not None:
             try:
-                chosen = route_or_raise(preparer, prompt, router, **routing_kwargs(params))
+                chosen = route_or_raise(preparer, given, router, **routing_kwargs(params))
             except ConfigError as exc:
                 raise ConfigError(f"prompt {i}: {exc}") from None
             row_models = chosen.models
             routings.append((i, chosen))
         else:
             row_models = [routes[row["task"]]] if routes and row.get("task") in routes else models
-        for model in row_models:
-            for rep in range(repeats):
-                try:
-                    req = prepare_naming_takers(preparer, model, prompt, **params)
-                    fbs = [prepare_naming_takers(preparer, fb, prompt, **params) for fb in fallbacks.get(model, [])]
-                except ConfigError as exc:
-                    exc.args = (f"prompt {i}: {exc}",)
-                    raise
-                if chosen is not None:
-                    req.route_reason = chosen.reason(model)
-                if rep:
-                    req.salt = f"repeat={rep}"
-                    for fb in fbs:
-                        fb.salt = req.salt
-                slots.append(Slot(len(slots), i, model, rep, req, fbs))
+        for system, system_text in (systems or {None: None}).items():
+            try:
+                prompt = with_system(given, system_text, name=system)
+            except ConfigError as exc:
+                raise ConfigError(f"prompt {i}: {exc}") from None
+            for model in row_models:
+                for rep in range(repeats):
+                    req, fbs = _prepare_row(preparer, model, prompt, fallbacks.get(model, []), params, i)
+                    if chosen is not None:
+                        req.route_reason = chosen.reason(model)
+                    if rep:
+                        req.salt = f"repeat={rep}"
+                        for fb in fbs:
+                            fb.salt = req.salt
+                    slots.append(Slot(len(slots), i, model, rep, req, fbs, system))
     return rows, slots, routings
+
+
+def _prepare_row(preparer: RequestPreparer, model: str, prompt: Any, fallbacks: list[str], params: dict[str, Any],
+                 index: int) -> tuple[PreparedRequest, list[PreparedRequest]]:
+    """One row's request and its fallbacks' requests; a refusal names the prompt it came from."""
+    try:
+        req = prepare_naming_takers(preparer, model, prompt, **params)
+        return req, [prepare_naming_takers(preparer, fb, prompt, **params) for fb in fallbacks]
+    except ConfigError as exc:
+        exc.args = (f"prompt {index}: {exc}",)
+        raise
 
 
 def estimate_cost(slots: list[Slot]) -> tuple[float, int]:
@@ -231,9 +258,9 @@ def answering_key(slot: Slot, result: Result) -> str | None:
     """The cache key of the request in a row's chain that gave its answer, or None for an error."""
     if result.error is not None:
         return None
-    if result.fallback_from is None:
+    if result.answered_by in (None, slot.req.model):
         return slot.req.cache_key
-    return next((fb.cache_key for fb in slot.fallbacks if fb.model == result.model), None)
+    return next((fb.cache_key for fb in slot.fallbacks if fb.model == result.answered_by), None)
 
 
 Send = Callable[[], Awaitable["Result | None"]]
@@ -302,9 +329,7 @@ class Claims:
         fallback = next((fb for fb in slot.fallbacks if fb.cache_key == answer_key), None)
         if fallback is None:
             return await send()  # the runner's cache lookup serves it
-        result = await self.runner.execute(fallback, self.run_id)
-        result.fallback_from = slot.req.model
-        return result
+        return (await self.runner.execute(fallback, self.run_id)).as_fallback_of(slot.req.model)
 
 
 async def run_slots(runner: Runner, slots: list[Slot], state: RunState, *, run_id: str,
@@ -369,8 +394,8 @@ class Evaluation:
     report_kind = "evaluation"  # how write_report lays it out
 
     def __init__(self, rows: list[dict[str, Any]], slots: list[Slot], results: list[Result | None], *,
-                 scorers: list[Callable[..., Any]], run_id: str, estimate_usd: float | None,
-                 simulated: bool, interrupted: bool = False) -> None:
+                 scorers: dict[str, Any], run_id: str, estimate_usd: float | None,
+                 simulated: bool, interrupted: bool = False, judged: Judged | None = None) -> None:
         self.run_id = run_id
         self.estimate_usd = estimate_usd
         self.simulated = simulated or any(r is not None and r.simulated for r in results)
@@ -379,7 +404,8 @@ class Evaluation:
         self.results = [r for _, r in kept]
         self._slots = [s for s, _ in kept]
         self._rows = rows
-        self._scores = _score(scorers, self._slots, self.results, rows)
+        self._judged = judged
+        self._scores = _score(scorers, self._slots, self.results, rows, judged)
         self._df: Any = None
         self.routing: Any = None  # with models="auto:N": why each candidate was chosen or excluded, per prompt
 
@@ -394,19 +420,22 @@ class Evaluation:
         researcher reads: which prompt and model, the prompt, the answer and its scores, then times, tokens, cost,
         error (LEAD_COLUMNS), the prompt row's other columns, and the rest."""
         base = results_to_frame(self.results)
-        carried = sorted({k for row in self._rows for k in row} - {"prompt_index", "repeat", "requested_model"}
+        carried = sorted({k for row in self._rows for k in row} - {"prompt_index", "repeat", "system",
+                                                                    *LEGACY_ATTRIBUTION_COLUMNS}
                          - set(base.columns) - set(self._scores), key=lambda k: (k not in ("prompt", "messages"), k))
         rows = [self._rows[s.row_index] for s in self._slots]
         given = {key: [row.get(key) for row in rows] for key in carried}
         lead = list(base.columns[:len(LEAD_COLUMNS)])  # model, content, ttft_s, ... stream
         ordered: dict[str, Any] = {"prompt_index": [s.row_index for s in self._slots],
-                                   "repeat": [s.repeat for s in self._slots], "model": base["model"]}
+                                   "repeat": [s.repeat for s in self._slots], "model": base["model"],
+                                   "answered_by": base["answered_by"]}
+        if any(s.system is not None for s in self._slots):
+            ordered["system"] = [s.system for s in self._slots]
         ordered.update({key: given.pop(key) for key in ("prompt", "messages") if key in given})
         ordered["content"] = base["content"]
         ordered.update(self._scores)
         ordered.update({name: base[name] for name in lead if name not in ordered})
         ordered.update(given)
-        ordered["requested_model"] = [s.model for s in self._slots]
         ordered.update({name: base[name] for name in base.columns if name not in ordered})
         frame = frame_of(ordered)
         frame.attrs["score_columns"] = list(self._scores)  # a parquet export keeps it: the report finds the scores
@@ -421,7 +450,7 @@ class Evaluation:
         """Charts of this evaluation: ``ev.plot.cost_vs_latency()``, ``.latency_distribution()``, ..."""
         from multimodel.plots import PlotAccessor
 
-        return PlotAccessor(lambda: self.df, score_columns=self.score_columns)
+        return PlotAccessor(lambda: self.df, score_columns=self.score_columns, summary=self.summary)
 
     def browse(self, **options: Any) -> Any:
         """Search, filter, sort and read the rows in the notebook, each answer beside the other models' answers to
@@ -446,43 +475,76 @@ class Evaluation:
 
         return write_report(self, path, **report_options)
 
-    def summary(self, *, seed: int = 0, resamples: int = 1000) -> Any:
-        """Per model: n, errors, p50/p95 TTFT and e2e on live rows, token and cost totals and means, mean score ±
-        95% CI. Names say what is summed (``_total``) and what is per request (``_mean``); TTFT quantiles cover the
-        ``streamed_rows`` (a request not streamed has no observed first token) and are NaN without any. The
-        pre-0.2 names (``cost_usd``, ``cost_per_request_usd``, ``prompt_tokens``, ...) still read, with a
-        FutureWarning."""
-        import numpy as np
+    def summary(self, *, by: str | list[str] | None = None, cluster: str | None = None, reducer: str | None = None,
+                k: int | None = None, level: float = 0.95, seed: Any = None, resamples: Any = None) -> Any:
+        """Per model as requested (and per system prompt, and per ``by`` column): n, errors, fallback rate, p50/p95
+        TTFT and e2e on live rows, token and cost totals and means, and per score its mean, standard error, CI,
+        prompts and samples.
 
-        rng = np.random.default_rng(seed)
-        out = [self._summary_row(model, g, rng, resamples) for model, g in self.df.groupby("model", sort=False)]
-        frame = pandas_subclass(__name__, "SummaryFrame", SummaryColumns)(out, columns=self._summary_columns())
+        Standard errors are clustered by prompt (a prompt's repeats are not independent samples), or by the
+        ``cluster`` column (questions that come in groups); with a ``reducer`` ("mean", "majority", "pass@k",
+        "at_least_k", "max", "min"; ``k`` for the last two kinds) each prompt's samples are reduced first. CIs are
+        Student-t intervals at ``level`` (Miller 2024, "Adding Error Bars to Evals"; :mod:`multimodel.stats`).
+        Names say what is summed (``_total``) and what is per request (``_mean``); TTFT quantiles cover the
+        ``streamed_rows`` and are NaN without any. ``seed`` and ``resamples`` (the old bootstrap's) do nothing."""
+        if seed is not None or resamples is not None:
+            warn_user("ev.summary(): seed= and resamples= no longer do anything: score CIs are clustered t intervals "
+                      "now, not a bootstrap; drop the arguments", FutureWarning)
+        keys = self._group_keys(by)
+        df = self.df
+        out = [self._summary_row(dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)), g)
+               for key, g in df.groupby(keys, sort=False, dropna=False)]
+        columns = [*keys, *SUMMARY_COLUMNS[1:], *(["judge_cost_usd_total"] if self._judged is not None else [])]
+        frame = pandas_subclass(__name__, "SummaryFrame", SummaryColumns)(out, columns=columns)
         for name in ("prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total"):
             frame[name] = frame[name].astype("Int64")
+        if self._scores:
+            table = stats.score_table(df, list(self._scores), by=keys, prompt="prompt_index", cluster=cluster,
+                                      reducer=reducer, k=k, level=level)
+            frame = pandas_subclass(__name__, "SummaryFrame", SummaryColumns)(frame.merge(table, on=keys, how="left"))
+        frame.attrs["notes"] = self._summary_notes(frame, cluster, reducer)
+        frame.attrs["cluster"] = cluster or "prompt"  # what the score CIs are clustered by, for the charts' legend
+        return frame
+
+    def _group_keys(self, by: str | list[str] | None) -> list[str]:
+        """The summary's groups: the model as requested, the system prompt when there were several, then ``by``."""
+        keys = ["model", *(["system"] if "system" in self.df.columns else [])]
+        extra = [by] if isinstance(by, str) else list(by or [])
+        missing = [c for c in extra if c not in self.df.columns]
+        if missing:
+            raise ConfigError(f"by={by!r}: no column {missing[0]!r} in ev.df; group by one of its columns, e.g. "
+                              "by='template' for a template sweep")
+        return keys + [c for c in extra if c not in keys]
+
+    def _summary_notes(self, frame: Any, cluster: str | None, reducer: str | None) -> list[str]:
+        """What the summary's NaNs and intervals mean, each shown while the column it names is there."""
         flags = self.df["stream"].fillna(False).astype(bool)
         streamed = flags.groupby(self.df["model"], sort=False).any()
-        unstreamed = [m for m in frame["model"] if not streamed.get(m, False)]
-        untimed = [m for m, n in zip(frame["model"], frame["live_rows"], strict=True) if n == 0 and m not in unstreamed]
+        models = list(dict.fromkeys(frame["model"]))
+        unstreamed = [m for m in models if not streamed.get(m, False)]
+        live = frame.groupby("model", sort=False)["live_rows"].sum()
+        untimed = [m for m in models if live[m] == 0 and m not in unstreamed]
         notes = [TTFT_NOT_STREAMED.format(models=", ".join(unstreamed))] if unstreamed else []
         if untimed:  # streamed, but every row a cache replay or a failure: nothing live to time
             notes.append(NO_LIVE_ROWS.format(models=", ".join(untimed)))
-        frame.attrs["notes"] = notes
-        return frame
+        if self._scores:
+            first = next(iter(self._scores))
+            unit = f"the {cluster!r} column" if cluster else "prompt"
+            how = f"each prompt's samples reduced by {reducer!r}, then " if reducer else ""
+            notes.append(f"{first}_se and the CIs: {how}standard errors clustered by {unit} (a prompt's repeats are "
+                         "not independent samples), Student-t intervals on clusters - 1 degrees of freedom")
+        return notes
 
-    def _summary_columns(self) -> list[str]:
-        scores = [f"{name}_{part}" for name in self._scores for part in ("mean", "ci95_low", "ci95_high")]
-        return [*SUMMARY_COLUMNS, *scores]
-
-    def _summary_row(self, model: str, g: Any, rng: Any, resamples: int) -> dict[str, Any]:
-        import numpy as np
-
+    def _summary_row(self, keys: dict[str, Any], g: Any) -> dict[str, Any]:
         live = g[g["error_kind"].isna() & ~g["cached"].astype(bool)]
         ok = g[g["error_kind"].isna()]
         timed = live[live["stream"].astype(bool)]
         costs = ok["cost_usd"]
         row: dict[str, Any] = {
-            "model": model, "n": len(g), "errors": int(g["error_kind"].notna().sum()),
-            "error_rate": float(g["error_kind"].notna().mean()), "live_rows": len(live), "streamed_rows": len(timed),
+            **keys, "n": len(g), "errors": int(g["error_kind"].notna().sum()),
+            "error_rate": float(g["error_kind"].notna().mean()),
+            "fallback_rate": float((ok["answered_by"] != ok["model"]).sum() / len(g)),
+            "live_rows": len(live), "streamed_rows": len(timed),
             "ttft_p50_s": _quantile(timed["ttft_s"], 0.5), "ttft_p95_s": _quantile(timed["ttft_s"], 0.95),
             "e2e_p50_s": _quantile(live["e2e_s"], 0.5), "e2e_p95_s": _quantile(live["e2e_s"], 0.95),
             # <NA> when the provider never reported the count (not the same as zero)
@@ -493,15 +555,65 @@ class Evaluation:
             "cost_usd_total": float(costs.sum(min_count=1)) if costs.notna().any() else math.nan,
             "cost_usd_mean": float(costs.mean()) if costs.notna().any() else math.nan,
         }
-        for name in self._scores:
-            values = g[name].dropna().to_numpy(dtype=float)
-            row[f"{name}_mean"] = float(values.mean()) if len(values) else math.nan
-            row[f"{name}_ci95_low"] = row[f"{name}_ci95_high"] = math.nan
-            if len(values) > 1:
-                means = values[rng.integers(0, len(values), size=(resamples, len(values)))].mean(axis=1)
-                row[f"{name}_ci95_low"], row[f"{name}_ci95_high"] = (float(np.quantile(means, 0.025)),
-                                                                     float(np.quantile(means, 0.975)))
+        if self._judged is not None:
+            row["judge_cost_usd_total"] = self._judge_cost(keys)
         return row
+
+    def _judge_cost(self, keys: dict[str, Any]) -> float:
+        """What the judge requests about one summary group's rows cost (NaN when none had a price)."""
+        judges = self.judge_df
+        mask = judges["judged_model"] == keys["model"]
+        if "system" in keys:
+            mask &= judges["system"] == keys["system"]
+        costs = judges.loc[mask, "cost_usd"]
+        return float(costs.sum(min_count=1)) if costs.notna().any() else math.nan
+
+    @property
+    def judge_df(self) -> Any:
+        """The judges' own requests, one row per request: which scorer, prompt, repeat, system and model it judged,
+        the order (pairwise judges ask twice, positions swapped: "A" then "B"), then the judge's Result columns
+        (``model`` is the judge; its cost is its own). Empty when no judge scored this run."""
+        if self._judged is None:
+            import pandas as pd
+
+            return pd.DataFrame(columns=list(JUDGE_LEAD))
+        return self._judged.frame(self._slots)
+
+    def paired(self, scorer: str, baseline: str, *, by: str = "model", cluster: str | None = None,
+               reducer: str = "mean", k: int | None = None, level: float = 0.95) -> Any:
+        """Each other model against ``baseline`` on the same prompts: per-prompt paired differences of ``scorer``
+        (each prompt's samples reduced first) with SE, CI, t, p-value, the correlation between the two, and the
+        minimum detectable difference at 80% power for this many prompts. ``by="system"`` compares system prompts
+        instead (``baseline`` a system name), within each model. Pairing removes the prompts' shared difficulty
+        from the comparison, so it detects differences that two overlapping CIs hide (Miller 2024, section 4)."""
+        import pandas as pd
+
+        if scorer not in self._scores:
+            raise ConfigError(f"paired({scorer!r}): no such score column; this run's scores are "
+                              f"{list(self._scores) or 'none (pass scorers= to evaluate())'}")
+        df = self.df
+        if by not in ("model", "system") or by not in df.columns:
+            raise ConfigError(f"paired(by={by!r}): pair by 'model', or by 'system' when evaluate() had systems=")
+        options = {"baseline": baseline, "by": by, "prompt": "prompt_index", "cluster": cluster, "reducer": reducer,
+                   "k": k, "level": level}
+        other = next((c for c in ("model", "system") if c != by and c in df.columns), None)
+        if other is None:
+            return stats.paired_table(df, scorer, **options)
+        parts = []
+        for value, group in df.groupby(other, sort=False):
+            table = stats.paired_table(group, scorer, **options)
+            table.insert(0, other, value)
+            parts.append(table)
+        return pd.concat(parts, ignore_index=True)
+
+    def per_prompt(self, scorer: str, *, reducer: str = "mean", k: int | None = None, threshold: float = 1.0) -> Any:
+        """One row per model (and system) and prompt: ``scorer`` reduced over the prompt's samples ("mean",
+        "majority", "pass@k", "at_least_k", "max", "min"; a sample passes at ``threshold``) and their number."""
+        if scorer not in self._scores:
+            raise ConfigError(f"per_prompt({scorer!r}): no such score column; this run's scores are "
+                              f"{list(self._scores) or 'none'}")
+        return stats.reduce_per_prompt(self.df, scorer, by=tuple(self._group_keys(None)), prompt="prompt_index",
+                                       reducer=reducer, k=k, threshold=threshold)
 
     # ---------------------------------------------------------------- exports
     def _export_frame(self) -> Any:
@@ -569,9 +681,9 @@ def _quantile(column: Any, q: float) -> float:
 #: ``ev.summary()``'s columns before the score columns; a ``_total`` is summed over the model's answered rows, a
 #: ``_mean`` is per answered request
 SUMMARY_COLUMNS = (
-    "model", "n", "errors", "error_rate", "live_rows", "streamed_rows", "ttft_p50_s", "ttft_p95_s", "e2e_p50_s",
-    "e2e_p95_s", "prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total", "completion_tokens_mean",
-    "cost_usd_total", "cost_usd_mean",
+    "model", "n", "errors", "error_rate", "fallback_rate", "live_rows", "streamed_rows", "ttft_p50_s", "ttft_p95_s",
+    "e2e_p50_s", "e2e_p95_s", "prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total",
+    "completion_tokens_mean", "cost_usd_total", "cost_usd_mean",
 )
 #: the summary's names before they said total or per request: each still reads, as its new name, with a warning
 SUMMARY_RENAMED = {
@@ -648,26 +760,27 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _score(scorers: list[Callable[..., Any]], slots: list[Slot], results: list[Result],
-           rows: list[dict[str, Any]]) -> dict[str, list[float]]:
+def _score(scorers: dict[str, Any], slots: list[Slot], results: list[Result], rows: list[dict[str, Any]],
+           judged: Judged | None) -> dict[str, list[float]]:
+    """A column per scorer, in the order given: a plain scorer called on each row, a judge's column from its
+    verdicts (NaN when the judges did not run: an interrupted run). One warning per scorer that failed, saying
+    on how many rows, the first one and why."""
     columns: dict[str, list[float]] = {}
-    for scorer in scorers:
-        name = getattr(scorer, "__name__", None) or type(scorer).__name__
-        if name in columns or name == "<lambda>":
-            name = f"score_{len(columns)}" if name == "<lambda>" else f"{name}_{len(columns)}"
-        values = []
-        failures = 0
-        first = ""
-        for slot, result in zip(slots, results, strict=True):
-            try:
-                values.append(score_value(scorer(result, rows[slot.row_index])))
-            except Exception as exc:  # a scorer bug must not lose the run
-                failures += 1
-                first = first or f"{type(exc).__name__}: {exc}"
-                values.append(math.nan)
+    for name, scorer in scorers.items():
+        failures: list[tuple[int, Exception]] = []
+        if is_judge(scorer):
+            values = judged.columns[name] if judged is not None else [math.nan] * len(results)
+            failures = judged.failures.get(name, []) if judged is not None else []
+        else:
+            values = []
+            for i, (slot, result) in enumerate(zip(slots, results, strict=True)):
+                value, exc = score_row(scorer, result, rows[slot.row_index])  # a scorer bug must not lose the run
+                values.append(value)
+                if exc is not None:
+                    failures.append((i, exc))
         if failures:
-            warn_user(f"scorer {name!r} failed on {failures} row(s) (first: {first}); those scores are NaN. A "
-                      "scorer returns a number, a bool or None", RuntimeWarning)
+            labelled = [((slots[i].row_index, slots[i].model, slots[i].repeat), exc) for i, exc in failures]
+            warn_user(describe_failures(name, labelled), RuntimeWarning)
         columns[name] = values
     return columns
 
@@ -686,29 +799,66 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
              budget_usd: float | None = None, budget_override: bool = False, run_id: str | None = None,
              progress: bool = True, fallbacks: Mapping[str, list[str]] | None = None,
              routes: Mapping[str, str] | None = None, claim_lease_s: float = CLAIM_LEASE_S,
-             deadline_s: float | None = None, **params: Any) -> Evaluation:
-    """Plan, check the budget, run on the I/O loop with a progress bar, score, and return an Evaluation.
+             deadline_s: float | None = None, systems: Any = None, **params: Any) -> Evaluation:
+    """Plan, check the budget, run on the I/O loop with a progress bar, judge, score, and return an Evaluation.
 
-    ``claim_lease_s``: how long another process sharing the cache file waits for a row this one claimed if this one
-    dies (renewed every third of it while the run is alive). ``deadline_s``: the longest the whole run may wait
-    out a throttling provider (429, 503, 529 are retried outside the error-retry budget); rows still waiting then
-    become error rows of kind ``deadline``. None: as long as the provider only throttles."""
+    ``systems``: system prompts compared as a dimension like the models (a dict name → text, None for no system
+    message, or a list of texts); each row carries the name in ``system``. ``claim_lease_s``: how long another
+    process sharing the cache file waits for a row this one claimed if this one dies (renewed every third of it
+    while the run is alive). ``deadline_s``: the longest the whole run may wait out a throttling provider (429, 503,
+    529 are retried outside the error-retry budget); rows still waiting then become error rows of kind
+    ``deadline``. None: as long as the provider only throttles."""
     check_number(claim_lease_s, "claim_lease_s", positive=True, fix=" (seconds a claim on a row lasts unrenewed)")
     if deadline_s is not None:
         check_number(deadline_s, "deadline_s", positive=True, fix=" (seconds for the whole run), or None")
     scorers = _check_run_options(scorers, concurrency, budget_usd, budget_override=budget_override,
                                  progress=progress, run_id=run_id)
+    systems = None if systems is None else check_systems(systems)
+    named = dict(zip(scorer_names(scorers), scorers, strict=True))
+    judges = {name: scorer for name, scorer in named.items() if is_judge(scorer)}
     with preparer.one_warning_per_run():  # one warning per category for the whole plan, naming every model
         rows, slots, routings = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
-                                     params=params)
+                                     params=params, systems=systems)
         estimate = _check_budget(preparer, slots, budget_usd, budget_override)
+        check_judges(preparer, judges)
+    for message in missing_columns(scorers, {key for row in rows for key in row}):
+        warn_user(message, UserWarning)
     run_id = run_id or run_id_for(slots)
+    options = {"concurrency": concurrency, "budget_usd": budget_usd, "lease_s": claim_lease_s,
+               "deadline": None if deadline_s is None else time.monotonic() + deadline_s}  # judges share it
+    results, interrupted = _run(runner, slots, run_id, options, progress, "evaluate (SIMULATED)" if simulated
+                                else "evaluate")
+    kept = [(s, r) for s, r in zip(slots, results, strict=True) if r is not None]
+    judged = None
+    if judges and kept and not interrupted:
+        judged = _judge(preparer, runner, judges, kept, rows, run_id, options, progress, simulated)
+    ev = Evaluation(rows, slots, results, scorers=named, run_id=run_id, estimate_usd=estimate,
+                    simulated=simulated, interrupted=interrupted, judged=judged)
+    ev.routing = _routing_frame(routings) if routings else None
+    return ev
+
+
+def scorer_names(scorers: list[Any]) -> list[str]:
+    """Each scorer's column name: its ``__name__``; a lambda is ``score_<i>``, a repeated name gets ``_<i>``."""
+    names: list[str] = []
+    for scorer in scorers:
+        name = scorer_name(scorer)
+        if name in names or name == "<lambda>":
+            name = f"score_{len(names)}" if name == "<lambda>" else f"{name}_{len(names)}"
+        names.append(name)
+    return names
+
+
+def _run(runner: Runner, slots: list[Slot], run_id: str, options: dict[str, Any], progress: bool,
+         label: str, spent_usd: float = 0.0) -> tuple[list[Result | None], bool]:
+    """Run the slots on the I/O loop behind a progress bar; (each slot's Result or None, whether interrupted).
+    ``spent_usd``: what the run spent before these slots, counted against its budget."""
     state = RunState(results=[None] * len(slots), per_model_total=dict(Counter(slot.model for slot in slots)),
-                     deadline=None if deadline_s is None else time.monotonic() + deadline_s)
-    fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=concurrency, budget_usd=budget_usd,
-                                 lease_s=claim_lease_s))
+                     deadline=options["deadline"], spent_usd=spent_usd)
+    fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=options["concurrency"],
+                                 budget_usd=options["budget_usd"], lease_s=options["lease_s"]))
     interrupted = False
-    bar = _progress_bar(len(slots), progress, simulated)
+    bar = _progress_bar(len(slots), progress, label)
     try:
         while True:
             try:
@@ -733,10 +883,21 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
             bar.close()
     if runner.cache is not None:  # answers a locked cache held back are written now, not at the next write
         runner.cache.flush()
-    ev = Evaluation(rows, slots, list(state.results), scorers=scorers, run_id=run_id,
-                    estimate_usd=estimate, simulated=simulated, interrupted=interrupted)
-    ev.routing = _routing_frame(routings) if routings else None
-    return ev
+    return list(state.results), interrupted
+
+
+def _judge(preparer: RequestPreparer, runner: Runner, judges: dict[str, Any], kept: list[tuple[Slot, Result]],
+           rows: list[dict[str, Any]], run_id: str, options: dict[str, Any], progress: bool,
+           simulated: bool) -> Judged:
+    """Send every judge request the answered rows need, as rows of their own (cached, paced, budgeted with the
+    run's budget), and read their verdicts; an interrupt keeps the verdicts in so far."""
+    slots, results = [s for s, _ in kept], [r for _, r in kept]
+    asks = plan_judges(preparer, judges, slots, results, rows)
+    judge_slots = [Slot(i, slots[a.position].row_index, a.req.model, 0, a.req) for i, a in enumerate(asks)]
+    spent = sum(r.cost_usd for r in results if not r.cached and not math.isnan(r.cost_usd))
+    replies, _ = _run(runner, judge_slots, run_id + "-judge", options, progress,
+                      "judge (SIMULATED)" if simulated else "judge", spent)
+    return judge_scores(judges, asks, replies, slots, results, rows)
 
 
 def _check_budget(preparer: RequestPreparer, slots: list[Slot], budget_usd: float | None,
@@ -779,14 +940,15 @@ def _routing_frame(routings: list[tuple[int, Any]]) -> Any:
                          for i, route in routings for d in route.decisions])
 
 
-def _progress_bar(total: int, enabled: bool, simulated: bool, **tqdm_options: Any) -> Any:
-    """The run's progress bar (tqdm: a widget in Jupyter, a line on stderr elsewhere); None when disabled.
-    ``tqdm_options`` (``file``, ``ncols``) are for rendering it elsewhere, e.g. into a string in a test."""
+def _progress_bar(total: int, enabled: bool, label: str, **tqdm_options: Any) -> Any:
+    """The run's progress bar (tqdm: a widget in Jupyter, a line on stderr elsewhere), described by ``label``
+    ("evaluate (SIMULATED)"); None when disabled. ``tqdm_options`` (``file``, ``ncols``) are for rendering it
+    elsewhere, e.g. into a string in a test."""
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="evaluate (SIMULATED)" if simulated else "evaluate", unit="req", **tqdm_options)
+    return tqdm(total=total, desc=label, unit="req", **tqdm_options)
 
 
 #: the narrowest bar worth drawing; the postfix gives way (then the rate) before the bar goes below it

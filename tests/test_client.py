@@ -292,7 +292,7 @@ def test_compare_keeps_order_and_isolates_failures(server):
     cmp = client.compare("hi", models=["b/m", "a/m"], retries=0)
     assert [r.model for r in cmp.results] == ["b/m", "a/m"]
     assert cmp.df["error_kind"].tolist() == ["connection", "server"]
-    assert list(cmp.df.columns[:3]) == ["model", "content", "ttft_s"]  # what a researcher scans first
+    assert list(cmp.df.columns[:4]) == ["model", "answered_by", "content", "ttft_s"]  # what a researcher scans first
 
 
 def test_openai_client_points_at_the_provider(server):

@@ -68,12 +68,13 @@ def test_fault_run_every_row_exactly_once_and_nothing_sent_twice(sim_proc):
         wall = time.perf_counter() - t0
     df = ev.df
     assert len(df) == n * 5
-    assert not df.duplicated(["qid", "requested_model"]).any()
-    assert set(df["requested_model"]) == set(FIVE)
+    assert not df.duplicated(["qid", "model"]).any()
+    assert set(df["model"]) == set(FIVE)
     ok = df["error_kind"].isna()
-    # every failure is a row that exhausted its retries on a retryable error, never a lost row
+    # every failure is a row that exhausted its retries on a retryable error, never a lost row (throttled attempts,
+    # 429 and 529, are retried outside the budget of 5, so a row throttled on the way has more)
     failed = df[~ok]
-    assert (failed["attempts"] == 5).all(), failed[["error_kind", "attempts"]]
+    assert (failed["attempts"] >= 5).all(), failed[["error_kind", "attempts"]]
     assert ok.mean() > 0.97
     stats = sim_stats(url)
     assert stats["duplicates"] == 0
@@ -95,7 +96,7 @@ RESUME_SCRIPT = textwrap.dedent("""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ev = client.evaluate(prompts, models, progress=False, max_tokens=16)
-    ev.df[["qid", "requested_model", "cached", "error_kind"]].to_json(out, orient="records")
+    ev.df[["qid", "model", "cached", "error_kind"]].to_json(out, orient="records")
 """)
 
 
@@ -118,7 +119,7 @@ def test_kill_minus_nine_then_resume_sends_only_what_is_missing(tmp_path):
         subprocess.run([sys.executable, str(script), url, cache, str(out)], cwd=ROOT, check=True, timeout=300)
         second = sim_stats(url)
         rows = pd.DataFrame(json.loads(out.read_text()))
-        assert len(rows) == 5000 and not rows.duplicated(["qid", "requested_model"]).any()
+        assert len(rows) == 5000 and not rows.duplicated(["qid", "model"]).any()
         assert rows["error_kind"].isna().all()
         resent = second["received"] - first["received"]
         missing = 5000 - first["completed"]
@@ -202,7 +203,7 @@ def test_fallback_answers_and_is_recorded(sim_proc):
     cmp = client.compare("hello", ["openai/no-such-model"],
                          fallbacks={"openai/no-such-model": ["deepseek/deepseek-flash"]})
     r = cmp.results[0]
-    assert r.error is None and r.model == "deepseek/deepseek-flash" and r.fallback_from == "openai/no-such-model"
+    assert r.error is None and r.model == "openai/no-such-model" and r.answered_by == "deepseek/deepseek-flash"
 
 
 def test_routing_by_task_and_scores_with_summary(sim_proc):
@@ -214,10 +215,10 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
                          scorers=[mm.scorers.contains(), mm.scorers.regex(r"simulated")])
     df = ev.df
     assert len(df) == 6
-    assert dict(zip(df["task"], df["requested_model"], strict=False)) == routes
+    assert dict(zip(df["task"], df["model"], strict=False)) == routes
     assert set(df["repeat"]) == {0, 1, 2}
     # the simulator echoes the prompt: "Ada" is in the extraction answers, "391" in none of the reasoning ones
-    assert df.groupby("requested_model")["contains"].apply(list).to_dict() == {
+    assert df.groupby("model")["contains"].apply(list).to_dict() == {
         "deepseek/deepseek-flash": [0.0, 0.0, 0.0], "openai/gpt-5-mini": [1.0, 1.0, 1.0]}
     assert (df["regex"] == 1.0).all()
     summary = ev.summary().set_index("model")
@@ -226,9 +227,10 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
         row = summary.loc[model]
         rows = df[df["model"] == model]
         assert (row["n"], row["errors"], row["error_rate"], row["live_rows"]) == (3, 0, 0.0, 3)
-        # identical scores: the mean, and a bootstrap interval collapsed onto it
-        assert (row["contains_mean"], row["contains_ci95_low"], row["contains_ci95_high"]) == (want, want, want)
-        assert (row["regex_mean"], row["regex_ci95_low"], row["regex_ci95_high"]) == (1.0, 1.0, 1.0)
+        # three samples of one prompt: the mean, but no interval (one cluster has no spread to estimate)
+        assert row["contains_mean"] == want and row["regex_mean"] == 1.0
+        assert (row["contains_prompts"], row["contains_samples"]) == (1, 3)
+        assert pd.isna(row["contains_se"]) and pd.isna(row["contains_ci95_low"]) and pd.isna(row["regex_ci95_high"])
         # not streamed: no first token was observed, so no TTFT quantile, and the summary says why
         assert row["streamed_rows"] == 0 and pd.isna(row["ttft_p50_s"]) and pd.isna(row["ttft_p95_s"])
         assert row["e2e_p95_s"] == rows["e2e_s"].quantile(0.95) and row["e2e_p95_s"] >= row["e2e_p50_s"] > 0
@@ -299,7 +301,7 @@ SHARED_RUN = textwrap.dedent("""
                              max_tokens=16, claim_lease_s=lease)
     df = ev.df
     print(json.dumps({"rows": len(df), "errors": int(df["error_kind"].notna().sum()),
-                      "fallback_rows": int(df["fallback_from"].notna().sum())}), flush=True)
+                      "fallback_rows": int((df["answered_by"] != df["model"]).sum())}), flush=True)
 """)
 
 
@@ -376,8 +378,8 @@ def test_a_finished_evaluation_with_fallbacks_sends_nothing_when_run_again(tmp_p
             again = client.evaluate(*args, **kwargs).df
         assert sent == 40 and sim.stats()["received"] == sent  # the re-run sent nothing, the failing primary included
         for df in (first, again):
-            assert df["error_kind"].isna().all() and (df["fallback_from"] == "openai/gpt-4.1-mini").all()
-            assert (df["model"] == "deepseek/deepseek-flash").all()
+            assert df["error_kind"].isna().all() and (df["model"] == "openai/gpt-4.1-mini").all()
+            assert (df["answered_by"] == "deepseek/deepseek-flash").all()
         assert list(again["content"]) == list(first["content"])
         client.close()
 
@@ -388,7 +390,8 @@ def test_summary_names_totals_and_means_and_counts_are_integers(sim_proc):
     ev = client.evaluate(["one", "two", "three"], ["openai/gpt-4.1-mini", "deepseek/deepseek-flash"], stream=True,
                          progress=False, max_tokens=400)
     df, summary = ev.df, ev.summary()
-    assert list(summary.columns[:16]) == ["model", "n", "errors", "error_rate", "live_rows", "streamed_rows",
+    assert list(summary.columns[:17]) == ["model", "n", "errors", "error_rate", "fallback_rate", "live_rows",
+                                          "streamed_rows",
                                           "ttft_p50_s", "ttft_p95_s", "e2e_p50_s", "e2e_p95_s", "prompt_tokens_total",
                                           "completion_tokens_total", "reasoning_tokens_total",
                                           "completion_tokens_mean", "cost_usd_total", "cost_usd_mean"]
@@ -427,10 +430,10 @@ def test_ev_df_leads_with_prompt_model_answer_scores_then_times(sim_proc):
     ev = client.evaluate(prompts, ["openai/gpt-5-mini"], progress=False, scorers=[mm.scorers.contains()],
                          max_tokens=16)
     cols = list(ev.df.columns)
-    assert cols[:6] == ["prompt_index", "repeat", "model", "prompt", "content", "contains"]
-    assert cols[6:15] == ["ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost_usd",
+    assert cols[:7] == ["prompt_index", "repeat", "model", "answered_by", "prompt", "content", "contains"]
+    assert cols[7:16] == ["ttft_s", "e2e_s", "prompt_tokens", "completion_tokens", "reasoning_tokens", "cost_usd",
                           "error", "finish_reason", "stream"]
-    assert cols[15:18] == ["expected", "task", "requested_model"]
+    assert cols[16:18] == ["expected", "task"]
     assert len(cols) == len(set(cols)) and set(mm.results.COLUMN_NAMES) <= set(cols) if hasattr(
         mm, "results") else True
     with pd.option_context("display.max_columns", 20, "display.width", 80):
@@ -471,7 +474,8 @@ def render_bar(width: int, models: list[str], *, errors: int = 3, spent: float =
     from multimodel.evaluation import RunState, _progress_bar, _update_bar
 
     out = StringIO()
-    bar = _progress_bar(100 * len(models), True, simulated, file=out, ncols=width, mininterval=0, ascii=True)
+    bar = _progress_bar(100 * len(models), True, "evaluate (SIMULATED)" if simulated else "evaluate", file=out,
+                        ncols=width, mininterval=0, ascii=True)
     bar.start_t -= elapsed_s
     state = RunState(results=[], per_model_total={m: 100 for m in models}, errors=errors, spent_usd=spent)
     state.per_model = {m: 30 + 10 * i for i, m in enumerate(models)}

@@ -447,7 +447,7 @@ def one_arg(result):
     ([mm.scorers.regex], ["mm.scorers.regex builds a scorer", "mm.scorers.regex(r'pattern')"]),
     ([mm.scorers.valid_json], ["mm.scorers.valid_json builds a scorer", "mm.scorers.valid_json()"]),
     ([mm.scorers.json_schema], ["mm.scorers.json_schema builds a scorer"]),
-    ([mm.scorers.llm_judge], ["mm.scorers.llm_judge builds a scorer", "llm_judge(client, 'openai/gpt-5.4')"]),
+    ([mm.scorers.llm_judge], ["mm.scorers.llm_judge builds a scorer", "llm_judge('openai/gpt-5.4')"]),
     (["contains"], ["scorers: 'contains' is not callable"]),
     (len, ["scorers must be a list of scorers, e.g. scorers=[mm.scorers.contains('expected')]"]),
     (mm.scorers.contains("expected"), ["scorers must be a list of scorers"]),
