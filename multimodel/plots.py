@@ -934,15 +934,17 @@ def _summary_score_points(df: Any, summary: Any, score: str) -> list[dict[str, A
         row_costs = pd.to_numeric(df["cost_usd"], errors="coerce").groupby(df["model"].astype(str)).mean().to_dict()
     if f"{score}_samples" not in summary and score in df and "model" in df:
         row_counts = df[score].notna().groupby(df["model"].astype(str)).sum().to_dict()
+    groups = list(summary.columns[1:list(summary.columns).index("n")]) if "n" in summary else []
     points = []
     for rec in summary.to_dict("records"):
         model, y = str(rec["model"]), _number(rec[f"{score}_mean"])
+        label = " · ".join([model, *(str(rec[c]) for c in groups)])  # a summary by model and system: both
         if math.isnan(y):
             continue
         prompts = _number(rec.get(f"{score}_prompts"))
         samples = _number(rec[f"{score}_samples"] if f"{score}_samples" in rec else row_counts.get(model))
         cost = _number(rec["cost_usd_mean"]) if "cost_usd_mean" in rec else _number(row_costs.get(model))
-        points.append({"model": model, "provider": providers.get(model, model.split("/", 1)[0]), "y": y,
+        points.append({"model": label, "provider": providers.get(model, model.split("/", 1)[0]), "y": y,
                        "lo": _number(rec[f"{score}_ci95_low"]), "hi": _number(rec[f"{score}_ci95_high"]),
                        "n": int(samples) if not math.isnan(samples) else 0, "n_text": _count_text(prompts, samples),
                        "x": 0.0 if math.isnan(cost) else cost, "hollow": math.isnan(cost)})

@@ -83,10 +83,13 @@ def not_streamed_models(df: Any) -> list[str]:
     return out
 
 
-def summary_table_html(df: Any, scores: list[str]) -> str:
+def summary_table_html(df: Any, scores: list[str], intervals: Any = None) -> str:
     """One row per model (``html.model_summary``), with TTFT and speed taken from streamed rows only:
-    a model that was not streamed reads "not streamed" there instead of a number that is not one."""
+    a model that was not streamed reads "not streamed" there instead of a number that is not one. With
+    ``intervals`` (an evaluation's ``summary()``, one row per model), each score's 95% CI and its prompts follow
+    its mean."""
     summary = H.model_summary(df, scores).copy()
+    ci_columns = _add_intervals(summary, scores, intervals)
     live = plots.live_rows(df)
     ttft, tps = plots.measured_ttft(live), plots.measured_tps(live)
     silent = set(not_streamed_models(df))
@@ -107,7 +110,29 @@ def summary_table_html(df: Any, scores: list[str]) -> str:
         if col.endswith("_mean") and col[: -len("_mean")] in scores:
             formats[col] = _fmt_score
             headers[col] = f"{col[: -len('_mean')]} (mean)"
+    headers.update({col: f"{col[: -len('_ci95')]} (95% CI)" for col in ci_columns})
     return H.table_html(summary, formats=formats, headers=headers, css_class="mm-summary")
+
+
+def _add_intervals(summary: Any, scores: list[str], intervals: Any) -> list[str]:
+    """Put "low–high (n prompts)" after each score's mean, from the evaluation's summary (its clustered CIs);
+    nothing when there is none or it has several rows per model (a summary by system prompt)."""
+    if intervals is None or not len(intervals) or intervals["model"].duplicated().any():
+        return []
+    by_model = intervals.set_index("model")
+    added = []
+    for name in scores:
+        if f"{name}_ci95_low" not in by_model or f"{name}_mean" not in summary:
+            continue
+        cells = []
+        for model in summary["model"]:
+            low, high = (H.num(by_model[f"{name}_ci95_{end}"].get(model)) for end in ("low", "high"))
+            prompts = H.num(by_model[f"{name}_prompts"].get(model)) if f"{name}_prompts" in by_model else None
+            n = "" if prompts is None else f" ({prompts:,.0f} prompts)"
+            cells.append("n/a" + n if low is None or high is None else f"{low:.3f}–{high:.3f}{n}")
+        summary.insert(list(summary.columns).index(f"{name}_mean") + 1, f"{name}_ci95", cells)
+        added.append(f"{name}_ci95")
+    return added
 
 
 def _fmt_score(value: Any) -> str:
@@ -115,14 +140,16 @@ def _fmt_score(value: Any) -> str:
     return "n/a" if f is None else f"{f:.3f}"
 
 
-def _summary_section(df: Any, scores: list[str]) -> str:
+def _summary_section(df: Any, scores: list[str], intervals: Any = None) -> str:
     if not len(df):
         return "<p>No rows.</p>"
+    ci = ("" if intervals is None else " A score's 95% CI is a Student-t interval with standard errors clustered by "
+          f"{H.esc(str(intervals.attrs.get('cluster', 'prompt')))} (repeats of a prompt are not independent).")
     parts = [
         "<p class='meta'>One row per model. Latency and speed are medians over live rows (cache replays and "
         "failures left out); cost is in US dollars, per request (mean) and in total, provider-reported where the "
-        "provider reports it, else from the price table.</p>",
-        summary_table_html(df, scores),
+        f"provider reports it, else from the price table.{ci}</p>",
+        summary_table_html(df, scores, intervals),
     ]
     silent = not_streamed_models(df)
     if silent:
@@ -153,25 +180,35 @@ def _figure_markup(fig: Any, name: str, caption: str, fmt: str) -> str:
     )
 
 
-def _chart_jobs(df: Any, names: list[str], scores: list[str]) -> list[tuple[str, str, Any]]:
-    """(name, caption, draw) for each chart: one score chart per score column that has values."""
+def _chart_jobs(df: Any, names: list[str], scores: list[str], summary: Any = None) -> list[tuple[str, str, Any]]:
+    """(name, caption, draw) for each chart: one score chart per score column that has values, with the
+    evaluation's clustered CIs when ``summary`` (``ev.summary()``) is given."""
     jobs: list[tuple[str, str, Any]] = []
     for name in names:
         if name == "score_vs_cost":
             for col in [c for c in scores if c in df and df[c].notna().any()] or ["score"]:
                 caption = "Score vs cost" if col == "score" else f"Score vs cost: {col}"
-                jobs.append((name, caption, lambda col=col: plots.score_vs_cost(df, score=col)))
+                jobs.append((name, caption, lambda col=col: plots.score_vs_cost(df, score=col, summary=summary)))
         else:
             jobs.append((name, plots.CHART_TITLES.get(name, name), lambda name=name: plots.CHARTS[name](df)))
     return jobs
 
 
-def _charts_html(df: Any, names: list[str], fmt: str, scores: list[str], notes: dict[str, str]) -> str:
+def _scored_summary(obj: Any, df: Any, scores: list[str]) -> Any:
+    """The evaluation's own summary (its clustered score CIs) for the score charts; None for anything else."""
+    summary = getattr(obj, "summary", None)
+    if not scores or not callable(summary) or not hasattr(obj, "score_columns"):
+        return None
+    return summary()
+
+
+def _charts_html(df: Any, names: list[str], fmt: str, scores: list[str], notes: dict[str, str],
+                 summary: Any = None) -> str:
     parts = []
     for name in [n for n in names if n in notes]:  # nothing to show: one line that says why, no empty chart
         parts.append(f"<p class='mm-chart-note' data-chart-left-out='{name}'>"
                      f"{H.esc(plots.CHART_TITLES.get(name, name))}: not drawn ({H.esc(notes[name])}).</p>")
-    for name, caption, draw in _chart_jobs(df, [n for n in names if n not in notes], scores):
+    for name, caption, draw in _chart_jobs(df, [n for n in names if n not in notes], scores, summary):
         try:
             with plots.detached():  # plain Figures: no pyplot state, no GUI backend
                 fig = draw()
@@ -295,9 +332,10 @@ def report_html(obj: Any, *, title: str | None = None, charts: list[str] | None 
         f"<nav>{nav}</nav>",
         H.prompt_html(prompt, limit=2000) if prompt is not None else "",
         "<h2 id='summary'>Summary</h2>",
-        _summary_section(df, scores),
+        _summary_section(df, scores, intervals := _scored_summary(obj, df, scores)),
         "<h2 id='charts'>Charts</h2>",
-        _charts_html(df, names, chart_format, scores, notes) if len(df) else "<p>No rows to chart.</p>",
+        _charts_html(df, names, chart_format, scores, notes, intervals) if len(df)
+        else "<p>No rows to chart.</p>",
         "<h2 id='answers'>Answers</h2>",
         _answers_section(df, results, scores),
         f"<p class='meta'>Generated {html.escape(_dt.datetime.now().isoformat(timespec='seconds'))} by "
