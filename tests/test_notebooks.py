@@ -44,11 +44,12 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
     "02_batch_evaluation": {
         "out/02_score_vs_cost.png": [],
         "out/02_cost_breakdown.png": [],
-        "out/02_latency.svg": ["<svg", "SIMULATED"],
+        "out/02_charts/score_vs_cost_contains.svg": ["<svg", "SIMULATED"],
+        "out/02_charts/latency_distribution.png": [],
         "out/02_results.parquet": [],
-        "out/02_results.csv": ["word_match", "exact_match", "Canberra"],
-        "out/02_results.jsonl": ["word_match"],
-        "out/02_report.html": ["SIMULATED", "openai/gpt-5.4-mini", "deepseek/deepseek-flash", "word_match"],
+        "out/02_results.csv": ["contains", "exact_match", "answered_by", "Canberra"],
+        "out/02_results.jsonl": ["contains", "category"],
+        "out/02_report.html": ["SIMULATED", "openai/gpt-5.4", "deepseek/deepseek-flash", "contains (95% CI)"],
     },
     "03_reasoning_and_tools": {
         "out/03_reasoning.csv": ["reasoning_tokens", "xai/grok-3-mini"],
