@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import hashlib
 import math
 import threading
@@ -411,6 +412,8 @@ class Evaluation:
 
     @property
     def df(self) -> Any:
+        """One row per (prompt, system prompt, model, repeat): identity, the prompt, the answer, its scores, then
+        times, tokens, cost and error, the prompt row's other columns, and every other Result column (built once)."""
         if self._df is None:
             self._df = self._build_frame()
         return self._df
@@ -420,7 +423,9 @@ class Evaluation:
         researcher reads: which prompt and model, the prompt, the answer and its scores, then times, tokens, cost,
         error (LEAD_COLUMNS), the prompt row's other columns, and the rest."""
         base = results_to_frame(self.results)
-        carried = sorted({k for row in self._rows for k in row} - {"prompt_index", "repeat", "system",
+        systems = any(s.system is not None for s in self._slots)  # a prompt column named system is refused then
+        carried = sorted({k for row in self._rows for k in row} - {"prompt_index", "repeat",
+                                                                    *(["system"] if systems else []),
                                                                     *LEGACY_ATTRIBUTION_COLUMNS}
                          - set(base.columns) - set(self._scores), key=lambda k: (k not in ("prompt", "messages"), k))
         rows = [self._rows[s.row_index] for s in self._slots]
@@ -429,7 +434,7 @@ class Evaluation:
         ordered: dict[str, Any] = {"prompt_index": [s.row_index for s in self._slots],
                                    "repeat": [s.repeat for s in self._slots], "model": base["model"],
                                    "answered_by": base["answered_by"]}
-        if any(s.system is not None for s in self._slots):
+        if systems:
             ordered["system"] = [s.system for s in self._slots]
         ordered.update({key: given.pop(key) for key in ("prompt", "messages") if key in given})
         ordered["content"] = base["content"]
@@ -443,6 +448,7 @@ class Evaluation:
 
     @property
     def score_columns(self) -> list[str]:
+        """The names of the score columns in ``df``, one per scorer, in the order the scorers were given."""
         return list(self._scores)
 
     @property
@@ -476,14 +482,16 @@ class Evaluation:
         return write_report(self, path, **report_options)
 
     def summary(self, *, by: str | list[str] | None = None, cluster: str | None = None, reducer: str | None = None,
-                k: int | None = None, level: float = 0.95, seed: Any = None, resamples: Any = None) -> Any:
+                k: int | None = None, level: float = 0.95, threshold: float = 1.0, seed: Any = None,
+                resamples: Any = None) -> Any:
         """Per model as requested (and per system prompt, and per ``by`` column): n, errors, fallback rate, p50/p95
         TTFT and e2e on live rows, token and cost totals and means, and per score its mean, standard error, CI,
         prompts and samples.
 
         Standard errors are clustered by prompt (a prompt's repeats are not independent samples), or by the
         ``cluster`` column (questions that come in groups); with a ``reducer`` ("mean", "majority", "pass@k",
-        "at_least_k", "max", "min"; ``k`` for the last two kinds) each prompt's samples are reduced first. CIs are
+        "at_least_k", "max", "min"; ``k`` for the last two kinds; a sample passes at ``threshold``) each prompt's
+        samples are reduced first. CIs are
         Student-t intervals at ``level`` (Miller 2024, "Adding Error Bars to Evals"; :mod:`multimodel.stats`).
         Names say what is summed (``_total``) and what is per request (``_mean``); TTFT quantiles cover the
         ``streamed_rows`` and are NaN without any. ``seed`` and ``resamples`` (the old bootstrap's) do nothing."""
@@ -500,7 +508,7 @@ class Evaluation:
             frame[name] = frame[name].astype("Int64")
         if self._scores:
             table = stats.score_table(df, list(self._scores), by=keys, prompt="prompt_index", cluster=cluster,
-                                      reducer=reducer, k=k, level=level)
+                                      reducer=reducer, k=k, level=level, threshold=threshold)
             frame = pandas_subclass(__name__, "SummaryFrame", SummaryColumns)(frame.merge(table, on=keys, how="left"))
         frame.attrs["notes"] = self._summary_notes(frame, cluster, reducer)
         frame.attrs["cluster"] = cluster or "prompt"  # what the score CIs are clustered by, for the charts' legend
@@ -508,13 +516,20 @@ class Evaluation:
 
     def _group_keys(self, by: str | list[str] | None) -> list[str]:
         """The summary's groups: the model as requested, the system prompt when there were several, then ``by``."""
-        keys = ["model", *(["system"] if "system" in self.df.columns else [])]
+        keys = self._dimensions()
         extra = [by] if isinstance(by, str) else list(by or [])
         missing = [c for c in extra if c not in self.df.columns]
         if missing:
             raise ConfigError(f"by={by!r}: no column {missing[0]!r} in ev.df; group by one of its columns, e.g. "
                               "by='template' for a template sweep")
         return keys + [c for c in extra if c not in keys]
+
+    def _dimensions(self) -> list[str]:
+        """What a row's answer was asked under: the model, the system prompt (systems=) and the template, when there
+        were several: summaries and paired comparisons keep them apart instead of pooling them."""
+        df = self.df
+        several = [c for c in ("system", "template") if c in df.columns and df[c].nunique(dropna=False) > 1]
+        return ["model", *(["system"] if "system" in df.columns else []), *(c for c in several if c != "system")]
 
     def _summary_notes(self, frame: Any, cluster: str | None, reducer: str | None) -> list[str]:
         """What the summary's NaNs and intervals mean, each shown while the column it names is there."""
@@ -529,10 +544,16 @@ class Evaluation:
             notes.append(NO_LIVE_ROWS.format(models=", ".join(untimed)))
         if self._scores:
             first = next(iter(self._scores))
-            unit = f"the {cluster!r} column" if cluster else "prompt"
-            how = f"each prompt's samples reduced by {reducer!r}, then " if reducer else ""
-            notes.append(f"{first}_se and the CIs: {how}standard errors clustered by {unit} (a prompt's repeats are "
-                         "not independent samples), Student-t intervals on clusters - 1 degrees of freedom")
+            if reducer:
+                unit = f"clustered by the {cluster!r} column" if cluster else "across prompts"
+                how = f"each prompt's samples reduced by {reducer!r} to one value, then standard errors {unit}"
+            else:
+                unit = f"the {cluster!r} column" if cluster else "prompt"
+                how = f"standard errors clustered by {unit} (a prompt's repeats are not independent samples)"
+            notes.append(f"{first}_se and the CIs: {how}, Student-t intervals on clusters - 1 degrees of freedom")
+        if "fallback_rate" in frame and (frame["fallback_rate"] > 0).any():
+            notes.append("fallback_rate: rows a fallback answered count toward the model as requested (its scores, "
+                         "cost and latency included); ev.df's answered_by says which")
         return notes
 
     def _summary_row(self, keys: dict[str, Any], g: Any) -> dict[str, Any]:
@@ -556,17 +577,14 @@ class Evaluation:
             "cost_usd_mean": float(costs.mean()) if costs.notna().any() else math.nan,
         }
         if self._judged is not None:
-            row["judge_cost_usd_total"] = self._judge_cost(keys)
+            row["judge_cost_usd_total"] = self._judge_cost(g)
         return row
 
-    def _judge_cost(self, keys: dict[str, Any]) -> float:
+    def _judge_cost(self, rows: Any) -> float:
         """What the judge requests about one summary group's rows cost (NaN when none had a price)."""
-        judges = self.judge_df
-        mask = judges["judged_model"] == keys["model"]
-        if "system" in keys:
-            mask &= judges["system"] == keys["system"]
-        costs = judges.loc[mask, "cost_usd"]
-        return float(costs.sum(min_count=1)) if costs.notna().any() else math.nan
+        assert self._judged is not None
+        costs = self._judged.row_costs(len(self.results))
+        return float(sum(costs[i] for i in rows.index))
 
     @property
     def judge_df(self) -> Any:
@@ -580,7 +598,7 @@ class Evaluation:
         return self._judged.frame(self._slots)
 
     def paired(self, scorer: str, baseline: str, *, by: str = "model", cluster: str | None = None,
-               reducer: str = "mean", k: int | None = None, level: float = 0.95) -> Any:
+               reducer: str = "mean", k: int | None = None, level: float = 0.95, threshold: float = 1.0) -> Any:
         """Each other model against ``baseline`` on the same prompts: per-prompt paired differences of ``scorer``
         (each prompt's samples reduced first) with SE, CI, t, p-value, the correlation between the two, and the
         minimum detectable difference at 80% power for this many prompts. ``by="system"`` compares system prompts
@@ -592,17 +610,23 @@ class Evaluation:
             raise ConfigError(f"paired({scorer!r}): no such score column; this run's scores are "
                               f"{list(self._scores) or 'none (pass scorers= to evaluate())'}")
         df = self.df
-        if by not in ("model", "system") or by not in df.columns:
-            raise ConfigError(f"paired(by={by!r}): pair by 'model', or by 'system' when evaluate() had systems=")
+        dims = self._dimensions()
+        if by not in dims:
+            raise ConfigError(f"paired(by={by!r}): pair by 'model', or by 'system' when evaluate() had systems=, or "
+                              "by 'template' when the prompts came from several templates")
         options = {"baseline": baseline, "by": by, "prompt": "prompt_index", "cluster": cluster, "reducer": reducer,
-                   "k": k, "level": level}
-        other = next((c for c in ("model", "system") if c != by and c in df.columns), None)
-        if other is None:
+                   "k": k, "level": level, "threshold": threshold}
+        others = [c for c in dims if c != by]
+        if by == "template":  # one question under two wordings: pair on the variables row, not the prompt row
+            options["prompt"] = "variables_row" if "variables_row" in df.columns else options["prompt"]
+        if not others:
             return stats.paired_table(df, scorer, **options)
         parts = []
-        for value, group in df.groupby(other, sort=False):
+        for values, group in df.groupby(others, sort=False):
             table = stats.paired_table(group, scorer, **options)
-            table.insert(0, other, value)
+            for i, (name, value) in enumerate(zip(others, values if isinstance(values, tuple) else (values,),
+                                                  strict=True)):
+                table.insert(i, name, value)
             parts.append(table)
         return pd.concat(parts, ignore_index=True)
 
@@ -819,8 +843,9 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
     with preparer.one_warning_per_run():  # one warning per category for the whole plan, naming every model
         rows, slots, routings = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
                                      params=params, systems=systems)
-        estimate = _check_budget(preparer, slots, budget_usd, budget_override)
-        check_judges(preparer, judges)
+        checked = check_judges(preparer, judges)
+        _check_baselines(judges, slots, routed=models is not None and not isinstance(models, list | tuple))
+        estimate = _check_budget(preparer, slots, budget_usd, budget_override, _judge_estimate(judges, checked, slots))
     for message in missing_columns(scorers, {key for row in rows for key in row}):
         warn_user(message, UserWarning)
     run_id = run_id or run_id_for(slots)
@@ -831,7 +856,7 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
     kept = [(s, r) for s, r in zip(slots, results, strict=True) if r is not None]
     judged = None
     if judges and kept and not interrupted:
-        judged = _judge(preparer, runner, judges, kept, rows, run_id, options, progress, simulated)
+        judged, interrupted = _judge(preparer, runner, judges, kept, rows, run_id, options, progress, simulated)
     ev = Evaluation(rows, slots, results, scorers=named, run_id=run_id, estimate_usd=estimate,
                     simulated=simulated, interrupted=interrupted, judged=judged)
     ev.routing = _routing_frame(routings) if routings else None
@@ -888,23 +913,36 @@ def _run(runner: Runner, slots: list[Slot], run_id: str, options: dict[str, Any]
 
 def _judge(preparer: RequestPreparer, runner: Runner, judges: dict[str, Any], kept: list[tuple[Slot, Result]],
            rows: list[dict[str, Any]], run_id: str, options: dict[str, Any], progress: bool,
-           simulated: bool) -> Judged:
-    """Send every judge request the answered rows need, as rows of their own (cached, paced, budgeted with the
-    run's budget), and read their verdicts; an interrupt keeps the verdicts in so far."""
+           simulated: bool) -> tuple[Judged, bool]:
+    """Send every judge request the answered rows need, as rows of their own (cached, paced, counted against the
+    run's budget), each distinct request once (two rows with the same answer share one verdict, as a re-run from the
+    cache would), and read their verdicts; (what the judges said, whether the judging was interrupted)."""
     slots, results = [s for s, _ in kept], [r for _, r in kept]
     asks = plan_judges(preparer, judges, slots, results, rows)
-    judge_slots = [Slot(i, slots[a.position].row_index, a.req.model, 0, a.req) for i, a in enumerate(asks)]
+    unique: dict[str, int] = {}
+    for ask in asks:
+        unique.setdefault(ask.req.cache_key, len(unique))
+    firsts = {i: ask for ask in reversed(asks) for i in [unique[ask.req.cache_key]]}
+    judge_slots = [Slot(i, slots[firsts[i].position].row_index, firsts[i].req.model, 0, firsts[i].req)
+                   for i in range(len(unique))]
     spent = sum(r.cost_usd for r in results if not r.cached and not math.isnan(r.cost_usd))
-    replies, _ = _run(runner, judge_slots, run_id + "-judge", options, progress,
-                      "judge (SIMULATED)" if simulated else "judge", spent)
-    return judge_scores(judges, asks, replies, slots, results, rows)
+    sent, interrupted = _run(runner, judge_slots, run_id + "-judge", options, progress,
+                             "judge (SIMULATED)" if simulated else "judge", spent)
+    replies: list[Result | None] = []
+    for n, ask in enumerate(asks):
+        reply = sent[unique[ask.req.cache_key]]
+        if reply is not None and firsts[unique[ask.req.cache_key]] is not asks[n]:
+            reply = dataclasses.replace(reply, cost_usd=0.0, cached=True)  # the same verdict, not paid again
+        replies.append(reply)
+    return judge_scores(judges, asks, replies, slots, results, rows), interrupted
 
 
 def _check_budget(preparer: RequestPreparer, slots: list[Slot], budget_usd: float | None,
-                  budget_override: bool) -> float:
-    """The worst-case estimate; ConfigError when it exceeds the budget (unless overridden), and a note for the run's
-    price warning when some requests have no price the budget could count."""
+                  budget_override: bool, judging: tuple[float, int] = (0.0, 0)) -> float:
+    """The worst-case estimate, the judges' requests included; ConfigError when it exceeds the budget (unless
+    overridden), and a note for the run's price warning when some requests have no price the budget could count."""
     estimate, unpriced = estimate_cost(slots)
+    estimate, unpriced = estimate + judging[0], unpriced + judging[1]
     if budget_usd is None:
         return estimate
     if estimate > budget_usd and not budget_override:
@@ -917,6 +955,48 @@ def _check_budget(preparer: RequestPreparer, slots: list[Slot], budget_usd: floa
         preparer.warn_once(f"{unpriced} request(s) have no price, so budget_usd cannot count them",
                            key=("budget", unpriced, budget_usd), category=PriceWarning)
     return estimate
+
+
+#: what a judge prompt adds to the question and the answer(s) it quotes: the rubric and the instructions, in tokens
+JUDGE_OVERHEAD_TOKENS = 200
+
+
+def _judge_estimate(judges: dict[str, Any], checked: dict[str, PreparedRequest],
+                    slots: list[Slot]) -> tuple[float, int]:
+    """Worst-case USD of the judges' requests (every row answered at its output cap and judged: one request per
+    row, two per non-baseline row for a pairwise judge), and how many of them have no price."""
+    total, unknown = 0.0, 0
+    for name, judge in judges.items():
+        req = checked[name]
+        price = pricing.price_for(req.provider, req.model_id)
+        baseline = getattr(judge, "baseline", None)
+        out = int(req.body.get("max_completion_tokens") or req.body.get("max_tokens") or DEFAULT_OUTPUT_GUESS)
+        for slot in slots:
+            if slot.req.skip is not None or slot.model == baseline:
+                continue
+            asks = 1 if baseline is None else 2
+            answer = int(slot.req.body.get("max_completion_tokens") or slot.req.body.get("max_tokens")
+                         or DEFAULT_OUTPUT_GUESS)
+            prompt = _prompt_token_guess(slot.req) + answer * asks + JUDGE_OVERHEAD_TOKENS
+            if price is None:
+                unknown += asks
+            else:
+                total += asks * price.cost(prompt, out, 0)
+    return total, unknown
+
+
+def _check_baselines(judges: dict[str, Any], slots: list[Slot], *, routed: bool) -> None:
+    """A pairwise judge's baseline must be one of the models asked, or every one of its scores would be NaN."""
+    models = list(dict.fromkeys(slot.model for slot in slots))
+    for name, judge in judges.items():
+        baseline = getattr(judge, "baseline", None)
+        if baseline is None or baseline in models:
+            continue
+        message = (f"scorer {name!r}: its baseline {baseline!r} is not among the models of this run ({models}), so "
+                   "it would have nothing to compare against; add it to models= or pick one of those as baseline=")
+        if not routed:
+            raise ConfigError(message)
+        warn_user(message, UserWarning)
 
 
 def _check_run_options(scorers: Any, concurrency: Any, budget_usd: Any, **flags: Any) -> list[Callable[..., Any]]:

@@ -22,6 +22,10 @@ from multimodel.scorers import score_row
 JUDGE_LEAD = ("scorer", "prompt_index", "repeat", "system", "judged_model", "order")
 
 
+class JudgeCallFailed(RuntimeError):
+    """A judge request that ended in an error row: its score is NaN, and the run's warning says why."""
+
+
 @dataclass
 class JudgeAsk:
     """One request to a judge: which scorer, for which evaluation row (its position), in which order."""
@@ -33,10 +37,12 @@ class JudgeAsk:
     req: PreparedRequest
 
 
-def check_judges(preparer: RequestPreparer, judges: dict[str, Any]) -> None:
+def check_judges(preparer: RequestPreparer, judges: dict[str, Any]) -> dict[str, PreparedRequest]:
     """Prepare one request per judge before anything is sent, so an unknown judge model or a parameter it refuses is
     a ConfigError now, not NaN scores after the whole run. A judge's default temperature 0 is left out, silently,
-    for a model that takes none (a reasoning model): it was our default, not the user's request."""
+    for a model that takes none (a reasoning model): it was our default, not the user's request. Returns each
+    judge's check request (its provider, model id and output cap, for the budget's estimate)."""
+    checked: dict[str, PreparedRequest] = {}
     for name, judge in judges.items():
         try:
             if getattr(judge, "default_temperature", False):
@@ -44,9 +50,10 @@ def check_judges(preparer: RequestPreparer, judges: dict[str, Any]) -> None:
                     req = preparer.prepare(judge.model, "check", **judge.params)
                 if "temperature" not in req.body:
                     judge.params = {k: v for k, v in judge.params.items() if k != "temperature"}
-            preparer.prepare(judge.model, "check", **judge.params)  # and its warnings, once, like any model's
+            checked[name] = preparer.prepare(judge.model, "check", **judge.params)  # warns once, like any model
         except ConfigError as exc:
             raise ConfigError(f"scorer {name!r}: {exc}") from None
+    return checked
 
 
 def _peers(slots: Sequence[Any], results: Sequence[Result]) -> dict[tuple[Any, ...], dict[str, Result]]:
@@ -82,8 +89,18 @@ class Judged:
     asks: list[JudgeAsk]
     results: list[Result]
 
+    def row_costs(self, rows: int) -> list[float]:
+        """What the judge requests about each evaluation row cost (NaN where none had a price; 0 where none was
+        sent), aligned with the evaluation's rows."""
+        costs = [0.0] * rows
+        for ask, result in zip(self.asks, self.results, strict=True):
+            costs[ask.position] += result.cost_usd
+        return costs
+
     def frame(self, slots: Sequence[Any]) -> Any:
-        """``ev.judge_df``: one row per judge request, what it judged first, then the judge's Result columns."""
+        """``ev.judge_df``: one row per judge request, what it judged first, then the judge's Result columns. A
+        request identical to an earlier one (two rows with the same answer) is not sent again: its row is marked
+        ``cached`` with cost 0, so the column sums to what was paid."""
         base = results_to_frame(self.results)
         lead = {
             "scorer": [a.name for a in self.asks],
@@ -103,11 +120,16 @@ def judge_scores(judges: dict[str, Any], asks: list[JudgeAsk], replies: list[Res
     """Each judged row's score from its judge replies (a failed judge call reads as None: NaN); rows the judge did
     not ask about are NaN. A reply the judge cannot read is a failure that says what the judge wrote."""
     by_row: dict[tuple[str, int], list[str | None]] = {}
+    failures: dict[str, list[tuple[int, Exception]]] = {}
     for ask, reply in zip(asks, replies, strict=True):
         text = None if reply is None or reply.error is not None else reply.content
         by_row.setdefault((ask.name, ask.position), []).append(text)
+        if reply is not None and reply.error is not None:  # said once per judge with the others, never silent
+            error = reply.error
+            failures.setdefault(ask.name, []).append((ask.position, JudgeCallFailed(
+                f"the judge request failed ({error.kind}: {error.message}); errors are not cached, so running the "
+                "same evaluate() again retries it; the request is in ev.judge_df")))
     columns: dict[str, list[float]] = {}
-    failures: dict[str, list[tuple[int, Exception]]] = {}
     for name, judge in judges.items():
         values: list[float] = []
         for position, (slot, result) in enumerate(zip(slots, results, strict=True)):
@@ -117,7 +139,7 @@ def judge_scores(judges: dict[str, Any], asks: list[JudgeAsk], replies: list[Res
                 continue
             value, exc = score_row(judge.score, result, rows[slot.row_index], said)  # an unreadable verdict: NaN
             values.append(value)
-            if exc is not None:
+            if exc is not None and None not in said:  # a failed call is already counted above
                 failures.setdefault(name, []).append((position, exc))
         columns[name] = values
     kept = [r for r in replies if r is not None]
@@ -125,4 +147,4 @@ def judge_scores(judges: dict[str, Any], asks: list[JudgeAsk], replies: list[Res
     return Judged(columns, failures, kept_asks, kept)
 
 
-__all__ = ["JUDGE_LEAD", "JudgeAsk", "Judged", "check_judges", "judge_scores", "plan_judges"]
+__all__ = ["JUDGE_LEAD", "JudgeAsk", "JudgeCallFailed", "Judged", "check_judges", "judge_scores", "plan_judges"]

@@ -241,7 +241,9 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
         assert row["reasoning_tokens_total"] == rows["reasoning_tokens"].sum()
     assert ev.summary().attrs["notes"] == [
         "ttft_p50_s and ttft_p95_s are NaN for deepseek/deepseek-flash, openai/gpt-5-mini: no request was streamed, "
-        "so the first token's time was not observed; pass stream=True to measure it"]
+        "so the first token's time was not observed; pass stream=True to measure it",
+        "contains_se and the CIs: standard errors clustered by prompt (a prompt's repeats are not independent "
+        "samples), Student-t intervals on clusters - 1 degrees of freedom"]
     # and a print of the summary says so under the table, in text and in Jupyter's HTML
     assert "\n\nNote: ttft_p50_s and ttft_p95_s are NaN for deepseek/deepseek-flash" in repr(ev.summary())
     assert "<p><i>Note: ttft_p50_s and ttft_p95_s are NaN" in ev.summary()._repr_html_()

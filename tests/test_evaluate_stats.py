@@ -220,3 +220,77 @@ def test_reducers_and_per_prompt(client):
     assert pass2["contains_prompts"] == 10 and mean["contains_samples"] == 40
     with pytest.warns(FutureWarning, match="seed= and resamples="):
         ev.summary(seed=1)
+
+
+def test_a_failed_judge_call_is_named_in_a_warning(client):
+    client.sim.set_faults({"server_error": 1.0}, provider="gemini")
+    try:
+        with pytest.warns(RuntimeWarning, match="judge request failed") as caught:
+            ev = client.evaluate(mm.known_answers(3), FIVE[:1], retries=0, progress=False,
+                                 scorers=[mm.scorers.llm_judge("gemini/gemini-3-flash-preview")])
+    finally:
+        client.sim.set_faults(None, provider="gemini")
+    assert ev.df["judge_gemini-3-flash-preview"].isna().all()
+    assert (ev.judge_df["error_kind"] == "server").all()
+    assert any("judge_gemini-3-flash-preview" in str(w.message) for w in caught)
+
+
+def test_the_budget_counts_the_judges_before_anything_is_sent(client):
+    prompts = mm.known_answers(20)
+    before = client.sim.stats()["received"]
+    plain = client.evaluate(prompts, FIVE[:1], max_tokens=50, progress=False, budget_usd=10)
+    with pytest.raises(mm.ConfigError, match="worst-case cost estimate") as refused:
+        client.evaluate(prompts, FIVE[:1], max_tokens=50, progress=False, budget_usd=plain.estimate_usd * 1.01,
+                        scorers=[mm.scorers.llm_judge("anthropic/claude-opus-4-6")])
+    judged_estimate = float(str(refused.value).split("$")[1].split(" ")[0])
+    assert judged_estimate > plain.estimate_usd * 1.5  # opus judging 20 answers costs more than the answers
+    assert client.sim.stats()["received"] == before + 20  # only the plain run was sent
+
+
+def test_a_pairwise_baseline_outside_the_run_is_refused_before_sending(client):
+    with pytest.raises(mm.ConfigError, match=r"baseline 'openai/gpt-5\.4-typo' is not among the models"):
+        client.evaluate(["hi"], FIVE[:2], progress=False,
+                        scorers=[mm.scorers.pairwise_judge("openai/gpt-5.4", baseline="openai/gpt-5.4-typo")])
+
+
+def test_identical_judge_requests_are_sent_once_and_paid_once(client):
+    prompts = mm.known_answers(4)
+    judge = mm.scorers.llm_judge("openai/gpt-5.4-mini")
+    before = client.sim.stats()["received"]
+    ev = client.evaluate(prompts, FIVE[:1], repeats=3, temperature=0, progress=False, scorers=[judge])
+    sent = client.sim.stats()["received"] - before
+    distinct = ev.df["content"].nunique()
+    assert sent == 12 + distinct  # every answer, then one judge request per distinct answer
+    judged = ev.judge_df
+    assert len(judged) == 12 and (~judged["cached"]).sum() == distinct
+    assert judged.loc[judged["cached"], "cost_usd"].eq(0).all()
+    assert ev.summary()["judge_cost_usd_total"].sum() == pytest.approx(judged["cost_usd"].sum(), rel=1e-12)
+    assert ev.df[judge.__name__].notna().all()
+
+
+def test_judge_cost_follows_the_summary_groups(client):
+    prompts = mm.known_answers(8)
+    ev = client.evaluate(prompts, FIVE[:1], progress=False, scorers=[mm.scorers.llm_judge("openai/gpt-5.4-mini")])
+    by_category = ev.summary(by="category")
+    assert by_category["judge_cost_usd_total"].sum() == pytest.approx(ev.judge_df["cost_usd"].sum(), rel=1e-12)
+
+
+def test_a_prompt_column_named_system_is_kept_without_systems(client):
+    prompts = pd.DataFrame({"prompt": ["Hello there"], "system": ["linux"]})
+    ev = client.evaluate(prompts, FIVE[:1], progress=False)
+    assert ev.df["system"].tolist() == ["linux"]
+
+
+def test_several_templates_are_kept_apart_and_paired_per_question(client):
+    questions = mm.known_answers(30).rename(columns={"prompt": "question"})
+    sweep = mm.templates({"bare": "{question}", "careful": "Read carefully. {question}"}, questions)
+    ev = client.evaluate(sweep, FIVE[:1], progress=False, scorers=[mm.scorers.contains()])
+    summary = ev.summary()
+    assert list(summary.columns[:2]) == ["model", "template"] and len(summary) == 2
+    assert (summary["contains_prompts"] == 30).all()
+    table = ev.paired("contains", baseline="bare", by="template")
+    assert table["prompts"].tolist() == [30]  # the two wordings of a question pair up, 30 pairs, not 60 prompts
+    wide = ev.df.pivot_table(index="variables_row", columns="template", values="contains")
+    test = sps.ttest_rel(wide["careful"], wide["bare"])
+    got = table["t"].iloc[0]
+    assert abs(got - test.statistic) < 1e-9 or (np.isnan(test.statistic) and np.isnan(got))
