@@ -26,6 +26,8 @@ from multimodel.errors import ConfigError, warn_user
 _RESERVED = {
     "prompt": "the result's own 'prompt' column (the expanded text) would overwrite it",
     "template": "the result's own 'template' column (the template id) would overwrite it",
+    "variables_row": "the result's own 'variables_row' column (which variables row a prompt came from) would "
+                     "overwrite it",
     "messages": "evaluate() sends a row's 'messages' instead of its 'prompt', so the template would be ignored",
 }
 _LITERAL_BRACES = "a literal brace is written twice: {{ or }}"
@@ -215,6 +217,8 @@ def _build(parsed: list[tuple[_Template, _Template | None]], variables: Any) -> 
         block = table.frame.copy()
         block.insert(0, "prompt", _expand(tpl, table))
         block.insert(1, "template", tpl.id)
+        if len(parsed) > 1:  # one question under several wordings: what pairs them (ev.paired(by="template"))
+            block["variables_row"] = range(len(block))
         if exp is not None:
             block["expected"] = _expand(exp, table, blank_ok=True)
         blocks.append(block)
@@ -230,7 +234,8 @@ def _build(parsed: list[tuple[_Template, _Template | None]], variables: Any) -> 
     variables_first = [c for c in table.frame.columns if c in used or table.kind == "product"]
     expected = ["expected"] if any(exp is not None for _, exp in parsed) else []
     rest = [c for c in table.frame.columns if c not in variables_first]  # a DataFrame's own order
-    return out[["prompt", "template", *variables_first, *expected, *rest]]
+    pairing = ["variables_row"] if len(parsed) > 1 else []
+    return out[["prompt", "template", *variables_first, *expected, *rest, *pairing]]
 
 
 def _product_without(table: _Variables, unused: list[Any]) -> set[tuple[Any, ...]]:

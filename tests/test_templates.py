@@ -101,7 +101,8 @@ def test_values_are_inserted_with_str():
 
 def test_without_variables_each_template_is_one_prompt():
     df = _no_warnings(templates, {"a": "Hello.", "b": "Goodbye {{sic}}."})
-    assert df.to_dict(orient="list") == {"prompt": ["Hello.", "Goodbye {sic}."], "template": ["a", "b"]}
+    assert df.to_dict(orient="list") == {"prompt": ["Hello.", "Goodbye {sic}."], "template": ["a", "b"],
+                                         "variables_row": [0, 0]}
     assert template("Hi.", id="greet").to_dict(orient="list") == {"prompt": ["Hi."], "template": ["greet"]}
 
 
@@ -120,8 +121,10 @@ def test_expected_is_a_second_template_over_the_same_variables():
     capitals = pd.DataFrame({"country": ["France", "Peru"], "capital": ["Paris", "Lima"], "id": [1, 2]})
     df = _no_warnings(templates, {"a": "Capital of {country}?", "b": "Name {country}'s capital."}, capitals,
                       expected="{capital}")
-    assert list(df.columns) == ["prompt", "template", "country", "capital", "expected", "id"]
+    assert list(df.columns) == ["prompt", "template", "country", "capital", "expected", "id", "variables_row"]
     assert df["expected"].tolist() == ["Paris", "Lima", "Paris", "Lima"]
+    # which variables row each prompt came from: the two wordings of one question share it
+    assert df["variables_row"].tolist() == [0, 1, 0, 1]
 
 
 def test_expected_placeholders_are_checked_like_the_template():
