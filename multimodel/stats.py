@@ -230,6 +230,7 @@ def reduce_samples(scores: Any, reducer: str, *, k: int | None = None, threshold
     if k is not None and k > x.size:
         raise ConfigError(f"{name} with k={k} needs at least {k} samples of the prompt, got {x.size}; "
                           f"draw more (repeats >= {k}) or lower k")
+    unscored = int(np.count_nonzero(np.isnan(x)))
     x = x[~np.isnan(x)]
     if x.size == 0:
         return math.nan
@@ -245,7 +246,9 @@ def reduce_samples(scores: Any, reducer: str, *, k: int | None = None, threshold
     passed = int(np.count_nonzero(x >= threshold))
     if name == "pass@k":
         return _pass_at_k(int(x.size), passed, k)
-    return float(passed >= k)
+    if passed >= k:
+        return 1.0
+    return 0.0 if passed + unscored < k else math.nan  # the unscored samples could still have made k
 
 
 def reduce_per_prompt(frame: pd.DataFrame, score: str, *, by: str | Sequence[str] = ("model",),

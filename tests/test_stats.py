@@ -443,3 +443,10 @@ def test_the_clustered_interval_covers_the_true_mean_and_the_naive_one_does_not(
           f"naive {naive / reps:.3f}")
     assert 0.93 <= clustered / reps <= 0.97
     assert naive / reps < 0.85
+
+
+def test_at_least_k_is_unknown_while_unscored_samples_could_still_make_k():
+    nan = float("nan")
+    assert math.isnan(reduce_samples([1, nan, nan], "at_least_k", k=2))
+    assert reduce_samples([1, 1, nan], "at_least_k", k=2) == 1.0
+    assert reduce_samples([0, 0, nan], "at_least_k", k=2) == 0.0  # one unscored sample cannot make two
