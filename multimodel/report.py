@@ -17,7 +17,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from multimodel import plots
+from multimodel import plots, stats
 from multimodel.notebook import html as H
 
 _CSS = """
@@ -143,8 +143,12 @@ def _fmt_score(value: Any) -> str:
 def _summary_section(df: Any, scores: list[str], intervals: Any = None) -> str:
     if not len(df):
         return "<p>No rows.</p>"
-    ci = ("" if intervals is None else " A score's 95% CI is a Student-t interval with standard errors clustered by "
+    shown = intervals is not None and len(intervals) and not intervals["model"].duplicated().any()
+    ci = ("" if not shown else " A score's 95% CI is a Student-t interval with standard errors clustered by "
           f"{H.esc(str(intervals.attrs.get('cluster', 'prompt')))} (repeats of a prompt are not independent).")
+    if intervals is not None and not shown and len(intervals):
+        ci = (" Rows were asked under several system prompts or templates and are pooled per model here; "
+              "ev.summary() splits them, with each score's CI.")
     parts = [
         "<p class='meta'>One row per model. Latency and speed are medians over live rows (cache replays and "
         "failures left out); cost is in US dollars, per request (mean) and in total, provider-reported where the "
@@ -195,11 +199,18 @@ def _chart_jobs(df: Any, names: list[str], scores: list[str], summary: Any = Non
 
 
 def _scored_summary(obj: Any, df: Any, scores: list[str]) -> Any:
-    """The evaluation's own summary (its clustered score CIs) for the score charts; None for anything else."""
+    """Each score's mean and clustered CI per model (and system prompt): the evaluation's own summary, or for rows
+    read back from a file the same statistics from their ``prompt_index``; None when there is nothing to cluster."""
     summary = getattr(obj, "summary", None)
-    if not scores or not callable(summary) or not hasattr(obj, "score_columns"):
+    if scores and callable(summary) and hasattr(obj, "score_columns"):
+        return summary()
+    scores = [c for c in scores if c in df]
+    if not scores or not {"model", "prompt_index"} <= set(df.columns):
         return None
-    return summary()
+    keys = ["model", *(c for c in ("system", "template") if c in df and df[c].nunique(dropna=False) > 1)]
+    table = stats.score_table(df, scores, by=keys, prompt="prompt_index")
+    table.attrs["cluster"] = "prompt"
+    return table
 
 
 def _charts_html(df: Any, names: list[str], fmt: str, scores: list[str], notes: dict[str, str],
