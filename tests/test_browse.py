@@ -73,7 +73,7 @@ def test_payload_of_a_real_evaluation(runs):
     cols, texts = payload["cols"], payload["texts"]
     assert payload["n"] == len(df) == len(_prompts()) * len(MODELS)
     assert payload["scores"] == ["contains"] and payload["simulated"] is True
-    assert set(payload["extras"]) == {"expected", "task"}
+    assert set(payload["extras"]) == {"expected", "accepted", "task", "id"}
     assert payload["choices"]["task"] == sorted(set(_prompts()["task"]), key=str.casefold)
     assert payload["choices"]["expected"] is None  # a value per prompt is not a category
     for name, values in cols.items():
