@@ -571,7 +571,7 @@ def check_scorers(scorers: Any) -> list[Any]:
             name = getattr(scorer, "__name__", repr(scorer))
             raise ConfigError(f"scorers: {name}{signature} cannot be called as scorer(result, row); a scorer takes "
                               f"the Result and the prompt's row and returns a number, a bool or None, e.g. "
-                              "lambda result, row: float('4' in result.content)") from None
+                              "lambda result, row: float('4' in mm.scorers.answer(result))") from None
     return list(scorers)
 
 

@@ -1,4 +1,4 @@
-"""The simulated judge: replies to the judge prompts of ``mm.llm_judge`` and ``mm.pairwise_judge``.
+"""The simulated judge: replies to the judge prompts of ``mm.scorers.llm_judge`` and ``mm.scorers.pairwise_judge``.
 
 A request whose last user message is a judge prompt (the format below, shared with multimodel/scorers.py) gets a
 verdict instead of an ordinary answer::

@@ -177,6 +177,7 @@ def find_question(text: str) -> Question | None:
 
 # ---------------------------------------------------------------- the Rasch model
 def sigmoid(x: float) -> float:
+    """The logistic function: a Rasch model's probability of a right answer from skill minus difficulty."""
     return 1.0 / (1.0 + math.exp(-x))
 
 

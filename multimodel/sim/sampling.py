@@ -76,6 +76,7 @@ class Draws:
         return len(self._counts)
 
     def clear(self) -> None:
+        """Forget every count (the simulator's reset): the same requests replay the same sequence of draws."""
         self._counts.clear()
 
     def next(self, key: int, temperature: float, honoured_seed: bool) -> int:
