@@ -43,7 +43,7 @@ EXAMPLES = """examples:
 without the providers' API keys, demo uses the simulator; compare, eval, probe and models --live stop and
 name the missing keys: add --simulated (or set MULTIMODEL_SIMULATE=1) to run them against the simulator.
 """
-SCORERS = ("exact_match", "contains", "valid_json", "regex:PATTERN")
+SCORERS = ("exact_match", "contains", "numeric", "valid_json", "regex:PATTERN")
 SIMULATE_ENV = "MULTIMODEL_SIMULATE"
 #: subcommands that send nothing to a provider, so --simulated means nothing to them: why, for the error
 SENDS_NOTHING = {
@@ -399,6 +399,8 @@ def _scorer(spec: str, expected: str) -> Any:
         return mm.scorers.exact_match(expected)
     if spec == "contains":
         return mm.scorers.contains(expected)
+    if spec == "numeric":
+        return mm.scorers.numeric(expected)
     if spec == "valid_json":
         return mm.scorers.valid_json()
     if spec.startswith("regex:"):

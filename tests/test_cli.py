@@ -53,6 +53,10 @@ def test_eval_then_report_round_trip(tmp_path, capsys):
     df = pd.read_parquet(out)
     assert len(df) == 4 and {"contains", "regex", "expected", "cost_usd"} <= set(df.columns)
     assert (df["regex"] == 1.0).all()
+    numbers = tmp_path / "n.parquet"  # the numeric scorer by name: the last number of the answer against expected
+    assert main(["eval", str(prompts), "-m", "openai/gpt-5.4", "--scorer", "numeric", "--out", str(numbers),
+                 "--simulated", "--cache", "off"]) == 0
+    assert "numeric" in pd.read_parquet(numbers).columns
     html = tmp_path / "r.html"
     assert main(["report", str(out), "--html", str(html)]) == 0
     text = html.read_text()
