@@ -280,18 +280,12 @@ def templates(texts: Mapping[str, str] | Sequence[str], variables: Any = None, *
     ``texts``: a dict id → template text (the ids fill the ``template`` column), or a list of texts (ids "t0",
     "t1", ...). ``variables`` and ``expected`` as in :func:`template`; ``expected`` applies to every template.
     """
-    if isinstance(texts, str):
-        raise ConfigError("templates() takes several templates (a dict id → text, or a list); for one, use "
-                          "mm.template(text, variables)")
-    if isinstance(texts, Mapping):
-        items = list(texts.items())
-    elif isinstance(texts, list | tuple):
-        items = [(f"t{i}", text) for i, text in enumerate(texts)]
-    else:
-        raise ConfigError(f"templates() takes a dict id → template text, e.g. {{'direct': 'What is {{x}}?'}}, or a "
-                          f"list of texts; got {type(texts).__name__}")
-    if not items:
-        raise ConfigError("no templates given: pass at least one, e.g. {'direct': 'What is {x}?'}")
+    items = _named_items(
+        texts, "t", one="templates() takes several templates (a dict id → text, or a list); for one, use "
+                        "mm.template(text, variables)",
+        wrong=f"templates() takes a dict id → template text, e.g. {{'direct': 'What is {{x}}?'}}, or a list of "
+              f"texts; got {type(texts).__name__}",
+        empty="no templates given: pass at least one, e.g. {'direct': 'What is {x}?'}")
     seen: dict[str, str] = {}
     parsed = []
     for template_id, text in items:
@@ -306,20 +300,30 @@ def templates(texts: Mapping[str, str] | Sequence[str], variables: Any = None, *
     return _build(parsed, variables)
 
 
+def _named_items(value: Any, prefix: str, *, one: str, wrong: str, empty: str) -> list[tuple[Any, Any]]:
+    """(name, text) pairs of a dict in its order, or of a list named prefix0, prefix1, ...; ConfigError with the
+    caller's message for a single string (``one``), another type (``wrong``) or nothing (``empty``)."""
+    if isinstance(value, str):
+        raise ConfigError(one)
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, list | tuple):
+        items = [(f"{prefix}{i}", text) for i, text in enumerate(value)]
+    else:
+        raise ConfigError(wrong)
+    if not items:
+        raise ConfigError(empty)
+    return items
+
+
 def check_systems(systems: Any) -> dict[str, str | None]:
     """Validate evaluate()'s ``systems=``: a dict name → system prompt (None: no system message), or a list of
     texts named "s0", "s1", ...; returns the dict, in the order given."""
-    if isinstance(systems, str):
-        raise ConfigError(f"systems takes several system prompts to compare, not one string; {_SYSTEMS_EXAMPLE}")
-    if isinstance(systems, Mapping):
-        items = list(systems.items())
-    elif isinstance(systems, list | tuple):
-        items = [(f"s{i}", text) for i, text in enumerate(systems)]
-    else:
-        raise ConfigError(f"systems must be a dict name → system prompt or a list of system prompts, got "
-                          f"{type(systems).__name__}; {_SYSTEMS_EXAMPLE}")
-    if not items:
-        raise ConfigError(f"systems is empty: give at least one, {_SYSTEMS_EXAMPLE}")
+    items = _named_items(
+        systems, "s", one=f"systems takes several system prompts to compare, not one string; {_SYSTEMS_EXAMPLE}",
+        wrong=f"systems must be a dict name → system prompt or a list of system prompts, got "
+              f"{type(systems).__name__}; {_SYSTEMS_EXAMPLE}",
+        empty=f"systems is empty: give at least one, {_SYSTEMS_EXAMPLE}")
     seen: dict[str | None, str] = {}
     for name, text in items:
         if not isinstance(name, str) or not name.strip():
