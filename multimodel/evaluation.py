@@ -683,7 +683,8 @@ class Evaluation:
         from multimodel.notebook.html import summary_table_html
 
         head = html.escape(repr(self))
-        return f"<p><b>{head}</b></p>" + summary_table_html(self.df, self.score_columns)
+        intervals = self.summary() if self._scores else None  # each score's clustered CI beside its mean
+        return f"<p><b>{head}</b></p>" + summary_table_html(self.df, self.score_columns, intervals)
 
 
 def _writable(path: str | Path) -> Path:
@@ -900,8 +901,10 @@ def _run(runner: Runner, slots: list[Slot], run_id: str, options: dict[str, Any]
         interrupted = True
         state.cancel.set()
         fut.cancel()
-        warn_user(f"evaluation interrupted: returning the {state.done} of {len(slots)} rows finished so far; "
-                  "run the same call again to finish it", RuntimeWarning)
+        what = "judging" if label.startswith("judge") else "evaluation"
+        warn_user(f"{what} interrupted: returning the {state.done} of {len(slots)} {what} requests finished so far "
+                  f"({'the scores of the rest are NaN; ' if what == 'judging' else ''}run the same call again to "
+                  "finish it)", RuntimeWarning)
     finally:
         if bar is not None:
             _update_bar(bar, state)

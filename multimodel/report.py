@@ -89,7 +89,7 @@ def summary_table_html(df: Any, scores: list[str], intervals: Any = None) -> str
     ``intervals`` (an evaluation's ``summary()``, one row per model), each score's 95% CI and its prompts follow
     its mean."""
     summary = H.model_summary(df, scores).copy()
-    ci_columns = _add_intervals(summary, scores, intervals)
+    ci_columns = H.add_intervals(summary, scores, intervals)
     live = plots.live_rows(df)
     ttft, tps = plots.measured_ttft(live), plots.measured_tps(live)
     silent = set(not_streamed_models(df))
@@ -112,27 +112,6 @@ def summary_table_html(df: Any, scores: list[str], intervals: Any = None) -> str
             headers[col] = f"{col[: -len('_mean')]} (mean)"
     headers.update({col: f"{col[: -len('_ci95')]} (95% CI)" for col in ci_columns})
     return H.table_html(summary, formats=formats, headers=headers, css_class="mm-summary")
-
-
-def _add_intervals(summary: Any, scores: list[str], intervals: Any) -> list[str]:
-    """Put "low–high (n prompts)" after each score's mean, from the evaluation's summary (its clustered CIs);
-    nothing when there is none or it has several rows per model (a summary by system prompt)."""
-    if intervals is None or not len(intervals) or intervals["model"].duplicated().any():
-        return []
-    by_model = intervals.set_index("model")
-    added = []
-    for name in scores:
-        if f"{name}_ci95_low" not in by_model or f"{name}_mean" not in summary:
-            continue
-        cells = []
-        for model in summary["model"]:
-            low, high = (H.num(by_model[f"{name}_ci95_{end}"].get(model)) for end in ("low", "high"))
-            prompts = H.num(by_model[f"{name}_prompts"].get(model)) if f"{name}_prompts" in by_model else None
-            n = "" if prompts is None else f" ({prompts:,.0f} prompts)"
-            cells.append("n/a" + n if low is None or high is None else f"{low:.3f}–{high:.3f}{n}")
-        summary.insert(list(summary.columns).index(f"{name}_mean") + 1, f"{name}_ci95", cells)
-        added.append(f"{name}_ci95")
-    return added
 
 
 def _fmt_score(value: Any) -> str:

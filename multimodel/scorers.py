@@ -390,7 +390,7 @@ class JudgeBase:
     def _reference(self, row: Mapping[str, Any]) -> str:
         if self.expected is None:
             return ""
-        wants = _alternatives(row, self.expected, None)
+        wants = _alternatives(row, self.expected, "accepted")  # the accepted spellings too, as contains() takes
         return " or ".join(wants or [])
 
     def _header(self, header: str, row: Mapping[str, Any]) -> list[str]:

@@ -294,3 +294,19 @@ def test_several_templates_are_kept_apart_and_paired_per_question(client):
     test = sps.ttest_rel(wide["careful"], wide["bare"])
     got = table["t"].iloc[0]
     assert abs(got - test.statistic) < 1e-9 or (np.isnan(test.statistic) and np.isnan(got))
+
+
+def test_the_notebook_view_shows_each_scores_clustered_interval(client):
+    ev = client.evaluate(mm.known_answers(12), FIVE[:2], repeats=2, progress=False, scorers=[mm.scorers.contains()])
+    html = ev._repr_html_()
+    summary = ev.summary().set_index("model")
+    low, high = summary.loc[FIVE[0], "contains_ci95_low"], summary.loc[FIVE[0], "contains_ci95_high"]
+    assert "contains (95% CI)" in html and f"{low:.3f}–{high:.3f} (12 prompts)" in html
+
+
+def test_a_judge_sees_the_accepted_spellings():
+    judge = mm.scorers.llm_judge("openai/gpt-5.4")
+    row = {"prompt": "What is 49 squared?", "expected": "2401", "accepted": "2,401"}
+    answer = mm.Result(model="openai/gpt-5.4", provider="openai", content="2,401")
+    text = judge.asks(answer, row, {})[0]
+    assert "<<<\n2401 or 2,401\n>>>" in text

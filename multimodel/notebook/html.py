@@ -505,22 +505,47 @@ def table_html(df: Any, *, formats: Mapping[str, Any] | None = None, headers: Ma
     )
 
 
-def summary_table_html(df: Any, score_columns: Iterable[str] | None = None) -> str:
+def summary_table_html(df: Any, score_columns: Iterable[str] | None = None, intervals: Any = None) -> str:
     """The per-model summary (model_summary) as HTML: one row per model as requested, errors counted, latency from
-    live rows only, and the fallback rate when a fallback answered any row."""
+    live rows only, and the fallback rate when a fallback answered any row; with ``intervals`` (an evaluation's
+    ``summary()``), each score's 95% CI and its prompts after its mean."""
     summary = model_summary(df, score_columns)
+    ci_columns = add_intervals(summary, list(score_columns or []), intervals)
     formats = dict(_SUMMARY_FORMAT)
     headers = dict(_SUMMARY_HEAD)
     for col in summary.columns:
         if col.endswith("_mean") and col not in formats:
             formats[col] = _fmt_score
             headers[col] = f"{col[: -len('_mean')]} (mean)"
+    headers.update({col: f"{col[: -len('_ci95')]} (95% CI)" for col in ci_columns})
     return table_html(summary, formats=formats, headers=headers, css_class="mm-summary")
+
+
+def add_intervals(summary: Any, scores: list[str], intervals: Any) -> list[str]:
+    """Put "low–high (n prompts)" after each score's mean, from the evaluation's summary (its clustered CIs);
+    nothing when there is none or it has several rows per model (a summary by system prompt)."""
+    if intervals is None or not len(intervals) or intervals["model"].duplicated().any():
+        return []
+    by_model = intervals.set_index("model")
+    added = []
+    for name in scores:
+        if f"{name}_ci95_low" not in by_model or f"{name}_mean" not in summary:
+            continue
+        cells = []
+        for model in summary["model"]:
+            low, high = (num(by_model[f"{name}_ci95_{end}"].get(model)) for end in ("low", "high"))
+            prompts = num(by_model[f"{name}_prompts"].get(model)) if f"{name}_prompts" in by_model else None
+            n = "" if prompts is None else f" ({prompts:,.0f} prompts)"
+            cells.append("n/a" + n if low is None or high is None else f"{low:.3f}–{high:.3f}{n}")
+        summary.insert(list(summary.columns).index(f"{name}_mean") + 1, f"{name}_ci95", cells)
+        added.append(f"{name}_ci95")
+    return added
 
 
 __all__ = [
     "NO_REASONING",
     "SIMULATED_TEXT",
+    "add_intervals",
     "answer_html",
     "as_row",
     "attribution",
