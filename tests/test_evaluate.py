@@ -473,7 +473,7 @@ def render_bar(width: int, models: list[str], *, errors: int = 3, spent: float =
     """The progress line as tqdm draws it on a terminal of ``width`` columns, mid-run."""
     from io import StringIO
 
-    from multimodel.evaluation import RunState, _progress_bar, _update_bar
+    from multimodel.batch import RunState, _progress_bar, _update_bar
 
     out = StringIO()
     bar = _progress_bar(100 * len(models), True, "evaluate (SIMULATED)" if simulated else "evaluate", file=out,

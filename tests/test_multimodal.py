@@ -527,7 +527,7 @@ def test_evaluate_routing_errors_name_the_prompt(client):
 
 
 def test_the_budget_counts_attachments_as_tokens_not_base64(client):
-    from multimodel.evaluation import estimate_cost, plan
+    from multimodel.batch import estimate_cost, plan
 
     big = mm.image(b"\x89PNG\r\n\x1a\n" + b"\x00" * 2_000_000)
     _, slots, _ = plan(client, [["Describe.", big]] * 10, ["openai/gpt-5.4"], repeats=1, routes=None,
