@@ -28,7 +28,7 @@ from multimodel.batch import (
 )
 from multimodel.config import check_count, check_number
 from multimodel.errors import ConfigError, PriceWarning, warn_user
-from multimodel.judging import JUDGE_LEAD, Judged, check_judges, judge_scores, plan_judges
+from multimodel.judging import JUDGE_LEAD, JudgeAsk, Judged, check_judges, judge_scores, plan_judges
 from multimodel.request import PreparedRequest, RequestPreparer, check_flags
 from multimodel.results import (
     LEAD_COLUMNS,
@@ -155,8 +155,13 @@ class Evaluation:
                       "now, not a bootstrap; drop the arguments", FutureWarning)
         keys = self._group_keys(by)
         df = self.df
-        out = [self._summary_row(dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)), g)
-               for key, g in df.groupby(keys, sort=False, dropna=False)]
+        judge_costs = None if self._judged is None else self._judged.row_costs(len(self.results))
+        out = []
+        for key, g in df.groupby(keys, sort=False, dropna=False):
+            row = self._summary_row(dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)), g)
+            if judge_costs is not None:  # what the judges' requests about this group's rows cost
+                row["judge_cost_usd_total"] = float(sum(judge_costs[i] for i in g.index))
+            out.append(row)
         columns = [*keys, *SUMMARY_COLUMNS[1:], *(["judge_cost_usd_total"] if self._judged is not None else [])]
         frame = pandas_subclass(__name__, "SummaryFrame", SummaryColumns)(out, columns=columns)
         for name in ("prompt_tokens_total", "completion_tokens_total", "reasoning_tokens_total"):
@@ -167,6 +172,7 @@ class Evaluation:
             frame = pandas_subclass(__name__, "SummaryFrame", SummaryColumns)(frame.merge(table, on=keys, how="left"))
         frame.attrs["notes"] = self._summary_notes(frame, cluster, reducer)
         frame.attrs["cluster"] = cluster or "prompt"  # what the score CIs are clustered by, for the charts' legend
+        frame.attrs["groups"] = keys  # what each row is a summary of (model, system, template, by)
         return frame
 
     def _group_keys(self, by: str | list[str] | None) -> list[str]:
@@ -231,15 +237,7 @@ class Evaluation:
             "cost_usd_total": float(costs.sum(min_count=1)) if costs.notna().any() else math.nan,
             "cost_usd_mean": float(costs.mean()) if costs.notna().any() else math.nan,
         }
-        if self._judged is not None:
-            row["judge_cost_usd_total"] = self._judge_cost(g)
         return row
-
-    def _judge_cost(self, rows: Any) -> float:
-        """What the judge requests about one summary group's rows cost (NaN when none had a price)."""
-        assert self._judged is not None
-        costs = self._judged.row_costs(len(self.results))
-        return float(sum(costs[i] for i in rows.index))
 
     @property
     def judge_df(self) -> Any:
@@ -534,19 +532,18 @@ def _judge(preparer: RequestPreparer, runner: Runner, judges: dict[str, Any], ke
     cache would), and read their verdicts; (what the judges said, whether the judging was interrupted)."""
     slots, results = [s for s, _ in kept], [r for _, r in kept]
     asks = plan_judges(preparer, judges, slots, results, rows)
-    unique: dict[str, int] = {}
+    firsts: dict[str, JudgeAsk] = {}  # each distinct judge request, by its cache key, at its first ask
     for ask in asks:
-        unique.setdefault(ask.req.cache_key, len(unique))
-    firsts = {i: ask for ask in reversed(asks) for i in [unique[ask.req.cache_key]]}
-    judge_slots = [Slot(i, slots[firsts[i].position].row_index, firsts[i].req.model, 0, firsts[i].req)
-                   for i in range(len(unique))]
+        firsts.setdefault(ask.req.cache_key, ask)
+    judge_slots = [Slot(i, slots[a.position].row_index, a.req.model, 0, a.req) for i, a in enumerate(firsts.values())]
     spent = sum(r.cost_usd for r in results if not r.cached and not math.isnan(r.cost_usd))
     sent, interrupted = run_batch(runner, judge_slots, run_id + "-judge", options, progress,
-                             "judge (SIMULATED)" if simulated else "judge", spent)
+                                  "judge (SIMULATED)" if simulated else "judge", spent)
+    by_key = dict(zip(firsts, sent, strict=True))
     replies: list[Result | None] = []
-    for n, ask in enumerate(asks):
-        reply = sent[unique[ask.req.cache_key]]
-        if reply is not None and firsts[unique[ask.req.cache_key]] is not asks[n]:
+    for ask in asks:
+        reply = by_key[ask.req.cache_key]
+        if reply is not None and firsts[ask.req.cache_key] is not ask:
             reply = dataclasses.replace(reply, cost_usd=0.0, cached=True)  # the same verdict, not paid again
         replies.append(reply)
     return judge_scores(judges, asks, replies, slots, results, rows), interrupted

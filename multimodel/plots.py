@@ -934,7 +934,7 @@ def _summary_score_points(df: Any, summary: Any, score: str) -> list[dict[str, A
         row_costs = pd.to_numeric(df["cost_usd"], errors="coerce").groupby(df["model"].astype(str)).mean().to_dict()
     if f"{score}_samples" not in summary and score in df and "model" in df:
         row_counts = df[score].notna().groupby(df["model"].astype(str)).sum().to_dict()
-    groups = list(summary.columns[1:list(summary.columns).index("n")]) if "n" in summary else []
+    groups = [c for c in summary.attrs.get("groups", ["model"]) if c != "model" and c in summary]
     points = []
     for rec in summary.to_dict("records"):
         model, y = str(rec["model"]), _number(rec[f"{score}_mean"])

@@ -189,6 +189,7 @@ def _scored_summary(obj: Any, df: Any, scores: list[str]) -> Any:
     keys = ["model", *(c for c in ("system", "template") if c in df and df[c].nunique(dropna=False) > 1)]
     table = stats.score_table(df, scores, by=keys, prompt="prompt_index")
     table.attrs["cluster"] = "prompt"
+    table.attrs["groups"] = keys
     return table
 
 

@@ -163,6 +163,11 @@ def test_templates_and_system_prompts_are_dimensions(client):
     assert set(table["model"]) == set(FIVE[:2]) and set(table["system"]) == {"terse"}
     with pytest.raises(mm.ConfigError, match="pair by 'model', or by 'system'"):
         ev.paired("numeric", baseline="none", by="template")
+    # the chart draws one point per model and system prompt, and its labels say which
+    fig = ev.plot.score_vs_cost("numeric")
+    fig.canvas.draw()
+    labels = " ".join(t.get_text() for t in mm.plot.point_labels(fig))
+    assert labels.count("· terse") == 2 and labels.count("· none") == 2, labels
 
 
 def test_judges_are_rows_of_their_own_with_their_own_cost(client):
