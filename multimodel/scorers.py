@@ -123,7 +123,7 @@ def answer(result: Result) -> str:
     """The answer text the scorers read: the content, less the ``[simulated <model>]`` label a simulated answer
     starts with (a model id's digits, "4" in claude-sonnet-4-6, would otherwise match an expected "4", and
     exact_match would never hold). A real answer is read as it is."""
-    if result.simulated:
+    if getattr(result, "simulated", False):  # scorers also take duck-typed results (content, error, ...)
         return _SIM_LABEL.sub("", result.content, count=1)
     return result.content
 
