@@ -75,10 +75,10 @@ class Client:
         from multimodel import sim
 
         handle = sim.start(**sim_options) if sim_options else sim.shared()
-        providers = {
-            name: {"base_url": handle.base_url(name), "api_key": "sim-key", "dialect": name}
-            for name in BUILTIN_PROVIDERS
-        }
+        providers = {}
+        for name, entry in BUILTIN_PROVIDERS.items():
+            dialect, api = entry.get("dialect", name), entry.get("api", "chat")
+            providers[name] = {"base_url": handle.base_url(dialect, api), "api_key": "sim-key", "dialect": dialect}
         try:
             client = cls(providers=providers, cache=cache)
         except BaseException:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from multimodel.apis import API_NAMES
 from multimodel.errors import ConfigError
 from multimodel.providers import CAPABILITY_TABLES, DIALECTS
 from multimodel.providers.capabilities import FEATURES, LIMITS, STATUSES
@@ -29,6 +30,9 @@ class ProviderConfig:
     base_url: str
     dialect: str
     api_key: str | None = field(default=None, repr=False)
+    #: the API requests go through: "chat" (OpenAI-compatible Chat Completions), "messages" (Anthropic's) or
+    #: "responses" (OpenAI's)
+    api: str = "chat"
     api_key_env: tuple[str, ...] = ()
     default_headers: dict[str, str] = field(default_factory=dict, repr=False)
     concurrency: int = 16
@@ -77,11 +81,22 @@ class ProviderConfig:
         return True
 
 
-#: the built-in providers: every dialect module that names its provider's base URL and key variables
+#: built-in providers that carry a built-in dialect's requests through another API: the same model reaches one
+#: compare() through two APIs side by side, with one key variable (the dialect's)
+BUILTIN_PAIRS: dict[str, tuple[str, str]] = {
+    "anthropic-messages": ("anthropic", "messages"),
+    "openai-responses": ("openai", "responses"),
+    "deepseek-messages": ("deepseek", "messages"),
+    "xai-responses": ("xai", "responses"),
+}
+
+#: the built-in providers: every dialect module that names its provider's base URL and key variables, then the pairs
 BUILTIN_PROVIDERS: dict[str, dict[str, Any]] = {
-    name: {"base_url": dialect.base_url, "api_key_env": dialect.api_key_env}
-    for name, dialect in DIALECTS.items()
-    if dialect.base_url
+    **{name: {"base_url": dialect.base_url, "api_key_env": dialect.api_key_env}
+       for name, dialect in DIALECTS.items() if dialect.base_url},
+    **{name: {"base_url": DIALECTS[dialect].api_base_urls[api], "api_key_env": DIALECTS[dialect].api_key_env,
+              "dialect": dialect, "api": api}
+       for name, (dialect, api) in BUILTIN_PAIRS.items()},
 }
 
 _ENTRY_KEYS = {
@@ -89,6 +104,7 @@ _ENTRY_KEYS = {
     "api_key",
     "api_key_env",
     "dialect",
+    "api",
     "default_headers",
     "concurrency",
     "rpm",
@@ -115,6 +131,7 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
     base = BUILTIN_PROVIDERS.get(name, {})
     limits = entry.pop("limits", None) or {}
     merged = {**base, **limits, **entry}
+    api = _api_of(name, merged, entry)
     if "base_url" not in merged:
         raise ConfigError(
             f"provider {name!r} is not built in, so it needs a base_url, e.g. "
@@ -139,6 +156,7 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
         name=name,
         base_url=base_url,
         dialect=dialect,
+        api=api,
         api_key_env=tuple(key_env),
         timeout=coerce_timeout(merged.get("timeout", Timeout()), f"provider {name!r}: timeout"),
         burst_s=check_number(merged.get("burst_s", 1.0), f"provider {name!r}: burst_s", positive=True,
@@ -149,6 +167,25 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
         capability_table=table,
         capabilities=overrides,
     )
+
+
+def _api_of(name: str, merged: dict[str, Any], entry: dict[str, Any]) -> str:
+    """The entry's ``api``, checked: one of API_NAMES, and for a built-in dialect one its provider serves. A built-in
+    provider switched to another API without a base_url of the user's goes to that API's own address."""
+    api = merged.get("api", "chat")
+    if api not in API_NAMES:
+        raise ConfigError(f"provider {name!r}: api={api!r}; use one of {list(API_NAMES)} (\"chat\" is OpenAI's Chat "
+                          "Completions, \"messages\" Anthropic's Messages API, \"responses\" OpenAI's Responses API)")
+    dialect = merged.get("dialect") or (name if name in DIALECTS else "openai")
+    served = DIALECTS[dialect].api_base_urls if dialect in DIALECTS and name in BUILTIN_PROVIDERS else None
+    if served is not None and api != "chat":
+        if api not in served:
+            offered = ["chat", *served]
+            raise ConfigError(f"provider {name!r}: {dialect} serves no {api!r} API that multimodel knows of; use one of "
+                              f"{offered}, or give a base_url of your own with dialect 'openai' for another server")
+        if "base_url" not in entry:
+            merged["base_url"] = served[api]
+    return str(api)
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

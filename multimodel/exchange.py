@@ -54,7 +54,7 @@ async def send(req: PreparedRequest, transport: Transport, observe: Observer | N
     """One HTTP exchange → Result. Never raises for provider or network failures; whatever the provider sent is
     scrubbed of the request's credentials. ``timeout`` overrides ``req.timeout`` (a retry's remaining time)."""
     result = new_result(req)
-    acc = Accumulator()
+    acc = req.api.accumulator()
     streaming = False
     t0 = perf_counter()
     try:
@@ -267,7 +267,7 @@ def _handle_event(acc: Accumulator, event: bytes, payload: bytes, t: float) -> b
     if not isinstance(obj, dict):
         raise MalformedResponse(f"a streamed chunk is a {type(obj).__name__}, not an object")
     acc.add_chunk(obj, t)
-    return acc.error is not None
+    return acc.error is not None or acc.ended
 
 
 def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> None:
@@ -298,7 +298,7 @@ def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> N
         result.e2e_s = acc.last_token_t - t0
     elif result.e2e_s is None:
         result.e2e_s = perf_counter() - t0
-    result.provider_state = req.dialect.echo_state(acc)
+    result.provider_state = req.api.echo_state(req.dialect, acc)
 
 
 def _fill_cost(result: Result, acc: Accumulator, req: PreparedRequest) -> None:
@@ -362,6 +362,7 @@ def new_result(req: PreparedRequest) -> Result:
     return Result(
         model=req.model,
         provider=req.provider.name,
+        api=req.api.name,
         stream=req.stream,
         simulated=req.provider.simulated,
         created_at=time.time(),

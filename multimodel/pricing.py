@@ -529,6 +529,6 @@ def price_for(provider: ProviderConfig, model_id: str) -> Price | None:
             source="user",
             as_of="",
         )
-    if provider.builtin:
-        return lookup(provider.name, model_id)
+    if provider.builtin:  # a built-in pair (anthropic-messages) is priced as its dialect's provider
+        return lookup(provider.dialect, model_id)
     return None

@@ -33,7 +33,8 @@ from multimodel.config import (
 from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning, warn_user
 from multimodel.inputs import AUDIO, describe_part, has_audio, is_part, strip_parts, text_part
 from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
-from multimodel.providers import CAPABILITY_TABLES, get_dialect
+from multimodel.apis import API, CHAT, get_api
+from multimodel.providers import capability_table, get_dialect
 from multimodel.providers.base import Dialect
 from multimodel.providers.capabilities import (
     FEATURES,
@@ -335,6 +336,7 @@ class PreparedRequest:
     route_reason: str | None = None  # why a router picked this model
     salt: str = ""  # distinguishes repeats of one request (repeat 1, 2, ... are separate samples)
     limits: Limits = field(default_factory=Limits)  # the most one response may hold
+    api: API = CHAT  # the API that carries it (apis/): its URL, headers, body and reader
     _cache_key: str | None = None
     _secrets: tuple[str, ...] | None = None
 
@@ -355,6 +357,8 @@ class PreparedRequest:
             h.update(self.provider.base_url.encode())
             h.update(b"\0")
             h.update(orjson.dumps(self.body, option=orjson.OPT_SORT_KEYS))
+            if self.api is not CHAT:  # the same body sent through another API is another request
+                h.update(b"\0api=" + self.api.name.encode())
             if self.salt:
                 h.update(b"\0" + self.salt.encode())
             self._cache_key = h.hexdigest()
@@ -515,20 +519,21 @@ class RequestPreparer:
         else:
             check.audio = has_audio(messages)
         notes: list[str] = []
-        body = dialect.build_body(model_id, check.messages, stream=bool(stream), reasoning=reasoning,
-                                  tools=check.tools, params=dict(check.params), options=cfg.options,
-                                  warn=notes.append, info=info)
+        api = get_api(cfg.api)
+        body = api.build_body(dialect, model_id, check.messages, stream=bool(stream), reasoning=reasoning,
+                              tools=check.tools, params=dict(check.params), options=cfg.options,
+                              warn=notes.append, info=info)
         payload = orjson.dumps(body)
         if caps is not None:  # what the dialect itself had to remove, and the size of the whole body
-            self._check_built(check, caps, body, notes, len(payload))
+            self._check_built(check, caps, body, notes, len(payload), api)
         for note in notes:
             self.warn_once(f"{model}: {note}", model=model)
         if check.skip is None:  # a request that will not be sent costs nothing
             self._warn_if_unpriced(cfg, model_id, dialect, check.audio)
-        headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json", **cfg.default_headers}
+        headers = {**api.headers(api_key), **cfg.default_headers}
         return PreparedRequest(
-            model=model, model_id=model_id, provider=cfg, dialect=dialect,
-            url=f"{cfg.base_url}/chat/completions", headers=headers, body=body, payload=payload,
+            model=model, model_id=model_id, provider=cfg, dialect=dialect, api=api,
+            url=api.url(cfg.base_url), headers=headers, body=body, payload=payload,
             stream=bool(stream), retries=self.retries if retries is None else retries,
             timeout=coerce_timeout(timeout) if timeout is not None else (self.timeout or cfg.timeout),
             limits=self.limits,
@@ -559,7 +564,7 @@ class RequestPreparer:
             return match.info if match is not None and match.how != "family" else None
         dialect = get_dialect(cfg.dialect)
         resold = dialect.resold(model_id)
-        match = catalogue.find(*(resold or (cfg.name, model_id)))
+        match = catalogue.find(*(resold or (cfg.dialect, model_id)))
         if match is None:
             if not dialect.gateway:  # a gateway's other vendors are not the catalogue's business
                 self.warn_once(f"{model} is not in multimodel's model catalogue: sent as given, with no per-model "
@@ -608,7 +613,7 @@ class RequestPreparer:
         key = (cfg.name, model_id)
         caps = self._capabilities.get(key)
         if caps is None:
-            caps = CAPABILITY_TABLES[cfg.capability_table].resolve(model_id, cfg.capabilities)
+            caps = capability_table(cfg.capability_table, cfg.api).resolve(model_id, cfg.capabilities)
             self._capabilities[key] = caps
         return caps
 
@@ -689,7 +694,7 @@ class RequestPreparer:
         return caps
 
     def _check_built(self, check: CapabilityCheck, caps: Capabilities, body: dict[str, Any], notes: list[str],
-                     payload_bytes: int) -> None:
+                     payload_bytes: int, api: API = CHAT) -> None:
         """Losses only visible once the body is built: parameters the dialect removed for this model (with
         these settings, e.g. logprobs on a reasoning model with reasoning=), and the body's size."""
         params = check.params
@@ -697,7 +702,7 @@ class RequestPreparer:
         used: set[str] = set()
         for param in PARAM_FEATURES:
             feature = param_feature(param, params)
-            if feature is not None and params.get(param) not in (None, False) and param not in body:
+            if feature is not None and params.get(param) not in (None, False) and not api.carries(param, body):
                 reasons = [n for n in notes if param in n]
                 used.update(reasons)
                 losses.append(Loss(Need(feature, f"{param}={params[param]!r}"),

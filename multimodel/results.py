@@ -174,6 +174,8 @@ class Result:
     # Opaque state the provider needs echoed back on the next assistant turn
     # (DeepSeek reasoning_content, OpenRouter reasoning_details, Gemini extra_content).
     provider_state: dict[str, Any] | None = None
+    #: the API that carried the request: "chat" (Chat Completions), "messages" (Anthropic) or "responses" (OpenAI)
+    api: str = "chat"
     raw: Any = None
 
     def __post_init__(self) -> None:
@@ -433,7 +435,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("itl_s", attrgetter("itl_s"), "speed"),
     Column("output_tps", attrgetter("output_tps"), "speed"),
     *_typed("int", "cached_tokens", "cache_write_tokens"),
-    *_plain("cost_source", "provider", "response_model", "reasoning"),
+    *_plain("cost_source", "provider", "api", "response_model", "reasoning"),
     Column("tool_calls", lambda r: [tc.to_dict() for tc in r.tool_calls]),
     *_plain("native_finish_reason"),
     Column("error_kind", _error_field("kind")),

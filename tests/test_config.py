@@ -31,10 +31,21 @@ def test_builtin_providers_come_from_the_dialect_classes():
         "xai": {"base_url": "https://api.x.ai/v1", "api_key_env": ("XAI_API_KEY",)},
         "deepseek": {"base_url": "https://api.deepseek.com/v1", "api_key_env": ("DEEPSEEK_API_KEY",)},
         "openrouter": {"base_url": "https://openrouter.ai/api/v1", "api_key_env": ("OPENROUTER_API_KEY",)},
+        # the pairs: the same provider through its other API, with the same key variable
+        "anthropic-messages": {"base_url": "https://api.anthropic.com/v1", "api_key_env": ("ANTHROPIC_API_KEY",),
+                               "dialect": "anthropic", "api": "messages"},
+        "openai-responses": {"base_url": "https://api.openai.com/v1", "api_key_env": ("OPENAI_API_KEY",),
+                             "dialect": "openai", "api": "responses"},
+        "deepseek-messages": {"base_url": "https://api.deepseek.com/anthropic", "api_key_env": ("DEEPSEEK_API_KEY",),
+                              "dialect": "deepseek", "api": "messages"},
+        "xai-responses": {"base_url": "https://api.x.ai/v1", "api_key_env": ("XAI_API_KEY",),
+                          "dialect": "xai", "api": "responses"},
     }
     for name, entry in BUILTIN_PROVIDERS.items():
-        assert entry["base_url"] == DIALECTS[name].base_url
-        assert entry["api_key_env"] == DIALECTS[name].api_key_env
+        dialect = DIALECTS[entry.get("dialect", name)]
+        api = entry.get("api", "chat")
+        assert entry["base_url"] == (dialect.base_url if api == "chat" else dialect.api_base_urls[api])
+        assert entry["api_key_env"] == dialect.api_key_env
 
 
 def test_builtin_with_no_entry_gets_its_defaults():
@@ -92,7 +103,7 @@ def test_capabilities_setting_borrows_a_table_or_overrides_features():
 # ---------------------------------------------------------------------------------- every ConfigError
 @pytest.mark.parametrize(("name", "entry", "fragments"), [
     ("x", {"base_url": "http://a", "colour": "red"},
-     ["provider 'x': unknown setting(s) ['colour']", "allowed: ['api_key', 'api_key_env', 'base_url'"]),
+     ["provider 'x': unknown setting(s) ['colour']", "allowed: ['api', 'api_key', 'api_key_env', 'base_url'"]),
     ("ollama", {"api_key": "k"},
      ["provider 'ollama' is not built in, so it needs a base_url",
       "providers={'ollama': {'base_url': 'http://localhost:11434/v1', 'api_key': 'x', 'dialect': 'openai'}}"]),
@@ -288,3 +299,26 @@ def test_limits_are_checked_when_the_provider_is_built(setting, value):
     with pytest.raises(mm.ConfigError) as exc:
         build_provider("openai", {setting: value})
     assert f"provider 'openai': {setting} must be a positive" in str(exc.value) and repr(value) in str(exc.value)
+
+
+@pytest.mark.parametrize("name, entry, fragment", [
+    ("anthropic", {"api": "graphql"}, "api='graphql'; use one of ['chat', 'messages', 'responses']"),
+    ("gemini", {"api": "messages"}, "gemini serves no 'messages' API that multimodel knows of; use one of ['chat']"),
+    ("openai", {"api": "messages"}, "use one of ['chat', 'responses']"),
+])
+def test_an_api_the_provider_does_not_serve_is_refused_with_the_ones_it_does(name, entry, fragment):
+    with pytest.raises(mm.ConfigError) as exc:
+        build_provider(name, entry)
+    assert fragment in str(exc.value)
+
+
+def test_a_builtin_switched_to_another_api_goes_to_that_apis_address_with_the_same_key_variable():
+    cfg = build_provider("anthropic", {"api": "messages"})
+    assert (cfg.api, cfg.base_url, cfg.api_key_env) == ("messages", "https://api.anthropic.com/v1",
+                                                        ("ANTHROPIC_API_KEY",))
+    assert build_provider("deepseek", {"api": "messages"}).base_url == "https://api.deepseek.com/anthropic"
+    own = build_provider("deepseek", {"api": "messages", "base_url": "http://127.0.0.1:9/anthropic"})
+    assert own.base_url == "http://127.0.0.1:9/anthropic"
+    # an endpoint of the user's may speak any API (vLLM and LiteLLM's proxy serve all three)
+    assert build_provider("proxy", {"base_url": "http://127.0.0.1:9", "api": "messages"}).api == "messages"
+    assert build_provider("anthropic", None).api == "chat"

@@ -34,6 +34,15 @@ CAPABILITY_TABLES: dict[str, CapabilityTable] = {
 }
 
 
+def capability_table(name: str, api: str = "chat") -> CapabilityTable:
+    """The capability table ``name`` (a dialect's, or "generic") for requests carried by ``api``: the dialect's
+    own table for that API where it has one, else its Chat Completions table."""
+    dialect = DIALECTS.get(name)
+    if dialect is not None and api in dialect.api_capabilities:
+        return dialect.api_capabilities[api]
+    return CAPABILITY_TABLES[name]
+
+
 def get_dialect(name: str) -> Dialect:
     """The dialect object for a name in DIALECTS; KeyError otherwise."""
     return DIALECTS[name]

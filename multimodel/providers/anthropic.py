@@ -12,7 +12,7 @@ lists (audio, PDFs, response_format, seed, logprobs, n > 1) is checked before th
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from multimodel.catalogue import EFFORT_BUDGET, ModelInfo
 from multimodel.providers.base import Dialect, drop, strip_strict
@@ -65,6 +65,8 @@ class AnthropicDialect(Dialect):
     name = "anthropic"
     base_url = "https://api.anthropic.com/v1"
     api_key_env = ("ANTHROPIC_API_KEY",)
+    #: the native Messages API (platform.claude.com/docs/en/api/messages, read 2026-11-29)
+    api_base_urls: ClassVar[dict[str, str]] = {"messages": "https://api.anthropic.com/v1"}
 
     def shape_messages(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any

@@ -56,6 +56,13 @@ class Dialect:
     #: a gateway: it serves other providers' models under ``vendor/model`` ids (``resold``)
     gateway = False
 
+    #: the APIs this provider serves besides Chat Completions ("messages", "responses"), each with its base URL
+    #: (apis/ adds the request path); a built-in provider entry may name only these (and "chat")
+    api_base_urls: ClassVar[dict[str, str]] = {}
+    #: capability tables of those APIs where they differ from the Chat Completions table (the native Messages API
+    #: reads PDFs the compatibility layer drops, for one)
+    api_capabilities: ClassVar[dict[str, CapabilityTable]] = {}
+
     #: a parameter a reasoning model takes at its default value only (OpenAI: temperature 1)
     sampling_defaults: ClassVar[dict[str, Any]] = {}
 

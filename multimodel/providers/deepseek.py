@@ -9,7 +9,7 @@ every earlier assistant turn when tools are in play (400 otherwise) and is best 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect, budget_to_effort, developer_to_system
@@ -81,6 +81,10 @@ class DeepSeekDialect(Dialect):
     name = "deepseek"
     base_url = "https://api.deepseek.com/v1"
     api_key_env = ("DEEPSEEK_API_KEY",)
+    #: the Anthropic-format endpoint (api-docs.deepseek.com/guides/anthropic_api: ANTHROPIC_BASE_URL is
+    #: https://api.deepseek.com/anthropic) and the Responses endpoint (real traffic at /responses: corpus_native r11)
+    api_base_urls: ClassVar[dict[str, str]] = {"messages": "https://api.deepseek.com/anthropic",
+                                               "responses": "https://api.deepseek.com"}
 
     def shape_messages(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any

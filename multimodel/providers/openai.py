@@ -76,6 +76,8 @@ class OpenAIDialect(Dialect):
     name = "openai"
     base_url = "https://api.openai.com/v1"
     api_key_env = ("OPENAI_API_KEY",)
+    #: the Responses API (platform.openai.com/docs/api-reference/responses, read 2026-11-29)
+    api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://api.openai.com/v1"}
     #: "Only the default (1) value is supported" for temperature on reasoning models
     sampling_defaults: ClassVar[dict[str, Any]] = {"temperature": 1}
 

@@ -9,7 +9,7 @@ errors arrive as chunks with ``finish_reason: "error"``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect
@@ -110,6 +110,10 @@ class OpenRouterDialect(Dialect):
     reports_cost = True
     gateway = True
     api_key_env = ("OPENROUTER_API_KEY",)
+    #: the Responses API (openrouter.ai/docs/api-reference/responses-api; real traffic: corpus_native r09) and the
+    #: Anthropic-format endpoint Claude Code is pointed at (ANTHROPIC_BASE_URL=https://openrouter.ai/api)
+    api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://openrouter.ai/api/v1",
+                                               "messages": "https://openrouter.ai/api"}
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
                         warn: Any) -> None:

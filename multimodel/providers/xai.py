@@ -11,7 +11,7 @@ it; [INFERRED] that xAI rejects or ignores it).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect, strip_strict
@@ -67,6 +67,8 @@ class XAIDialect(Dialect):
     base_url = "https://api.x.ai/v1"
     reports_cost = True
     api_key_env = ("XAI_API_KEY",)
+    #: the Responses API (docs.x.ai, read 2026-11-29; real traffic at /v1/responses: corpus_native r10)
+    api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://api.x.ai/v1"}
 
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
         return strip_strict(tools, warn, "xAI does not take strict in function definitions")

@@ -23,6 +23,9 @@ from typing import Any
 from .catalogue import DIALECTS
 from .server import SimServer
 
+#: where a provider's other APIs live, after its segment, when not at /v1 (the provider's own URL shape)
+_API_PATHS = {("deepseek", "messages"): "/anthropic", ("deepseek", "responses"): ""}
+
 # RLock: a finalizer (stop_soon) may run on a thread that already holds it, during a garbage collection
 _RUNNING_LOCK = threading.RLock()
 _RUNNING: list[SimHandle] = []
@@ -142,11 +145,14 @@ class SimHandle:
         return f"<multimodel.sim {self.url or '(not started)'}{' stopped' if self._stopped else ''}>"
 
     # API
-    def base_url(self, dialect: str) -> str:
-        """The OpenAI-compatible base URL this simulator serves for ``dialect`` (e.g. ``…/anthropic/v1``)."""
+    def base_url(self, dialect: str, api: str = "chat") -> str:
+        """The base URL this simulator serves for ``dialect`` and ``api``, shaped like the provider's own (chat:
+        ``…/anthropic/v1``; DeepSeek's Anthropic endpoint ``…/deepseek/anthropic``, its Responses ``…/deepseek``)."""
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; known: {', '.join(DIALECTS)}")
-        return f"{self.url}/{dialect}/v1"
+        if api not in ("chat", "messages", "responses"):
+            raise ValueError(f"unknown api {api!r}; known: chat, messages, responses")
+        return f"{self.url}/{dialect}{_API_PATHS.get((dialect, api), '/v1')}"
 
     def set_faults(self, faults: dict[str, Any] | None, provider: str | None = None, model: str | None = None) -> None:
         """Set (or with None/{} clear) the faults of a scope."""

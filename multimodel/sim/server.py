@@ -23,7 +23,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
 from .catalogue import DIALECTS, SimModel, resolve, retired
-from .dialects import DIALECT_CLASSES, Dialect
+from .dialects import API_DIALECT_CLASSES, DIALECT_CLASSES, Dialect
 from .engine import PrefixCache, analyze, build_plan
 from .faults import FAULT_KINDS, Faults
 from .plan import Ctx, Plan, Req, SimError
@@ -72,13 +72,14 @@ class Record:
     Strings taken from the request are cut to MAX_RECORD_CHARS (see ``clip``), so a record stays small.
     """
 
-    __slots__ = ("cached_tokens", "completed_at", "completion_tokens", "dialect", "draw", "dropped", "fault",
+    __slots__ = ("api", "cached_tokens", "completed_at", "completion_tokens", "dialect", "draw", "dropped", "fault",
                  "first_byte_at", "first_token_at", "id", "model", "outcome", "prompt_tokens", "reasoning_tokens",
                  "received", "received_at", "seed", "status", "stream")
 
-    def __init__(self, rid: str, dialect: str, received_at: float) -> None:
+    def __init__(self, rid: str, dialect: str, received_at: float, api: str = "chat") -> None:
         self.id = rid
         self.dialect = dialect
+        self.api = api
         self.received_at = received_at
         self.model: str | None = None
         self.stream = False
@@ -99,7 +100,7 @@ class Record:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
-            "id", "dialect", "model", "stream", "outcome", "status", "fault", "received_at", "first_byte_at",
+            "id", "dialect", "api", "model", "stream", "outcome", "status", "fault", "received_at", "first_byte_at",
             "first_token_at", "completed_at", "prompt_tokens", "completion_tokens", "reasoning_tokens",
             "cached_tokens", "received", "dropped", "seed", "draw")}
 
@@ -119,6 +120,8 @@ class SimServer:
         # benchmarks set it small so thousands of faulted requests finish in seconds.
         self.fault_retry_after_s = fault_retry_after_s
         self.dialects: dict[str, Dialect] = {n: cls() for n, cls in DIALECT_CLASSES.items()}
+        #: the other APIs a provider serves (Anthropic's Messages, OpenAI's Responses), by (dialect, api)
+        self.api_dialects: dict[tuple[str, str], Dialect] = {k: cls() for k, cls in API_DIALECT_CLASSES.items()}
         self.faults = Faults(self.seed)
         self.limits = Limits()
         self.cache = PrefixCache()
@@ -202,6 +205,10 @@ class SimServer:
         r = app.router
         r.add_post("/{dialect}/v1/chat/completions", self.chat)
         r.add_post("/{dialect}/chat/completions", self.chat)  # DeepSeek also serves the bare host
+        r.add_post("/{dialect}/v1/messages", self.messages)
+        r.add_post("/{dialect}/anthropic/v1/messages", self.messages)  # DeepSeek's Anthropic endpoint
+        r.add_post("/{dialect}/v1/responses", self.responses)
+        r.add_post("/{dialect}/responses", self.responses)  # DeepSeek's Responses endpoint on the bare host
         r.add_get("/{dialect}/v1/models", self.models)
         r.add_get("/{dialect}/models", self.models)
         r.add_get("/_sim/stats", self.h_stats)
@@ -269,7 +276,7 @@ class SimServer:
         self.models_requests += 1
         hdrs = {d.request_id_header: d.new_request_id(), "x-sim-request-id": self._next_id(),
                 "Content-Type": "application/json"}
-        if d.models_need_auth and not _has_key(request):
+        if d.models_need_auth and not _has_key(request, d):
             e = d.auth_missing()
             return web.Response(status=e.status, body=e.body, headers={**hdrs, **e.headers})
         return web.Response(body=orjson.dumps(d.models_list()), headers=hdrs)
@@ -280,11 +287,25 @@ class SimServer:
 
     # ------------------------------------------------------------------ chat completions
     async def chat(self, request: web.Request) -> web.StreamResponse:
-        dname = request.match_info["dialect"]
-        d = self.dialects.get(dname)
+        """POST …/chat/completions: the OpenAI-compatible API every simulated provider serves."""
+        return await self._serve(request, self.dialects.get(request.match_info["dialect"]), "chat")
+
+    async def messages(self, request: web.Request) -> web.StreamResponse:
+        """POST …/v1/messages: Anthropic's Messages API, where the provider serves it."""
+        return await self._serve(request, self.api_dialects.get((request.match_info["dialect"], "messages")),
+                                 "messages")
+
+    async def responses(self, request: web.Request) -> web.StreamResponse:
+        """POST …/v1/responses: OpenAI's Responses API, where the provider serves it."""
+        return await self._serve(request, self.api_dialects.get((request.match_info["dialect"], "responses")),
+                                 "responses")
+
+    async def _serve(self, request: web.Request, d: Dialect | None, api: str) -> web.StreamResponse:
+        """One request of any API: the dialect object reads it into the shared pipeline and writes the answer."""
         if d is None:
-            return web.Response(status=404, body=b'{"error":"unknown dialect"}', headers=JSON_HEADERS)
-        rec = Record(self._next_id(), dname, time.time())
+            return web.Response(status=404, body=b'{"error":"unknown dialect or API"}', headers=JSON_HEADERS)
+        dname = d.name
+        rec = Record(self._next_id(), dname, time.time(), api)
         t_in = asyncio.get_running_loop().time()  # pacing is measured from here, not from when we reply
         self.received += 1
         self.by_dialect[dname] += 1
@@ -350,6 +371,7 @@ class SimServer:
         raw = await _read_body(request, d)
         _check_key(request, d)
         body, digest = _parse_body(d, raw)
+        body = d.to_chat(body, request.headers)  # another API's request, checked as its provider does, in chat form
         if digest in self._done:
             self.duplicates += 1
         model = _resolve_model(d, body, rec)
@@ -397,7 +419,7 @@ class SimServer:
                  "output-tokens": reserve}
         if d.token_rule == "reserve":
             costs["tokens"] = prompt_tokens + reserve
-        got = self.limits.check(d.name, _key_id(request), (model.id, req.model_name), costs, d.token_rule,
+        got = self.limits.check(d.name, _key_id(request, d), (model.id, req.model_name), costs, d.token_rule,
                                 d.day_zone, asyncio.get_running_loop().time())
         if got is not None and got[0].limited:
             raise d.limited(req.model_name, got[0])
@@ -659,7 +681,7 @@ def _outcome(plan: Plan) -> str:
 
 def _check_key(request: web.Request, d: Dialect) -> None:
     """Raise the dialect's 401 for a missing or invalid key (presence and the "invalid" prefix only)."""
-    kind = _key_kind(request)
+    kind = _key_kind(request, d)
     if kind == "missing":
         raise d.auth_missing()
     if kind == "invalid":
@@ -723,22 +745,22 @@ def _check_messages(d: Dialect, messages: Any) -> None:
                                 param=f"messages[{i}].role")
 
 
-def _key_id(request: web.Request) -> str:
+def _key_id(request: web.Request, d: Dialect) -> str:
     """A short digest of the request's key: limits are per key, and the key itself is never kept."""
-    auth = request.headers.get("Authorization", "")[7:].strip()
-    return hashlib.blake2b(auth.encode(errors="replace"), digest_size=8).hexdigest()
+    key = d.api_key_of(request.headers) or ""
+    return hashlib.blake2b(key.encode(errors="replace"), digest_size=8).hexdigest()
 
 
-def _key_kind(request: web.Request) -> str:
+def _key_kind(request: web.Request, d: Dialect) -> str:
     """'missing', 'invalid' or 'ok'. The key itself is never kept."""
-    auth = request.headers.get("Authorization", "")
-    if auth[:7].lower() != "bearer " or not auth[7:].strip():
+    key = d.api_key_of(request.headers)
+    if not key:
         return "missing"
-    return "invalid" if auth[7:].lstrip().startswith("invalid") else "ok"
+    return "invalid" if key.startswith("invalid") else "ok"
 
 
-def _has_key(request: web.Request) -> bool:
-    return _key_kind(request) != "missing"
+def _has_key(request: web.Request, d: Dialect) -> bool:
+    return _key_kind(request, d) != "missing"
 
 
 def _drop(request: web.Request, reset: bool) -> None:

@@ -140,6 +140,50 @@ class Accumulator:
         self._tag_close = ""
         self._pending = ""
         self._lstrip_next = False
+        #: the stream's own end event arrived (Messages ``message_stop``, Responses ``response.completed``):
+        #: the exchange stops reading, as it does at Chat Completions' ``[DONE]``
+        self.ended = False
+        #: what the next turn must send back unchanged, in the API's own shape (Messages thinking blocks with
+        #: their signatures, Responses reasoning items with encrypted_content); read by the API's echo_state
+        self.native_state: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------ feeding, for readers of other APIs
+    # The Messages and Responses readers (wire/messages.py, wire/responses.py) translate their events into
+    # these calls, so every API fills the same fields with the same timing rules.
+    def add_answer_text(self, text: str, t: float) -> None:
+        """Answer text exactly as the API delivered it (no inline-tag parsing: native APIs separate reasoning)."""
+        if text:
+            self.content.append(text)
+            self._token(t, True)
+
+    def add_reasoning_text(self, text: str, t: float) -> None:
+        """Readable reasoning text (thinking, a reasoning summary, raw reasoning text)."""
+        if text:
+            self.reasoning.append(text)
+            self._token(t, False)
+
+    def note_hidden_reasoning(self, t: float) -> None:
+        """The model reasoned in a form nobody can read (redacted or encrypted): it counts for time to first
+        token, and adds no text."""
+        self._token(t, False)
+
+    def start_tool_call(self, call_id: str, name: str, t: float) -> int:
+        """Open a tool call; returns its position for ``add_tool_arguments``."""
+        builder = _ToolBuilder()
+        builder.id, builder.name = call_id, name
+        self.tools.append(builder)
+        self._token(t, True)
+        return len(self.tools) - 1
+
+    def add_tool_arguments(self, position: int, fragment: str, t: float, *, whole: bool = False) -> None:
+        """A fragment of a call's JSON arguments (``whole``: the full text, replacing what came before, as a
+        ``.done`` event repeats it)."""
+        builder = self.tools[position]
+        if whole:
+            builder.args = [fragment] if fragment else []
+        elif fragment:
+            builder.args.append(fragment)
+        self._token(t, True)
 
     # ------------------------------------------------------------------ timing
     def _token(self, t: float, answer: bool) -> None:

@@ -19,4 +19,8 @@ DIALECT_CLASSES: dict[str, type[Dialect]] = {
     "openrouter": OpenRouter,
 }
 
-__all__ = ["DIALECT_CLASSES", "Dialect"]
+#: the other APIs a provider serves, by (dialect, api): each class reads that API's requests into chat form and
+#: writes answers and errors in that API's shape
+API_DIALECT_CLASSES: dict[tuple[str, str], type[Dialect]] = {}
+
+__all__ = ["API_DIALECT_CLASSES", "DIALECT_CLASSES", "Dialect"]

@@ -85,6 +85,23 @@ class Dialect:
     def __init__(self) -> None:
         self._ids = random.Random()  # response/request ids: unique, not seeded
 
+    #: the API this object serves ("chat": OpenAI-compatible Chat Completions; "messages", "responses": the
+    #: provider's other APIs, whose objects read a request into chat form and write answers in their own shape)
+    api: ClassVar[str] = "chat"
+
+    # ------------------------------------------------------------------ the API's framing
+    def api_key_of(self, headers: Any) -> str | None:
+        """The API key a request carries (``Authorization: Bearer``), or None; never kept."""
+        auth = headers.get("Authorization", "")
+        if auth[:7].lower() != "bearer ":
+            return None
+        return auth[7:].strip() or None
+
+    def to_chat(self, body: dict[str, Any], headers: Any) -> dict[str, Any]:
+        """The request in Chat Completions form, for the shared pipeline (limits, faults, the answer's plan). Another
+        API's object checks its own body here as its provider does, raising its errors, then translates it."""
+        return body
+
     # ------------------------------------------------------------------ ids
     def alnum(self, k: int, rng: random.Random | None = None) -> str:
         """k random letters/digits (base64 with alphanumeric altchars: cheap and uniform enough for ids)."""
