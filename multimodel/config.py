@@ -181,8 +181,8 @@ def _api_of(name: str, merged: dict[str, Any], entry: dict[str, Any]) -> str:
     if served is not None and api != "chat":
         if api not in served:
             offered = ["chat", *served]
-            raise ConfigError(f"provider {name!r}: {dialect} serves no {api!r} API that multimodel knows of; use one of "
-                              f"{offered}, or give a base_url of your own with dialect 'openai' for another server")
+            raise ConfigError(f"provider {name!r}: {dialect} serves no {api!r} API that multimodel knows of; use one "
+                              f"of {offered}, or give a base_url of your own with dialect 'openai' for another server")
         if "base_url" not in entry:
             merged["base_url"] = served[api]
     return str(api)

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from multimodel import catalogue, pricing
+from multimodel.apis import API, CHAT, get_api
 from multimodel.catalogue import ModelInfo
 from multimodel.config import (
     ProviderConfig,
@@ -33,7 +34,6 @@ from multimodel.config import (
 from multimodel.errors import ConfigError, ModelWarning, ParamWarning, PriceWarning, warn_user
 from multimodel.inputs import AUDIO, describe_part, has_audio, is_part, strip_parts, text_part
 from multimodel.options import ON_UNSUPPORTED, REASONING_LEVELS, OnUnsupported
-from multimodel.apis import API, CHAT, get_api
 from multimodel.providers import capability_table, get_dialect
 from multimodel.providers.base import Dialect
 from multimodel.providers.capabilities import (
