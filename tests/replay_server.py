@@ -1,4 +1,5 @@
-"""A loopback HTTP server that replays the recorded provider responses in tests/corpus/.
+"""A loopback HTTP server that replays the recorded provider responses in tests/corpus/ (or, given
+``load_recordings(NATIVE_DIR)``, the Messages and Responses recordings in tests/corpus_native/).
 
 Every recording is served under its own path prefix, so a test points a provider's base_url at
 ``f"{server.url}/{file_id}/v1"`` and the client's ``POST .../chat/completions`` lands on
@@ -25,6 +26,7 @@ from aiohttp import web
 from tests.loopback import LoopbackServer
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
+NATIVE_DIR = Path(__file__).parent / "corpus_native"
 
 # aiohttp frames the body itself (chunked for streams, content-length otherwise); the recorded
 # values would be wrong for the bytes we send (decoded, possibly re-serialized bodies).
@@ -109,7 +111,8 @@ class ReplayServer(LoopbackServer):
             self.last_request = rec_req
 
         rec = self.recordings.get(file_id)
-        if rec is None or request.method != "POST" or not rest.endswith("chat/completions"):
+        served = rest.endswith(("chat/completions", "/messages", "/responses"))
+        if rec is None or request.method != "POST" or not served:
             return web.json_response(
                 {"error": {"message": f"replay server: no recording for {request.method} {request.path}"}},
                 status=404,

@@ -8,6 +8,18 @@ from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect
 from multimodel.wire.accumulate import Accumulator
 
+#: keys of an assistant message that carry another API's state for the next turn (``Result.as_message()`` adds
+#: them): Messages thinking blocks with their signatures, Responses reasoning items with encrypted content
+NATIVE_STATE_KEYS = ("thinking_blocks", "reasoning_items")
+
+
+def without_native_state(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages without another API's echo state: a conversation moved to a Chat Completions provider sends
+    what that API takes (text and tool calls), not blobs its provider would reject."""
+    if not any(k in m for m in messages for k in NATIVE_STATE_KEYS):
+        return messages
+    return [{k: v for k, v in m.items() if k not in NATIVE_STATE_KEYS} for m in messages]
+
 
 class API:
     """OpenAI's Chat Completions, the reference: ``POST {base_url}/chat/completions`` with a bearer key; the
@@ -40,8 +52,8 @@ class API:
         info: ModelInfo | None = None,
     ) -> dict[str, Any]:
         """The JSON body; ``warn(msg)`` reports every change made to what the caller asked for."""
-        return dialect.build_body(model_id, messages, stream=stream, reasoning=reasoning, tools=tools, params=params,
-                                  options=options, warn=warn, info=info)
+        return dialect.build_body(model_id, without_native_state(messages), stream=stream, reasoning=reasoning,
+                                  tools=tools, params=params, options=options, warn=warn, info=info)
 
     def carries(self, param: str, body: dict[str, Any]) -> bool:
         """Whether the built body still carries a Chat Completions parameter the caller set (an API that renames
