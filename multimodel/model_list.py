@@ -27,7 +27,8 @@ def models_frame(providers: dict[str, ProviderConfig], provider: str | None = No
                  transport: Transport | None = None, timeout: float = 30.0) -> Any:
     """The catalogue (one row per entry, with list prices) for the configured built-in providers, or one;
     with ``live``, a ``listed`` column from each provider's ``/models`` and rows for what only it lists."""
-    names = [n for n, cfg in providers.items() if cfg.builtin]
+    # a built-in pair (anthropic-messages) serves its dialect's models: listed once, under the dialect's name
+    names = [n for n, cfg in providers.items() if cfg.builtin and cfg.api == "chat"]
     if provider is not None:
         if provider not in names:
             raise ConfigError(f"provider={provider!r}: the catalogue covers the built-in providers {sorted(names)}")

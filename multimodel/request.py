@@ -511,7 +511,7 @@ class RequestPreparer:
         info = None if on_unsupported == "send" else self._rules_of(cfg, model_id, model)
         if info is not None:
             reasoning = catalogue.reasoning_choice(info, reasoning, label=model)
-            self._check_tools_while_reasoning(info, model, tools, reasoning, dialect)
+            self._check_tools_while_reasoning(info, model, tools, reasoning, dialect, cfg.api)
         check = CapabilityCheck(messages, tools, params, model, on_unsupported)
         caps = None
         if on_unsupported != "send":
@@ -593,15 +593,18 @@ class RequestPreparer:
 
     @staticmethod
     def _check_tools_while_reasoning(info: ModelInfo, model: str, tools: Any, reasoning: str | int | None,
-                                     dialect: Dialect) -> None:
+                                     dialect: Dialect, api: str = "chat") -> None:
         """A model the catalogue says refuses function tools while it reasons (``tools_while_reasoning``): say so
-        before sending. A gateway carries tools its own way, so the rule is the direct provider's."""
-        if not tools or info.tools_while_reasoning or dialect.gateway or not info.reasons_with(reasoning):
+        before sending. The rule is Chat Completions' (OpenAI's error names /v1/chat/completions; the Responses API
+        takes both), and a gateway carries tools its own way, so it is the direct provider's."""
+        if (not tools or info.tools_while_reasoning or dialect.gateway or api != "chat"
+                or not info.reasons_with(reasoning)):
             return
         fix = ("pass reasoning='none' to use tools" if "none" in info.reasoning.levels else
                "this model cannot turn reasoning off, so use a model that takes reasoning='none' for tool calls")
         raise ConfigError(f"{model} refuses function tools on Chat Completions while it reasons ({info.source}); "
-                          f"{fix}")
+                          f"{fix}, or send it through the Responses API (providers={{'openai': {{'api': 'responses'}}}}"
+                          f" or the built-in 'openai-responses/')")
 
     def capabilities(self, model: str) -> Capabilities:
         """What a model accepts and its size limits, each entry with its source (provider settings applied)."""
