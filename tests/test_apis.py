@@ -126,3 +126,17 @@ def test_deepseeks_anthropic_endpoint_answers_through_messages(client):
     r = _quiet(client.complete, "deepseek-messages/deepseek-flash", PROMPT, reasoning="high")
     assert r.error is None, r.error
     assert r.api == "messages" and r.content.strip()
+
+
+def test_a_builtin_pair_shares_its_dialects_gate_when_it_is_the_same_account_at_the_same_host():
+    """One key has one quota whichever API spends it, so anthropic and anthropic-messages are paced together."""
+    real = mm.Client(cache=False)
+    assert real.runner.gate_name(real.providers["anthropic-messages"]) == "anthropic"
+    assert real.runner.gate_name(real.providers["deepseek-messages"]) == "deepseek"  # /anthropic on the same host
+    assert real.runner.gate_name(real.providers["openai-responses"]) == "openai"
+    sim = mm.Client.simulated()
+    assert sim.runner.gate_name(sim.providers["xai-responses"]) == "xai"
+    elsewhere = mm.Client(providers={"anthropic": {"base_url": "http://127.0.0.1:9/v1"}}, cache=False)
+    assert elsewhere.runner.gate_name(elsewhere.providers["anthropic-messages"]) == "anthropic-messages"
+    other_key = mm.Client(providers={"openai-responses": {"api_key": "another-key"}}, cache=False)
+    assert other_key.runner.gate_name(other_key.providers["openai-responses"]) == "openai-responses"
