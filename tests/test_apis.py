@@ -140,3 +140,10 @@ def test_a_builtin_pair_shares_its_dialects_gate_when_it_is_the_same_account_at_
     assert elsewhere.runner.gate_name(elsewhere.providers["anthropic-messages"]) == "anthropic-messages"
     other_key = mm.Client(providers={"openai-responses": {"api_key": "another-key"}}, cache=False)
     assert other_key.runner.gate_name(other_key.providers["openai-responses"]) == "openai-responses"
+
+
+def test_the_openai_sdk_is_not_handed_a_messages_endpoint():
+    c = mm.Client.simulated()
+    with pytest.raises(mm.ConfigError, match="speaks Anthropic's Messages API"):
+        c.openai_client("deepseek-messages")
+    assert c.openai_client("openai-responses").base_url.path.endswith("/openai/v1/")
