@@ -71,6 +71,7 @@ class ResponsesAPI:
     obfuscates = True  # "*.delta" events carry an ``obfuscation`` pad (OpenAI only: r01-r03; not r09-r12)
     encrypted_at_added = True  # encrypted_content already in output_item.added (OpenAI r01, r06; xAI r10: not)
     reasoning_status = False  # reasoning items carry "status" (xAI r10; OpenAI r01/r02 do not)
+    done_logprobs = True  # output_text.done repeats "logprobs" (OpenAI r03; xAI r10 does not)
     strict_reasoning_items = True  # reasoning items must be verifiable and followed by their output item
 
     # ------------------------------------------------------------------ the pieces each provider words
@@ -548,31 +549,36 @@ class ResponsesAPI:
 
     def stream(self, ctx: Ctx, plan: Plan) -> Iterator[tuple[int, bytes]]:
         """The event sequence of r01-r03/r06: created, in_progress, each item added ... done, then completed (or
-        incomplete), no [DONE]."""
+        incomplete), no [DONE]. Kept findable while it runs, so a mid-stream error continues its numbering."""
         ev = Events(self.event_lines, self.obfuscates and native(ctx)["obfuscate"])
-        live: dict[int, Any] = self.__dict__.setdefault("_live", {})
+        live: dict[int, Events] = self.__dict__.setdefault("_live", {})
         live[id(ctx)] = ev
         try:
-            yield 0, ev("response.created", response=self.response_obj(ctx, "in_progress", [], None))
-            yield 0, ev("response.in_progress", response=self.response_obj(ctx, "in_progress", [], None))
-            items = self.plan_items(ctx, plan)
-            final = self.final_output(ctx, plan, items)
-            calls = iter(plan.tool_calls)
-            for idx, ((kind, iid), done) in enumerate(zip(items, final, strict=True)):
-                if kind == "reasoning":
-                    yield from self.stream_reasoning(ev, ctx, plan, idx, iid)
-                elif kind == "message":
-                    yield from self.stream_message(ev, plan, idx, iid, done)
-                else:
-                    yield from self.stream_call(ev, next(calls), idx, iid)
-                yield 0, ev("response.output_item.done", output_index=idx, item=done)
-            status, incomplete = self.status_of(plan)
-            kind = "response.completed" if status == "completed" else "response.incomplete"
-            yield 0, ev(kind, response=self.response_obj(ctx, status, final, self.usage_of(ctx, plan),
-                                                         incomplete=incomplete))
-            yield from self.stream_end()
+            for n, data in self.stream_events(ev, ctx, plan):
+                ev.pending = bool(data)  # handed over, not yet sent: an error injected now takes its place
+                yield n, data
         finally:
             live.pop(id(ctx), None)
+
+    def stream_events(self, ev: Events, ctx: Ctx, plan: Plan) -> Iterator[tuple[int, bytes]]:
+        yield 0, ev("response.created", response=self.response_obj(ctx, "in_progress", [], None))
+        yield 0, ev("response.in_progress", response=self.response_obj(ctx, "in_progress", [], None))
+        items = self.plan_items(ctx, plan)
+        final = self.final_output(ctx, plan, items)
+        calls = iter(plan.tool_calls)
+        for idx, ((kind, iid), done) in enumerate(zip(items, final, strict=True)):
+            if kind == "reasoning":
+                yield from self.stream_reasoning(ev, ctx, plan, idx, iid)
+            elif kind == "message":
+                yield from self.stream_message(ev, plan, idx, iid, done)
+            else:
+                yield from self.stream_call(ev, next(calls), idx, iid)
+            yield 0, ev("response.output_item.done", output_index=idx, item=done)
+        status, incomplete = self.status_of(plan)
+        kind = "response.completed" if status == "completed" else "response.incomplete"
+        yield 0, ev(kind, response=self.response_obj(ctx, status, final, self.usage_of(ctx, plan),
+                                                     incomplete=incomplete))
+        yield from self.stream_end()
 
     def stream_end(self) -> Iterator[tuple[int, bytes]]:
         return iter(())  # OpenAI: the stream ends after response.completed (r02, no [DONE])
@@ -608,8 +614,9 @@ class ResponsesAPI:
             yield 1, ev("response.output_text.delta", item_id=mid, output_index=idx, content_index=0, delta=piece,
                         logprobs=[lps[k]] if lps is not None else [])
         part = done["content"][0]
+        extra = {"logprobs": part["logprobs"]} if self.done_logprobs else {}
         yield 0, ev("response.output_text.done", item_id=mid, output_index=idx, content_index=0, text=part["text"],
-                    logprobs=part["logprobs"])
+                    **extra)
         yield 0, ev("response.content_part.done", item_id=mid, output_index=idx, content_index=0, part=part)
 
     def stream_call(self, ev: Events, tc: Any, idx: int, fid: str) -> Iterator[tuple[int, bytes]]:
@@ -625,6 +632,9 @@ class ResponsesAPI:
         """A mid-stream failure as r08: an ``error`` event, then ``response.failed`` with the error and no usage.
         The error's type and code for a server fault are "server_error" [INFERRED; r08 shows insufficient_quota]."""
         ev = self.__dict__.get("_live", {}).get(id(ctx)) or Events(self.event_lines, False)
+        if ev.pending:  # the event the fault replaced was numbered but never sent
+            ev.seq -= 1
+            ev.pending = False
         msg = "The server had an error while processing your request. Sorry about that!"
         err = ev("error", error={"type": "server_error", "code": "server_error", "message": msg, "param": None})
         failed = ev("response.failed", response=self.response_obj(ctx, "failed", [], None,
@@ -637,6 +647,7 @@ class Events:
 
     def __init__(self, event_lines: bool, obfuscate: bool) -> None:
         self.seq = 0
+        self.pending = False
         self.event_lines = event_lines
         self.obfuscate = obfuscate
 
@@ -769,6 +780,7 @@ class XAIResponses(ResponsesAPI, XAI):
     obfuscates = False
     encrypted_at_added = False
     reasoning_status = True
+    done_logprobs = False
     strict_reasoning_items = False  # "nothing fails: the API returns 200" (docs.x.ai troubleshooting-reasoning)
 
     def item_id(self, prefix: str, ctx: Ctx, k: int = 0) -> str:
