@@ -288,7 +288,10 @@ def test_validation_errors_in_openais_words(sim):
 
     assert e({"temperature": -1, "model": "gpt-4o"})["message"] == (  # r07 verbatim
         "Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got -1 instead.")
-    assert e({"max_output_tokens": 8})["code"] == "integer_below_min_value"
+    assert e({"max_output_tokens": 8}) == {
+        "message": "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 8 "
+                   "instead.", "type": "invalid_request_error", "param": "max_output_tokens",
+        "code": "integer_below_min_value"}
     assert e({"tools": [{"type": "function", "function": {"name": "f"}}]})["message"] == \
         "Missing required parameter: 'tools[0].name'."
     got = e({"model": "gpt-4.1-mini", "reasoning": {"effort": "low"}})

@@ -33,7 +33,9 @@ from .openai import OpenAI, _fmt_list, _quoted
 from .xai import XAI
 
 NATIVE = "_responses"  # the key of the chat-form body that carries what only the Responses answer needs
-MIN_OUTPUT_TOKENS = 16  # "max_output_tokens ... minimum 16" [INFERRED from the widely seen 400; not re-read]
+# "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 1 instead." code
+# integer_below_min_value (earendil-works/pi#6265, 2026-07; vectorize-io/hindsight#58, 2025-12; read 2026-11-29)
+MIN_OUTPUT_TOKENS = 16
 SUMMARIES = ("auto", "concise", "detailed")
 INCLUDABLE = ("reasoning.encrypted_content", "message.output_text.logprobs", "message.input_image.image_url",
               "computer_call_output.output.image_url", "file_search_call.results", "web_search_call.results",
@@ -192,7 +194,7 @@ class ResponsesAPI:
         chat: dict[str, Any] = {"model": body["model"], "messages": messages, "stream": body.get("stream") is True}
         cap = body.get("max_output_tokens")
         if cap is not None:
-            if cap < MIN_OUTPUT_TOKENS:  # the wording of r07's decimal_below_min_value, for an integer
+            if cap < MIN_OUTPUT_TOKENS:
                 raise d.bad_request(f"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= "
                                     f"{MIN_OUTPUT_TOKENS}, but got {cap} instead.", param="max_output_tokens",
                                     code="integer_below_min_value")
