@@ -241,9 +241,7 @@ class ResponsesAPI(API):
                                   params=params, options=options, warn=warn, info=info)
         reasons = info.reasons_with(reasoning) if info is not None else reasoning not in (None, "none")
         body = to_responses(chat, reasons, warn)
-        shape = getattr(dialect, "shape_responses", None)
-        if callable(shape):  # the provider's own Responses rules (its module)
-            shape(body, warn)
+        dialect.shape_responses(body, warn)  # the provider's own Responses rules (its module)
         return body
 
     def carries(self, param: str, body: dict[str, Any]) -> bool:
