@@ -376,6 +376,7 @@ class MessagesAPI:
             return [(j, b.get(key)) for j, b in enumerate(c if isinstance(c, list) else ())
                     if isinstance(b, dict) and b.get("type") == kind]
 
+        # a stray tool_result is reported before a tool_use left unanswered [INFERRED order]
         for i, m in enumerate(messages):
             if m.get("role") == "user":
                 asked = {t for _, t in ids(messages[i - 1], "tool_use", "id")} if i and \
@@ -386,7 +387,8 @@ class MessagesAPI:
                             f"messages.{i}.content.{j}: unexpected `tool_use_id` found in `tool_result` blocks: "
                             f"{tid}. Each `tool_result` block must have a corresponding `tool_use` block in the "
                             "previous message.")  # type: ignore[attr-defined]
-            elif i < len(messages) - 1:
+        for i, m in enumerate(messages[:-1]):
+            if m.get("role") == "assistant":
                 nxt = messages[i + 1]
                 answered = {t for _, t in ids(nxt, "tool_result", "tool_use_id")} if nxt.get("role") == "user" \
                     else set()
@@ -518,7 +520,7 @@ class MessagesAPI:
         u = self.usage(ctx, plan)
         start = {"model": self.response_model(ctx), "id": ctx.rid, "type": "message",  # type: ignore[attr-defined]
                  "role": "assistant", "content": [], "stop_reason": None, "stop_sequence": None,
-                 "usage": {**u, "output_tokens": min(1, plan.output_tokens)}}
+                 "stop_details": None, "usage": {**u, "output_tokens": min(1, plan.output_tokens)}}
         start["usage"].pop("output_tokens_details", None)
         yield from self._framing(event("message_start", {"type": "message_start", "message": start}))
         index = 0
@@ -529,7 +531,7 @@ class MessagesAPI:
         final = {k: u[k] for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens",
                                    "output_tokens", "output_tokens_details") if k in u}
         yield from self._framing(event("message_delta", {"type": "message_delta", "delta": {
-            "stop_reason": stop, "stop_sequence": seq}, "usage": final}))
+            "stop_reason": stop, "stop_sequence": seq, "stop_details": None}, "usage": final}))  # m05, m13
         yield from self._framing(event("message_stop", {"type": "message_stop"}))
 
     @staticmethod
