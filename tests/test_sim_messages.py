@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from multimodel.sim.dialects.messages import AnthropicMessages
+from multimodel.sim.dialects.messages import AnthropicMessages, DeepSeekMessages
 from multimodel.sim.media import sample_pdf, sample_png
 from multimodel.sim.plan import SimError
 from tests.test_sim import chat, user
@@ -367,6 +367,9 @@ def test_count_tokens_agrees_with_the_reported_input():
     with pytest.raises(SimError) as e:
         d.count_tokens({"model": "claude-sonnet-4-5", "messages": user("x")}, {"x-api-key": "k"})
     assert e.value.status == 400 and b"anthropic-version" in e.value.body
+    with pytest.raises(SimError) as e:
+        DeepSeekMessages().count_tokens({"model": "deepseek-flash", "messages": user("x")}, DS_HEADERS)
+    assert e.value.status == 404
 
 
 # ================================================================ faults and limits in the native envelope

@@ -73,6 +73,7 @@ class MessagesAPI:
     temperature_max: ClassVar[float] = 1.0
     verifies_signatures: ClassVar[bool] = True
     tool_choice_any: ClassVar[str] = "required"  # what tool_choice {type: any} means in chat terms
+    counts_tokens: ClassVar[bool] = True  # serves POST …/v1/messages/count_tokens
     forwards_top_k: ClassVar[bool] = True  # top_k reaches the model's rules (Anthropic refuses it on some models)
     #: block types the provider takes in a user / an assistant message
     user_blocks: ClassVar[frozenset[str]] = frozenset()
@@ -589,6 +590,8 @@ class MessagesAPI:
         """``POST /v1/messages/count_tokens``: ``{"input_tokens": N}`` for a Messages body (no max_tokens needed),
         the same N the request would report as input tokens uncached (platform.claude.com/docs/en/api/messages/
         count_tokens, read 2026-11-29). Raises the provider's errors for a bad body or an unknown model."""
+        if not self.counts_tokens:  # not documented by this provider: the path does not exist [INFERRED body]
+            raise SimError(404, b"404: Not Found", "not_found", {"Content-Type": "text/plain; charset=utf-8"})
         chat = self.to_chat({"max_tokens": 1, **body}, headers)
         model = resolve(self.name, chat["model"])
         if model is None:
@@ -762,6 +765,7 @@ class DeepSeekMessages(MessagesAPI, DeepSeek):
     verifies_signatures = False  # signatures are not documented as checked [INFERRED: not verified]
     tool_choice_any = "auto"
     forwards_top_k = False
+    counts_tokens = False  # no count_tokens endpoint in DeepSeek's docs (guide and API reference, 2026-11-29)
     user_blocks = frozenset({"text", "image", "tool_result"})
     assistant_blocks = frozenset({"text", "thinking", "tool_use", "server_tool_use", "web_search_tool_result"})
     usage_extras: ClassVar[dict[str, Any]] = {}  # no service_tier / inference_geo [INFERRED]
