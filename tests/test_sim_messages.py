@@ -476,3 +476,20 @@ def test_the_chat_endpoints_behave_as_before(sim):
     b = chat(sim, "deepseek", {"model": "deepseek-flash", "messages": user("hi")}).json()
     assert b["choices"][0]["message"]["reasoning_content"]
     assert [r["api"] for r in sim.requests()] == ["chat", "chat"]
+
+
+def test_count_tokens_is_served_over_http_by_anthropic_and_not_by_deepseek():
+    """The route itself (the method is tested above): Anthropic answers {"input_tokens": N}; DeepSeek documents no
+    such endpoint, so its path is a 404."""
+    import httpx
+
+    import multimodel as mm
+
+    with mm.sim.start(latency_scale=0) as sim:
+        body = {"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "How many tokens is this?"}]}
+        headers = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
+        got = httpx.post(f"{sim.url}/anthropic/v1/messages/count_tokens", json=body, headers=headers)
+        assert got.status_code == 200 and isinstance(got.json()["input_tokens"], int) and got.json()["input_tokens"] > 0
+        missing = httpx.post(f"{sim.url}/deepseek/anthropic/v1/messages/count_tokens",
+                             json={**body, "model": "deepseek-flash"}, headers=headers)
+        assert missing.status_code == 404
