@@ -9,6 +9,7 @@ from .gemini import Gemini
 from .openai import OpenAI
 from .openrouter import OpenRouter
 from .responses import OpenAIResponses, XAIResponses
+from .responses_gateways import DeepSeekResponses, OpenRouterResponses
 from .xai import XAI
 
 DIALECT_CLASSES: dict[str, type[Dialect]] = {
@@ -25,6 +26,8 @@ DIALECT_CLASSES: dict[str, type[Dialect]] = {
 API_DIALECT_CLASSES: dict[tuple[str, str], type[Dialect]] = {
     ("openai", "responses"): OpenAIResponses,
     ("xai", "responses"): XAIResponses,
+    ("openrouter", "responses"): OpenRouterResponses,
+    ("deepseek", "responses"): DeepSeekResponses,
 }
 
 __all__ = ["API_DIALECT_CLASSES", "DIALECT_CLASSES", "Dialect"]
