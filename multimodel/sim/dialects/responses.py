@@ -75,7 +75,7 @@ class ResponsesAPI:
     reasoning_status = False  # reasoning items carry "status" (xAI r10; OpenAI r01/r02 do not)
     done_logprobs = True  # output_text.done repeats "logprobs" (OpenAI r03; xAI r10 does not)
     strict_reasoning_items = True  # reasoning items must be verifiable and followed by their output item
-    verifies_blobs = True  # encrypted_content sent back must be a blob this provider issued
+    verifies_blobs = True  # issues encrypted_content when included, and checks the blobs sent back
     refuses_unknown = True  # an unknown request member is a 400 (OpenAI); gateways that strip them set False
     min_output_tokens: int | None = MIN_OUTPUT_TOKENS  # OpenAI's floor of max_output_tokens (None: none known)
     content_at_added = False  # a raw-reasoning item carries "content": [] already at output_item.added (r11)
@@ -505,7 +505,8 @@ class ResponsesAPI:
 
     def reasoning_item(self, ctx: Ctx, plan: Plan, rid: str, *, final: bool) -> dict[str, Any]:
         item: dict[str, Any] = {"id": rid, "type": "reasoning"}
-        if "reasoning.encrypted_content" in native(ctx)["include"] and (final or self.encrypted_at_added):
+        if self.verifies_blobs and "reasoning.encrypted_content" in native(ctx)["include"] and (
+                final or self.encrypted_at_added):
             item["encrypted_content"] = self.seal(rid, ctx, plan)
         raw = self.shows_raw(ctx, plan)
         parts = self.summary_parts(ctx, plan) if final and not raw else []

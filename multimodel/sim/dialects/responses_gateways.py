@@ -239,7 +239,7 @@ class DeepSeekResponses(ResponsesAPI, DeepSeek):
     done_logprobs = True  # output_text.done has "logprobs": [] (r11)
     message_phase = "final_answer"  # r11
     strict_reasoning_items = False  # stateless (no store, docs via openai-interface; store false echoed, r11)
-    verifies_blobs = False  # [INFERRED]: DeepSeek issues no encrypted_content, so none is checked
+    verifies_blobs = False  # [INFERRED]: no encrypted_content in its docs or r11/r12: none issued, none checked
     refuses_unknown = False  # [INFERRED]: like its chat endpoint, members it does not read are ignored
     min_output_tokens = None  # [INFERRED]: no floor documented
     event_lines = True  # "event: <type>" lines (r11)
