@@ -366,3 +366,210 @@ def test_stream_error_event_then_response_failed_like_r08(sim):
     assert failed["status"] == "failed" and failed["usage"] is None and set(failed["error"]) == {"code", "message"}
     assert set(failed) == set(real[-1]["response"])
     assert sim.requests()[-1]["api"] == "responses"
+
+
+# ================================================================ OpenRouter (r09) and DeepSeek (r11-r13)
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+TOKYO = {"type": "function", "name": "get_temperature", "description": "Get the current temperature in a city.",
+         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+
+def data_only(text: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """OpenRouter's framing: (comment lines, data objects); asserts no ``event:`` line and a final [DONE]."""
+    frames = [f for f in text.split("\n\n") if f.strip()]
+    assert frames[-1] == "data: [DONE]", frames[-1]
+    comments = [f for f in frames if f.startswith(":")]
+    seq = []
+    for f in frames[:-1]:
+        if f.startswith(":"):
+            continue
+        assert f.startswith("data: {") and "\n" not in f, f  # one data line, no event: line (r09)
+        seq.append(json.loads(f[6:]))
+    return comments, seq
+
+
+def or_stream(sim, body: dict[str, Any]) -> tuple[httpx.Response, list[dict[str, Any]]]:
+    r = post(sim, "openrouter", {**body, "stream": True})
+    assert r.status_code == 200, r.text
+    comments, seq = data_only(r.text)
+    assert r.text.startswith(": OPENROUTER PROCESSING\n\n") and comments[0] == ": OPENROUTER PROCESSING"
+    return r, seq
+
+
+def test_openrouter_stream_matches_r09(sim):
+    _, real = recorded("r09")
+    _, seq = or_stream(sim, {"model": "deepseek/deepseek-v4-flash", "input": [{"role": "user",
+                                                                               "content": "What is 2+2?"}]})
+    assert shape(seq) == shape(real)  # the message added and done while the reasoning item is still open
+    assert key_sets(seq) == key_sets(real)
+    assert [e["sequence_number"] for e in seq] == list(range(len(seq)))
+    assert not any("obfuscation" in e for e in seq)
+    created, done = seq[0]["response"], seq[-1]["response"]
+    assert re.fullmatch(r"gen-\d{10}-[A-Za-z0-9]{20}", created["id"]) and "usage" not in created
+    assert set(created) == set(real[0]["response"]) and set(done) == set(real[-1]["response"])
+    rs = next(e["item"] for e in seq if e["type"] == "response.output_item.added")
+    msg = next(e["item"] for e in seq if e["type"] == "response.output_item.done")
+    assert re.fullmatch(r"rs_tmp_[0-9a-z]{11}", rs["id"]) and re.fullmatch(r"msg_tmp_[0-9a-z]{11}", msg["id"])
+    text = "".join(e["delta"] for e in seq if e["type"] == "response.reasoning_text.delta")
+    final_rs = done["output"][0]
+    assert text and final_rs["content"] == [{"type": "reasoning_text", "text": text}] and final_rs["summary"] == []
+    assert final_rs["id"] != rs["id"] and done["output"][1]["id"] == msg["id"]  # r09: a new tmp id at the end
+    assert set(done["usage"]) == set(real[-1]["response"]["usage"])
+    assert set(done["usage"]["cost_details"]) == set(real[-1]["response"]["usage"]["cost_details"])
+    assert done["usage"]["cost"] > 0 and done["usage"]["is_byok"] is False
+
+
+def test_openrouter_reasoning_per_upstream(sim):
+    summary = post(sim, "openrouter", {"model": "openai/gpt-5-mini", "input": "Why is the sky blue?",
+                                       "reasoning": {"effort": "high", "summary": "auto"}}).json()
+    rs = summary["output"][0]
+    assert rs["type"] == "reasoning" and rs["summary"][0]["text"] and "content" not in rs  # encrypted upstream
+    assert summary["reasoning"] == {"effort": "high", "summary": "auto"}
+    hidden = post(sim, "openrouter", {"model": "openai/gpt-5-mini", "input": "Why is the sky blue?"}).json()
+    assert hidden["output"][0]["summary"] == [] and hidden["reasoning"] is None
+    assert hidden["usage"]["output_tokens_details"]["reasoning_tokens"] > 0
+    raw = post(sim, "openrouter", {"model": "anthropic/claude-sonnet-4.5", "input": "q",
+                                   "reasoning": {"effort": "high"}}).json()
+    assert raw["output"][0]["content"][0]["type"] == "reasoning_text" and raw["output"][0]["content"][0]["text"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_openrouter_two_turn_function_call_loop(sim, stream):
+    body = {"model": "deepseek/deepseek-v4-flash", "input": [{"role": "user", "content": ASK}], "tools": [WEATHER]}
+    if stream:
+        _, seq = or_stream(sim, body)
+        out = seq[-1]["response"]["output"]
+        args = "".join(e["delta"] for e in seq if e["type"] == "response.function_call_arguments.delta")
+    else:
+        out = post(sim, "openrouter", body).json()["output"]
+        args = None
+    call = next(o for o in out if o["type"] == "function_call")
+    assert call["id"].startswith("fc_tmp_") and json.loads(call["arguments"])["city"]
+    assert args is None or args == call["arguments"]
+    turn2 = {**body, "input": [*body["input"], *out, {"type": "function_call_output", "call_id": call["call_id"],
+                                                       "output": "21 C"}]}
+    answer = post(sim, "openrouter", turn2).json()["output"]
+    assert answer[-1]["type"] == "message" and answer[-1]["content"][0]["text"]
+    assert "logprobs" not in answer[-1]["content"][0]  # r09's message content has none
+
+
+def test_openrouter_errors_in_the_responses_envelope(sim):
+    def e(body: dict[str, Any], status: int = 400) -> dict[str, Any]:
+        r = post(sim, "openrouter", {"model": "openai/gpt-5-mini", "input": "q", **body})
+        assert r.status_code == status, r.text
+        return r.json()
+
+    got = e({"tools": [{"type": "function", "function": {"name": "f"}}]})
+    assert set(got) == {"error", "metadata"} and got["error"] == {"code": "invalid_prompt",
+                                                                  "message": "Invalid Responses API request"}
+    issues = json.loads(got["metadata"]["raw"])  # zod's issues, as in openai/codex#18307
+    assert issues == [{"expected": "string", "code": "invalid_type", "path": ["tools", 0, "name"],
+                       "message": "Invalid input: expected string, received undefined"}]
+    choice = json.loads(e({"tool_choice": "sometimes"})["metadata"]["raw"])[0]
+    assert choice["code"] == "invalid_value" and choice["values"] == ["none", "auto", "required"]
+    assert json.loads(e({"temperature": 3})["metadata"]["raw"])[0]["code"] == "too_big"
+    assert e({"model": "nope/nothing"})["error"] == {"code": "invalid_prompt",
+                                                      "message": "nope/nothing is not a valid model ID"}
+    assert e({"previous_response_id": "gen-1"})["error"]["code"] == "invalid_prompt"  # stateless (docs)
+    assert post(sim, "openrouter", {"model": "openai/gpt-5-mini", "input": "q", "provider": {"sort": "price"},
+                                    "seed": 7}).status_code == 200  # members it does not read are stripped
+    r = post(sim, "openrouter", {"model": "openai/gpt-5-mini", "input": "q"}, key=None)
+    assert r.status_code == 401 and r.json()["error"] == {"message": "No auth credentials found", "code": 401}
+    sim.set_faults({"rate_limit": 1.0}, provider="openrouter")
+    r = post(sim, "openrouter", {"model": "openai/gpt-5-mini", "input": "q"})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limit_exceeded" and r.headers["retry-after"]
+    sim.set_faults({"stream_error": 1.0}, provider="openrouter")
+    r = post(sim, "openrouter", {"model": "openai/gpt-4.1-mini", "input": "q", "stream": True})
+    _, seq = data_only(r.text)
+    assert [e["type"] for e in seq[-2:]] == ["error", "response.failed"]
+    assert [e["sequence_number"] for e in seq] == list(range(len(seq)))
+    sim.set_faults({"server_error": 1.0}, provider="openrouter")
+    r = post(sim, "openrouter", {"model": "openai/gpt-4.1-mini", "input": "q"})
+    assert r.status_code >= 500 and r.json()["error"]["code"] == "server_error"
+
+
+def ds_stream(sim, body: dict[str, Any]) -> tuple[httpx.Response, list[dict[str, Any]]]:
+    r = post(sim, "deepseek", {**body, "stream": True})
+    assert r.status_code == 200, r.text
+    evs = events(r.text)  # event: lines, no [DONE] (docs: "there is no data: [DONE] message")
+    assert all(name == data["type"] for name, data in evs)
+    return r, [d for _, d in evs]
+
+
+def test_deepseek_route_and_stream_match_r11(sim):
+    _, real = recorded("r11")
+    assert sim.base_url("deepseek", "responses").endswith("/deepseek")  # POST /responses on the bare host
+    r, seq = ds_stream(sim, {"model": "deepseek-v4-flash", "input": [{"role": "user", "content": "What is the "
+                                                                                              "capital of France?"}]})
+    assert r.headers["content-type"].startswith("text/event-stream")
+    assert shape(seq) == shape(real)
+    assert key_sets(seq) == key_sets(real)
+    assert [e["sequence_number"] for e in seq] == list(range(len(seq)))
+    created, done = seq[0]["response"], seq[-1]["response"]
+    assert set(created) == set(real[0]["response"]) and created["usage"] is None
+    assert set(done) == set(real[-1]["response"]) and set(done["usage"]) == set(real[-1]["response"]["usage"])
+    assert re.fullmatch(UUID, done["id"]) and all(re.fullmatch(UUID, o["id"]) for o in done["output"])
+    rs, msg = done["output"]
+    text = "".join(e["delta"] for e in seq if e["type"] == "response.reasoning_text.delta")
+    assert text and rs["content"] == [{"type": "reasoning_text", "text": text}] and rs["summary"] == []
+    assert msg["phase"] == "final_answer" and done["model"] == "deepseek-v4-flash" and done["store"] is False
+    assert not any("summary" in e["type"] or "obfuscation" in e for e in seq)  # raw reasoning only
+
+
+def test_deepseek_function_call_matches_r12_and_two_turn_loop(sim):
+    req, real = recorded("r12")
+    _, seq = ds_stream(sim, req)
+    assert shape(seq) == shape(real)
+    assert key_sets(seq) == key_sets(real)
+    out = seq[-1]["response"]["output"]
+    assert [o["type"] for o in out] == ["reasoning", "function_call"]
+    call = out[1]
+    assert re.fullmatch(r"call_00_[A-Za-z0-9]{24}", call["call_id"]) and re.fullmatch(UUID, call["id"])
+    assert ": " in call["arguments"] and json.loads(call["arguments"])["city"]  # {"city": "Tokyo"} (r12)
+    assert "cached_tokens" in seq[-1]["response"]["usage"]["input_tokens_details"]
+    follow = {**req, "stream": False, "input": [*req["input"], *out, {"type": "function_call_output",
+                                                                     "call_id": call["call_id"], "output": "21"}]}
+    answer = post(sim, "deepseek", follow)
+    assert answer.status_code == 200 and answer.json()["output"][-1]["type"] == "message"
+    _, seq2 = ds_stream(sim, follow)
+    assert seq2[-1]["response"]["output"][-1]["phase"] == "final_answer"
+    without = {**follow, "input": [x for x in follow["input"] if x.get("type") != "reasoning"]}
+    r = post(sim, "deepseek", without)  # thinking with tools: its reasoning must come back (quirks 5.2)
+    assert r.status_code == 400 and r.headers["content-type"] == "application/octet-stream"
+    assert r.json()["error"]["message"] == "The reasoning_content in the thinking mode must be passed back to the API."
+
+
+def test_deepseek_refuses_interleaved_calls_like_r13(sim):
+    rec = json.loads(next(CORPUS.glob("r13_*.json")).read_text())
+    r = post(sim, "deepseek", rec["request"]["json"])
+    assert r.status_code == rec["response"]["status"] == 400
+    assert r.headers["content-type"] == rec["response"]["headers"]["content-type"] == "application/octet-stream"
+    assert r.json() == json.loads(rec["response"]["body"])  # the envelope and text, verbatim
+    answered = [x for x in rec["request"]["json"]["input"] if x.get("role") != "assistant"]
+    order = [answered[0], answered[2], answered[1], answered[3], answered[4]]  # call, output, call, output, user
+    assert post(sim, "deepseek", {"model": "deepseek-v4-flash", "input": order}).status_code == 200
+    tail = post(sim, "deepseek", {"model": "deepseek-v4-flash", "input": [{"role": "user", "content": "q"},
+                                                                          answered[0]]})
+    assert tail.status_code == 400 and tail.json()["error"]["message"] == "No tool output found for tool call call-a."
+
+
+def test_deepseek_effort_roles_and_errors(sim):
+    off = post(sim, "deepseek", {"model": "deepseek-v4-flash", "input": "q", "reasoning": {"effort": "none"}}).json()
+    assert [o["type"] for o in off["output"]] == ["message"] and off["reasoning"]["effort"] == "none"
+    on = post(sim, "deepseek", {"model": "deepseek-v4-pro", "input": [{"role": "developer", "content": "Be brief."},
+                                                                      {"role": "user", "content": "q"}],
+                                "reasoning": {"effort": "max"}, "include": ENC, "store": False}).json()
+    assert on["output"][0]["content"][0]["text"] and "encrypted_content" not in on["output"][0]
+    bad = post(sim, "deepseek", {"model": "deepseek-v4-flash", "input": "q", "reasoning": {"effort": "extreme"}})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/octet-stream"
+    assert set(bad.json()["error"]) == {"message", "type", "param", "code"}
+    r = post(sim, "deepseek", {"model": "deepseek-v4-flash", "input": "q"}, key=None)
+    assert r.status_code == 401 and r.headers["content-type"] == "application/octet-stream"
+    assert r.json()["error"]["type"] == "authentication_error"
+    r = post(sim, "deepseek", {"model": "deepseek-v4-flash", "input": "q", "previous_response_id": "x"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request_error"
+    assert post(sim, "deepseek", {"model": "deepseek-nope", "input": "q"}).json() == {
+        "error": {"message": "Model Not Exist", "type": "invalid_request_error"}}
+    sim.set_faults({"stream_error": 1.0}, provider="deepseek")
+    r = post(sim, "deepseek", {"model": "deepseek-v4-flash", "input": "q", "stream": True})
+    assert [n for n, _ in events(r.text)[-2:]] == ["error", "response.failed"]

@@ -10,6 +10,7 @@ from .messages import AnthropicMessages, DeepSeekMessages
 from .openai import OpenAI
 from .openrouter import OpenRouter
 from .responses import OpenAIResponses, XAIResponses
+from .responses_gateways import DeepSeekResponses, OpenRouterResponses
 from .xai import XAI
 
 DIALECT_CLASSES: dict[str, type[Dialect]] = {
@@ -28,6 +29,8 @@ API_DIALECT_CLASSES: dict[tuple[str, str], type[Dialect]] = {
     ("deepseek", "messages"): DeepSeekMessages,
     ("openai", "responses"): OpenAIResponses,
     ("xai", "responses"): XAIResponses,
+    ("openrouter", "responses"): OpenRouterResponses,
+    ("deepseek", "responses"): DeepSeekResponses,
 }
 
 __all__ = ["API_DIALECT_CLASSES", "DIALECT_CLASSES", "Dialect"]

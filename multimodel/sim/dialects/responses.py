@@ -75,6 +75,12 @@ class ResponsesAPI:
     reasoning_status = False  # reasoning items carry "status" (xAI r10; OpenAI r01/r02 do not)
     done_logprobs = True  # output_text.done repeats "logprobs" (OpenAI r03; xAI r10 does not)
     strict_reasoning_items = True  # reasoning items must be verifiable and followed by their output item
+    verifies_blobs = True  # issues encrypted_content when included, and checks the blobs sent back
+    refuses_unknown = True  # an unknown request member is a 400 (OpenAI); gateways that strip them set False
+    min_output_tokens: int | None = MIN_OUTPUT_TOKENS  # OpenAI's floor of max_output_tokens (None: none known)
+    content_at_added = False  # a raw-reasoning item carries "content": [] already at output_item.added (r11)
+    part_logprobs = True  # output_text parts and message content carry "logprobs" (r03, r11; OpenRouter r09 not)
+    message_phase: str | None = None  # message items' "phase" ("final_answer" on DeepSeek, r11)
 
     # ------------------------------------------------------------------ the pieces each provider words
     def _d(self) -> Dialect:
@@ -181,9 +187,10 @@ class ResponsesAPI:
         """Check the Responses body as OpenAI does, then give it in Chat Completions form (with the rest under
         ``NATIVE``) for the shared pipeline."""
         d = self._d()
-        for k in body:
-            if k not in KNOWN:
-                raise self.unknown_param(k)
+        if self.refuses_unknown:
+            for k in body:
+                if k not in KNOWN:
+                    raise self.unknown_param(k)
         if body.get("model") is None:
             raise d.missing_param("model")
         _check_types(d, body, TOP_TYPES, "")
@@ -194,9 +201,9 @@ class ResponsesAPI:
         chat: dict[str, Any] = {"model": body["model"], "messages": messages, "stream": body.get("stream") is True}
         cap = body.get("max_output_tokens")
         if cap is not None:
-            if cap < MIN_OUTPUT_TOKENS:
+            if self.min_output_tokens is not None and cap < self.min_output_tokens:
                 raise d.bad_request(f"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= "
-                                    f"{MIN_OUTPUT_TOKENS}, but got {cap} instead.", param="max_output_tokens",
+                                    f"{self.min_output_tokens}, but got {cap} instead.", param="max_output_tokens",
                                     code="integer_below_min_value")
             chat["max_completion_tokens"] = cap
         for key, top in (("temperature", 2), ("top_p", 1)):
@@ -221,7 +228,7 @@ class ResponsesAPI:
             chat["reasoning_effort"] = effort  # read back by the provider's reasoning() rules
         chat[NATIVE] = {"effort": effort, "summary": summary, "where": where,
                         "include": self.read_include(body.get("include")), "store": body.get("store") is not False,
-                        "obfuscate": _obfuscation_on(d, body.get("stream_options")), "body": body}
+                        "obfuscate": self.obfuscates and _obfuscation_on(d, body.get("stream_options")), "body": body}
         return chat
 
     def check_range(self, key: str, v: float, top: float) -> None:
@@ -254,6 +261,7 @@ class ResponsesAPI:
                                 "empty array instead.", param="input", code="empty_array")
         calls: set[str] = set()
         store = body.get("store") is not False
+        carried: str | None = None  # reasoning text a provider wants on the next assistant message (DeepSeek)
         for i, item in enumerate(inp):
             if not isinstance(item, dict):
                 raise d.invalid_type(f"input[{i}]", "object", item, b"")
@@ -274,11 +282,15 @@ class ResponsesAPI:
                 msgs.append(self.read_output(item, i, calls))
                 where.append(i)
             elif kind == "reasoning":
-                self.check_reasoning_item(inp, i, store)
+                carried = self.check_reasoning_item(inp, i, store)
+                continue
             elif kind is None:
                 raise d.missing_param(f"input[{i}].role")  # [INFERRED]
             else:
                 raise self.invalid_value(f"input[{i}].type", kind, ITEM_TYPES)  # the list is shortened [INFERRED]
+            if carried is not None and msgs[-1]["role"] == "assistant":
+                msgs[-1]["reasoning_content"] = carried
+            carried = None
         return msgs, where
 
     def read_message(self, item: dict[str, Any], i: int) -> dict[str, Any]:
@@ -335,9 +347,15 @@ class ResponsesAPI:
             raise d.invalid_type(f"input[{i}].output", ("string", "array"), out, b"")
         return {"role": "tool", "tool_call_id": item["call_id"], "content": out}
 
-    def check_reasoning_item(self, items: list[Any], i: int, store: bool) -> None:
+    def reasoning_carried(self, item: dict[str, Any]) -> str | None:
+        """The reasoning text a reasoning item hands to the next assistant message in chat form (None: nothing;
+        the providers that verify reasoning keep it server-side or sealed)."""
+        return None
+
+    def check_reasoning_item(self, items: list[Any], i: int, store: bool) -> str | None:
         """A reasoning item sent back: its summary, its encrypted_content (issued by this simulator, unaltered)
-        or, with store on, an id this simulator stored; and the output item that must follow it."""
+        or, with store on, an id this simulator stored; and the output item that must follow it. Returns what
+        ``reasoning_carried`` reads from it."""
         d = self._d()
         item = items[i]
         rid = item.get("id")
@@ -346,7 +364,7 @@ class ResponsesAPI:
                 raise d.missing_param(f"input[{i}].summary")
             raise d.invalid_type(f"input[{i}].summary", "array", item.get("summary"), b"")
         blob = item.get("encrypted_content")
-        if blob is not None:
+        if blob is not None and self.verifies_blobs:
             if not isinstance(blob, str) or not self.verified(blob):
                 raise self.unverified(rid, blob if isinstance(blob, str) else "")
         elif self.strict_reasoning_items:
@@ -354,13 +372,14 @@ class ResponsesAPI:
                 raise d.missing_param(f"input[{i}].encrypted_content")  # [INFERRED]
             if not (store and self.stored(rid)):
                 raise self.not_persisted(rid, store)
-        if not self.strict_reasoning_items:
-            return  # xAI: "nothing fails: the API returns 200" (docs.x.ai troubleshooting-reasoning, 2026-11-29)
+        if not self.strict_reasoning_items:  # xAI: "nothing fails: the API returns 200" (docs.x.ai
+            return self.reasoning_carried(item)  # troubleshooting-reasoning, 2026-11-29)
         nxt = items[i + 1] if i + 1 < len(items) else None
         follows = isinstance(nxt, dict) and (nxt.get("type") == "function_call" or (
             nxt.get("type", "message") == "message" and nxt.get("role") == "assistant"))
         if not follows:
             raise self.lone_reasoning(rid)
+        return self.reasoning_carried(item)
 
     def read_tools(self, tools: list[Any]) -> list[dict[str, Any]]:
         """Responses tools are flat ({type, name, parameters}); a Chat-shaped one is refused as OpenAI does
@@ -431,7 +450,7 @@ class ResponsesAPI:
             return None, None
         if not isinstance(reasoning, dict):
             raise self._d().invalid_type("reasoning", "object", reasoning, b"")
-        for k in reasoning:
+        for k in reasoning if self.refuses_unknown else ():
             if k not in ("effort", "summary", "generate_summary"):
                 raise self.unknown_param(f"reasoning.{k}")  # 'reasoning.max_tokens' (octopus#31, real)
         effort = reasoning.get("effort")
@@ -476,20 +495,43 @@ class ResponsesAPI:
         size = -(-len(pieces) // k)
         return [pieces[i:i + size] for i in range(0, len(pieces), size)]
 
+    def raw_reasoning(self, ctx: Ctx) -> bool:
+        """Whether the visible reasoning is the raw chain of thought (``content: [reasoning_text]``, r09, r11)
+        rather than summaries (r01, r05): the providers that serve raw text say so."""
+        return False
+
+    def shows_raw(self, ctx: Ctx, plan: Plan) -> bool:
+        return ctx.visible and bool(plan.reasoning) and self.raw_reasoning(ctx)
+
     def reasoning_item(self, ctx: Ctx, plan: Plan, rid: str, *, final: bool) -> dict[str, Any]:
         item: dict[str, Any] = {"id": rid, "type": "reasoning"}
-        if "reasoning.encrypted_content" in native(ctx)["include"] and (final or self.encrypted_at_added):
+        if self.verifies_blobs and "reasoning.encrypted_content" in native(ctx)["include"] and (
+                final or self.encrypted_at_added):
             item["encrypted_content"] = self.seal(rid, ctx, plan)
-        parts = self.summary_parts(ctx, plan) if final else []
+        raw = self.shows_raw(ctx, plan)
+        parts = self.summary_parts(ctx, plan) if final and not raw else []
         item["summary"] = [{"type": "summary_text", "text": "".join(p)} for p in parts]
+        if raw and (final or self.content_at_added):
+            item["content"] = [{"type": "reasoning_text", "text": "".join(plan.reasoning)}] if final else []
         if self.reasoning_status:
             item["status"] = "completed" if final else "in_progress"
         return item
 
+    def text_part(self, text: str, lps: list[Any]) -> dict[str, Any]:
+        """An output_text part (with its logprobs where the provider sends them)."""
+        part: dict[str, Any] = {"type": "output_text", "annotations": []}
+        if self.part_logprobs:
+            part["logprobs"] = lps
+        part["text"] = text
+        return part
+
     def message_item(self, ctx: Ctx, plan: Plan, mid: str, status: str) -> dict[str, Any]:
         lps = plan.logprobs[:len(plan.content)] if plan.logprobs is not None else []
-        part = {"type": "output_text", "annotations": [], "logprobs": lps, "text": plan.text}
-        return {"id": mid, "type": "message", "status": status, "content": [part], "role": "assistant"}
+        item = {"id": mid, "type": "message", "status": status, "content": [self.text_part(plan.text, lps)],
+                "role": "assistant"}
+        if self.message_phase is not None:
+            item["phase"] = self.message_phase
+        return item
 
     def call_item(self, tc: Any, fid: str, status: str) -> dict[str, Any]:
         return {"id": fid, "type": "function_call", "status": status,
@@ -586,9 +628,32 @@ class ResponsesAPI:
         return iter(())  # OpenAI: the stream ends after response.completed (r02, no [DONE])
 
     def stream_reasoning(self, ev: Events, ctx: Ctx, plan: Plan, idx: int, rid: str) -> Iterator[tuple[int, bytes]]:
-        """A reasoning item: its summary parts streamed when visible (r01), else hidden time only (r02, r06)."""
+        """A reasoning item: its summary parts streamed when visible (r01), else hidden time only (r02, r06), or its
+        raw text (r11)."""
+        yield from self.reasoning_open(ev, ctx, plan, idx, rid)
+        yield from self.reasoning_close(ev, ctx, plan, idx, rid)
+
+    def reasoning_close(self, ev: Events, ctx: Ctx, plan: Plan, idx: int, rid: str) -> Iterator[tuple[int, bytes]]:
+        """The end of a raw reasoning part: reasoning_text.done, content_part.done (r09, r11); summaries end
+        within reasoning_open."""
+        if self.shows_raw(ctx, plan):
+            text = "".join(plan.reasoning)
+            yield 0, ev("response.reasoning_text.done", item_id=rid, output_index=idx, content_index=0, text=text)
+            yield 0, ev("response.content_part.done", item_id=rid, output_index=idx, content_index=0,
+                        part={"type": "reasoning_text", "text": text})
+
+    def reasoning_open(self, ev: Events, ctx: Ctx, plan: Plan, idx: int, rid: str) -> Iterator[tuple[int, bytes]]:
+        """A reasoning item's start and its text: content_part.added and reasoning_text.delta per piece (raw), or
+        whole summary parts, or hidden time only."""
         yield 0, ev("response.output_item.added", output_index=idx,
                     item=self.reasoning_item(ctx, plan, rid, final=False))
+        if self.shows_raw(ctx, plan):
+            yield 0, ev("response.content_part.added", item_id=rid, output_index=idx, content_index=0,
+                        part={"type": "reasoning_text", "text": ""})
+            for piece in plan.reasoning:
+                yield 1, ev("response.reasoning_text.delta", item_id=rid, output_index=idx, content_index=0,
+                            delta=piece)
+            return
         parts = self.summary_parts(ctx, plan)
         if not parts:
             yield plan.reasoning_tokens, b""  # hidden reasoning: time passes, nothing is sent
@@ -607,16 +672,17 @@ class ResponsesAPI:
     def stream_message(self, ev: Events, plan: Plan, idx: int, mid: str,
                        done: dict[str, Any]) -> Iterator[tuple[int, bytes]]:
         """The message item: content_part.added, output_text.delta per piece, text done, part done (r03)."""
-        yield 0, ev("response.output_item.added", output_index=idx,
-                    item={"id": mid, "type": "message", "status": "in_progress", "content": [], "role": "assistant"})
+        added = {k: ([] if k == "content" else "in_progress" if k == "status" else v) for k, v in done.items()}
+        yield 0, ev("response.output_item.added", output_index=idx, item=added)
         yield 0, ev("response.content_part.added", item_id=mid, output_index=idx, content_index=0,
-                    part={"type": "output_text", "annotations": [], "logprobs": [], "text": ""})
+                    part=self.text_part("", []))
         lps = plan.logprobs
         for k, piece in enumerate(plan.content):
             yield 1, ev("response.output_text.delta", item_id=mid, output_index=idx, content_index=0, delta=piece,
                         logprobs=[lps[k]] if lps is not None else [])
         part = done["content"][0]
-        extra = {"logprobs": part["logprobs"]} if self.done_logprobs else {}
+        all_lps = lps[:len(plan.content)] if lps is not None else []
+        extra = {"logprobs": all_lps} if self.done_logprobs else {}
         yield 0, ev("response.output_text.done", item_id=mid, output_index=idx, content_index=0, text=part["text"],
                     **extra)
         yield 0, ev("response.content_part.done", item_id=mid, output_index=idx, content_index=0, part=part)
