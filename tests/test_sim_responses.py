@@ -573,3 +573,30 @@ def test_deepseek_effort_roles_and_errors(sim):
     sim.set_faults({"stream_error": 1.0}, provider="deepseek")
     r = post(sim, "deepseek", {"model": "deepseek-v4-flash", "input": "q", "stream": True})
     assert [n for n, _ in events(r.text)[-2:]] == ["error", "response.failed"]
+
+
+def test_each_api_answers_only_at_its_providers_own_path():
+    """OpenAI's Responses API is at /v1/responses, DeepSeek's at the bare host's /responses, DeepSeek's Anthropic
+    endpoint under /anthropic: the simulator 404s the others, as the providers do."""
+    import httpx
+
+    import multimodel as mm
+
+    with mm.sim.start(latency_scale=0) as sim:
+        def status(path: str, body: dict, headers: dict) -> int:
+            return httpx.post(f"{sim.url}{path}", json=body, headers=headers).status_code
+
+        bearer = {"Authorization": "Bearer k"}
+        anthropic = {"x-api-key": "k", "anthropic-version": "2023-06-01"}
+        oa = {"model": "gpt-5.4-mini", "input": "hi"}
+        ds = {"model": "deepseek-flash", "input": "hi"}
+        msg = {"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+        assert status("/openai/v1/responses", oa, bearer) == 200
+        assert status("/openai/responses", oa, bearer) == 404
+        assert status("/deepseek/responses", ds, bearer) == 200
+        assert status("/deepseek/v1/responses", ds, bearer) == 404
+        assert status("/anthropic/v1/messages", msg, anthropic) == 200
+        assert status("/anthropic/anthropic/v1/messages", msg, anthropic) == 404
+        assert status("/deepseek/anthropic/v1/messages", {**msg, "model": "deepseek-flash"}, anthropic) == 200
+        assert status("/deepseek/v1/messages", {**msg, "model": "deepseek-flash"}, anthropic) == 404
+        assert status("/gemini/v1/messages", msg, anthropic) == 404

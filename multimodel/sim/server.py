@@ -293,15 +293,22 @@ class SimServer:
         """POST …/chat/completions: the OpenAI-compatible API every simulated provider serves."""
         return await self._serve(request, self.dialects.get(request.match_info["dialect"]), "chat")
 
+    def _api_dialect(self, request: web.Request, api: str, tail: str) -> Dialect | None:
+        """The object serving ``api`` for the request's provider, if the request came to that provider's own path for
+        it (``tail`` is the endpoint's last segments, e.g. "/messages")."""
+        dname = request.match_info["dialect"]
+        d = self.api_dialects.get((dname, api))
+        prefix = request.path[len(dname) + 1:-len(tail)]
+        return d if d is not None and prefix in d.api_paths else None
+
     async def messages(self, request: web.Request) -> web.StreamResponse:
         """POST …/v1/messages: Anthropic's Messages API, where the provider serves it."""
-        return await self._serve(request, self.api_dialects.get((request.match_info["dialect"], "messages")),
-                                 "messages")
+        return await self._serve(request, self._api_dialect(request, "messages", "/messages"), "messages")
 
     async def count_tokens(self, request: web.Request) -> web.Response:
         """POST …/v1/messages/count_tokens: the Messages API's token count of a request, where the provider serves it
         (the dialect answers 404 where its provider documents no such endpoint)."""
-        d = self.api_dialects.get((request.match_info["dialect"], "messages"))
+        d = self._api_dialect(request, "messages", "/messages/count_tokens")
         if d is None:
             return web.Response(status=404, body=b'{"error":"unknown dialect or API"}', headers=JSON_HEADERS)
         hdrs = {d.request_id_header: d.new_request_id()}
@@ -317,8 +324,7 @@ class SimServer:
 
     async def responses(self, request: web.Request) -> web.StreamResponse:
         """POST …/v1/responses: OpenAI's Responses API, where the provider serves it."""
-        return await self._serve(request, self.api_dialects.get((request.match_info["dialect"], "responses")),
-                                 "responses")
+        return await self._serve(request, self._api_dialect(request, "responses", "/responses"), "responses")
 
     async def _serve(self, request: web.Request, d: Dialect | None, api: str) -> web.StreamResponse:
         """One request of any API: the dialect object reads it into the shared pipeline and writes the answer."""

@@ -88,6 +88,9 @@ class Dialect:
     #: the API this object serves ("chat": OpenAI-compatible Chat Completions; "messages", "responses": the
     #: provider's other APIs, whose objects read a request into chat form and write answers in their own shape)
     api: ClassVar[str] = "chat"
+    #: where, after the provider's segment, this API is served (the provider's own URL shape): a request at any
+    #: other prefix is a 404, as at the provider (``/openai/responses`` is not OpenAI's address)
+    api_paths: ClassVar[tuple[str, ...]] = ("/v1",)
 
     # ------------------------------------------------------------------ the API's framing
     def api_key_of(self, headers: Any) -> str | None:

@@ -760,6 +760,10 @@ def _has(m: Any, kind: str) -> bool:
 class DeepSeekMessages(MessagesAPI, DeepSeek):
     """``POST /deepseek/anthropic/v1/messages``: DeepSeek's Anthropic-format endpoint."""
 
+    # ANTHROPIC_BASE_URL=https://api.deepseek.com/anthropic (the SDK adds /v1/messages), and the direct path
+    # /anthropic/messages (api-docs.deepseek.com/api/create-message, read 2026-11-29)
+    api_paths = ("/anthropic/v1", "/anthropic")
+
     requires_version = False
     temperature_max = 2.0
     verifies_signatures = False  # signatures are not documented as checked [INFERRED: not verified]

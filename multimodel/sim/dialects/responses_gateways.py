@@ -232,6 +232,8 @@ class OpenRouterResponses(ResponsesAPI, OpenRouter):
 class DeepSeekResponses(ResponsesAPI, DeepSeek):
     """DeepSeek's /responses: the chat dialect's models, serde errors, limits and keys; raw reasoning text."""
 
+    api_paths = ("",)  # https://api.deepseek.com/responses (r11-r13; api-docs.deepseek.com/guides/responses_api)
+
     obfuscates = False  # r11, r12
     encrypted_at_added = False
     reasoning_status = True  # reasoning items carry "status" (r11)
