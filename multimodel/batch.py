@@ -290,7 +290,7 @@ class Claims:
         assert self.cache is not None
         key, delay = slot_key(slot), WAIT_FIRST_S
         while not cancelled():
-            async with self.ahead(slot.req.provider.name):
+            async with self.ahead(self.runner.gate_name(slot.req.provider)):
                 claim = self.cache.claim(key, self.owner, self.lease_s)
                 if claim.status == "answered":
                     return await self.serve(slot, claim.answer_key, send)

@@ -149,7 +149,7 @@ class Client:
         """The official ``openai.OpenAI`` client pointed at that provider's base URL and key."""
         import openai
 
-        cfg = self._provider(provider)
+        cfg = self._openai_provider(provider)
         return openai.OpenAI(
             base_url=cfg.base_url, api_key=cfg.resolve_key(), default_headers=cfg.default_headers or None
         )
@@ -158,10 +158,19 @@ class Client:
         """The official ``openai.AsyncOpenAI`` client pointed at that provider."""
         import openai
 
-        cfg = self._provider(provider)
+        cfg = self._openai_provider(provider)
         return openai.AsyncOpenAI(
             base_url=cfg.base_url, api_key=cfg.resolve_key(), default_headers=cfg.default_headers or None
         )
+
+    def _openai_provider(self, name: str) -> ProviderConfig:
+        """A provider the openai SDK can talk to: any but one that speaks Anthropic's Messages API."""
+        cfg = self._provider(name)
+        if cfg.api == "messages":
+            raise ConfigError(f"provider {name!r} speaks Anthropic's Messages API, which the openai SDK does not; use "
+                              f"anthropic.Anthropic(base_url=...) for it, or openai_client({cfg.dialect!r}) for the "
+                              "same provider's OpenAI-compatible API")
+        return cfg
 
     def _provider(self, name: str) -> ProviderConfig:
         cfg = self.providers.get(name)

@@ -308,7 +308,7 @@ def _capability_settings(name: str, dialect: str, setting: Any) -> tuple[str, di
     where multimodal inputs are "unknown" until the user says otherwise:
     ``"capabilities": {"image_data_url": "supported"}``, or ``"capabilities": "openai"`` to borrow a table.
     """
-    table = dialect if (name == dialect or dialect != "openai") else "generic"
+    table = dialect if (name == dialect or dialect != "openai" or name in BUILTIN_PAIRS) else "generic"
     if setting is None:
         return table, {}
     if isinstance(setting, str):

@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING
 import orjson
 
 from multimodel import exchange
-from multimodel.config import ProviderConfig, unknown_provider
+from multimodel.config import BUILTIN_PAIRS, ProviderConfig, unknown_provider
 from multimodel.errors import CacheWarning, ParamWarning, warn_user
 from multimodel.pacing import QUOTA_PAUSE_S, ProviderGate
 from multimodel.providers.repairs import Repair
 from multimodel.redact import scrub_fields, scrub_text
 from multimodel.request import PreparedRequest
 from multimodel.results import Result, ResultError
-from multimodel.transport import Transport
+from multimodel.transport import Transport, same_origin
 
 if TYPE_CHECKING:
     from multimodel.store import ResultCache
@@ -227,12 +227,22 @@ class Runner:
             gate = self._gates[provider] = ProviderGate(provider, cfg.concurrency, cfg.rpm, cfg.tpm, cfg.burst_s)
         return gate
 
+    def gate_name(self, cfg: ProviderConfig) -> str:
+        """Whose gate a provider's requests go through: its own, except a built-in pair (anthropic-messages) that
+        reaches the same account at the same host as its dialect's provider: one key has one quota, whichever API
+        spends it (Anthropic's compatibility layer counts against the Messages API's limits)."""
+        twin = self.providers.get(cfg.dialect) if cfg.name in BUILTIN_PAIRS else None
+        if (twin is not None and same_origin(twin.base_url + "/", cfg.base_url + "/")
+                and (twin.api_key, twin.api_key_env) == (cfg.api_key, cfg.api_key_env)):
+            return twin.name
+        return cfg.name
+
     async def send(self, req: PreparedRequest, *, batch: bool = False, deadline: float | None = None) -> Result:
         """Through the provider's gate with retries, bypassing the cache (the probe's raw sends). With
         ``req.repair``: the repairs remembered for the model first, and after a 400 that names a parameter or
         value the model does not take, the request fixed as the message says and sent again. ``batch`` and
         ``deadline``: see execute_with_retries."""
-        gate = self.gate(req.provider.name)
+        gate = self.gate(self.gate_name(req.provider))
         fixes = self.repairs.known(req) if req.repair else []
         sent = repaired(req, fixes) if fixes else req
         result = await execute_with_retries(sent, gate, self.transport, batch, deadline)

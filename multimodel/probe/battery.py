@@ -131,7 +131,7 @@ class ProbeContext:
 
 
 # ============================================================================================ the probes
-def _fail_row(cap: str, s: Sent) -> Row:
+def fail_row(cap: str, s: Sent) -> Row:
     status, detail = failure(s.result)
     return Row(cap, status, snippet(s.result.error.message if s.result.error else ""), s.latency_s, detail)
 
@@ -145,7 +145,7 @@ async def _p_plain(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Say hello in one short sentence."))
     r = s.result
     if r.error:
-        return [_fail_row("plain_completion", s), *untestable(["cost_reported"], "the plain request failed")]
+        return [fail_row("plain_completion", s), *untestable(["cost_reported"], "the plain request failed")]
     objs = s.objects
     top = sorted(objs[0]) if objs and isinstance(objs[0], dict) else []
     ev = f"finish_reason={r.native_finish_reason!r}; content={snippet(r.content, 60)!r}; fields: {', '.join(top)}"
@@ -175,7 +175,7 @@ async def _p_stream(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Count from one to five in words."), stream=True, drop=("stream_options",))
     r = s.result
     if r.error:
-        return [_fail_row("streaming", s)]
+        return [fail_row("streaming", s)]
     objs = s.objects
     if not is_stream_body(objs):
         return [Row("streaming", "ignored", snippet(objs[0] if objs else r.raw, 100), s.latency_s,
@@ -196,7 +196,7 @@ async def _p_stream_usage(ctx: ProbeContext) -> list[Row]:
                        body={"stream_options": {"include_usage": True}})
     r = s.result
     if r.error:
-        return [_fail_row("stream_include_usage", s)]
+        return [fail_row("stream_include_usage", s)]
     if not is_stream_body(s.objects):
         return [Row("stream_include_usage", "ignored", snippet(s.objects[0] if s.objects else r.raw, 100),
                     s.latency_s, "the response was not streamed, so there is no usage chunk")]
@@ -234,7 +234,7 @@ async def _p_system_mid(ctx: ProbeContext) -> list[Row]:
     r = s.result
     cap = "system_mid_conversation"
     if r.error:
-        return [_fail_row(cap, s)]
+        return [fail_row(cap, s)]
     echo = _SIM_SYSTEM_ECHO.search(r.content)
     if echo:  # the simulator quotes the system prompt it built: that shows hoisting directly
         sp = echo.group(1)
@@ -264,7 +264,7 @@ async def _p_developer(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(messages)
     r = s.result
     if r.error:
-        return [_fail_row("developer_role", s)]
+        return [fail_row("developer_role", s)]
     i = r.content.find("DEV-7")
     if i >= 0:
         return [Row("developer_role", "supported", snippet(r.content[max(0, i - 50): i + 30], 100), s.latency_s,
@@ -307,7 +307,7 @@ async def _p_tools(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(messages, tools=[WEATHER])
     r = s.result
     if r.error:
-        return [_fail_row("tool_calling", s), *untestable(["tool_result_round_trip"], "tool calling failed")]
+        return [fail_row("tool_calling", s), *untestable(["tool_result_round_trip"], "tool calling failed")]
     if not r.tool_calls:
         return [Row("tool_calling", "ignored", f"no tool call; content={snippet(r.content, 80)!r}", s.latency_s,
                     "tools accepted, answered in text"),
@@ -323,7 +323,7 @@ async def _p_tools(ctx: ProbeContext) -> list[Row]:
     cap = "tool_result_round_trip"
     ids = ", ".join(c.id[:18] for c in r.tool_calls)
     if r2.error:
-        row = _fail_row(cap, s2)
+        row = fail_row(cap, s2)
         row.detail += f"; echoed call id(s) {ids}"
         rows.append(row)
     elif TOOL_RESULT_CODE in r2.content:
@@ -346,7 +346,7 @@ async def _p_parallel(ctx: ProbeContext) -> list[Row]:
     r = s.result
     cap = "parallel_tool_calls"
     if r.error:
-        return [_fail_row(cap, s)]
+        return [fail_row(cap, s)]
     calls = r.tool_calls
     names = ", ".join(c.name for c in calls)
     if len(calls) >= 2:
@@ -367,7 +367,7 @@ async def _p_stream_tools(ctx: ProbeContext) -> list[Row]:
     r = s.result
     cap = "streamed_tool_calls"
     if r.error:
-        return [_fail_row(cap, s)]
+        return [fail_row(cap, s)]
     if not r.tool_calls:
         return [Row(cap, "ignored", f"no tool call; content={snippet(r.content, 80)!r}", s.latency_s,
                     "tools accepted, answered in text")]
@@ -404,7 +404,7 @@ async def _p_json_mode(ctx: ProbeContext) -> list[Row]:
     r = s.result
     cap = "json_mode"
     if r.error:
-        return [_fail_row(cap, s)]
+        return [fail_row(cap, s)]
     value, fenced = _parse_json(r.content)
     ev = snippet(r.content, 100)
     if isinstance(value, dict):
@@ -422,7 +422,7 @@ async def _p_structured(ctx: ProbeContext) -> list[Row]:
     r = s.result
     cap = "structured_outputs"
     if r.error:
-        return [_fail_row(cap, s)]
+        return [fail_row(cap, s)]
     value, fenced = _parse_json(r.content)
     ev = snippet(r.content, 100)
     if value is None:
@@ -436,13 +436,13 @@ async def _p_structured(ctx: ProbeContext) -> list[Row]:
     return [Row(cap, "supported", ev, s.latency_s, "content validates against the schema (zq_code included)")]
 
 
-def _media_verdict(cap: str, s: Sent, hints: tuple[str, ...], sim_phrase: str, what: str,
+def media_verdict(cap: str, s: Sent, hints: tuple[str, ...], sim_phrase: str, what: str,
                    extra: str = "") -> Row:
     """Supported when the answer shows the input (the simulator's 'I see 1 image (...)' sentence, or a
     hint such as the colour without a refusal), ignored when it does not, the error row when it failed."""
     r = s.result
     if r.error:
-        row = _fail_row(cap, s)
+        row = fail_row(cap, s)
         row.detail += extra
         return row
     low = r.content.lower()
@@ -464,7 +464,7 @@ def _image_message(url: str) -> list[dict[str, Any]]:
 
 async def _p_image_data(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(_image_message("data:image/png;base64," + b64(sample_png())))
-    return [_media_verdict("image_data_url", s, ("red",), "i see 1 image", "image")]
+    return [media_verdict("image_data_url", s, ("red",), "i see 1 image", "image")]
 
 
 async def _p_image_http(ctx: ProbeContext) -> list[Row]:
@@ -490,7 +490,7 @@ async def _p_image_http(ctx: ProbeContext) -> list[Row]:
     finally:
         await runner.cleanup()
     fetched = f"; the endpoint fetched the URL {len(hits)} time(s)" if hits else "; the endpoint never fetched the URL"
-    return [_media_verdict("image_http_url", s, ("red",), "i see 1 image (linked", "image", fetched)]
+    return [media_verdict("image_http_url", s, ("red",), "i see 1 image (linked", "image", fetched)]
 
 
 async def _p_audio(ctx: ProbeContext) -> list[Row]:
@@ -498,7 +498,7 @@ async def _p_audio(ctx: ProbeContext) -> list[Row]:
         {"type": "text", "text": "Describe this audio clip in a few words."},
         {"type": "input_audio", "input_audio": {"data": b64(sample_wav()), "format": "wav"}}]}]
     s = await ctx.send(messages)
-    return [_media_verdict("audio_input", s, ("tone", "beep", "sine", "hum", "pitch", "whistle", "440", "note"),
+    return [media_verdict("audio_input", s, ("tone", "beep", "sine", "hum", "pitch", "whistle", "440", "note"),
                            "i hear 1 audio clip", "audio")]
 
 
@@ -508,7 +508,7 @@ async def _p_file(ctx: ProbeContext) -> list[Row]:
         {"type": "file", "file": {"filename": "probe.pdf",
                                   "file_data": "data:application/pdf;base64," + b64(sample_pdf())}}]}]
     s = await ctx.send(messages)
-    return [_media_verdict("file_input", s, ("7731",), "i read 1 pdf", "PDF")]
+    return [media_verdict("file_input", s, ("7731",), "i read 1 pdf", "PDF")]
 
 
 def _reasoning_fields(objs: list[Any]) -> list[str]:
@@ -547,7 +547,7 @@ async def _p_reasoning(ctx: ProbeContext) -> list[Row]:
     sent = {k: v for k, v in s.body.items() if plain.get(k) != v}
     caps = ("reasoning_request", "reasoning_text", "reasoning_tokens")
     if r.error:
-        row = _fail_row(caps[0], s)
+        row = fail_row(caps[0], s)
         row.detail += f"; the client sent {snippet(sent, 80)}"
         return [row, *untestable(caps[1:], "the reasoning request failed", s.latency_s)]
     rows = []
@@ -597,12 +597,12 @@ async def _p_cached(ctx: ProbeContext) -> list[Row]:
     t0 = perf_counter()
     first = await ctx.send([{"role": "system", "content": prefix}, *user("Which group does entry 3 belong to?")])
     if first.result.error:
-        return [_fail_row("cached_tokens", first)]
+        return [fail_row("cached_tokens", first)]
     second = await ctx.send([{"role": "system", "content": prefix}, *user("Which group does entry 5 belong to?")])
     r1, r2 = first.result, second.result
     latency = perf_counter() - t0
     if r2.error:
-        row = _fail_row("cached_tokens", second)
+        row = fail_row("cached_tokens", second)
         row.latency_s = latency
         return [row]
     usage = last_usage(second.objects) or {}
@@ -621,7 +621,7 @@ async def _p_n(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Name a colour."), body={"n": 2})
     r = s.result
     if r.error:
-        return [_fail_row("n_gt_1", s)]
+        return [fail_row("n_gt_1", s)]
     objs = s.objects
     n = max((len(choices_of(o)) for o in objs), default=0) if not is_stream_body(objs) else 0
     if n >= 2:
@@ -637,7 +637,7 @@ async def _p_seed(ctx: ProbeContext) -> list[Row]:
     latency = perf_counter() - t0
     for s in (a, b, c):
         if s.result.error:
-            row = _fail_row("seed", s)
+            row = fail_row("seed", s)
             row.latency_s = latency
             return [row]
     same, other = a.result.content == b.result.content, a.result.content == c.result.content
@@ -655,7 +655,7 @@ async def _p_logprobs(ctx: ProbeContext) -> list[Row]:
     s = await ctx.send(user("Name a colour."), body={"logprobs": True, "top_logprobs": 2})
     r = s.result
     if r.error:
-        return [_fail_row("logprobs", s)]
+        return [fail_row("logprobs", s)]
     choices = [c for o in s.objects for c in choices_of(o)]
     lp = next((c.get("logprobs") for c in choices if c.get("logprobs")), None)
     if isinstance(lp, dict) and lp.get("content"):
@@ -816,4 +816,4 @@ GROUPS: tuple[CheckGroup, ...] = (
 assert sorted(c for g in GROUPS for c in g.caps) == sorted(CAPABILITIES)
 
 
-__all__ = ["CAPABILITIES", "GROUPS", "CheckGroup", "ProbeContext", "Row", "untestable"]
+__all__ = ["CAPABILITIES", "GROUPS", "CheckGroup", "ProbeContext", "Row", "fail_row", "media_verdict", "untestable"]

@@ -6,6 +6,10 @@ from typing import TYPE_CHECKING
 
 from multimodel.errors import ConfigError
 from multimodel.probe.battery import CAPABILITIES, Row
+from multimodel.probe.messages import MESSAGES_CAPABILITIES
+
+#: every capability of either battery, in display order (the Chat Completions battery's, then the Messages one's)
+ALL_CAPABILITIES = tuple(dict.fromkeys(CAPABILITIES + MESSAGES_CAPABILITIES))
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +25,7 @@ def endpoint_frame(model: str, rows: list[Row], chosen: tuple[str, ...], simulat
 
     by_cap = {r.capability: r for r in rows}
     records = []
-    for cap in CAPABILITIES:
+    for cap in ALL_CAPABILITIES:
         if cap not in chosen or cap not in by_cap:
             continue
         r = by_cap[cap]
@@ -40,7 +44,7 @@ def status_matrix(frames: list[pd.DataFrame], models: list[str], chosen: tuple[s
     import pandas as pd
 
     long = pd.concat(frames, ignore_index=True)
-    caps = [c for c in CAPABILITIES if c in chosen]
+    caps = [c for c in ALL_CAPABILITIES if c in chosen and (long["capability"] == c).any()]
     wide = long.pivot(index="capability", columns="model", values="status").reindex(index=caps, columns=models)
     wide.columns.name = "model"
     wide.index.name = "capability"

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from multimodel.config import split_model
 from multimodel.errors import ConfigError
-from multimodel.probe import battery  # GROUPS is read through the module, so a test can swap a check
+from multimodel.probe import battery, messages  # GROUPS are read through the modules, so a test can swap a check
 from multimodel.probe.battery import CAPABILITIES, CheckGroup, ProbeContext, Row, untestable
 from multimodel.probe.common import STATUSES, scrub, snippet
 from multimodel.probe.frames import endpoint_frame, status_matrix
+from multimodel.probe.messages import MESSAGES_CAPABILITIES
 from multimodel.transport import run_async, run_sync
 
 if TYPE_CHECKING:
@@ -50,21 +51,35 @@ async def _run_group(ctx: ProbeContext, group: CheckGroup) -> list[Row]:
     return out
 
 
-def _check_capabilities(capabilities: Iterable[str] | None) -> tuple[str, ...]:
+def _battery(client: Client, model: str) -> tuple[tuple[str, ...], tuple[CheckGroup, ...]]:
+    """The capabilities and checks for the API the model's provider speaks: Chat Completions' battery, or the
+    Messages one (an Anthropic-compatible endpoint, as Claude Code uses it)."""
+    cfg, _ = split_model(model, client.providers)
+    if cfg.api == "messages":
+        return MESSAGES_CAPABILITIES, messages.MESSAGES_GROUPS
+    if cfg.api != "chat":
+        raise ConfigError(f"probe() tests Chat Completions and Messages endpoints; {cfg.name!r} speaks the {cfg.api} "
+                          f"API: probe the same model through the provider's chat entry instead")
+    return CAPABILITIES, battery.GROUPS
+
+
+def _check_capabilities(capabilities: Iterable[str] | None, client: Client, models: list[str]) -> tuple[str, ...]:
+    """The capabilities to probe: every one of the models' batteries by default; a name none of them has is refused."""
+    known = tuple(dict.fromkeys(c for m in models for c in _battery(client, m)[0]))
     if capabilities is None:
-        return CAPABILITIES
+        return known
     if isinstance(capabilities, str):
         capabilities = [capabilities]
     chosen = tuple(capabilities)
-    unknown = sorted(set(chosen) - set(CAPABILITIES))
+    unknown = sorted(set(chosen) - set(known))
     if unknown:
-        raise ConfigError(f"unknown capabilities {unknown}; choose from {list(CAPABILITIES)}")
+        raise ConfigError(f"unknown capabilities {unknown}; choose from {list(known)}")
     return chosen
 
 
 async def _probe_on_loop(client: Client, model: str, timeout: float, chosen: tuple[str, ...]) -> pd.DataFrame:
     ctx = ProbeContext(client, model, timeout)
-    groups = [g for g in battery.GROUPS if set(g.caps) & set(chosen)]
+    groups = [g for g in _battery(client, model)[1] if set(g.caps) & set(chosen)]
     batches = await asyncio.gather(*[_run_group(ctx, g) for g in groups if not g.last])
     rows = [r for batch in batches for r in batch]
     for g in groups:
@@ -95,16 +110,16 @@ def probe(client: Client, model: str, *, timeout: float = DEFAULT_TIMEOUT,
     each probe: timeout x its sequential steps). ``capabilities`` runs a subset. ``df.attrs["simulated"]``
     says whether the endpoint was the simulator.
     """
-    chosen = _check_capabilities(capabilities)
     _validate(client, [model], timeout)
+    chosen = _check_capabilities(capabilities, client, [model])
     return run_sync(_probe_on_loop(client, model, float(timeout), chosen))
 
 
 async def aprobe(client: Client, model: str, *, timeout: float = DEFAULT_TIMEOUT,
                  capabilities: Iterable[str] | None = None) -> pd.DataFrame:
     """Async twin of probe()."""
-    chosen = _check_capabilities(capabilities)
     _validate(client, [model], timeout)
+    chosen = _check_capabilities(capabilities, client, [model])
     return await run_async(_probe_on_loop(client, model, float(timeout), chosen))
 
 
@@ -131,18 +146,18 @@ def probe_matrix(client: Client, models: Iterable[str], *, timeout: float = DEFA
     ``long_form(matrix)`` (kept as records in ``matrix.attrs["long"]``); ``plot_probe_matrix(matrix)`` draws
     the grid.
     """
-    chosen = _check_capabilities(capabilities)
     models = _models(models)
     _validate(client, models, timeout)
+    chosen = _check_capabilities(capabilities, client, models)
     return run_sync(_matrix_on_loop(client, models, float(timeout), chosen))
 
 
 async def aprobe_matrix(client: Client, models: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT,
                         capabilities: Iterable[str] | None = None) -> pd.DataFrame:
     """Async twin of probe_matrix()."""
-    chosen = _check_capabilities(capabilities)
     models = _models(models)
     _validate(client, models, timeout)
+    chosen = _check_capabilities(capabilities, client, models)
     return await run_async(_matrix_on_loop(client, models, float(timeout), chosen))
 
 

@@ -134,6 +134,10 @@ class Dialect:
     def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
         """Drop or rename parameters the provider rejects for every model (the catalogue covers per-model rules)."""
 
+    def shape_responses(self, body: dict[str, Any], warn: Any) -> None:
+        """The provider's own rules for a Responses API body, after the translation (xAI: logprobs as a flag);
+        ``warn(msg)`` reports each change. None by default."""
+
     def resold(self, model_id: str) -> tuple[str, str] | None:
         """(built-in provider, model id) when this provider serves another provider's model under this id (a
         gateway): that model's catalogue entry applies. None: the model is this provider's own."""

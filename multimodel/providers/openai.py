@@ -72,12 +72,42 @@ CAPABILITIES = CapabilityTable(
     ),
 )
 
+_RESPONSES = "https://platform.openai.com/docs/api-reference/responses/create"
+_RESPONSES_FILES = "https://platform.openai.com/docs/guides/pdf-files?api-mode=responses"
+_NOT_IN_RESPONSES = "not a Responses API parameter (its request schema has no {}; read 2026-11-29): removed"
+
+#: the Responses API: PDFs as input_file parts, and no n, seed or input audio (read 2026-11-29)
+RESPONSES_CAPABILITIES = CapabilityTable(
+    provider="OpenAI (Responses API)",
+    features={
+        **CAPABILITIES.features,
+        "file_input": supported(_RESPONSES_FILES, "PDFs as input_file parts (file_data + filename) on models that"
+                                                  " take text and images"),
+        "audio_input": rejected(_RESPONSES, "the Responses API takes text, image and file input only; audio input is"
+                                            " Chat Completions' (gpt-audio)"),
+        "n_gt_1": rejected(_RESPONSES, _NOT_IN_RESPONSES.format("n") + "; one answer per request"),
+        "seed": rejected(_RESPONSES, _NOT_IN_RESPONSES.format("seed")),
+        "logprobs": unknown(_RESPONSES, "include 'message.output_text.logprobs' with top_logprobs; reasoning models"
+                                        " reject it as on Chat Completions"),
+    },
+    limits=CAPABILITIES.limits,
+    rules=(
+        *(rule for rule in CAPABILITIES.rules if rule.label != "audio"),
+        ModelRule(("gpt-audio*", "gpt-4o-audio-preview*", "gpt-4o-mini-audio-preview*"),
+                  {"audio_input": rejected(_AUDIO, "audio models are served by Chat Completions only"),
+                   "image_data_url": rejected(_AUDIO, "Image: Not supported"),
+                   "image_http_url": rejected(_AUDIO, "Image: Not supported")}, label="audio"),
+    ),
+)
+
+
 class OpenAIDialect(Dialect):
     name = "openai"
     base_url = "https://api.openai.com/v1"
     api_key_env = ("OPENAI_API_KEY",)
     #: the Responses API (platform.openai.com/docs/api-reference/responses, read 2026-11-29)
     api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://api.openai.com/v1"}
+    api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"responses": RESPONSES_CAPABILITIES}
     #: "Only the default (1) value is supported" for temperature on reasoning models
     sampling_defaults: ClassVar[dict[str, Any]] = {"temperature": 1}
 

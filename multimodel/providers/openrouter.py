@@ -96,6 +96,22 @@ CAPABILITIES = CapabilityTable(
 )
 
 
+_RESPONSES = "https://openrouter.ai/docs/api-reference/responses-api/overview"
+
+#: the Responses API beta (read 2026-11-29): "stateless", the same upstream routing; no n in its request body
+RESPONSES_CAPABILITIES = CapabilityTable(
+    provider="OpenRouter (Responses API beta)",
+    features={
+        **CAPABILITIES.features,
+        "n_gt_1": rejected(_RESPONSES, "not a Responses parameter: one answer per request"),
+        "seed": rejected(_RESPONSES, "not a Responses parameter (OpenResponses request schema)"),
+        "audio_input": unknown(_RESPONSES, "input_audio is not a Responses input part; depends on the upstream"),
+    },
+    limits=CAPABILITIES.limits,
+    rules=tuple(rule for rule in CAPABILITIES.rules if rule.label not in ("openai audio",)),
+)
+
+
 def _vendor_model(model_id: str) -> tuple[str, str] | None:
     """``google/gemini-3-flash-preview`` → ("gemini", "gemini-3-flash-preview"): the built-in provider of the vendor
     and its model id; None for a vendor multimodel has no provider for."""
@@ -114,6 +130,7 @@ class OpenRouterDialect(Dialect):
     #: Anthropic-format endpoint Claude Code is pointed at (ANTHROPIC_BASE_URL=https://openrouter.ai/api)
     api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://openrouter.ai/api/v1",
                                                "messages": "https://openrouter.ai/api"}
+    api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"responses": RESPONSES_CAPABILITIES}
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
                         warn: Any) -> None:

@@ -58,6 +58,25 @@ CAPABILITIES = CapabilityTable(
 )
 
 
+_RESPONSES = "https://docs.x.ai/docs/api-reference#create-new-response"
+_FILES = "https://docs.x.ai/developers/files"
+
+#: the Responses API (docs.x.ai, read 2026-11-29): no n and no seed in its request body; files are attached by
+#: file_id after an upload to /v1/files (inline file_data not documented)
+RESPONSES_CAPABILITIES = CapabilityTable(
+    provider="xAI (Responses API)",
+    features={
+        **CAPABILITIES.features,
+        "file_input": unknown(_FILES, "documented as input_file by file_id after an upload to /v1/files; inline"
+                                      " PDF data not documented"),
+        "n_gt_1": rejected(_RESPONSES, "not a Responses parameter: one answer per request"),
+        "seed": rejected(_RESPONSES, "not a Responses parameter [INFERRED from the documented request body]"),
+        "logprobs": unknown(_RESPONSES, "logprobs flag with top_logprobs 0-8; not listed for reasoning models"),
+    },
+    limits=CAPABILITIES.limits,
+    rules=CAPABILITIES.rules,
+)
+
 _PARAM_REJECTED = re.compile(r"Model \S+ does not support parameter (\w+)")
 _EFFORT_VALUE_REJECTED = re.compile(r"does not support `reasoning_effort` value `(\w+)`")
 
@@ -69,9 +88,31 @@ class XAIDialect(Dialect):
     api_key_env = ("XAI_API_KEY",)
     #: the Responses API (docs.x.ai, read 2026-11-29; real traffic at /v1/responses: corpus_native r10)
     api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://api.x.ai/v1"}
+    api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"responses": RESPONSES_CAPABILITIES}
 
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
         return strip_strict(tools, warn, "xAI does not take strict in function definitions")
+
+    def shape_responses(self, body: dict[str, Any], warn: Any) -> None:
+        """xAI's Responses rules (docs.x.ai create-new-response, read 2026-11-29): logprobs is a flag beside
+        top_logprobs (0-8), not an ``include`` entry; the reasoning object documents ``effort`` only, and Grok
+        returns its summary unasked (corpus_native r10), so no ``summary`` setting is sent [INFERRED that one
+        would be rejected or ignored]."""
+        include = body.get("include")
+        if isinstance(include, list) and "message.output_text.logprobs" in include:
+            include.remove("message.output_text.logprobs")
+            body["logprobs"] = True
+            if not include:
+                del body["include"]
+        top = body.get("top_logprobs")
+        if isinstance(top, int) and top > 8:
+            body["top_logprobs"] = 8
+            warn(f"lowered top_logprobs from {top} to 8: xAI's Responses API takes 0-8")
+        reasoning = body.get("reasoning")
+        if isinstance(reasoning, dict):
+            reasoning.pop("summary", None)
+            if not reasoning:
+                del body["reasoning"]
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
                         warn: Any) -> None:

@@ -207,6 +207,9 @@ class SimServer:
         r.add_post("/{dialect}/chat/completions", self.chat)  # DeepSeek also serves the bare host
         r.add_post("/{dialect}/v1/messages", self.messages)
         r.add_post("/{dialect}/anthropic/v1/messages", self.messages)  # DeepSeek's Anthropic endpoint
+        r.add_post("/{dialect}/anthropic/messages", self.messages)  # DeepSeek also documents this path
+        r.add_post("/{dialect}/v1/messages/count_tokens", self.count_tokens)
+        r.add_post("/{dialect}/anthropic/v1/messages/count_tokens", self.count_tokens)
         r.add_post("/{dialect}/v1/responses", self.responses)
         r.add_post("/{dialect}/responses", self.responses)  # DeepSeek's Responses endpoint on the bare host
         r.add_get("/{dialect}/v1/models", self.models)
@@ -294,6 +297,23 @@ class SimServer:
         """POST …/v1/messages: Anthropic's Messages API, where the provider serves it."""
         return await self._serve(request, self.api_dialects.get((request.match_info["dialect"], "messages")),
                                  "messages")
+
+    async def count_tokens(self, request: web.Request) -> web.Response:
+        """POST …/v1/messages/count_tokens: the Messages API's token count of a request, where the provider serves it
+        (the dialect answers 404 where its provider documents no such endpoint)."""
+        d = self.api_dialects.get((request.match_info["dialect"], "messages"))
+        if d is None:
+            return web.Response(status=404, body=b'{"error":"unknown dialect or API"}', headers=JSON_HEADERS)
+        hdrs = {d.request_id_header: d.new_request_id()}
+        try:
+            raw = await _read_body(request, d)
+            _check_key(request, d)
+            body, _ = _parse_body(d, raw)
+            counted = d.count_tokens(body, request.headers)
+        except SimError as e:
+            return web.Response(status=e.status, reason=e.reason, body=e.body,
+                                headers={**hdrs, "Content-Type": d.error_content_type, **e.headers})
+        return web.Response(body=orjson.dumps(counted), headers={**hdrs, **JSON_HEADERS})
 
     async def responses(self, request: web.Request) -> web.StreamResponse:
         """POST …/v1/responses: OpenAI's Responses API, where the provider serves it."""
