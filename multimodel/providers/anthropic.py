@@ -1,4 +1,4 @@
-"""Anthropic through its OpenAI SDK compatibility layer (api.anthropic.com/v1).
+"""Anthropic through its OpenAI SDK compatibility layer (api.anthropic.com/v1), and through its native Messages API.
 
 Quirks (provider-quirks.md section 2): every system/developer message is hoisted into one system prompt
 at the top (option ``mid_system="user"`` sends later ones as framed user messages instead, so they stay
@@ -7,6 +7,11 @@ in place); temperature is capped at 1; ``reasoning_effort`` is ignored, thinking
 ones: the catalogue says which) and its text is never returned;
 ``strict`` and penalties are silently ignored (dropped here with a warning); what the capability table
 lists (audio, PDFs, response_format, seed, logprobs, n > 1) is checked before the request is built.
+
+Through the native Messages API (``api="messages"``: :class:`AnthropicMessagesDialect`, its own capability
+table) PDFs, structured outputs and ``strict`` tools are taken, thinking text comes back, and adaptive thinking
+takes its effort as the documented ``output_config.effort`` with ``display: "summarized"`` (Opus 4.7 and later
+withhold the text by default).
 """
 
 from __future__ import annotations
@@ -55,6 +60,38 @@ CAPABILITIES = CapabilityTable(
 )
 
 
+_MESSAGES = "https://platform.claude.com/docs/en/api/messages"
+_PDF = "https://platform.claude.com/docs/en/build-with-claude/pdf-support"
+_STRUCTURED = "https://platform.claude.com/docs/en/build-with-claude/structured-outputs"
+_NOT_IN_API = "not a parameter of the Messages API (its reference lists none): the field is dropped, with a warning"
+
+#: the native Messages API (read 2026-11-29): what it takes beyond the compatibility layer
+MESSAGES_CAPABILITIES = CapabilityTable(
+    provider="Anthropic (Messages API)",
+    features={
+        "image_data_url": supported(_VISION, "image block with a base64 source"),
+        "image_http_url": supported(_VISION, "image block with a url source, fetched by Anthropic"),
+        "audio_input": rejected(_MESSAGES, "no audio content block exists; an unknown block type is a 400"
+                                           " invalid_request_error [INFERRED]"),
+        "file_input": supported(_PDF, "PDF as a document block with a base64 source (100 pages per request)"),
+        "json_mode": ignored(_STRUCTURED, "no schema-less JSON mode: structured outputs take a json_schema"
+                                          " (output_config.format); response_format json_object has nowhere to go"),
+        "structured_outputs": supported(_STRUCTURED, "output_config.format {type: json_schema, schema}; generally"
+                                                     " available on Claude Sonnet/Opus 4.5 and later and Haiku 4.5"),
+        "tool_calling": supported(_MESSAGES, "tools {name, description, input_schema, strict}"),
+        "streamed_tool_calls": supported("https://platform.claude.com/docs/en/build-with-claude/streaming",
+                                         "tool_use blocks with input_json_delta fragments"),
+        "n_gt_1": ignored(_MESSAGES, "one answer per request: " + _NOT_IN_API),
+        "seed": ignored(_MESSAGES, _NOT_IN_API),
+        "logprobs": ignored(_MESSAGES, _NOT_IN_API),
+    },
+    limits={
+        **CAPABILITIES.limits,
+        "max_request_bytes": Limit(32_000_000, "https://platform.claude.com/docs/en/api/errors (Messages API: 32 MB;"
+                                               " 413 request_too_large)"),
+    },
+)
+
 _ENABLED_REJECTED = '"thinking.type.enabled" is not supported for this model'
 _DISABLED_REJECTED = '"thinking.type.disabled" is not supported for this model'
 _ADAPTIVE_REJECTED = "adaptive thinking is not supported on this model"
@@ -67,6 +104,11 @@ class AnthropicDialect(Dialect):
     api_key_env = ("ANTHROPIC_API_KEY",)
     #: the native Messages API (platform.claude.com/docs/en/api/messages, read 2026-11-29)
     api_base_urls: ClassVar[dict[str, str]] = {"messages": "https://api.anthropic.com/v1"}
+    api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"messages": MESSAGES_CAPABILITIES}
+
+    def for_api(self, api: str) -> Dialect:
+        """The rules of this provider for requests another API carries (apis/messages.py asks)."""
+        return ANTHROPIC_MESSAGES if api == "messages" else self
 
     def shape_messages(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any
@@ -148,3 +190,50 @@ class AnthropicDialect(Dialect):
             body["temperature"] = 1.0
             warn(f"capped temperature {temp} at 1.0: Anthropic's range is 0..1")
         drop(body, _IGNORED, warn, "Anthropic's compatibility layer ignores them")
+
+
+class AnthropicMessagesDialect(AnthropicDialect):
+    """Anthropic's rules for a request the native Messages API carries: the same models, limits and repairs, minus
+    what only the compatibility layer drops (apis/messages.py turns the body this builds into a Messages body)."""
+
+    def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
+        return tools  # strict tool use is part of structured outputs (_STRUCTURED, read 2026-11-29)
+
+    @staticmethod
+    def _adaptive(body: dict[str, Any], reasoning: str | int, info: ModelInfo | None, warn: Any) -> None:
+        """Adaptive thinking with the effort in ``output_config.effort`` (platform.claude.com/docs/en/build-with-
+        claude/effort, read 2026-11-29) and the thinking text asked for: Opus 4.7 and later default to
+        ``display: "omitted"`` (platform.claude.com/docs/en/build-with-claude/thinking; anthropics/claude-code
+        issue 49268), which would leave ``reasoning`` empty."""
+        if reasoning == "none":
+            body["thinking"] = {"type": "disabled"}
+            return
+        body["thinking"] = {"type": "adaptive", "display": "summarized"}
+        default = info.reasoning.effort_default if info is not None else None
+        if reasoning != default:
+            body["output_config"] = {"effort": reasoning}
+
+    def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
+        temp = body.get("temperature")
+        if isinstance(temp, int | float) and temp > 1:
+            body["temperature"] = 1.0
+            warn(f"capped temperature {temp} at 1.0: Anthropic's range is 0..1")
+        drop(body, _IGNORED, warn, "the Messages API has no such parameters")
+
+    def messages_body(self, body: dict[str, Any], info: ModelInfo | None, reasoning: str | int | None,
+                      warn: Any) -> None:
+        """A model that thinks unasked (Claude 5: adaptive, on by default) is asked for the thinking text too, so
+        its reasoning is as visible as when ``reasoning=`` names a level."""
+        if "thinking" not in body and info is not None and info.reasoning.control == "adaptive" \
+                and info.reasons_with(reasoning):
+            body["thinking"] = {"type": "adaptive", "display": "summarized"}
+        thinking = body.get("thinking")
+        choice = body.get("tool_choice")
+        if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive") \
+                and isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
+            warn("tool_choice forces a tool while the model thinks, which Anthropic refuses (400: 'tool use with"
+                 " thinking only supports tool_choice auto or none', platform.claude.com/docs/en/build-with-claude/"
+                 "extended-thinking); pass reasoning='none' or tool_choice='auto'")
+
+
+ANTHROPIC_MESSAGES = AnthropicMessagesDialect()

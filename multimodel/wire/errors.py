@@ -2,7 +2,8 @@
 
 Shapes handled (research/provider-quirks.md section 7): OpenAI ``{"error": {message, type, param, code}}``;
 Gemini's list ``[{"error": {code, message, status}}]``; xAI's ``{"code": "<text>", "error": "<text>"}``;
-OpenRouter's numeric ``error.code`` with ``metadata.raw``; Groq's in-stream ``status_code``; plain text.
+OpenRouter's numeric ``error.code`` with ``metadata.raw``; Groq's in-stream ``status_code``; Anthropic's native
+``{"type": "error", "error": {"type", "message"}, "request_id"}`` (HTTP and in a stream); plain text.
 """
 
 from __future__ import annotations
@@ -56,6 +57,17 @@ _CODE_KIND = {
     "authentication_error": "auth",
     "permission_denied": "auth",
     "deadline_exceeded": "timeout",
+}
+# Error types that name the failure when no HTTP status does (an error inside a 200 stream). Anthropic's taxonomy
+# (platform.claude.com/docs/en/api/errors, read 2026-11-29: 400 invalid_request_error, 403 permission_error,
+# 404 not_found_error, 413 request_too_large; 504 timeout_error [INFERRED from its SDKs]). Not consulted beside a
+# status: OpenAI also says invalid_request_error on a 401 or a 404, and the status is the better witness there.
+_TYPE_KIND_WITHOUT_STATUS = {
+    "invalid_request_error": "bad_request",
+    "permission_error": "auth",
+    "not_found_error": "not_found",
+    "request_too_large": "bad_request",
+    "timeout_error": "timeout",
 }
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
@@ -179,6 +191,8 @@ def error_from_object(
         kind = "content_filter"  # OpenRouter moderation (403 with flagged input)
     if kind is None and status is not None:
         kind = _STATUS_KIND.get(status) or ("server" if status >= 500 else "bad_request" if status >= 400 else None)
+    if kind is None and isinstance(err.get("type"), str):
+        kind = _TYPE_KIND_WITHOUT_STATUS.get(err["type"].lower())
     if kind is None:
         kind = "stream" if in_stream else "server"
 
