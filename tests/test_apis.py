@@ -58,8 +58,11 @@ def test_reasoning_high_is_readable_through_the_native_api_and_not_through_chat(
         assert native.ttft_s is not None and native.ttfat_s is not None and native.ttft_s <= native.ttfat_s
     chat = _quiet(client.complete, chat_model, PROMPT, reasoning="high", stream=stream)
     assert chat.error is None, chat.error
-    assert chat.api == "chat" and chat.reasoning is None  # what the issue is about: counts only, no text
-    assert chat.reasoning_tokens and chat.reasoning_tokens > 0
+    assert chat.api == "chat" and chat.reasoning is None  # what the issue is about: no text through chat
+    if api == "responses":  # OpenAI counts the hidden reasoning; Anthropic's compat layer reports no split at all
+        assert chat.reasoning_tokens and chat.reasoning_tokens > 0
+    else:  # its docs: completion_tokens_details "Always empty"
+        assert chat.reasoning_tokens is None
 
 
 @pytest.mark.parametrize("api", list(PAIRS))

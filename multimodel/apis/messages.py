@@ -94,9 +94,7 @@ class MessagesAPI(API):
         chat = rules.build_body(model_id, messages, stream=stream, reasoning=reasoning, tools=tools, params=params,
                                 options=options, warn=warn, info=info)
         body = to_messages_body(chat, warn)
-        hook = getattr(rules, "messages_body", None)
-        if callable(hook):  # the provider's own Messages rules (providers/anthropic.py, providers/deepseek.py)
-            hook(body, info, reasoning, warn)
+        rules.messages_body(body, info, reasoning, warn)  # the provider's own (providers/anthropic.py, deepseek.py)
         body["max_tokens"] = max_tokens_for(chat, body, info, reasoning, warn)
         return dict(sorted(body.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER))))
 
@@ -124,10 +122,8 @@ _ORDER = {k: i for i, k in enumerate(("model", "max_tokens", "system", "messages
 
 
 def messages_rules(dialect: Dialect) -> Dialect:
-    """The dialect's rules for this API when its provider module gives some (``for_api``), else the dialect."""
-    for_api = getattr(dialect, "for_api", None)
-    rules = for_api("messages") if callable(for_api) else dialect
-    return rules if isinstance(rules, Dialect) else dialect
+    """The dialect's rules for this API (``for_api``: its provider module's subclass where they differ)."""
+    return dialect.for_api("messages")
 
 
 # ---------------------------------------------------------------------------------------------- the body

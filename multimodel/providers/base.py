@@ -134,6 +134,16 @@ class Dialect:
     def adjust_params(self, body: dict[str, Any], model_id: str, warn: Any) -> None:
         """Drop or rename parameters the provider rejects for every model (the catalogue covers per-model rules)."""
 
+    def for_api(self, api: str) -> Dialect:
+        """This provider's rules for requests another API carries (a subclass in its module, where they differ:
+        Anthropic's native API keeps what its compatibility layer drops); the dialect itself by default."""
+        return self
+
+    def messages_body(self, body: dict[str, Any], info: ModelInfo | None, reasoning: str | int | None,
+                      warn: Any) -> None:
+        """The provider's own rules for a Messages API body, after the translation (DeepSeek: what its Anthropic
+        endpoint ignores); ``warn(msg)`` reports each change. None by default."""
+
     def shape_responses(self, body: dict[str, Any], warn: Any) -> None:
         """The provider's own rules for a Responses API body, after the translation (xAI: logprobs as a flag);
         ``warn(msg)`` reports each change. None by default."""
