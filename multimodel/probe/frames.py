@@ -18,14 +18,14 @@ COLUMNS = ("model", "capability", "status", "evidence", "latency_s", "detail", "
 
 
 def endpoint_frame(model: str, rows: list[Row], chosen: tuple[str, ...], simulated: bool | None,
-                   documented: dict[str, str]) -> pd.DataFrame:
-    """probe()'s table: one row per chosen capability in battery order; ``documented`` is the capability
+                   documented: dict[str, str], order: tuple[str, ...] = ALL_CAPABILITIES) -> pd.DataFrame:
+    """probe()'s table: one row per chosen capability in its battery's ``order``; ``documented`` is the capability
     table's status by capability. ``attrs`` keeps the model and whether it was the simulator."""
     import pandas as pd
 
     by_cap = {r.capability: r for r in rows}
     records = []
-    for cap in ALL_CAPABILITIES:
+    for cap in order:
         if cap not in chosen or cap not in by_cap:
             continue
         r = by_cap[cap]
@@ -44,7 +44,7 @@ def status_matrix(frames: list[pd.DataFrame], models: list[str], chosen: tuple[s
     import pandas as pd
 
     long = pd.concat(frames, ignore_index=True)
-    caps = [c for c in ALL_CAPABILITIES if c in chosen and (long["capability"] == c).any()]
+    caps = [c for c in dict.fromkeys(long["capability"]) if c in chosen]  # each battery's order, as probed
     wide = long.pivot(index="capability", columns="model", values="status").reindex(index=caps, columns=models)
     wide.columns.name = "model"
     wide.index.name = "capability"

@@ -79,7 +79,8 @@ def _check_capabilities(capabilities: Iterable[str] | None, client: Client, mode
 
 async def _probe_on_loop(client: Client, model: str, timeout: float, chosen: tuple[str, ...]) -> pd.DataFrame:
     ctx = ProbeContext(client, model, timeout)
-    groups = [g for g in _battery(client, model)[1] if set(g.caps) & set(chosen)]
+    order, checks = _battery(client, model)
+    groups = [g for g in checks if set(g.caps) & set(chosen)]
     batches = await asyncio.gather(*[_run_group(ctx, g) for g in groups if not g.last])
     rows = [r for batch in batches for r in batch]
     for g in groups:
@@ -89,7 +90,7 @@ async def _probe_on_loop(client: Client, model: str, timeout: float, chosen: tup
         r.evidence = scrub(r.evidence, ctx.secrets)
         r.detail = scrub(r.detail, ctx.secrets)
     documented = {f: s.status for f, s in client.capabilities(model).features.items()}
-    return endpoint_frame(model, rows, chosen, ctx.simulated, documented)
+    return endpoint_frame(model, rows, chosen, ctx.simulated, documented, order)
 
 
 def _validate(client: Client, models: list[str], timeout: float) -> None:
