@@ -237,3 +237,22 @@ def test_turn_two_sends_turn_ones_answer_back_as_recorded(file_id: str, server: 
     thinking = [b for b in sent[1]["content"] if b["type"] == "thinking"]
     if thinking:  # m08, m10: the signed block leads the assistant turn, byte for byte as recorded
         assert sent[1]["content"][0] == {k: recorded[1]["content"][0][k] for k in ("type", "thinking", "signature")}
+
+
+def test_cache_writes_and_reads_are_priced_at_their_own_rates(server):
+    """m14 (input 3, cache read 1,111, cache write 418, output 33 on claude-sonnet-4-5) through the built-in
+    anthropic-messages entry: cost = 3 x $3 + 1,111 x $0.30 + 418 x $3.75 (5-minute writes, 1.25 x input) + 33 x $15
+    per million tokens (platform.claude.com pricing; prompt-caching#pricing)."""
+    file_id = "m14_anthropic_sonnet45_cache_read_and_creation_usage"
+    client = mm.Client(providers={"anthropic-messages": {"base_url": server.base_url(file_id), "api_key": "k"}},
+                       cache=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = client.complete("anthropic-messages/claude-sonnet-4-5", "hello", retries=0)
+    finally:
+        client.close()
+    assert r.error is None, r.error
+    assert (r.prompt_tokens, r.cached_tokens, r.cache_write_tokens, r.completion_tokens) == (1532, 1111, 418, 33)
+    assert r.cost_source == "price_table"
+    assert r.cost_usd == pytest.approx((3 * 3.0 + 1111 * 0.30 + 418 * 3.75 + 33 * 15.0) / 1e6, rel=1e-12)
