@@ -154,3 +154,18 @@ def test_the_openai_sdk_is_not_handed_a_messages_endpoint():
     with pytest.raises(mm.ConfigError, match="speaks Anthropic's Messages API"):
         c.openai_client("deepseek-messages")
     assert c.openai_client("openai-responses").base_url.path.endswith("/openai/v1/")
+
+
+@pytest.mark.parametrize("model", ["anthropic-messages/claude-sonnet-4-6", "openai-responses/gpt-5.4",
+                                   "xai-responses/grok-4.3", "deepseek-messages/deepseek-flash"])
+def test_streamed_reasoning_through_a_native_api_comes_before_the_answer_in_the_timings(model):
+    """ttft_s is the first token of any channel, reasoning included; ttfat_s the first answer token (DESIGN.md
+    section 2): with visible reasoning streamed first, the one comes clearly before the other."""
+    with mm.sim.start(latency_scale=0.05) as sim:
+        cfg = mm.Client().providers[model.split("/")[0]]
+        client = mm.Client(providers={cfg.name: {"base_url": sim.base_url(cfg.dialect, cfg.api), "api_key": "k"}},
+                           cache=False)
+        r = _quiet(client.complete, model, PROMPT, reasoning="high", stream=True)
+    assert r.error is None and r.reasoning, r.error
+    assert 0 < r.ttft_s < r.ttfat_s < r.e2e_s
+    assert r.completion_tokens > r.reasoning_tokens > 0 and r.output_tps > 0
