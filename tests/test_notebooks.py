@@ -52,7 +52,12 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "out/02_report.html": ["SIMULATED", "openai/gpt-5.4", "deepseek/deepseek-flash", "contains (95% CI)"],
     },
     "03_reasoning_and_tools": {
-        "out/03_reasoning.csv": ["reasoning_tokens", "xai/grok-3-mini"],
+        # model,api,effort,text returned: the same Claude and GPT, no reasoning text through chat, text natively
+        "out/03_reasoning.csv": ["reasoning_tokens", "xai/grok-3-mini",
+                                 "anthropic/claude-sonnet-4-6,chat,high,no,",
+                                 "anthropic-messages/claude-sonnet-4-6,messages,high,yes,",
+                                 "openai/gpt-5.4-mini,chat,high,no,",
+                                 "openai-responses/gpt-5.4-mini,responses,high,yes,"],
         "out/03_reasoning_cost_breakdown.png": [],
     },
     "04_gateway_vs_direct": {
@@ -71,7 +76,9 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
 EXPECTED_OUTPUT_TEXT: dict[str, list[str]] = {
     "04_gateway_vs_direct": ["an endpoint against itself: identical", "overhead", "system_mid_conversation",
                              "rejected"],
-    "03_reasoning_and_tools": ["thought_signature", "without the signature: HTTP 400", "with the signature:"],
+    "03_reasoning_and_tools": ["thought_signature", "without the signature: HTTP 400", "with the signature:",
+                               "(not returned)", "thinking_blocks", "reasoning_items", "encrypted_content",
+                               '"signature": '],
     "05_multimodal": ["would not receive audio clip", "openai/gpt-audio", "I hear 1 audio clip", "unsupported",
                       "dropped_inputs: ['audio_input']", "I read 1 PDF", "expected warnings, recorded: "],
 }
