@@ -288,7 +288,7 @@ def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> N
     result.reasoning_tokens = usage.reasoning_tokens
     result.cached_tokens = usage.cached_tokens
     result.cache_write_tokens = usage.cache_write_tokens
-    _fill_cost(result, acc, req)
+    _fill_cost(result, acc, req, usage.cache_write_long_tokens)
     if req.stream:  # a whole body arrives at once: its first token's time was never seen (DESIGN section 2)
         if acc.first_token_t is not None:
             result.ttft_s = acc.first_token_t - t0
@@ -301,7 +301,7 @@ def fill(result: Result, acc: Accumulator, req: PreparedRequest, t0: float) -> N
     result.provider_state = req.api.echo_state(req.dialect, acc)
 
 
-def _fill_cost(result: Result, acc: Accumulator, req: PreparedRequest) -> None:
+def _fill_cost(result: Result, acc: Accumulator, req: PreparedRequest, long_writes: int | None = None) -> None:
     """The provider's own figure when it reports one, else the price table at the time the request was made (its
     tiers, windows and dated prices; cache writes at the retention the request asked for); NaN (never 0) when
     unknown (audio input is billed at its own rate, so it is never priced at the table's text rates)."""
@@ -319,7 +319,8 @@ def _fill_cost(result: Result, acc: Accumulator, req: PreparedRequest) -> None:
             result.cost_usd = pricing.request_cost(
                 price, prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
                 cached_tokens=result.cached_tokens, cache_write_tokens=result.cache_write_tokens,
-                at=result.created_at, body=req.body)
+                at=result.created_at, body=req.body,
+                cache_write_long_tokens=long_writes)
             result.cost_source = "price_table"
     if math.isnan(result.cost_usd):
         result.cost_source = None

@@ -448,16 +448,20 @@ def cache_write_ttl(body: dict[str, Any] | None) -> str:
 
 def request_cost(price: Price, *, prompt_tokens: int | None, completion_tokens: int | None,
                  cached_tokens: int | None, cache_write_tokens: int | None = None,
-                 at: float | datetime | None = None, body: dict[str, Any] | None = None) -> float:
-    """The cost of one request (``Price.cost``) at the time it was made. Usage reports cache writes as one count,
-    so their retention comes from the request (``cache_write_ttl``): a request that asked for both retentions has
-    an unknown split, and a NaN cost unless both rates are the same."""
+                 at: float | datetime | None = None, body: dict[str, Any] | None = None,
+                 cache_write_long_tokens: int | None = None) -> float:
+    """The cost of one request (``Price.cost``) at the time it was made. Where the provider reports how many of the
+    cache writes were for the longer retention (``cache_write_long_tokens``, Anthropic's Messages API), that split
+    is priced; usage that reports one count leaves the retention to the request (``cache_write_ttl``): a request
+    that asked for both retentions has an unknown split, and a NaN cost unless both rates are the same."""
     def cost(default: int | None, long: int | None) -> float:
         return price.cost(prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens=default,
                           cache_write_long_tokens=long, at=at)
 
     if not cache_write_tokens:
         return cost(None, None)
+    if cache_write_long_tokens is not None and 0 <= cache_write_long_tokens <= cache_write_tokens:
+        return cost(cache_write_tokens - cache_write_long_tokens, cache_write_long_tokens)
     ttl = cache_write_ttl(body)
     if ttl == "default":
         return cost(cache_write_tokens, None)

@@ -466,3 +466,48 @@ def test_the_key_never_reaches_a_result_even_when_the_endpoint_echoes_it():
             assert r.api == "messages"
     finally:
         srv.stop()
+
+
+def test_a_blank_text_block_before_adaptive_thinking_starts_no_answer_clock():
+    """m02 (claude-opus-4-6, adaptive): block 0 is text "\\n\\n", then the thinking, then the answer. Fed one event per
+    time step as the exchange stamps them, the blank block is no token at all: the first token is the first thinking
+    delta, and the first answer token the first real text after it."""
+    from multimodel.wire.sse import SSEDecoder
+
+    rec = json.loads((Path(__file__).parent / "corpus_native" /
+                      "m02_anthropic_opus46_stream_adaptive_thinking_text_before_thinking.json").read_text())
+    acc = MessagesAccumulator()
+    kinds = []
+    for step, (_, payload) in enumerate(SSEDecoder().feed(rec["response"]["body"].encode())):
+        obj = json.loads(payload)
+        kinds.append((obj.get("type"), (obj.get("delta") or {}).get("type")))
+        acc.add_chunk(obj, float(step))
+    acc.finish()
+    first_thinking = kinds.index(("content_block_delta", "thinking_delta"))
+    text_deltas = [i for i, k in enumerate(kinds) if k == ("content_block_delta", "text_delta")]
+    first_text = next(i for i in text_deltas if i > first_thinking)
+    assert acc.first_token_t == first_thinking
+    assert acc.first_answer_t == first_text > acc.first_token_t
+    assert acc.content_text().startswith("\n\n1. **Captain Scoop**")  # the blank lines are kept, in front
+
+
+def test_one_hour_cache_writes_are_priced_at_their_own_rate_from_the_split_anthropic_reports():
+    """usage.cache_creation splits the writes by retention (5 minutes at 1.25x input, 1 hour at 2x): priced as
+    reported, even for a request that marked both retentions (whose split the request alone cannot tell)."""
+    from multimodel import pricing
+    from multimodel.config import build_provider
+
+    native = {"input_tokens": 10, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 3000,
+              "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
+              "output_tokens": 100}
+    usage = normalize_usage(messages_usage(native))
+    assert (usage.prompt_tokens, usage.cache_write_tokens, usage.cache_write_long_tokens) == (3010, 3000, 2000)
+    price = pricing.price_for(build_provider("anthropic-messages", None), "claude-sonnet-4-5")
+    both = {"system": [{"type": "text", "text": "a", "cache_control": {"type": "ephemeral", "ttl": "1h"}},
+                       {"type": "text", "text": "b", "cache_control": {"type": "ephemeral"}}]}
+    cost = pricing.request_cost(price, prompt_tokens=3010, completion_tokens=100, cached_tokens=0,
+                                cache_write_tokens=3000, cache_write_long_tokens=2000, body=both)
+    assert cost == pytest.approx((10 * 3.0 + 1000 * 3.75 + 2000 * 6.0 + 100 * 15.0) / 1e6, rel=1e-12)
+    unsplit = pricing.request_cost(price, prompt_tokens=3010, completion_tokens=100, cached_tokens=0,
+                                   cache_write_tokens=3000, body=both)
+    assert unsplit != unsplit  # NaN: without the provider's split, a request marking both cannot be priced

@@ -328,3 +328,44 @@ def test_simulated_transport_error_rows_never_hold_the_key():
         client.close()
     assert r.error is not None and r.api == "responses"
     assert KEY not in r.to_json().decode() and KEY not in repr(r) and KEY not in str(r.to_dict())
+
+
+def test_a_refusal_is_the_answer_shown_and_finishes_as_content_filter():
+    """OpenAI's refusal (a ``refusal`` content part; ``response.refusal.delta``/``.done`` events when streamed,
+    platform.openai.com/docs/guides/structured-outputs#refusals, read 2026-11-29) is neither lost nor a 'stop'."""
+    words = "I'm sorry, I can't help with that."
+    item = {"id": "msg_1", "type": "message", "role": "assistant", "status": "completed",
+            "content": [{"type": "refusal", "refusal": words}]}
+    streamed = feed([
+        {"type": "response.output_item.added", "output_index": 0, "item": {**item, "content": []}},
+        {"type": "response.refusal.delta", "item_id": "msg_1", "output_index": 0, "content_index": 0,
+         "delta": words[:10]},
+        {"type": "response.refusal.delta", "item_id": "msg_1", "output_index": 0, "content_index": 0,
+         "delta": words[10:]},
+        {"type": "response.refusal.done", "item_id": "msg_1", "output_index": 0, "content_index": 0,
+         "refusal": words},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        _final(output=[item]),
+    ])
+    whole = ResponsesAccumulator()
+    whole.add_message({"id": "resp_1", "object": "response", "status": "completed", "model": "gpt-5.4",
+                       "output": [item], "usage": None}, 1.0)
+    whole.finish()
+    for acc in (streamed, whole):
+        assert acc.content_text() == words
+        assert acc.finish_reason(False) == "content_filter"
+
+
+def test_a_chat_completions_refusal_is_kept_too():
+    from multimodel.wire.accumulate import Accumulator
+
+    acc = Accumulator()
+    acc.add_chunk({"choices": [{"index": 0, "delta": {"role": "assistant", "content": None, "refusal": "No."}}]}, 1.0)
+    acc.add_chunk({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}, 2.0)
+    acc.finish()
+    assert (acc.content_text(), acc.finish_reason(False), acc.first_answer_t) == ("No.", "content_filter", 1.0)
+    whole = Accumulator()
+    whole.add_message({"choices": [{"index": 0, "message": {"role": "assistant", "content": None, "refusal": "No."},
+                                    "finish_reason": "stop"}]}, 1.0)
+    whole.finish()
+    assert (whole.content_text(), whole.finish_reason(False)) == ("No.", "content_filter")

@@ -146,13 +146,31 @@ class Accumulator:
         #: what the next turn must send back unchanged, in the API's own shape (Messages thinking blocks with
         #: their signatures, Responses reasoning items with encrypted_content); read by the API's echo_state
         self.native_state: list[dict[str, Any]] = []
+        #: the model refused (OpenAI's ``refusal`` text, in Chat Completions or Responses): the text is the answer
+        #: shown, and the finish reason is content_filter
+        self.refused = False
 
     # ------------------------------------------------------------------ feeding, for readers of other APIs
     # The Messages and Responses readers (wire/messages.py, wire/responses.py) translate their events into
     # these calls, so every API fills the same fields with the same timing rules.
     def add_answer_text(self, text: str, t: float) -> None:
-        """Answer text exactly as the API delivered it (no inline-tag parsing: native APIs separate reasoning)."""
+        """Answer text exactly as the API delivered it (no inline-tag parsing: native APIs separate reasoning).
+        Whitespace before the first answer text starts no clock (Claude's adaptive thinking may open with a text
+        block of "\n\n" before it thinks: corpus_native m02); it is kept, in front of the text that follows."""
+        if not text:
+            return
+        if self.first_answer_t is None and not text.strip():
+            self._pending += text
+            return
+        if self._pending:
+            text, self._pending = self._pending + text, ""
+        self.content.append(text)
+        self._token(t, True)
+
+    def add_refusal_text(self, text: str, t: float) -> None:
+        """A refusal's text (OpenAI: ``refusal`` beside ``content``): the answer shown, finished as content_filter."""
         if text:
+            self.refused = True
             self.content.append(text)
             self._token(t, True)
 
@@ -404,6 +422,9 @@ class Accumulator:
                 self._add_reasoning(delta, t)
                 if "content" in delta:
                     self._add_content(delta["content"], t)
+                refusal = delta.get("refusal")
+                if refusal and type(refusal) is str:
+                    self.add_refusal_text(refusal, t)
                 calls = delta.get("tool_calls")
                 if calls:
                     self._add_tool_calls(_calls(calls), t, whole=False)
@@ -472,6 +493,8 @@ class Accumulator:
                 raise MalformedResponse(f"choices[0].message is a {type(msg).__name__}, not an object")
             self._add_reasoning(msg, t)
             self._add_content(msg.get("content"), t)
+            if isinstance(msg.get("refusal"), str):
+                self.add_refusal_text(msg["refusal"], t)
             calls = _calls(msg.get("tool_calls"))
             if calls:
                 self._add_tool_calls(calls, t, whole=True)
@@ -534,6 +557,8 @@ class Accumulator:
     def finish_reason(self, has_tools: bool) -> str:
         if self.error is not None:
             return "error"
+        if self.refused:
+            return "content_filter"
         raw = self.finish_raw
         norm = _FINISH_MAP.get(raw.lower()) if isinstance(raw, str) and raw else None
         if norm is None and isinstance(raw, str) and raw:

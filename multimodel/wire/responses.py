@@ -136,6 +136,11 @@ class ResponsesAccumulator(Accumulator):
                 for text in _texts(raw.get("content"), ("output_text",)):
                     self.add_answer_text(text, t)
                 item.parts.add(("text", 0))
+            if not any(ch == "refusal" for ch, _ in item.parts):
+                for part in raw.get("content") or ():
+                    if isinstance(part, dict) and part.get("type") == "refusal":
+                        self.add_refusal_text(_str(part.get("refusal")) or "", t)
+                item.parts.add(("refusal", 0))
             self._message_logprobs(raw.get("content"), item)
         elif kind == "function_call":
             if item.tool is None:
@@ -222,8 +227,14 @@ class ResponsesAccumulator(Accumulator):
                 self._reasoning(item_id, item, channel, index, _str(event.get("text")) or "", t)
         elif kind in ("function_call_arguments.delta", "function_call_arguments.done"):
             self._arguments(kind, event, t)
-        # content_part.*, reasoning_summary_part.*, output_text.annotation.added, refusal.*: their text comes
-        # through the deltas and the .done events above
+        elif kind in ("refusal.delta", "refusal.done"):  # the model refused: its words are the answer
+            _, item = self._item_of(event, "message")
+            text = _str(event.get("delta" if kind == "refusal.delta" else "refusal")) or ""
+            if kind == "refusal.delta" or ("refusal", 0) not in item.parts:
+                item.parts.add(("refusal", 0))
+                self.add_refusal_text(text, t)
+        # content_part.*, reasoning_summary_part.*, output_text.annotation.added: their text comes through the
+        # deltas and the .done events above
 
     @staticmethod
     def _channel(kind: str, event: dict[str, Any]) -> tuple[str, int]:

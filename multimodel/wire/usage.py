@@ -16,6 +16,8 @@ class Usage:
     cached_tokens: int | None = None
     # tokens written to the provider's prompt cache: part of prompt_tokens, like cached_tokens
     cache_write_tokens: int | None = None
+    # of those, the writes kept for the longer retention (Anthropic's 1 hour), when the provider reports the split
+    cache_write_long_tokens: int | None = None
 
 
 _int = valid_count  # a count beyond 2**53, negative, fractional or of another type is read as missing
@@ -39,16 +41,17 @@ def normalize_usage(usage: dict[str, Any] | None) -> Usage:
         completion = total - prompt
         if reasoning is None:
             reasoning = hidden
-    cached = writes = None
+    cached = writes = long = None
     pdetails = usage.get("prompt_tokens_details")
     if isinstance(pdetails, dict):
         cached = _int(pdetails.get("cached_tokens"))
         # OpenAI (corpus u03, gpt-5.6-sol) and OpenRouter (quirks 6.10; openrouter.ai/docs/prompt-caching)
         writes = _int(pdetails.get("cache_write_tokens"))
+        long = _int(pdetails.get("cache_write_long_tokens"))  # the Messages reader's split (wire/messages.py)
     if cached is None:
         cached = _int(usage.get("prompt_cache_hit_tokens"))  # DeepSeek
     if cached is None:
         cached = _int(usage.get("cached_tokens"))  # Together (top level)
     if cached is None:
         cached = _int(usage.get("num_cached_tokens"))  # Mistral
-    return Usage(prompt, completion, reasoning, cached, writes)
+    return Usage(prompt, completion, reasoning, cached, writes, long)
