@@ -23,6 +23,7 @@ PAIRS = {
     "responses": ("openai/gpt-5.4", "openai-responses/gpt-5.4"),
 }
 PROMPT = "Why is the sky blue? Answer in two sentences."
+KEY = "sim-key-0123456789abcdef"  # long enough for the scrubbing rules (redact.MIN_SECRET_LENGTH)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def client():
         providers = {}
         for name in ("anthropic", "openai", "anthropic-messages", "openai-responses", "deepseek-messages"):
             cfg = mm.Client().providers[name]
-            providers[name] = {"base_url": sim.base_url(cfg.dialect, cfg.api), "api_key": "sim-key",
+            providers[name] = {"base_url": sim.base_url(cfg.dialect, cfg.api), "api_key": KEY,
                                "dialect": cfg.dialect}
         yield mm.Client(providers=providers, cache=False)
 
@@ -122,11 +123,20 @@ def test_the_messages_request_is_anthropics_own_shape_and_the_key_travels_only_i
     req = client.prepare("anthropic-messages/claude-sonnet-4-6", [
         {"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}], reasoning="high")
     assert req.url.endswith("/anthropic/v1/messages")
-    assert req.headers["x-api-key"] == "sim-key" and "Authorization" not in req.headers
+    assert req.headers["x-api-key"] == KEY and "Authorization" not in req.headers
     assert req.headers["anthropic-version"] == "2023-06-01"
     assert req.body["system"] and all(m["role"] != "system" for m in req.body["messages"])
     assert isinstance(req.body["max_tokens"], int) and "thinking" in req.body
-    assert "sim-key" not in repr(req)
+    assert KEY not in repr(req) and KEY in req.secrets
+
+
+def test_the_key_is_in_no_row_raw_answer_or_export_of_either_native_api(client, tmp_path):
+    cmp = _quiet(client.compare, PROMPT, models=[PAIRS["messages"][1], PAIRS["responses"][1]], reasoning="high",
+                 stream=True, live=False)
+    for r in cmp.results:
+        assert KEY not in repr(r) and KEY not in r.to_json().decode() and KEY not in str(r.raw)
+    cmp.df.to_csv(tmp_path / "rows.csv")
+    assert KEY not in (tmp_path / "rows.csv").read_text()
 
 
 def test_deepseeks_anthropic_endpoint_answers_through_messages(client):

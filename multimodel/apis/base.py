@@ -13,12 +13,13 @@ from multimodel.wire.accumulate import Accumulator
 NATIVE_STATE_KEYS = ("thinking_blocks", "reasoning_items")
 
 
-def without_native_state(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The messages without another API's echo state: a conversation moved to a Chat Completions provider sends
-    what that API takes (text and tool calls), not blobs its provider would reject."""
-    if not any(k in m for m in messages for k in NATIVE_STATE_KEYS):
+def without_native_state(messages: list[dict[str, Any]], keep: str | None = None) -> list[dict[str, Any]]:
+    """The messages without another API's echo state (``keep``: this API's own key): a conversation moved to
+    another API sends what that API takes (text and tool calls), not blobs its provider would reject."""
+    foreign = tuple(k for k in NATIVE_STATE_KEYS if k != keep)
+    if not any(k in m for m in messages for k in foreign):
         return messages
-    return [{k: v for k, v in m.items() if k not in NATIVE_STATE_KEYS} for m in messages]
+    return [{k: v for k, v in m.items() if k not in foreign} for m in messages]
 
 
 class API:

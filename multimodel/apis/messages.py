@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 import orjson
 
-from multimodel.apis.base import API
+from multimodel.apis.base import API, without_native_state
 from multimodel.catalogue import EFFORT_BUDGET, ModelInfo
 from multimodel.errors import ConfigError
 from multimodel.providers.base import Dialect
@@ -91,6 +91,7 @@ class MessagesAPI(API):
         info: ModelInfo | None = None,
     ) -> dict[str, Any]:
         rules = messages_rules(dialect)
+        messages = without_native_state(messages, keep="thinking_blocks")
         chat = rules.build_body(model_id, messages, stream=stream, reasoning=reasoning, tools=tools, params=params,
                                 options=options, warn=warn, info=info)
         body = to_messages_body(chat, warn)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from multimodel.apis.base import API
+from multimodel.apis.base import API, without_native_state
 from multimodel.catalogue import ModelInfo
 from multimodel.providers.base import Dialect
 from multimodel.wire.accumulate import Accumulator
@@ -235,8 +235,7 @@ class ResponsesAPI(API):
     ) -> dict[str, Any]:
         """The dialect's Chat Completions body (its rules applied) translated into a Responses body; the
         Messages API's thinking blocks are left out (reasoning items are this API's own echo state)."""
-        messages = [{k: v for k, v in m.items() if k != "thinking_blocks"} if "thinking_blocks" in m else m
-                    for m in messages]
+        messages = without_native_state(messages, keep="reasoning_items")
         chat = dialect.build_body(model_id, messages, stream=stream, reasoning=reasoning, tools=tools,
                                   params=params, options=options, warn=warn, info=info)
         reasons = info.reasons_with(reasoning) if info is not None else reasoning not in (None, "none")

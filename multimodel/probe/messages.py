@@ -219,14 +219,15 @@ async def _forged_signature(ctx: ProbeContext, first: Any) -> Row:
     message = first.as_message()
     forged = copy.deepcopy(message["thinking_blocks"])
     for block in forged:
-        if block.get("signature"):
-            sig = block["signature"]
-            block["signature"] = sig[:-8] + ("A" if sig[-8] != "A" else "B") + sig[-7:]
+        sig = block.get("signature")
+        if isinstance(sig, str) and sig:  # one character changed in the middle: same length, not the endpoint's
+            mid = len(sig) // 2
+            block["signature"] = sig[:mid] + ("A" if sig[mid] != "A" else "B") + sig[mid + 1:]
     message["thinking_blocks"] = forged
     history = [{"role": "user", "content": _ASK_WEATHER}, message]
     history += [{"role": "tool", "tool_call_id": c.id, "content": "18C"} for c in first.tool_calls]
     s = await _send(ctx, _prepare(ctx, history, tools=[WEATHER], reasoning="low"))
-    if s.result.error and s.result.error.status == 400:
+    if s.result.error and s.result.error.status == 400 and "signature" in s.result.error.message.lower():
         return Row("signature_checked", "supported", snippet(s.result.error.message, 140), s.latency_s,
                    "a forged thinking signature is refused, as Anthropic refuses it")
     if s.result.error:

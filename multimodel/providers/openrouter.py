@@ -126,10 +126,10 @@ class OpenRouterDialect(Dialect):
     reports_cost = True
     gateway = True
     api_key_env = ("OPENROUTER_API_KEY",)
-    #: the Responses API (openrouter.ai/docs/api-reference/responses-api; real traffic: corpus_native r09) and the
-    #: Anthropic-format endpoint Claude Code is pointed at (ANTHROPIC_BASE_URL=https://openrouter.ai/api)
-    api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://openrouter.ai/api/v1",
-                                               "messages": "https://openrouter.ai/api"}
+    #: the Responses API (openrouter.ai/docs/api-reference/responses-api; real traffic: corpus_native r09). Its
+    #: Anthropic-format endpoint (ANTHROPIC_BASE_URL=https://openrouter.ai/api) is not offered yet: requests for it
+    #: would need Anthropic's thinking shape rather than OpenRouter's reasoning object, and nothing simulates it
+    api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://openrouter.ai/api/v1"}
     api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"responses": RESPONSES_CAPABILITIES}
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
