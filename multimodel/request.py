@@ -572,10 +572,11 @@ class RequestPreparer:
                                model=model)
             return None
         info = match.info
+        name = info.provider if dialect.gateway else cfg.name  # the replacement as this provider entry names it
         if info.status == "retired":
             raise ConfigError(
                 f"{model} was retired on {info.retired}: {info.provider} answers it with an error; use "
-                f"{info.provider}/{info.replacement} instead ({info.source}). To send it anyway, pass "
+                f"{name}/{info.replacement} instead ({info.source}). To send it anyway, pass "
                 "on_unsupported='send'")
         if match.how == "family":
             self.warn_once(f"{model} is not in multimodel's model catalogue: shaped by the rules of its family "
@@ -583,10 +584,10 @@ class RequestPreparer:
                            model=model)
         elif info.status == "deprecated":
             self.warn_once(f"{model} is deprecated: {info.provider} shuts it down on {info.shutdown}; its replacement "
-                           f"is {info.provider}/{info.replacement} ({info.source})", key=("catalogue", model),
+                           f"is {name}/{info.replacement} ({info.source})", key=("catalogue", model),
                            category=ModelWarning, model=model)
         elif info.status == "legacy":
-            self.warn_once(f"{model} is a legacy name: {info.provider} serves it with {info.provider}/"
+            self.warn_once(f"{model} is a legacy name: {info.provider} serves it with {name}/"
                            f"{info.replacement}; ask for that model ({info.source})", key=("catalogue", model),
                            category=ModelWarning, model=model)
         return info

@@ -46,7 +46,7 @@ def test_anthropic_thinking_budget_temperature_and_strict(client):
                     max_tokens=1000, tools=TOOLS)
     assert b["thinking"] == {"type": "enabled", "budget_tokens": 8192}
     assert b["max_tokens"] == 9192  # must exceed the thinking budget
-    assert b["temperature"] == 1.0
+    assert "temperature" not in b  # thinking takes only temperature 1 (platform.claude.com extended-thinking)
     assert "strict" not in b["tools"][0]["function"]
     assert "reasoning_effort" not in b
     # one note per change, saying what was renamed, raised, capped or dropped, and why
@@ -54,8 +54,11 @@ def test_anthropic_thinking_budget_temperature_and_strict(client):
         "anthropic/claude-sonnet-4-6: dropped tools[].function.strict: Anthropic's compatibility layer ignores "
         "strict (no schema guarantee)",
         "anthropic/claude-sonnet-4-6: raised max_tokens to 9192: it must exceed the thinking budget (8192)",
-        "anthropic/claude-sonnet-4-6: capped temperature 1.5 at 1.0: Anthropic's range is 0..1",
+        "anthropic/claude-sonnet-4-6: dropped temperature: not taken by claude-sonnet-4-6 while it reasons "
+        "(https://platform.claude.com/docs/en/build-with-claude/extended-thinking)",
     ])
+    b, _ = body(client, "anthropic/claude-sonnet-4-6", reasoning="medium", temperature=1)
+    assert b["temperature"] == 1  # the one value thinking takes is kept
 
 
 def test_anthropic_mid_conversation_system_as_user_option():

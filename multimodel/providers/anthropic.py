@@ -101,6 +101,8 @@ _DEPRECATED_PARAM = re.compile(r"`(\w+)` is deprecated for this model")
 class AnthropicDialect(Dialect):
     name = "anthropic"
     base_url = "https://api.anthropic.com/v1"
+    #: temperature 1 is what thinking requires, so it is kept while the model thinks (any other value is removed)
+    sampling_defaults: ClassVar[dict[str, Any]] = {"temperature": 1}
     api_key_env = ("ANTHROPIC_API_KEY",)
     #: the native Messages API (platform.claude.com/docs/en/api/messages, read 2026-11-29)
     api_base_urls: ClassVar[dict[str, str]] = {"messages": "https://api.anthropic.com/v1"}
