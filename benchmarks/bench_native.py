@@ -4,8 +4,9 @@ Real recorded streams from tests/corpus_native (Anthropic Messages m01, m07, m18
 r10) are replayed many times, fed in 4 KB pieces as ``exchange._read_stream`` and benchmark 2 (normalize) feed
 them. Each piece goes through multimodel's ``SSEDecoder.feed`` and each event through ``orjson.loads`` on BOTH
 sides: the SSE framing and JSON parsing are the same code, so the ratio compares the readers. Per stream and
-per side, the figure is events per CPU-second (``time.process_time()``, median of 5 timed blocks after a warm-up),
-with the same event count (the JSON events in the stream) as numerator for every side.
+per side, the figure is events per CPU-second (``time.process_time()``): the median of 10 timed blocks, in two
+passes over the sides in turn (so a noisy moment of the shared VM lands on every side), each block after a
+warm-up call, with the same event count (the JSON events in the stream) as numerator for every side.
 
 What each side does per stream (only the reader differs; ``frontend`` is the shared decode + parse alone, so
 its cost can be taken out of the others to compare the readers by themselves):
