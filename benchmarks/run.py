@@ -11,6 +11,8 @@ details) and prints a table of each figure next to its goal. Benchmarks (issue 7
   6 import       python -X importtime -c "import multimodel"
   7 throttle     600 requests to two endpoints that throttle per second (2,400 and 1,200 rpm): multimodel
                  (limits from headers; rpm configured) vs openai.AsyncOpenAI vs litellm.acompletion, answered of 600
+  8 native       events/s reading recorded Messages and Responses streams: multimodel's readers vs the anthropic
+                 and openai SDKs' own stream accumulation, same decoder and JSON parser, ratio per stream
 
 ``--only overhead,timing`` runs a subset; ``--quick`` is a smoke run (~1 min); ``--full`` runs the issue's
 request counts for every peer in benchmark 1 (the SDK and LiteLLM streams then take ~15 more minutes).
@@ -34,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_frame
 import bench_import
+import bench_native
 import bench_normalize
 import bench_overhead
 import bench_scheduling
@@ -45,6 +48,7 @@ from _common import BENCH, machine_info
 BENCHMARKS = {
     "import": bench_import,
     "normalize": bench_normalize,
+    "native": bench_native,
     "frame": bench_frame,
     "overhead": bench_overhead,
     "timing": bench_timing,
