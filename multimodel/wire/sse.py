@@ -40,10 +40,21 @@ class SSEDecoder:
             self._parts, self._partial_size = [], 0
         else:
             buf = chunk
-        if self._data or self._event or b"\r" in buf:
+        if b"\r" in buf:
             return self._feed_lines(buf)
-        # Fast path for the common framing, one "data: {...}" line per event: split on blank lines and
-        # hand anything unusual (comments, event: names, multi-line data) to the line parser.
+        out: list[tuple[bytes, bytes]] = []
+        if self._data or self._event:  # an event a piece boundary cut: finish it line by line, then go fast
+            end = 0 if buf[:1] == b"\n" else buf.find(b"\n\n") + 1
+            if end <= 0 and buf[:1] != b"\n":
+                return self._feed_lines(buf)
+            out = self._feed_lines(buf[:end + 1])
+            buf = buf[end + 1:]
+        return out + self._fast(buf) if buf else out
+
+    def _fast(self, buf: bytes) -> list[tuple[bytes, bytes]]:
+        """The common framings at speed: one ``data: {...}`` line per event (OpenAI), or an ``event: NAME`` line and
+        one ``data:`` line (Anthropic's Messages, OpenAI's Responses); anything unusual (comments, multi-line data)
+        goes to the line parser. ``buf`` starts at the beginning of an event."""
         blocks = buf.split(b"\n\n")
         rest = blocks.pop()
         out: list[tuple[bytes, bytes]] = []
@@ -53,6 +64,12 @@ class SSEDecoder:
                 if big:
                     self._check(len(block))
                 out.append((b"", block[6:]))
+                continue
+            nl = block.find(b"\n") if block[:7] == b"event: " else -1
+            if nl > 0 and block[nl + 1:nl + 7] == b"data: " and block.find(b"\n", nl + 1) < 0:
+                if big:
+                    self._check(len(block) - nl - 1)
+                out.append((block[7:nl].strip()[:256], block[nl + 7:]))
             elif block:
                 out.extend(self._feed_lines(block + b"\n\n"))
         if rest:
