@@ -511,3 +511,16 @@ def test_one_hour_cache_writes_are_priced_at_their_own_rate_from_the_split_anthr
     unsplit = pricing.request_cost(price, prompt_tokens=3010, completion_tokens=100, cached_tokens=0,
                                    cache_write_tokens=3000, body=both)
     assert unsplit != unsplit  # NaN: without the provider's split, a request marking both cannot be priced
+
+
+def test_a_forced_tool_while_claude_thinks_is_refused_before_sending():
+    """Anthropic: 'Thinking may not be enabled when tool_choice forces tool use.' (extended-thinking docs): the
+    client says so, with both ways out, instead of sending a request that can only come back as a 400."""
+    client = mm.Client.simulated()
+    with pytest.raises(mm.ConfigError, match="tool_choice='auto'.*reasoning='none'"):
+        client.prepare("anthropic-messages/claude-sonnet-4-6", "weather?", tools=[{"type": "function", "function": {
+            "name": "w", "parameters": {"type": "object", "properties": {}}}}], tool_choice="required",
+            reasoning="high")
+    ok = client.prepare("anthropic-messages/claude-sonnet-4-6", "weather?", tools=[{"type": "function", "function": {
+        "name": "w", "parameters": {"type": "object", "properties": {}}}}], tool_choice="required")
+    assert ok.body["tool_choice"] == {"type": "any"}

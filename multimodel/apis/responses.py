@@ -19,7 +19,7 @@ applies, whichever API carries the request), then this module translates it
 - not in the Responses API, so removed with a note: stop, seed, n > 1, frequency_penalty, presence_penalty,
   logit_bias, modalities, audio, prediction, web_search_options; stream_options silently (usage always comes in
   ``response.completed``). Any other key (extra_body, a gateway's own fields) is sent as given.
-A provider's own Responses rules live in its module as ``shape_responses(body, warn)`` (xAI: logprobs as a
+A provider's own Responses rules live in its module as ``responses_body(body, info, reasoning, warn)`` (xAI: logprobs as a
 flag, no summary setting), called last.
 """
 
@@ -240,7 +240,7 @@ class ResponsesAPI(API):
                                   params=params, options=options, warn=warn, info=info)
         reasons = info.reasons_with(reasoning) if info is not None else reasoning not in (None, "none")
         body = to_responses(chat, reasons, warn)
-        dialect.shape_responses(body, warn)  # the provider's own Responses rules (its module)
+        dialect.responses_body(body, info, reasoning, warn)  # the provider's own Responses rules (its module)
         return body
 
     def carries(self, param: str, body: dict[str, Any]) -> bool:

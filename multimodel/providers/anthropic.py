@@ -20,6 +20,7 @@ import re
 from typing import Any, ClassVar
 
 from multimodel.catalogue import EFFORT_BUDGET, ModelInfo
+from multimodel.errors import ConfigError
 from multimodel.providers.base import Dialect, drop, strip_strict
 from multimodel.providers.capabilities import CapabilityTable, Limit, ignored, rejected, supported
 from multimodel.providers.repairs import Repair
@@ -233,9 +234,11 @@ class AnthropicMessagesDialect(AnthropicDialect):
         choice = body.get("tool_choice")
         if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive") \
                 and isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
-            warn("tool_choice forces a tool while the model thinks, which Anthropic refuses (400: 'tool use with"
-                 " thinking only supports tool_choice auto or none', platform.claude.com/docs/en/build-with-claude/"
-                 "extended-thinking); pass reasoning='none' or tool_choice='auto'")
+            raise ConfigError(
+                f"{body.get('model')}: tool_choice forces a tool while the model thinks, which Anthropic refuses (400 "
+                "'Thinking may not be enabled when tool_choice forces tool use.'; platform.claude.com/docs/en/"
+                "build-with-claude/extended-thinking: thinking is not compatible with forced tool use); pass "
+                "tool_choice='auto' (the model still calls tools) or reasoning='none'")
 
 
 ANTHROPIC_MESSAGES = AnthropicMessagesDialect()

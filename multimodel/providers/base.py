@@ -144,7 +144,8 @@ class Dialect:
         """The provider's own rules for a Messages API body, after the translation (DeepSeek: what its Anthropic
         endpoint ignores); ``warn(msg)`` reports each change. None by default."""
 
-    def shape_responses(self, body: dict[str, Any], warn: Any) -> None:
+    def responses_body(self, body: dict[str, Any], info: ModelInfo | None, reasoning: str | int | None,
+                       warn: Any) -> None:
         """The provider's own rules for a Responses API body, after the translation (xAI: logprobs as a flag);
         ``warn(msg)`` reports each change. None by default."""
 

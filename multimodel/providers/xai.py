@@ -93,7 +93,8 @@ class XAIDialect(Dialect):
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
         return strip_strict(tools, warn, "xAI does not take strict in function definitions")
 
-    def shape_responses(self, body: dict[str, Any], warn: Any) -> None:
+    def responses_body(self, body: dict[str, Any], info: ModelInfo | None, reasoning: str | int | None,
+                       warn: Any) -> None:
         """xAI's Responses rules (docs.x.ai create-new-response, read 2026-11-29): logprobs is a flag beside
         top_logprobs (0-8), not an ``include`` entry; the reasoning object documents ``effort`` only, and Grok
         returns its summary unasked (corpus_native r10), so no ``summary`` setting is sent [INFERRED that one
