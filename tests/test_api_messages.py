@@ -517,7 +517,7 @@ def test_a_forced_tool_while_claude_thinks_is_refused_before_sending():
     """Anthropic: 'Thinking may not be enabled when tool_choice forces tool use.' (extended-thinking docs): the
     client says so, with both ways out, instead of sending a request that can only come back as a 400."""
     client = mm.Client.simulated()
-    with pytest.raises(mm.ConfigError, match="tool_choice='auto'.*reasoning='none'"):
+    with pytest.raises(mm.ConfigError, match=r"tool_choice='auto'.*reasoning='none'"):
         client.prepare("anthropic-messages/claude-sonnet-4-6", "weather?", tools=[{"type": "function", "function": {
             "name": "w", "parameters": {"type": "object", "properties": {}}}}], tool_choice="required",
             reasoning="high")

@@ -19,8 +19,8 @@ applies, whichever API carries the request), then this module translates it
 - not in the Responses API, so removed with a note: stop, seed, n > 1, frequency_penalty, presence_penalty,
   logit_bias, modalities, audio, prediction, web_search_options; stream_options silently (usage always comes in
   ``response.completed``). Any other key (extra_body, a gateway's own fields) is sent as given.
-A provider's own Responses rules live in its module as ``responses_body(body, info, reasoning, warn)`` (xAI: logprobs as a
-flag, no summary setting), called last.
+A provider's own Responses rules live in its module as ``responses_body(body, info, reasoning, warn)`` (xAI:
+logprobs as a flag, no summary setting), called last.
 """
 
 from __future__ import annotations
