@@ -25,7 +25,7 @@ from typing import Any
 
 from multimodel import exchange
 from multimodel.errors import ParamWarning
-from multimodel.probe.battery import CheckGroup, ProbeContext, Row, fail_row, media_verdict
+from multimodel.probe.battery import WEATHER, CheckGroup, ProbeContext, Row, fail_row, media_verdict
 from multimodel.probe.common import Sent, b64, raw_objects, snippet
 from multimodel.request import PreparedRequest
 from multimodel.sim.media import sample_pdf, sample_png
@@ -47,9 +47,6 @@ MESSAGES_CAPABILITIES: tuple[str, ...] = (
     "cache_control",
 )
 
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather in a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
 _ASK_WEATHER = "What is the weather in Paris? Use the get_weather tool."
 #: a system prompt long enough for every model's prompt cache (Anthropic's minimum is 1,024-4,096 tokens a model)
 _LONG_SYSTEM = "You are a careful assistant. " + " ".join(f"Rule {i}: answer plainly and briefly." for i in range(700))
