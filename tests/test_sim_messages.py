@@ -407,6 +407,162 @@ def test_a_body_too_large_is_refused_before_anything_else(sim):
     assert r.status_code == 413 and r.json()["error"]["type"] == "request_too_large"
 
 
+# ================================================================ the request schema: extra inputs are refused
+@pytest.mark.parametrize(("change", "message"), [
+    ({"seed": 1}, "seed: Extra inputs are not permitted"),
+    ({"reasoning_effort": "high"}, "reasoning_effort: Extra inputs are not permitted"),
+    ({"extra_body": {"x": 1}}, "extra_body: Extra inputs are not permitted"),  # Aider-AI/aider#3367
+    ({"response_format": {"type": "json_object"}}, "response_format: Extra inputs are not permitted"),  # oli#7
+    ({"context_management": {"edits": []}}, "context_management: Extra inputs are not permitted"),  # beta only
+    ({"metadata": {"user_id": "u-1", "foo": "x"}}, "metadata.foo: Extra inputs are not permitted"),
+    ({"metadata": {"user_id": 5}}, "metadata.user_id: Input should be a valid string"),
+    ({"metadata": "u-1"}, "metadata: Input should be a valid dictionary"),
+    ({"tools": [{**WEATHER, "parameters": WEATHER["input_schema"]}]},
+     "tools.0.custom.parameters: Extra inputs are not permitted"),
+    ({"tools": [EMPTY_TOOL, {"name": "f", "input_schema": {"type": "object"}, "function": {"name": "f"}}]},
+     "tools.1.custom.function: Extra inputs are not permitted"),
+    ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]},  # OpenAI's shape
+     "tools.0: Input tag 'function' found using 'type' does not match any of the expected tags: 'bash_20250124', "
+     "'code_execution_20250522', 'code_execution_20250825', 'code_execution_20260120', 'custom', 'memory_20250818', "
+     "'text_editor_20250124', 'text_editor_20250429', 'text_editor_20250728', 'tool_search_tool_bm25', "
+     "'tool_search_tool_bm25_20251119', 'tool_search_tool_regex', 'tool_search_tool_regex_20251119', "
+     "'web_fetch_20250910', 'web_fetch_20260209', 'web_search_20250305'"),  # dirac-run/dirac#57 (its tail cut)
+])
+def test_anthropic_refuses_keys_outside_its_request_schema(sim, change, message):
+    assert_native_error(post(sim, ask("hello") | change), 400, "invalid_request_error", message)
+    web_search = {"type": "web_search_20250305", "name": "web_search", "max_uses": 2}
+    assert post(sim, ask("hello", tools=[web_search])).status_code == 200  # server tools keep their own fields
+
+
+def test_every_documented_field_is_taken_and_beta_fields_need_a_beta_header(sim):
+    full = ask("hello") | {
+        "system": [{"type": "text", "text": "Be brief."}], "stop_sequences": ["###"], "stream": False,
+        "temperature": 0.5, "top_k": 40, "metadata": {"user_id": "u-1"}, "service_tier": "auto",
+        "inference_geo": "global", "cache_control": {"type": "ephemeral"}, "container": None,
+        "output_config": {"effort": "high"}, "thinking": {"type": "disabled"}, "tool_choice": {"type": "auto"},
+        "tools": [WEATHER | {"strict": True, "cache_control": {"type": "ephemeral"}, "defer_loading": False,
+                             "input_examples": [{"city": "Paris"}], "eager_input_streaming": False,
+                             "allowed_callers": ["direct"], "type": "custom"}]}
+    assert post(sim, full | {"model": "claude-sonnet-4-6"}).status_code == 200
+    beta = ask("hello") | {"context_management": {"edits": []}}
+    assert post(sim, beta).status_code == 400
+    assert post(sim, beta, headers={**HEADERS, "anthropic-beta": "context-management-2025-06-27"}).status_code == 200
+
+
+def test_deepseek_keeps_accepting_what_its_table_ignores(sim):
+    """DeepSeek's table lists container, mcp_servers, service_tier and top_k as Ignored and documents no refusal of
+    other keys, so its endpoint takes them (and a forced tool_choice with thinking: "any" is handled as auto)."""
+    body = ask("hi") | {"model": "deepseek-flash", "seed": 1, "mcp_servers": [], "service_tier": "auto",
+                        "container": "c", "top_k": 3, "metadata": {"user_id": "u", "foo": "x"},
+                        "thinking": {"type": "enabled"}, "temperature": 0.3, "tools": [WEATHER | {"strict": True}],
+                        "tool_choice": {"type": "any"}}
+    r = post(sim, body, dialect="deepseek")
+    assert r.status_code == 200, r.text
+    assert post(sim, body | {"model": "claude-sonnet-4-5"}).status_code == 400  # Anthropic refuses the same body
+
+
+# ================================================================ thinking with sampling and forced tools
+TEMPERATURE_WITH_THINKING = (
+    "`temperature` may only be set to 1 when thinking is enabled or in adaptive mode. Please consult our "
+    "documentation at https://platform.claude.com/docs/en/build-with-claude/extended-thinking")
+TOP_K_WITH_THINKING = (
+    "`top_k` must be unset when thinking is enabled. Please consult our documentation at "
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+    "#important-considerations-when-using-extended-thinking")
+FORCED = "Thinking may not be enabled when tool_choice forces tool use."
+ADAPTIVE = {"type": "adaptive"}
+
+
+@pytest.mark.parametrize(("model", "thinking", "change", "message"), [
+    ("claude-sonnet-4-5", THINK, {"temperature": 0.2}, TEMPERATURE_WITH_THINKING),
+    ("claude-sonnet-4-6", ADAPTIVE, {"temperature": 0}, TEMPERATURE_WITH_THINKING),
+    # Opus 4.8 refuses temperature anyway; with thinking asked the thinking text comes first (modelparams.dev#214)
+    ("claude-opus-4-8", ADAPTIVE, {"temperature": 0.5}, TEMPERATURE_WITH_THINKING),
+    ("claude-haiku-4-5", THINK, {"top_k": 5}, TOP_K_WITH_THINKING),
+    ("claude-opus-4-6", ADAPTIVE, {"top_k": 1}, TOP_K_WITH_THINKING),
+    ("claude-haiku-4-5", THINK, {"tools": [WEATHER], "tool_choice": {"type": "any"}}, FORCED),
+    ("claude-sonnet-4-6", ADAPTIVE, {"tools": [WEATHER], "tool_choice": {"type": "tool", "name": "get_weather"}},
+     FORCED),
+    # Claude 5 thinks unasked: a forced tool is refused without a thinking field too
+    ("claude-sonnet-5-5", None, {"tools": [WEATHER], "tool_choice": {"type": "any"}}, FORCED),
+    # ...while temperature meets the model's own refusal first when thinking was not asked (pr-agent#2456)
+    ("claude-opus-5", None, {"temperature": 0.5}, "`temperature` is deprecated for this model."),
+    ("claude-opus-4-8", None, {"temperature": 0.5}, "`temperature` is deprecated for this model."),
+])
+def test_thinking_refuses_sampling_changes_and_forced_tools(sim, model, thinking, change, message):
+    body = ask("What is the weather in Paris?") | {"model": model, "max_tokens": 8192} | change
+    if thinking is not None:
+        body["thinking"] = thinking
+    assert_native_error(post(sim, body), 400, "invalid_request_error", message)
+
+
+@pytest.mark.parametrize("change", [
+    {"temperature": 1}, {"temperature": 1.0, "tools": [WEATHER], "tool_choice": {"type": "auto"}},
+    {"tools": [WEATHER], "tool_choice": {"type": "none"}}, {"top_p": 0.95},
+])
+def test_thinking_takes_the_defaults_and_unforced_tools(sim, change):
+    body = ask("What is the weather in Paris?", thinking=THINK) | change
+    assert post(sim, body).status_code == 200
+    off = ask("What is the weather in Paris?") | {"temperature": 0.2, "top_k": 5, "tools": [WEATHER],
+                                                  "tool_choice": {"type": "any"}}
+    assert post(sim, off).status_code == 200  # without thinking the same sampling and forced tool are fine
+
+
+# ================================================================ m02: the blank text block before adaptive thinking
+def test_adaptive_thinking_on_opus_4_6_streams_the_recorded_blank_block_first(sim):
+    """m02 (claude-opus-4-6, thinking adaptive, temperature 1.0, streamed): its own request is accepted and answered
+    with the recording's block sequence, a text block holding only "\n\n" first; other models and other thinking
+    types keep thinking first, and a non-streamed body keeps its plain shape (no recording shows otherwise)."""
+    rec = recording("m02")
+    r = post(sim, rec["request"]["json"])
+    assert r.status_code == 200, r.text
+    evs = events(r.text)
+    assert grammar(evs) == grammar(events(rec["response"]["body"]))
+    first = [o["delta"]["text"] for n, o in evs if n == "content_block_delta" and o["index"] == 0]
+    assert first == ["\n\n"] and evs[2][0] == "ping"
+    body = rec["request"]["json"]
+    for other in ({**body, "model": "claude-sonnet-4-6"}, {**body, "thinking": THINK}):
+        assert grammar(events(post(sim, other).text))[1] == "start:thinking"
+    whole = post(sim, {**body, "stream": False}).json()
+    assert [c["type"] for c in whole["content"]] == ["thinking", "text"]
+
+
+# ================================================================ what the client sends still gets through
+def test_what_the_client_builds_for_every_simulated_claude_model_is_accepted(sim):
+    """For each simulated Claude model: a plain request, reasoning on, reasoning off (where the model can stop
+    thinking; elsewhere the client refuses it before sending), tools with and without reasoning, streamed and not,
+    temperature unset: the strict endpoint answers every one."""
+    import warnings
+
+    import multimodel as mm
+    from multimodel.sim.catalogue import models_for, rules_of
+
+    client = mm.Client(providers={"anthropic-messages": {
+        "base_url": sim.base_url("anthropic", "messages"), "api_key": "sk-ant-sim-0123456789abcdef",
+        "dialect": "anthropic", "api": "messages"}}, cache=False)
+    tool = {"type": "function", "function": {"name": WEATHER["name"], "description": WEATHER["description"],
+                                             "parameters": WEATHER["input_schema"]}}
+    variants = [{}, {"reasoning": "high"}, {"reasoning": "none"}, {"tools": [tool]},
+                {"tools": [tool], "reasoning": "high"}, {"user": "researcher-1"}]
+    models = models_for("anthropic")
+    assert len(models) >= 10
+    sent = 0
+    for m in models:
+        for kw in variants:
+            for stream in (False, True):
+                name = f"anthropic-messages/{m.id}"
+                if kw.get("reasoning") == "none" and not rules_of("anthropic", m.id).can_disable:
+                    with pytest.raises(mm.ConfigError):
+                        client.complete(name, "What's the weather in Paris?", stream=stream, **kw)
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", mm.ParamWarning)
+                    r = client.complete(name, "What's the weather in Paris?", stream=stream, **kw)
+                assert r.error is None, (m.id, kw, stream, r.error)
+                sent += 1
+    assert sent == len(sim.requests()) and sent > 100
+
+
 # ================================================================ DeepSeek's Anthropic-format endpoint
 def test_deepseek_takes_what_anthropic_refuses_where_its_docs_say_so(sim):
     no_version = ask("hi") | {"model": "deepseek-flash"}

@@ -11,7 +11,8 @@ every ``data:`` line, no ``[DONE]``; ``message_start`` with the usage keys, bloc
 (``content_block_start`` / ``_delta`` / ``_stop``), thinking as ``thinking_delta``s then exactly one
 ``signature_delta``, tool input as ``input_json_delta`` fragments (a single ``""`` for an empty input), a ``ping``
 after the first block start, ``message_delta`` with the final cumulative usage, then ``message_stop`` (m01, m05,
-m07); non-stream bodies with the same usage keys (m09, m14); errors ``{"type":"error","error":{type,message},
+m07), on claude-opus-4-6 with adaptive thinking a ``"\\n\\n"`` text block before the thinking block (m02);
+non-stream bodies with the same usage keys (m09, m14); errors ``{"type":"error","error":{type,message},
 "request_id"}`` (m11, m12).
 
 Thinking is visible through this API (the OpenAI compatibility layer hides it). A thinking block's signature is an
@@ -26,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import replace
@@ -54,6 +56,60 @@ PYDANTIC = {"string": "a valid string", "integer": "a valid integer", "decimal":
             "boolean": "a valid boolean", "object": "a valid dictionary", "array": "a valid list"}
 THINKING_BLOCKS = ("thinking", "redacted_thinking")
 
+# ---------------------------------------------------------------------- the request schema Anthropic enforces
+# Anthropic validates the body with extra inputs forbidden: an unknown key is a 400 "<path>: Extra inputs are not
+# permitted" (real bodies: Aider-AI/aider#3367, 2025-02-25, "extra_body: …"; amrit110/oli#7, 2025-03-17,
+# "response_format: …"; NousResearch/hermes-agent#64942, 2026-07-15, live probes: "unknown keys 400 with 'Extra
+# inputs are not permitted'. Accepted: metadata, thinking. Rejected: any unknown key, the OpenAI-shaped reasoning").
+EXTRA_INPUT = "{}: Extra inputs are not permitted"
+#: The body parameters of Create a Message (platform.claude.com/docs/en/api/messages/create, read 2026-11-29, as
+#: served in its generated variants platform.claude.com/docs/en/api/cli/messages/create and anthropic-sdk-python
+#: src/anthropic/types/message_create_params.py, both generated from the same OpenAPI spec). ``user_profile_id``
+#: is not among them: it travels as the ``anthropic-user-profile-id`` header.
+MESSAGE_FIELDS = frozenset({
+    "max_tokens", "messages", "model", "cache_control", "container", "inference_geo", "metadata", "output_config",
+    "service_tier", "stop_sequences", "stream", "system", "temperature", "thinking", "tool_choice", "tools", "top_k",
+    "top_p"})
+#: What only the beta Create a Message takes (platform.claude.com/docs/en/api/beta/messages/create, read 2026-11-29):
+#: accepted when the request carries an ``anthropic-beta`` header, whichever beta it names [INFERRED: which beta
+#: unlocks which field is not simulated].
+BETA_MESSAGE_FIELDS = frozenset({"context_management", "diagnostics", "fallback_credit_token", "fallbacks",
+                                 "mcp_servers", "output_format", "speed"})
+#: ``metadata`` takes ``user_id`` only (the reference's Metadata object; anthropic-sdk-python metadata_param.py,
+#: generated from the same spec).
+METADATA_FIELDS = frozenset({"user_id"})
+#: The tool union's tags, as a real 400 lists them for OpenAI's "function" (dirac-run/dirac#57, 2026-04-30: "tools.0:
+#: Input tag 'function' found using 'type' does not match any of the expected tags: 'bash_20250124', …, 'custom',
+#: …, 'web_fetch_20260209', " cut there). The tail of that list was not seen: any other dated name (web_search_20250305
+#: …) is taken as a server tool too [INFERRED].
+TOOL_TAGS = frozenset({
+    "bash_20250124", "code_execution_20250522", "code_execution_20250825", "code_execution_20260120", "custom",
+    "memory_20250818", "text_editor_20250124", "text_editor_20250429", "text_editor_20250728", "tool_search_tool_bm25",
+    "tool_search_tool_bm25_20251119", "tool_search_tool_regex", "tool_search_tool_regex_20251119",
+    "web_fetch_20250910", "web_fetch_20260209", "web_search_20250305"})
+SERVER_TOOL = re.compile(r"^[a-z][a-z_]*_\d{8}$")
+#: A client tool (``Tool``, type absent or "custom"): the reference's fields (rubydoc Anthropic::Models::Tool, generated
+#: from the same spec, read 2026-11-29). Server tools (typed ``web_search_20250305`` …) are not checked here.
+TOOL_FIELDS = frozenset({"name", "input_schema", "description", "cache_control", "type", "strict", "allowed_callers",
+                         "defer_loading", "eager_input_streaming", "input_examples"})
+
+# ---------------------------------------------------------------------- thinking and sampling (Anthropic only)
+# Extended-thinking docs, "Feature compatibility": "Thinking isn't compatible with temperature or top_k modifications
+# as well as forced tool use" (platform.claude.com/docs/en/build-with-claude/extended-thinking#feature-compatibility,
+# as quoted 2026-01-20 in anthropics/claude-code#19414; the page itself was not in the search index on 2026-11-29).
+#: the current wording (real body on claude-opus-4-8 with adaptive thinking, mnfst/modelparams.dev#214, 2026-08-09;
+#: the same sentence on Sonnet 4.6, dotCipher/opencode-claude-bridge#1, 2026-03-23; the 2025 wording ended at
+#: "thinking is enabled" and linked docs.anthropic.com, MartialBE/one-hub#529)
+TEMPERATURE_WITH_THINKING = ("`temperature` may only be set to 1 when thinking is enabled or in adaptive mode. Please "
+                             "consult our documentation at https://platform.claude.com/docs/en/build-with-claude/"
+                             "extended-thinking")
+#: real body on claude-opus-4-1 (quarkiverse/quarkus-langchain4j#1812, 2025-09-25); no newer wording found
+TOP_K_WITH_THINKING = ("`top_k` must be unset when thinking is enabled. Please consult our documentation at "
+                       f"{THINKING_DOCS}#important-considerations-when-using-extended-thinking")
+#: tool_choice any or tool (both, same text; auto is accepted): mastra-ai/mastra#7507 (2025-09-05), can1357/
+#: oh-my-pi#341 (2026-03-09), live probe on claude-haiku-4-5 in workglow-dev/libs#746 (2026-08-13)
+FORCED_TOOL_WITH_THINKING = "Thinking may not be enabled when tool_choice forces tool use."
+
 
 def event(kind: str, obj: Any) -> tuple[bytes, bytes]:
     """One SSE event as its ``event:`` line and its ``data:`` line (sent as two items so the server's
@@ -79,6 +135,14 @@ class MessagesAPI:
     user_blocks: ClassVar[frozenset[str]] = frozenset()
     assistant_blocks: ClassVar[frozenset[str]] = frozenset()
     usage_extras: ClassVar[dict[str, Any]] = {}
+    #: the body's accepted keys (None: unknown keys are accepted as the provider documents no refusal), those
+    #: a beta header adds, and the accepted keys of ``metadata`` and of a client tool
+    body_fields: ClassVar[frozenset[str] | None] = None
+    beta_fields: ClassVar[frozenset[str]] = frozenset()
+    metadata_fields: ClassVar[frozenset[str] | None] = None
+    tool_fields: ClassVar[frozenset[str] | None] = None
+    #: models whose adaptive-thinking streams open with a whitespace text block before the thinking block (m02)
+    blank_first_models: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[call-arg]
@@ -90,8 +154,10 @@ class MessagesAPI:
         return ".".join(str(p) for p in parts)
 
     def unknown_block(self, where: str, kind: Any, allowed: frozenset[str], body: dict[str, Any]) -> SimError:
-        tags = ", ".join(f"'{t}'" for t in sorted(allowed))  # pydantic's discriminator text [INFERRED wording]
-        return self.bad_request(f"{where}: Input tag {self.json_value(kind)} found using 'type' does not match any "
+        # pydantic's discriminator text, tags sorted and quoted as Python reprs (real body, dirac-run/dirac#57)
+        tags = ", ".join(f"'{t}'" for t in sorted(allowed))
+        tag = repr(kind) if isinstance(kind, str) else self.json_value(kind)  # type: ignore[attr-defined]
+        return self.bad_request(f"{where}: Input tag {tag} found using 'type' does not match any "
                                 f"of the expected tags: {tags}")  # type: ignore[attr-defined]
 
     def bad_role(self, i: int, role: Any, body: dict[str, Any]) -> SimError:
@@ -133,7 +199,25 @@ class MessagesAPI:
         if tools:
             chat["tools"] = tools
         self._tool_choice(body, chat)
+        self._refuse_extra_inputs(body, headers)
         return chat
+
+    def _refuse_extra_inputs(self, body: dict[str, Any], headers: Any) -> None:
+        """Keys outside the request schema, as Anthropic refuses them (module sources); after the fields' own
+        errors, metadata's before the top level's [INFERRED order]."""
+        meta = self._field(body, "metadata", "object")
+        if meta is not None and self.metadata_fields is not None:
+            for key in meta:
+                if key not in self.metadata_fields:
+                    raise self.bad_request(EXTRA_INPUT.format(f"metadata.{key}"))  # type: ignore[attr-defined]
+                if meta[key] is not None and not isinstance(meta[key], str):
+                    raise self.invalid_type(f"metadata.{key}", "string", meta[key], b"")
+        if self.body_fields is None:
+            return
+        allowed = self.body_fields | (self.beta_fields if headers.get("anthropic-beta") else frozenset())
+        for key in body:
+            if key not in allowed:
+                raise self.bad_request(EXTRA_INPUT.format(key))  # type: ignore[attr-defined]
 
     def _field(self, body: dict[str, Any], key: str, kind: Any, *, required: bool = False) -> Any:
         """The member ``key`` of ``body`` checked against ``kind`` (absent or null: None, or the 'Field required')."""
@@ -407,13 +491,20 @@ class MessagesAPI:
         for i, t in enumerate(self._field(body, "tools", "array") or ()):
             if not isinstance(t, dict):
                 raise self.invalid_type(f"tools.{i}", "object", t, b"")
-            if t.get("type") not in (None, "custom"):
-                continue  # a server tool (web_search_20250305, ...): accepted, never called here
+            kind = t.get("type")
+            if kind not in (None, "custom"):
+                server = kind in TOOL_TAGS or (isinstance(kind, str) and SERVER_TOOL.match(kind) is not None)
+                if server or self.tool_fields is None:
+                    continue  # a server tool (web_search_20250305, ...): accepted, never called here
+                raise self.unknown_block(f"tools.{i}", kind, TOOL_TAGS, body)
             if not isinstance(t.get("name"), str):
                 raise self.missing_param(f"tools.{i}.custom.name")
             schema = t.get("input_schema")
             if schema is None:
                 raise self.missing_param(f"tools.{i}.custom.input_schema")
+            extra = [k for k in t if k not in self.tool_fields] if self.tool_fields is not None else []
+            if extra:  # the path names the union member, as "tools.0.custom.input_schema" does [INFERRED path]
+                raise self.bad_request(EXTRA_INPUT.format(f"tools.{i}.custom.{extra[0]}"))  # type: ignore
             fn = {"name": t["name"], "parameters": schema}
             if isinstance(t.get("description"), str):
                 fn["description"] = t["description"]
@@ -525,7 +616,11 @@ class MessagesAPI:
         start["usage"].pop("output_tokens_details", None)
         yield from self._framing(event("message_start", {"type": "message_start", "message": start}))
         index = 0
-        for blocks in (self._stream_thinking(ctx, plan), self._stream_text(plan), self._stream_tools(plan)):
+        thinking = self._stream_thinking(ctx, plan)
+        if thinking and self._blank_first(ctx):  # m02: a "\n\n" text block at index 0, then thinking, then text
+            thinking = [lambda i: self._block(i, {"type": "text", "text": ""},
+                                              [(1, {"type": "text_delta", "text": "\n\n"})]), *thinking]
+        for blocks in (thinking, self._stream_text(plan), self._stream_tools(plan)):
             for items in blocks:
                 yield from items(index)
                 index += 1
@@ -534,6 +629,14 @@ class MessagesAPI:
         yield from self._framing(event("message_delta", {"type": "message_delta", "delta": {
             "stop_reason": stop, "stop_sequence": seq, "stop_details": None}, "usage": final}))  # m05, m13
         yield from self._framing(event("message_stop", {"type": "message_stop"}))
+
+    def _blank_first(self, ctx: Ctx) -> bool:
+        """Whether this stream opens with m02's whitespace text block: only on the models that showed it, only with
+        thinking asked as adaptive (m02: claude-opus-4-6, thinking {type: adaptive}, streamed). One recording of one
+        model, so it happens here every time on that model and never on another [INFERRED frequency]; a non-streamed
+        answer keeps its plain shape (no recording shows one)."""
+        th = ctx.req.body.get("thinking")
+        return ctx.model.id in self.blank_first_models and isinstance(th, dict) and th.get("type") == "adaptive"
 
     @staticmethod
     def _framing(ev: tuple[bytes, bytes]) -> Iterator[tuple[int, bytes]]:
@@ -645,6 +748,11 @@ class AnthropicMessages(MessagesAPI, Anthropic):
     assistant_blocks = frozenset({"text", "thinking", "redacted_thinking", "tool_use", "server_tool_use",
                                   "web_search_tool_result"})
     usage_extras: ClassVar[dict[str, Any]] = {"service_tier": "standard", "inference_geo": "not_available"}  # m01
+    body_fields = MESSAGE_FIELDS
+    beta_fields = BETA_MESSAGE_FIELDS
+    metadata_fields = METADATA_FIELDS
+    tool_fields = TOOL_FIELDS
+    blank_first_models = frozenset({"claude-opus-4-6"})  # m02 (simonw/llm-anthropic cassette, 2026-02-17)
     tool_block_extras: ClassVar[dict[str, Any]] = {"caller": {"type": "direct"}}  # newer responses (m05, m07)
     # Prompt caching is native here ("cache_control"); the minimum cacheable prompt is 1024 tokens on most models
     # (platform.claude.com/docs/en/build-with-claude/prompt-caching, read 2026-11-29); the 64-token unit in which
@@ -691,8 +799,15 @@ class AnthropicMessages(MessagesAPI, Anthropic):
         ctx.visible = ctx.reasoning_on and display != "omitted"
 
     def validate(self, ctx: Ctx) -> None:
-        """The chat checks, then the thinking rules of a tool loop (real texts, see the module sources)."""
+        """The thinking rules on sampling and tool_choice, the chat checks, then the thinking rules of a tool loop
+        (real texts, see the module sources)."""
+        th = ctx.req.body.get("thinking")
+        asked = isinstance(th, dict) and th.get("type") not in (None, "disabled")
+        if ctx.reasoning_on and asked:
+            self._thinking_compatible(ctx)
         super().validate(ctx)
+        if ctx.reasoning_on and not asked:
+            self._thinking_compatible(ctx)
         messages = self.native(ctx).get("messages") or []
         last = messages[-1] if messages else {}
         if ctx.reasoning_on and len(messages) >= 2 and _has(last, "tool_result") \
@@ -713,6 +828,23 @@ class AnthropicMessages(MessagesAPI, Anthropic):
                         f"messages.{len(messages) - 1}.content.{j}: When thinking is disabled, an `assistant` message "
                         "in the final position cannot contain `thinking`. To use thinking blocks, enable `thinking` in "
                         "your request.")
+
+    def _thinking_compatible(self, ctx: Ctx) -> None:
+        """While the model thinks: temperature other than 1, any top_k and a forced tool_choice are refused (module
+        sources). Which comes first when several are set is [INFERRED]. Where the request asks for thinking these
+        come before the model's own sampling refusals (Opus 4.8 with adaptive thinking answered the temperature text
+        above, modelparams.dev#214; without a thinking field it answered "`temperature` is deprecated for this
+        model.", The-PR-Agent/pr-agent#2456); where the model thinks unasked (Claude 5) the model's refusals come
+        first [INFERRED]."""
+        body = ctx.req.body
+        temperature = body.get("temperature")
+        if temperature is not None and temperature != 1:
+            raise self.bad_request(TEMPERATURE_WITH_THINKING)
+        if body.get("top_k") is not None:
+            raise self.bad_request(TOP_K_WITH_THINKING)
+        choice = body.get("tool_choice")
+        if choice == "required" or isinstance(choice, dict):  # the chat forms of tool_choice any / tool
+            raise self.bad_request(FORCED_TOOL_WITH_THINKING)
 
     def cache_writes(self, ctx: Ctx, plan: Plan, cached: int) -> int:
         """With cache_control, what is not read from the cache is written to it, all but the last few tokens
@@ -747,6 +879,9 @@ def _has(m: Any, kind: str) -> bool:
 #   tools: name, input_schema, description Fully Supported; cache_control Ignored. tool_choice: none Fully
 #     Supported; auto/any/tool Supported (disable_parallel_tool_use ignored); "any" is handled as auto
 #     (create-message).
+#   Keys outside Anthropic's schema (seed, metadata keys other than user_id, unknown tool fields): the table lists
+#     no refusal, so they are accepted, unlike on Anthropic's endpoint [INFERRED]; temperature, top_k and a forced
+#     tool_choice with thinking are accepted too (top_k Ignored; "any" handled as auto).
 #   Message blocks: text (cache_control, citations Ignored), image (base64 jpeg/png/gif/webp, url, file), thinking,
 #     tool_use, tool_result (is_error Ignored), server_tool_use, web_search_tool_result Supported; document,
 #     search_result, redacted_thinking, code_execution_tool_result, mcp_tool_use, mcp_tool_result, container_upload
