@@ -354,7 +354,9 @@ async def run_slots(runner: Runner, slots: list[Slot], state: RunState, *, run_i
             result = await claims.run(slot, lambda: send(slot), state.cancel.is_set)
         else:
             result = await send(slot)
-        if result is not None:
+        # a row that failed while the run was being cancelled may have failed because of it (its connection cut):
+        # left out like an unfinished row, so running the same call again sends it
+        if result is not None and not (state.cancel.is_set() and result.error is not None):
             _tally(state, slot, result, budget_usd)
 
     renewer = asyncio.ensure_future(claims.renew_forever()) if claims is not None else None

@@ -261,6 +261,8 @@ INTERRUPT_SCRIPT = textwrap.dedent("""
         ev = client.evaluate([f"interrupt me {i}" for i in range(400)], ["openai/gpt-4.1-mini"], progress=False)
     print(len(ev.df), ev.interrupted, ev.df["error_kind"].isna().all(),
           any("interrupted" in str(w.message) for w in caught), flush=True)
+    print(ev.df["error_kind"].value_counts().to_dict(), ev.df["error_message"].dropna().head(3).tolist(),
+          [str(w.message)[:200] for w in caught if "deprecated" not in str(w.message)], flush=True)
 """)
 
 
@@ -276,9 +278,10 @@ def test_keyboard_interrupt_returns_the_partial_results(tmp_path):
             time.sleep(0.05)
         child.send_signal(signal.SIGINT)  # what the kernel's stop button does
         out, _ = child.communicate(timeout=60)
-        n, interrupted, all_ok, warned = out.split()
-        assert interrupted == "True" and all_ok == "True" and warned == "True"
-        assert 12 <= int(n) < 400
+        n, interrupted, all_ok, warned = out.splitlines()[0].split()
+        assert (interrupted, all_ok, warned) == ("True", "True", "True"), out
+        # the simulator counts an answer written; the client may still be reading up to `concurrency` (4) of them
+        assert 12 - 4 <= int(n) < 400
         received = sim_stats(url)["received"]
         time.sleep(0.5)
         assert sim_stats(url)["received"] == received  # nothing more is sent after the interrupt
