@@ -665,3 +665,25 @@ def test_latency_profile_is_applied():
     gen = 20 * 0.25 / m.tokens_per_s
     assert wall >= lo + gen * 0.6
     assert r.status_code == 200 and rec["completed_at"] - rec["first_token_at"] >= gen * 0.5
+
+
+def test_a_batch_line_is_answered_like_the_live_endpoint_but_counted_apart():
+    """The hook the simulated Batch APIs use: one line through the same checks, models and body as a live request,
+    counted under the API "batch" so a test can prove nothing went live."""
+    import orjson
+
+    from multimodel.sim.server import SimServer
+
+    server = SimServer()
+    status, body = server.answer_line(server.dialects["openai"], {
+        "model": "gpt-5.4-mini", "messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 50})
+    assert status == 200 and orjson.loads(body)["object"] == "chat.completion"
+    status, body = server.answer_line(server.dialects["openai"], {"model": "no-such-model", "messages": []})
+    assert status == 404 and b"does not exist" in body
+    messages = server.api_dialects[("anthropic", "messages")]
+    status, body = server.answer_line(messages, {"model": "claude-sonnet-4-6", "max_tokens": 50,
+                                                 "messages": [{"role": "user", "content": "hi"}]},
+                                      {"anthropic-version": "2023-06-01"})
+    assert status == 200 and orjson.loads(body)["type"] == "message"
+    stats = server.stats()
+    assert stats["by_api"] == {"batch": 3} and stats["received"] == 3 and stats["completed"] == 2

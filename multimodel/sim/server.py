@@ -147,6 +147,7 @@ class SimServer:
         self.active_streams = 0
         self.models_requests = 0
         self.by_dialect: Counter[str] = Counter()
+        self.by_api: Counter[str] = Counter()  # live requests per API ("chat", "messages", "responses"); "batch" lines
         self.by_model: Counter[str] = Counter()
         self.by_outcome: Counter[str] = Counter()
         self.records: deque[Record] = deque(maxlen=MAX_RECORDS)
@@ -164,7 +165,7 @@ class SimServer:
         return {
             "received": self.received, "completed": self.completed, "duplicates": self.duplicates,
             "in_flight": self.in_flight, "active_streams": self.active_streams,
-            "by_dialect": dict(self.by_dialect), "by_model": dict(self.by_model),
+            "by_dialect": dict(self.by_dialect), "by_api": dict(self.by_api), "by_model": dict(self.by_model),
             "by_outcome": dict(self.by_outcome), "models_requests": self.models_requests,
             "faults": self.faults.snapshot(), "limits": self.limits.snapshot(),
             "seed": self.seed, "latency_scale": self.latency_scale, "answer_tokens": self.answer_tokens,
@@ -332,6 +333,7 @@ class SimServer:
             return web.Response(status=404, body=b'{"error":"unknown dialect or API"}', headers=JSON_HEADERS)
         dname = d.name
         rec = Record(self._next_id(), dname, time.time(), api)
+        self.by_api[api] += 1
         t_in = asyncio.get_running_loop().time()  # pacing is measured from here, not from when we reply
         self.received += 1
         self.by_dialect[dname] += 1
@@ -367,6 +369,45 @@ class SimServer:
                 key = rec.model if (rec.model in self.by_model or len(self.by_model) < MAX_MODEL_KEYS) else "(other)"
                 self.by_model[key] += 1
             self.records.append(rec)
+
+    def answer_line(self, d: Dialect, body: Any, headers: Any = None) -> tuple[int, bytes]:
+        """One request of a provider's Batch API, answered as its live endpoint would answer it non-streamed (the same
+        checks, models, sampling and body), but outside the live rate limits and live faults, as batches run:
+        (HTTP status, JSON body). Counted as received under the API "batch" and recorded."""
+        rec = Record(self._next_id(), d.name, time.time(), "batch")
+        self.received += 1
+        self.by_dialect[d.name] += 1
+        self.by_api["batch"] += 1
+        try:
+            status, answer = self._answer_line(d, body, headers or {}, rec)
+        except SimError as e:
+            status, answer = e.status, e.body
+            rec.outcome = rec.outcome or e.outcome
+        rec.status, rec.completed_at = status, time.time()
+        self.by_outcome[rec.outcome or "error"] += 1
+        if rec.model is not None:
+            self.by_model[rec.model if (rec.model in self.by_model or len(self.by_model) < MAX_MODEL_KEYS)
+                          else "(other)"] += 1
+        self.records.append(rec)
+        return status, answer
+
+    def _answer_line(self, d: Dialect, body: Any, headers: Any, rec: Record) -> tuple[int, bytes]:
+        if not isinstance(body, dict):
+            raise d.bad_request("The request body must be a JSON object.")
+        raw = orjson.dumps(body)
+        body = d.to_chat(body, headers)
+        model = _resolve_model(d, body, rec)
+        _check_messages(d, body.get("messages"))
+        check_body(d, body, raw)
+        req = Req({k: v for k, v in body.items() if k not in ("stream", "stream_options")}, raw)
+        req.answer_tokens = self.answer_tokens
+        ctx, prompt_text, prompt_tokens = self._admit(d, model, req)
+        plan = self._plan(d, ctx, prompt_text, prompt_tokens, rec)
+        ctx.created = int(rec.received_at)
+        ctx.rid = d.new_response_id(ctx)
+        rec.outcome = _outcome(plan)
+        self.completed += 1
+        return 200, orjson.dumps(d.completion(ctx, plan))
 
     async def _chat(self, request: web.Request, d: Dialect, rec: Record, hdrs: dict[str, str],
                     t_in: float) -> web.StreamResponse:
