@@ -77,3 +77,14 @@ def test_the_probe_refuses_a_responses_endpoint_with_the_way_round():
         client.probe("openai-responses/gpt-5.4")
     with pytest.raises(mm.ConfigError, match="unknown capabilities"):
         client.probe(ANTHROPIC, capabilities=["seed"])  # a Chat Completions check: not in the Messages battery
+
+
+def test_the_documented_column_says_what_each_capability_table_promises(matrix):
+    """Where the probe and the provider's capability table for the Messages API disagree, the table or the endpoint
+    has changed: here they agree (DeepSeek's table: documents not supported; Anthropic's: PDFs read natively)."""
+    from multimodel.probe import long_form
+
+    long = long_form(matrix).set_index(["model", "capability"])
+    assert long.loc[(ANTHROPIC, "document_input"), "documented"] == "supported"
+    assert long.loc[(DEEPSEEK, "document_input"), "documented"] == "rejected"
+    assert long.loc[(ANTHROPIC, "image_input"), "documented"] == "supported"

@@ -48,6 +48,9 @@ MESSAGES_CAPABILITIES: tuple[str, ...] = (
 )
 
 _ASK_WEATHER = "What is the weather in Paris? Use the get_weather tool."
+#: the capability-table feature each Messages check tests, for the probe table's ``documented`` column
+DOCUMENTED_AS = {"image_input": "image_data_url", "document_input": "file_input", "streamed_tool_calls":
+                 "streamed_tool_calls", "tool_calling": "tool_calling"}
 #: a system prompt long enough for every model's prompt cache (Anthropic's minimum is 1,024-4,096 tokens a model)
 _LONG_SYSTEM = "You are a careful assistant. " + " ".join(f"Rule {i}: answer plainly and briefly." for i in range(700))
 
@@ -348,4 +351,4 @@ MESSAGES_GROUPS: tuple[CheckGroup, ...] = (
 )
 assert sorted(c for g in MESSAGES_GROUPS for c in g.caps) == sorted(MESSAGES_CAPABILITIES)
 
-__all__ = ["MESSAGES_CAPABILITIES", "MESSAGES_GROUPS"]
+__all__ = ["DOCUMENTED_AS", "MESSAGES_CAPABILITIES", "MESSAGES_GROUPS"]

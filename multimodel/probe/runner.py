@@ -90,6 +90,9 @@ async def _probe_on_loop(client: Client, model: str, timeout: float, chosen: tup
         r.evidence = scrub(r.evidence, ctx.secrets)
         r.detail = scrub(r.detail, ctx.secrets)
     documented = {f: s.status for f, s in client.capabilities(model).features.items()}
+    for check, feature in messages.DOCUMENTED_AS.items():  # the Messages battery's names for table features
+        if feature in documented:
+            documented[check] = documented[feature]
     return endpoint_frame(model, rows, chosen, ctx.simulated, documented, order)
 
 
