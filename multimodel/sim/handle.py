@@ -166,6 +166,16 @@ class SimHandle:
         self._call(self._server.configure, {"limits": {"rpm": rpm, "tpm": tpm, "rpd": rpd, "itpm": itpm, "otpm": otpm,
                                                        "burst": burst}, "provider": provider, "model": model})
 
+    def set_batch_faults(self, faults: dict[str, Any] | None, provider: str | None = None) -> None:
+        """Set (or with None/{} clear) the batch faults of a provider (or of all): ``line_4xx`` / ``line_5xx`` (the
+        fraction of lines answered with a model-level 400 or a 5xx), ``expire_after`` (the batch expires once that
+        fraction of its lines is done) and ``fail`` (the whole batch fails at validation)."""
+        self._call(self._server.configure, {"batch_faults": faults, "provider": provider})
+
+    def set_batch_time(self, seconds: float) -> None:
+        """How long a batch takes from creation to its end (the compressed 24-hour window)."""
+        self._call(self._server.configure, {"batch_s": seconds})
+
     def stats(self) -> dict[str, Any]:
         """Counters: received, completed, duplicates, per dialect/model/outcome, faults and limits."""
         return self._call(self._server.stats)
@@ -192,10 +202,15 @@ def _cancel_leftovers(loop: asyncio.AbstractEventLoop) -> None:
 
 def start(port: int = 0, seed: int = 0, latency_scale: float = 1.0, faults: dict[str, Any] | None = None,
           host: str = "127.0.0.1", answer_tokens: int | None = None,
-          limits: dict[str, Any] | None = None, fault_retry_after_s: float | None = None) -> SimHandle:
-    """Start a simulator in a background thread and return once it is listening; the caller stops it."""
+          limits: dict[str, Any] | None = None, fault_retry_after_s: float | None = None, batch_s: float = 2.0,
+          batch_faults: dict[str, Any] | None = None) -> SimHandle:
+    """Start a simulator in a background thread and return once it is listening; the caller stops it.
+
+    ``batch_s``: how long a Batch API batch takes to run (its 24-hour window compressed); ``batch_faults``: the
+    batch faults of every provider (see ``SimHandle.set_batch_faults``)."""
     server = SimServer(seed=seed, latency_scale=latency_scale, faults=faults, answer_tokens=answer_tokens,
-                       limits=limits, fault_retry_after_s=fault_retry_after_s)
+                       limits=limits, fault_retry_after_s=fault_retry_after_s, batch_s=batch_s,
+                       batch_faults=batch_faults)
     handle = SimHandle(server, host, port)
     handle._start()
     return handle

@@ -22,6 +22,7 @@ import orjson
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
+from .batches import BatchService
 from .catalogue import DIALECTS, SimModel, resolve, retired
 from .dialects import API_DIALECT_CLASSES, DIALECT_CLASSES, Dialect
 from .engine import PrefixCache, analyze, build_plan
@@ -110,7 +111,8 @@ class SimServer:
 
     def __init__(self, *, seed: int = 0, latency_scale: float = 1.0, faults: dict[str, Any] | None = None,
                  answer_tokens: int | None = None, limits: dict[str, Any] | None = None,
-                 fault_retry_after_s: float | None = None) -> None:
+                 fault_retry_after_s: float | None = None, batch_s: float = 2.0,
+                 batch_faults: dict[str, Any] | None = None) -> None:
         if latency_scale < 0:
             raise ValueError("latency_scale must be >= 0")
         self.seed = int(seed)
@@ -135,6 +137,10 @@ class SimServer:
             self.faults.set(faults)
         if limits:
             self.limits.set(**parse_limits(limits))
+        #: the Batch APIs' files and batches, run on a compressed clock (a batch takes ``batch_s`` seconds)
+        self.batches = BatchService(self, batch_s)
+        if batch_faults:
+            self.batches.set_faults(batch_faults)
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -159,6 +165,7 @@ class SimServer:
         self.limits.clear()
         self.cache.clear()
         self.draws.clear()
+        self.batches.clear()
         self._status_rng = random.Random(f"status:{self.seed}")
 
     def stats(self) -> dict[str, Any]:
@@ -167,7 +174,7 @@ class SimServer:
             "in_flight": self.in_flight, "active_streams": self.active_streams,
             "by_dialect": dict(self.by_dialect), "by_api": dict(self.by_api), "by_model": dict(self.by_model),
             "by_outcome": dict(self.by_outcome), "models_requests": self.models_requests,
-            "faults": self.faults.snapshot(), "limits": self.limits.snapshot(),
+            "faults": self.faults.snapshot(), "limits": self.limits.snapshot(), "batches": self.batches.snapshot(),
             "seed": self.seed, "latency_scale": self.latency_scale, "answer_tokens": self.answer_tokens,
             "uptime_s": round(time.time() - self.started_at, 3), "simulated": True,
         }
@@ -180,14 +187,22 @@ class SimServer:
         return [r.as_dict() for r in recs]
 
     def configure(self, payload: dict[str, Any]) -> None:
-        """Apply a control payload: {"faults": {...}|null, "limits": {...}|null, "provider", "model"}."""
+        """Apply a control payload: {"faults": {...}|null, "limits": {...}|null, "batch_faults": {...}|null,
+        "batch_s": seconds, "retry_after_s", "provider", "model"}."""
         if not isinstance(payload, dict):
             raise ValueError("expected a JSON object")
         provider, model = payload.get("provider"), payload.get("model")
         if provider is not None and provider not in DIALECTS:
             raise ValueError(f"unknown provider {provider!r}; known: {', '.join(DIALECTS)}")
-        if "faults" not in payload and "limits" not in payload and "retry_after_s" not in payload:
-            raise ValueError('expected "faults", "limits" and/or "retry_after_s"')
+        if not any(k in payload for k in ("faults", "limits", "retry_after_s", "batch_faults", "batch_s")):
+            raise ValueError('expected "faults", "limits", "retry_after_s", "batch_faults" and/or "batch_s"')
+        if "batch_s" in payload:
+            value = payload["batch_s"]
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ValueError('"batch_s" must be a non-negative number of seconds')
+            self.batches.batch_s = float(value)
+        if "batch_faults" in payload:
+            self.batches.set_faults(payload["batch_faults"], provider)
         if "retry_after_s" in payload:
             value = payload["retry_after_s"]
             if value is not None and (not isinstance(value, int | float) or value < 0):
@@ -215,6 +230,7 @@ class SimServer:
         r.add_post("/{dialect}/responses", self.responses)  # DeepSeek's Responses endpoint on the bare host
         r.add_get("/{dialect}/v1/models", self.models)
         r.add_get("/{dialect}/models", self.models)
+        self.batches.register(r)  # Files and Batches (OpenAI, xAI, Gemini), Message Batches, OpenRouter's
         r.add_get("/_sim/stats", self.h_stats)
         r.add_post("/_sim/faults", self.h_faults)
         r.add_post("/_sim/reset", self.h_reset)
@@ -390,6 +406,26 @@ class SimServer:
                           else "(other)"] += 1
         self.records.append(rec)
         return status, answer
+
+    def batch_line_fault(self, d: Dialect, body: Any, status: int) -> tuple[int, bytes]:
+        """A batch line that a batch fault fails: the dialect's 400 (a model-level refusal) or 5xx, counted and recorded
+        under the API "batch" like any answered line, with the fault named on its record."""
+        rec = Record(self._next_id(), d.name, time.time(), "batch")
+        self.received += 1
+        self.by_dialect[d.name] += 1
+        self.by_api["batch"] += 1
+        model = body.get("model") if isinstance(body, dict) else None
+        rec.model = clip(model) if isinstance(model, str) else None
+        rec.fault = "batch_line_4xx" if status < 500 else "batch_line_5xx"
+        e = (d.bad_request("The request could not be processed (simulated batch line fault).") if status < 500
+             else d.server_error(status))
+        rec.outcome, rec.status, rec.completed_at = rec.fault, e.status, time.time()
+        self.by_outcome[rec.outcome] += 1
+        if rec.model is not None:
+            self.by_model[rec.model if (rec.model in self.by_model or len(self.by_model) < MAX_MODEL_KEYS)
+                          else "(other)"] += 1
+        self.records.append(rec)
+        return e.status, e.body
 
     def _answer_line(self, d: Dialect, body: Any, headers: Any, rec: Record) -> tuple[int, bytes]:
         if not isinstance(body, dict):
