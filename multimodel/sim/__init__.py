@@ -1,4 +1,7 @@
-"""multimodel.sim: a real loopback HTTP server that speaks six providers' OpenAI-compatible dialects.
+"""multimodel.sim: a real loopback HTTP server that speaks six providers' OpenAI-compatible dialects, Anthropic's
+Messages API (Anthropic, DeepSeek), OpenAI's Responses API (OpenAI, xAI, OpenRouter, DeepSeek) and the providers'
+Batch APIs (OpenAI, xAI and Gemini Files + Batches, Anthropic Message Batches, OpenRouter inline batches), each
+batch on a compressed clock (``start(batch_s=2.0)``) with faults of its own (``sim.set_batch_faults(...)``).
 
     import multimodel as mm
     with mm.sim.start(latency_scale=0) as sim:

@@ -55,6 +55,8 @@ def build_parser(prog: str = "python -m multimodel.sim") -> argparse.ArgumentPar
     p.add_argument("--answer-tokens", type=int, default=None, help="fixed answer length in tokens")
     p.add_argument("--fault-retry-after", type=float, default=None,
                    help="retry-after (s) of injected rate_limit faults; default 1-3 s like real providers")
+    p.add_argument("--batch-s", type=float, default=2.0,
+                   help="seconds a Batch API batch takes, validation to results (real ones take minutes to 24 h)")
     return p
 
 
@@ -62,7 +64,8 @@ async def serve(args: argparse.Namespace) -> None:
     limits = {"rpm": args.rpm, "tpm": args.tpm, "rpd": args.rpd, "burst": args.burst}
     limits = limits if (args.rpm or args.tpm or args.rpd) else None
     server = SimServer(seed=args.seed, latency_scale=args.latency_scale, faults=args.faults,
-                       answer_tokens=args.answer_tokens, limits=limits, fault_retry_after_s=args.fault_retry_after)
+                       answer_tokens=args.answer_tokens, limits=limits, fault_retry_after_s=args.fault_retry_after,
+                       batch_s=args.batch_s)
     url = await server.start(args.host, args.port)
     sys.stdout.write(url + "\n")
     sys.stdout.flush()
