@@ -176,6 +176,11 @@ class Result:
     provider_state: dict[str, Any] | None = None
     #: the API that carried the request: "chat" (Chat Completions), "messages" (Anthropic) or "responses" (OpenAI)
     api: str = "chat"
+    #: "live" (one request, answered while you wait) or "batch" (a line of a provider's Batch API job)
+    mode: str = "live"
+    batch_id: str | None = None  # the provider's id of the batch job that answered this row (mode "batch")
+    custom_id: str | None = None  # the row's id inside that batch (the provider joins answers on it)
+    batch_wait_s: float | None = None  # submission of the batch to its results being read (latency columns stay empty)
     raw: Any = None
 
     def __post_init__(self) -> None:
@@ -435,7 +440,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("itl_s", attrgetter("itl_s"), "speed"),
     Column("output_tps", attrgetter("output_tps"), "speed"),
     *_typed("int", "cached_tokens", "cache_write_tokens"),
-    *_plain("cost_source", "provider", "api", "response_model", "reasoning"),
+    *_plain("cost_source", "provider", "api", "mode", "response_model", "reasoning"),
     Column("tool_calls", lambda r: [tc.to_dict() for tc in r.tool_calls]),
     *_plain("native_finish_reason"),
     Column("error_kind", _error_field("kind")),
@@ -448,7 +453,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("dropped_inputs", lambda r: list(r.dropped_inputs)),
     Column("unverified_inputs", lambda r: list(r.unverified_inputs)),
     Column("repaired", lambda r: list(r.repaired)),
-    *_plain("route_reason", "logprobs"),
+    *_plain("route_reason", "logprobs", "batch_id", "custom_id"),
+    *_typed("float", "batch_wait_s"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 
