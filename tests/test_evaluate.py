@@ -251,7 +251,10 @@ def test_routing_by_task_and_scores_with_summary(sim_proc):
 
 
 INTERRUPT_SCRIPT = textwrap.dedent("""
-    import sys, warnings, multimodel as mm
+    import signal, sys, warnings, multimodel as mm
+    # a shell that started the test run in the background made SIGINT ignored, and Python keeps it so: restore
+    # the interrupt a kernel's stop button sends
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     url = sys.argv[1]
     providers = {"openai": {"base_url": f"{url}/openai/v1", "api_key": "sim-key", "concurrency": 4}}
     client = mm.Client(providers=providers, cache=False)
