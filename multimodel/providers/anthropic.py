@@ -108,6 +108,9 @@ class AnthropicDialect(Dialect):
     #: the native Messages API (platform.claude.com/docs/en/api/messages, read 2026-11-29)
     api_base_urls: ClassVar[dict[str, str]] = {"messages": "https://api.anthropic.com/v1"}
     api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"messages": MESSAGES_CAPABILITIES}
+    #: Message Batches, whose lines are Messages API bodies; 50% of the live price (platform.claude.com/docs/en/
+    #: build-with-claude/batch-processing, read 2026-11-29)
+    batch_protocol: ClassVar[str | None] = "anthropic"
 
     def for_api(self, api: str) -> Dialect:
         """The rules of this provider for requests another API carries (apis/messages.py asks)."""

@@ -65,6 +65,9 @@ class Dialect:
 
     #: a parameter a reasoning model takes at its default value only (OpenAI: temperature 1)
     sampling_defaults: ClassVar[dict[str, Any]] = {}
+    #: the provider's Batch API (batchapi/: "openai_files", "anthropic", "openrouter"), None when it has none (its rows
+    #: run live)
+    batch_protocol: ClassVar[str | None] = None
 
     # ---------------------------------------------------------------- request
     def build_body(

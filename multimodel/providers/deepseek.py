@@ -129,6 +129,8 @@ class DeepSeekDialect(Dialect):
     api_base_urls: ClassVar[dict[str, str]] = {"messages": "https://api.deepseek.com/anthropic",
                                                "responses": "https://api.deepseek.com"}
     api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"messages": MESSAGES_CAPABILITIES}
+    #: no Batch API known (RESEARCH §5, read 2026-11-29; off-peak hours bill at half price instead): rows run live
+    batch_protocol: ClassVar[str | None] = None
 
     def for_api(self, api: str) -> Dialect:
         """The rules of this provider for requests another API carries (apis/messages.py asks)."""

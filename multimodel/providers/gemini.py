@@ -11,7 +11,7 @@ usage normalizer); ``developer`` is mapped to ``system``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from multimodel.catalogue import EFFORT_BUDGET, ModelInfo
 from multimodel.providers.base import Dialect, developer_to_system
@@ -82,6 +82,9 @@ class GeminiDialect(Dialect):
     name = "gemini"
     base_url = "https://generativelanguage.googleapis.com/v1beta/openai"
     api_key_env = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    #: batch mode through the OpenAI compatibility layer's Files + Batches, 50% price (developers.googleblog.com/
+    #: gemini-batch-api-now-supports-embeddings-and-openai-compatibility, 2025-09-10, read 2026-11-29)
+    batch_protocol: ClassVar[str | None] = "openai_files"
 
     def shape_messages(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any

@@ -110,6 +110,8 @@ class OpenAIDialect(Dialect):
     api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"responses": RESPONSES_CAPABILITIES}
     #: "Only the default (1) value is supported" for temperature on reasoning models
     sampling_defaults: ClassVar[dict[str, Any]] = {"temperature": 1}
+    #: Files + Batches, 50% of the live price (platform.openai.com/docs/guides/batch, read 2026-11-29)
+    batch_protocol: ClassVar[str | None] = "openai_files"
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
                         warn: Any) -> None:

@@ -131,6 +131,9 @@ class OpenRouterDialect(Dialect):
     #: would need Anthropic's thinking shape rather than OpenRouter's reasoning object, and nothing simulates it
     api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://openrouter.ai/api/v1"}
     api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"responses": RESPONSES_CAPABILITIES}
+    #: inline batches (beta), ~50% with usage.cost reporting the charge (openrouter.ai/docs/guides/features/
+    #: batch-api.md, read 2026-11-29)
+    batch_protocol: ClassVar[str | None] = "openrouter"
 
     def apply_reasoning(self, body: dict[str, Any], model_id: str, reasoning: str | int, info: ModelInfo | None,
                         warn: Any) -> None:

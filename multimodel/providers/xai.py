@@ -89,6 +89,9 @@ class XAIDialect(Dialect):
     #: the Responses API (docs.x.ai, read 2026-11-29; real traffic at /v1/responses: corpus_native r10)
     api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://api.x.ai/v1"}
     api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"responses": RESPONSES_CAPABILITIES}
+    #: JSONL upload through the Files API since 2026-03 (docs.x.ai/developers/release-notes.md; the OpenAI-shaped
+    #: route per docs.litellm.ai/docs/providers/xai_batches, read 2026-11-29); 20% off (docs.x.ai pricing)
+    batch_protocol: ClassVar[str | None] = "openai_files"
 
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
         return strip_strict(tools, warn, "xAI does not take strict in function definitions")

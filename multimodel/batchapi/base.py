@@ -1,0 +1,430 @@
+"""The Batch API protocol every provider family implements, and what they share: a job's and a status's shape,
+splitting by the provider's limits, the HTTP calls over the client's transport, and one batch line → one Result.
+
+A provider's Batch API runs a list of requests within 24 hours at a lower price, outside the live rate limits.
+Each family (``openai_files.py``: OpenAI, xAI and Gemini's Files + Batches; ``anthropic.py``: Message Batches;
+``openrouter.py``: inline batches) says how to submit, poll, collect and cancel; this module turns each answered
+line into the same Result a live non-streamed request gives (the API's own accumulator, ``exchange.fill``), with
+the latency columns empty, ``mode="batch"`` and the batch price. Sources: /work/notes/issue19/RESEARCH.md.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from time import perf_counter
+from typing import Any, ClassVar
+
+import orjson
+
+from multimodel import pricing
+from multimodel.apis import get_api
+from multimodel.config import ProviderConfig
+from multimodel.errors import ConfigError
+from multimodel.exchange import fill, new_result
+from multimodel.redact import scrub_fields, scrub_text, secrets_in
+from multimodel.request import PreparedRequest
+from multimodel.results import Result, ResultError
+from multimodel.transport import Timeout, Transport, TransportError, read_limited
+from multimodel.wire.accumulate import MalformedResponse
+from multimodel.wire.errors import error_from_http
+
+#: the states every provider's batch is reported in (BatchStatus.state)
+STATES = ("validating", "running", "finalizing", "ended")
+#: error kinds of batch rows that no single HTTP answer gave (added to results.ERROR_KINDS' meaning):
+#: the line was not run before the window closed, the batch was cancelled first, or the whole batch was refused
+EXPIRED, CANCELLED, BATCH_FAILED = "batch_expired", "batch_cancelled", "batch_failed"
+#: one call of a Batch API (create, retrieve, a results page): the same bounds as a live request's default
+CALL_TIMEOUT = Timeout(total=600.0, connect=10.0, idle=300.0)
+#: the most one JSON answer of a Batch API call may hold (a batch object, a results page)
+OBJECT_BYTES = 64 * 2**20
+#: room kept under a byte limit for what wraps the lines (a create request's envelope, a multipart header)
+ENVELOPE_BYTES = 64 * 1024
+#: exceptions a provider's values (of an unexpected JSON type) can raise while an answer is read (as exchange.py)
+UNREADABLE = (MalformedResponse, TypeError, AttributeError, KeyError, IndexError, OverflowError, RecursionError)
+_MAX_MESSAGE = 2000
+
+Line = tuple[str, PreparedRequest]  # (custom_id, the request)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLimits:
+    """The most one batch of a provider takes: requests and bytes (of the file or the create request)."""
+
+    max_requests: int
+    max_bytes: int
+    source: str
+
+
+@dataclass(slots=True)
+class BatchJob:
+    """A submitted batch: what polling, collecting and cancelling need (no credential: those come from the
+    provider's config at each call). ``to_dict`` / ``from_dict`` keep it in a cache the moment it exists."""
+
+    protocol: str
+    provider: str  # the provider entry's name
+    batch_id: str
+    model_id: str
+    api: str  # the API whose bodies the lines carry ("chat", "messages", "responses")
+    url: str  # the batch collection URL (…/batches, …/messages/batches)
+    custom_ids: list[str]
+    submitted_at: float  # epoch seconds
+    input_file_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchJob:
+        return cls(**dict(data))
+
+
+@dataclass(slots=True)
+class BatchStatus:
+    """A batch's state in one vocabulary: ``state`` one of STATES; ``terminal`` when no more will change;
+    counts of lines (``None`` where the provider does not say yet); ``provider_status`` and ``raw`` as sent."""
+
+    state: str
+    terminal: bool
+    total: int
+    succeeded: int = 0
+    failed: int = 0
+    expired: int = 0
+    cancelled: int = 0
+    provider_status: str = ""
+    error: ResultError | None = None  # the whole batch refused (OpenAI "failed" with errors.data)
+    raw: Any = None
+
+    @property
+    def done(self) -> int:
+        return self.succeeded + self.failed + self.expired + self.cancelled
+
+
+class BatchAPIError(Exception):
+    """A Batch API call failed (HTTP error, connection, unreadable answer): the batch's rows are not settled by it;
+    ``error`` is the normalized, scrubbed ResultError (``error.retryable`` says whether to try again later)."""
+
+    def __init__(self, error: ResultError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class BatchProtocol:
+    """One provider family's Batch API. Subclasses set ``name``, ``limits`` (per dialect) and the four calls."""
+
+    name: ClassVar[str] = ""
+    #: per dialect name: the provider's documented limits for one batch
+    limits: ClassVar[dict[str, BatchLimits]] = {}
+    #: the APIs whose requests this protocol carries
+    apis: ClassVar[tuple[str, ...]] = ("chat",)
+    #: the provider's reported cost in a batch line is the batch charge (OpenRouter usage.cost): cost_source provider
+    reports_batch_cost: ClassVar[bool] = False
+
+    def limits_for(self, cfg: ProviderConfig) -> BatchLimits:
+        try:
+            return self.limits[cfg.dialect]
+        except KeyError:
+            raise ConfigError(f"provider {cfg.name!r} (dialect {cfg.dialect}) has no {self.name} Batch API that "
+                              "multimodel knows of; run its requests live") from None
+
+    def line_bytes(self, custom_id: str, req: PreparedRequest) -> int:
+        """How many bytes this line adds to a batch (counted against ``max_bytes``)."""
+        return len(custom_id) + len(orjson.dumps(line_body(req))) + 80
+
+    def check_lines(self, cfg: ProviderConfig, lines: Sequence[Line]) -> None:
+        """Refuse (ConfigError) what one batch of this protocol cannot hold: no lines, too many or too big, duplicate
+        custom_ids, requests of another provider or of an API it does not carry, several models."""
+        if not lines:
+            raise ConfigError("a batch needs at least one request")
+        limits = self.limits_for(cfg)
+        seen: set[str] = set()
+        for cid, req in lines:
+            if cid in seen:
+                raise ConfigError(f"custom_id {cid!r} appears twice: each line of a batch needs its own")
+            seen.add(cid)
+            if req.provider.name != cfg.name:
+                raise ConfigError(f"line {cid!r} is for provider {req.provider.name!r}, not {cfg.name!r}: one batch "
+                                  "goes to one provider")
+            if req.api.name not in self.apis:
+                raise ConfigError(self.api_message(cfg, req))
+        if len({req.model_id for _, req in lines}) > 1:
+            raise ConfigError("a batch takes requests to one model only; group the lines by model (group_lines)")
+        if len(lines) > limits.max_requests:
+            raise ConfigError(f"{len(lines):,} requests pass {cfg.name}'s limit of {limits.max_requests:,} per batch "
+                              f"({limits.source}); cut them with split()")
+
+    def api_message(self, cfg: ProviderConfig, req: PreparedRequest) -> str:
+        return (f"{cfg.name}'s Batch API takes {' or '.join(self.apis)} requests, not {req.api.name} ones; prepare "
+                "them with that API")
+
+    # ------------------------------------------------------------------ the four calls
+    async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line]) -> BatchJob:
+        raise NotImplementedError
+
+    async def poll(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
+        raise NotImplementedError
+
+    async def collect(self, cfg: ProviderConfig, transport: Transport, job: BatchJob,
+                      requests_by_custom_id: Mapping[str, PreparedRequest]) -> dict[str, Result]:
+        raise NotImplementedError
+
+    async def cancel(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
+        raise NotImplementedError
+
+
+# ====================================================================== grouping and splitting
+def group_lines(lines: Iterable[Line]) -> dict[tuple[str, str, str], list[Line]]:
+    """Lines grouped by (provider, model id, API): what may share one batch (one model and one endpoint per batch)."""
+    groups: dict[tuple[str, str, str], list[Line]] = {}
+    for cid, req in lines:
+        groups.setdefault((req.provider.name, req.model_id, req.api.name), []).append((cid, req))
+    return groups
+
+
+def split(lines: Sequence[Line], limits: BatchLimits, size: Any = None) -> list[list[Line]]:
+    """Cut ``lines`` into batches that each hold at most ``limits.max_requests`` lines and ``limits.max_bytes`` bytes
+    (``size(custom_id, req)`` per line, less ENVELOPE_BYTES of room), in order. A line bigger than a whole batch is a
+    ConfigError naming it."""
+    measure = size or (lambda cid, req: len(cid) + len(orjson.dumps(line_body(req))) + 80)
+    room = max(1, limits.max_bytes - ENVELOPE_BYTES)
+    batches: list[list[Line]] = []
+    current: list[Line] = []
+    used = 0
+    for cid, req in lines:
+        n = measure(cid, req)
+        if n > room:
+            raise ConfigError(f"line {cid!r} alone is {n:,} bytes, more than one batch takes ({limits.max_bytes:,} "
+                              f"bytes, {limits.source}); send it live")
+        if current and (len(current) >= limits.max_requests or used + n > room):
+            batches.append(current)
+            current, used = [], 0
+        current.append((cid, req))
+        used += n
+    if current:
+        batches.append(current)
+    return batches
+
+
+def line_body(req: PreparedRequest) -> dict[str, Any]:
+    """The request's body as a batch line carries it: never streamed (a batch answers whole bodies)."""
+    if "stream" not in req.body and "stream_options" not in req.body:
+        return req.body
+    return {k: v for k, v in req.body.items() if k not in ("stream", "stream_options")}
+
+
+# ====================================================================== HTTP over the client's transport
+def headers_for(cfg: ProviderConfig, api: str) -> dict[str, str]:
+    """The provider's authentication headers for one API, as a live request of that API sends them."""
+    a = get_api(api)
+    return {**a.headers(cfg.resolve_key()), **cfg.default_headers}
+
+
+async def call(transport: Transport, method: str, url: str, headers: Mapping[str, str],
+               payload: bytes = b"") -> tuple[int, Mapping[str, str], bytes]:
+    """One Batch API call (GET, POST or DELETE); the answer's status, headers and body. A failure below HTTP or a
+    4xx/5xx raises BatchAPIError with the normalized error, scrubbed of the credentials in ``headers``."""
+    secrets = secrets_in(headers)
+    try:
+        if method == "GET":
+            resp = await transport.get(url, headers, CALL_TIMEOUT)
+        elif method == "POST":
+            resp = await transport.post(url, headers, payload, CALL_TIMEOUT)
+        else:
+            delete = getattr(transport, "delete", None)
+            if delete is None:
+                raise BatchAPIError(ResultError(kind="unsupported", message=f"this transport has no {method}"))
+            resp = await delete(url, headers, CALL_TIMEOUT)
+        try:
+            body = await read_limited(resp, OBJECT_BYTES)
+        finally:
+            resp.close()
+    except TransportError as exc:
+        kind = "timeout" if exc.kind == "timeout" else "connection"
+        raise BatchAPIError(ResultError(kind=kind, message=scrub_text(f"{method} {url}: {exc.message}",
+                                                                      secrets))) from None
+    if resp.status >= 300:
+        err = error_from_http(resp.status, resp.headers, body) if resp.status >= 400 else ResultError(
+            kind="redirect", status=resp.status, message=f"HTTP {resp.status}: not followed")
+        err.message = scrub_text(f"{method} {url}: {err.message}", secrets)[:_MAX_MESSAGE]
+        raise BatchAPIError(err)
+    return resp.status, resp.headers, body
+
+
+async def call_json(transport: Transport, method: str, url: str, headers: Mapping[str, str],
+                    payload: bytes = b"") -> Any:
+    """A Batch API call whose answer is one JSON object."""
+    _, _, body = await call(transport, method, url, headers, payload)
+    try:
+        obj = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        obj = None
+    if not isinstance(obj, dict):
+        raise BatchAPIError(ResultError(kind="malformed_response",
+                                        message=f"{method} {url}: the answer is not a JSON object"))
+    return obj
+
+
+async def jsonl_objects(transport: Transport, url: str, headers: Mapping[str, str]) -> AsyncIterator[dict[str, Any]]:
+    """The objects of a JSONL download, line by line as the bytes arrive (a results file of 50,000 answers is never
+    held whole); a line that is not a JSON object raises BatchAPIError (malformed_response)."""
+    secrets = secrets_in(headers)
+    try:
+        resp = await transport.get(url, headers, CALL_TIMEOUT)
+    except TransportError as exc:
+        raise BatchAPIError(ResultError(kind="connection", message=scrub_text(exc.message, secrets))) from None
+    try:
+        if resp.status >= 400:
+            err = error_from_http(resp.status, resp.headers, await read_limited(resp, OBJECT_BYTES))
+            err.message = scrub_text(f"GET {url}: {err.message}", secrets)[:_MAX_MESSAGE]
+            raise BatchAPIError(err)
+        tail = b""
+        async for chunk in resp.chunks():
+            *whole, tail = (tail + chunk).split(b"\n")
+            for raw in whole:
+                if raw.strip():
+                    yield _object_of(raw, url)
+        if tail.strip():
+            yield _object_of(tail, url)
+    except TransportError as exc:
+        raise BatchAPIError(ResultError(kind="connection", message=scrub_text(exc.message, secrets))) from None
+    finally:
+        resp.close()
+
+
+def _object_of(raw: bytes, url: str) -> dict[str, Any]:
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        obj = None
+    if not isinstance(obj, dict):
+        raise BatchAPIError(ResultError(kind="malformed_response",
+                                        message=f"GET {url}: a results line is not a JSON object: {raw[:200]!r}"))
+    return obj
+
+
+def multipart(fields: Mapping[str, str], filename: str, data: bytes,
+              content_type: str = "application/jsonl") -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578) with text ``fields`` and one file part named ``file``; returns the
+    body and its Content-Type (with the boundary)."""
+    boundary = f"multimodel-{uuid.uuid4().hex}"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+# ====================================================================== one line → one Result
+def batch_result(req: PreparedRequest, job: BatchJob, custom_id: str, *, status: int | None = None,
+                 body: Any = None, error: ResultError | None = None, request_id: str | None = None,
+                 reports_batch_cost: bool = False) -> Result:
+    """One batch line as a Result: an answer ``body`` (HTTP ``status`` 2xx) read by the request's API accumulator
+    exactly as a live non-streamed answer, or an error row (a 4xx/5xx ``status`` with its body, or ``error``).
+    Latency columns stay empty; cost is the batch price (or the provider's own batch charge); keys are scrubbed."""
+    result = new_result(req)
+    result.stream = False
+    result.mode, result.batch_id, result.custom_id = "batch", job.batch_id, custom_id
+    result.created_at = job.submitted_at
+    result.batch_wait_s = max(0.0, time.time() - job.submitted_at)
+    result.request_id = request_id[:200] if isinstance(request_id, str) else None
+    if error is None and status is not None and not 200 <= status < 300:
+        error = error_from_http(status, None, orjson.dumps(body))
+    if error is None and not isinstance(body, dict):
+        error = ResultError(kind="malformed_response", message="the batch line holds no answer object")
+    if error is not None:
+        result.error, result.finish_reason = error, "error"
+        result.raw = None if body is None else orjson.dumps(body).decode()
+    else:
+        _read_answer(result, req, body)
+        if not (reports_batch_cost and result.cost_source == "provider"):
+            _batch_cost(result, req)
+    result.ttft_s = result.ttfat_s = result.e2e_s = None
+    scrub_fields(result, req.secrets)
+    if result.error is not None and len(result.error.message) > _MAX_MESSAGE:
+        result.error.message = result.error.message[:_MAX_MESSAGE] + " [...]"
+    return result
+
+
+def _read_answer(result: Result, req: PreparedRequest, body: dict[str, Any]) -> None:
+    """The answer through the API's accumulator and exchange.fill, as a whole non-streamed body is read live."""
+    acc = req.api.accumulator()
+    t0 = perf_counter()
+    result.raw = orjson.dumps(body).decode()
+    try:
+        acc.add_message(body, t0)
+        fill(result, acc, req, t0)
+    except UNREADABLE as exc:
+        why = str(exc) if isinstance(exc, MalformedResponse) else f"{type(exc).__name__}: {exc}"
+        result.error = ResultError(kind="malformed_response", message=f"the batch line could not be read: {why}")
+        result.finish_reason = "error"
+
+
+def _batch_cost(result: Result, req: PreparedRequest) -> None:
+    """The provider's batch price from the table (cost_source ``batch_price_table``); NaN (never the live price,
+    never 0) when no batch price is sourced for the model or the input holds audio."""
+    result.cost_usd, result.cost_source = math.nan, None
+    if result.error is not None or req.audio_input or result.prompt_tokens is None or result.completion_tokens is None:
+        return
+    price = pricing.price_for(req.provider, req.model_id)
+    batch = price.batch() if price is not None else None
+    if batch is None:
+        return
+    cost = pricing.request_cost(batch, prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                                cached_tokens=result.cached_tokens, cache_write_tokens=result.cache_write_tokens,
+                                at=result.created_at, body=req.body)
+    if not math.isnan(cost):
+        result.cost_usd, result.cost_source = cost, "batch_price_table"
+
+
+def error_rows(job: BatchJob, requests_by_custom_id: Mapping[str, PreparedRequest], error: ResultError,
+               custom_ids: Iterable[str] | None = None) -> dict[str, Result]:
+    """The same error on every line (a batch refused as a whole), each row its own copy."""
+    out = {}
+    for cid in (job.custom_ids if custom_ids is None else custom_ids):
+        req = requests_by_custom_id[cid]
+        out[cid] = batch_result(req, job, cid, error=ResultError(
+            kind=error.kind, message=error.message, status=error.status, provider_code=error.provider_code))
+    return out
+
+
+def expired_error() -> ResultError:
+    return ResultError(kind=EXPIRED, provider_code="batch_expired",
+                       message="the batch's completion window (24 h) closed before this request was run")
+
+
+def cancelled_error() -> ResultError:
+    return ResultError(kind=CANCELLED, provider_code="batch_cancelled",
+                       message="the batch was cancelled before this request was run")
+
+
+def missing_error() -> ResultError:
+    return ResultError(kind=BATCH_FAILED, message="the provider's results name no answer for this request")
+
+
+__all__ = [
+    "BATCH_FAILED",
+    "CANCELLED",
+    "EXPIRED",
+    "STATES",
+    "BatchAPIError",
+    "BatchJob",
+    "BatchLimits",
+    "BatchProtocol",
+    "BatchStatus",
+    "Line",
+    "batch_result",
+    "call",
+    "call_json",
+    "error_rows",
+    "group_lines",
+    "headers_for",
+    "jsonl_objects",
+    "line_body",
+    "multipart",
+    "split",
+]

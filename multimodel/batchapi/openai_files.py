@@ -1,0 +1,235 @@
+"""OpenAI's Batch API (Files + Batches), which xAI's JSONL route and Gemini's OpenAI compatibility layer copy.
+
+Upload a JSONL file (``POST {base}/files``, multipart, ``purpose=batch``; lines ``{custom_id, method, url, body}``),
+create the batch (``POST {base}/batches`` with ``input_file_id``, ``endpoint``, ``completion_window="24h"``), poll
+``GET {base}/batches/{id}`` (validating → in_progress → finalizing → completed; or failed, expired,
+cancelling → cancelled), then read the output and error files (``GET {base}/files/{id}/content``). Sources:
+platform.openai.com/docs/guides/batch and the recordings (RESEARCH §1, read 2026-11-29); Gemini's ids are native
+resource names (``batches/…``, ``files/…``) [INFERRED, RESEARCH §2]; xAI's route per docs.litellm.ai/docs/providers/
+xai_batches (RESEARCH §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from time import time
+from typing import Any, ClassVar
+
+import orjson
+
+from multimodel.batchapi.base import (
+    BATCH_FAILED,
+    BatchAPIError,
+    BatchJob,
+    BatchLimits,
+    BatchProtocol,
+    BatchStatus,
+    Line,
+    batch_result,
+    call_json,
+    cancelled_error,
+    error_rows,
+    expired_error,
+    headers_for,
+    jsonl_objects,
+    line_body,
+    missing_error,
+    multipart,
+)
+from multimodel.config import ProviderConfig
+from multimodel.errors import ConfigError
+from multimodel.request import PreparedRequest
+from multimodel.results import Result, ResultError
+from multimodel.transport import Transport
+
+MB = 1024 * 1024
+#: the endpoint a line's ``url`` names, per API (one endpoint per batch: the url_mismatch error code)
+ENDPOINTS = {"chat": "/v1/chat/completions", "responses": "/v1/responses"}
+_STATES = {"validating": "validating", "in_progress": "running", "cancelling": "running", "finalizing": "finalizing",
+           "completed": "ended", "failed": "ended", "expired": "ended", "cancelled": "ended"}
+#: how many of a refused batch's errors a row's message quotes
+_QUOTED_ERRORS = 3
+
+
+class OpenAIFilesProtocol(BatchProtocol):
+    """Files + Batches, as OpenAI, xAI and Gemini's compatibility layer serve them."""
+
+    name: ClassVar[str] = "openai_files"
+    apis: ClassVar[tuple[str, ...]] = ("chat", "responses")
+    limits: ClassVar[dict[str, BatchLimits]] = {
+        "openai": BatchLimits(50_000, 200 * MB, "platform.openai.com/docs/guides/batch: 50,000 requests and 200 MB "
+                                                "per batch (read 2026-11-29)"),
+        # the Files route's own limits are not documented; the native API throttles past 1,000,000 requests
+        # (inspect_ai _grok_batch.py): OpenAI's are kept [INFERRED, RESEARCH §3]
+        "xai": BatchLimits(50_000, 200 * MB, "xAI documents no per-batch limit for its Files route; OpenAI's "
+                                             "[INFERRED, RESEARCH §3]"),
+        # a batch input file up to 2 GB (apidog.com, secondary); held to OpenAI's 200 MB [INFERRED, RESEARCH §2]
+        "gemini": BatchLimits(50_000, 200 * MB, "Gemini's compatibility layer documents no limit; OpenAI's "
+                                                "[INFERRED, RESEARCH §2]"),
+    }
+    #: the APIs each provider's batch endpoint takes (Gemini's compatibility layer: chat completions [INFERRED])
+    dialect_apis: ClassVar[dict[str, tuple[str, ...]]] = {"gemini": ("chat",)}
+
+    def line_bytes(self, custom_id: str, req: PreparedRequest) -> int:
+        return len(_jsonl_line(custom_id, req))
+
+    def check_lines(self, cfg: ProviderConfig, lines: Sequence[Line]) -> None:
+        super().check_lines(cfg, lines)
+        allowed = self.dialect_apis.get(cfg.dialect, self.apis)
+        for cid, req in lines:
+            if req.api.name not in allowed:
+                raise ConfigError(f"{cfg.name}'s Batch API takes {' or '.join(allowed)} requests, not "
+                                  f"{req.api.name} ones (line {cid!r})")
+        if len({req.api.name for _, req in lines}) > 1:
+            raise ConfigError("a batch takes requests to one endpoint only; group the lines by API (group_lines)")
+        size = sum(self.line_bytes(cid, req) for cid, req in lines)
+        limit = self.limits_for(cfg)
+        if size > limit.max_bytes:
+            raise ConfigError(f"the batch file would be {size:,} bytes, past {cfg.name}'s {limit.max_bytes:,} "
+                              f"({limit.source}); cut the lines with split()")
+
+    async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line]) -> BatchJob:
+        """Upload the JSONL file, then create the batch; the job names both."""
+        self.check_lines(cfg, lines)
+        req0 = lines[0][1]
+        data = b"".join(_jsonl_line(cid, req) for cid, req in lines)
+        body, content_type = multipart({"purpose": "batch"}, "multimodel-batch.jsonl", data)
+        headers = {**headers_for(cfg, "chat"), "Content-Type": content_type}
+        uploaded = await call_json(transport, "POST", f"{cfg.base_url}/files", headers, body)
+        file_id = uploaded.get("id")
+        if not isinstance(file_id, str) or not file_id:
+            raise BatchAPIError(ResultError(kind="malformed_response", message="the file upload returned no id"))
+        create = {"input_file_id": file_id, "endpoint": ENDPOINTS[req0.api.name], "completion_window": "24h",
+                  "metadata": {"client": "multimodel"}}
+        submitted_at = time()
+        obj = await call_json(transport, "POST", f"{cfg.base_url}/batches", headers_for(cfg, "chat"),
+                              orjson.dumps(create))
+        batch_id = obj.get("id")
+        if not isinstance(batch_id, str) or not batch_id:
+            raise BatchAPIError(ResultError(kind="malformed_response", message="the batch create returned no id"))
+        return BatchJob(protocol=self.name, provider=cfg.name, batch_id=batch_id, model_id=req0.model_id,
+                        api=req0.api.name, url=f"{cfg.base_url}/batches", custom_ids=[cid for cid, _ in lines],
+                        submitted_at=submitted_at, input_file_id=file_id)
+
+    async def poll(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
+        obj = await call_json(transport, "GET", f"{job.url}/{job.batch_id}", headers_for(cfg, "chat"))
+        return status_of(obj, len(job.custom_ids))
+
+    async def cancel(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
+        """Ask for the batch to stop (``cancelling``, then ``cancelled`` with what it finished in its output)."""
+        obj = await call_json(transport, "POST", f"{job.url}/{job.batch_id}/cancel", headers_for(cfg, "chat"))
+        return status_of(obj, len(job.custom_ids))
+
+    async def collect(self, cfg: ProviderConfig, transport: Transport, job: BatchJob,
+                      requests_by_custom_id: Mapping[str, PreparedRequest]) -> dict[str, Result]:
+        """Every line of an ended batch as a Result: the output file's answers, the error file's failures (a 4xx/5xx
+        in ``response`` with ``error: null`` is an error row too), and the lines neither file names (expired,
+        cancelled). A batch refused at validation gives every line the error naming its code."""
+        status = await self.poll(cfg, transport, job)
+        if not status.terminal:
+            raise ConfigError(f"batch {job.batch_id} is still {status.provider_status}: poll until it has ended")
+        if status.error is not None:
+            return _refused_rows(job, requests_by_custom_id, status)
+        obj = status.raw
+        out: dict[str, Result] = {}
+        headers = headers_for(cfg, "chat")
+        for key in ("output_file_id", "error_file_id"):
+            fid = obj.get(key)
+            if not isinstance(fid, str) or not fid:  # "" is absent too (tobert/kaibo PR #93)
+                continue
+            async for line in jsonl_objects(transport, f"{cfg.base_url}/files/{fid}/content", headers):
+                cid = line.get("custom_id")
+                if isinstance(cid, str) and cid in requests_by_custom_id and cid not in out:
+                    out[cid] = _line_result(requests_by_custom_id[cid], job, cid, line)
+        settle = {"expired": expired_error, "cancelled": cancelled_error}.get(status.provider_status, missing_error)
+        for cid in job.custom_ids:
+            if cid not in out:
+                out[cid] = batch_result(requests_by_custom_id[cid], job, cid, error=settle())
+        return out
+
+
+def _jsonl_line(custom_id: str, req: PreparedRequest) -> bytes:
+    return orjson.dumps({"custom_id": custom_id, "method": "POST", "url": ENDPOINTS.get(req.api.name, ""),
+                         "body": line_body(req)}) + b"\n"
+
+
+def status_of(obj: dict[str, Any], submitted: int) -> BatchStatus:
+    """A Batch object in the shared vocabulary. ``request_counts.failed`` counts failed lines (expired ones included,
+    where the provider counts them there); lines in no count once the batch has ended were expired or cancelled."""
+    provider_status = str(obj.get("status") or "")
+    state = _STATES.get(provider_status, "running")
+    counts = obj.get("request_counts") if isinstance(obj.get("request_counts"), dict) else {}
+    total = _count(counts.get("total")) or submitted
+    succeeded, failed = _count(counts.get("completed")), _count(counts.get("failed"))
+    status = BatchStatus(state=state, terminal=state == "ended", total=total, succeeded=succeeded, failed=failed,
+                         provider_status=provider_status, raw=obj)
+    rest = max(0, total - succeeded - failed)
+    if provider_status == "expired":
+        status.expired = rest
+    elif provider_status == "cancelled":
+        status.cancelled = rest
+    elif provider_status == "failed":
+        status.failed, status.succeeded = total, 0
+        status.error = _refusal(obj)
+    return status
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _refusal(obj: dict[str, Any]) -> ResultError:
+    """The errors of a batch refused at validation (``errors.data``: {code, line, message, param}) as one error."""
+    errors = obj.get("errors")
+    data = errors.get("data") if isinstance(errors, dict) else None
+    entries = [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+    if not entries:
+        return ResultError(kind=BATCH_FAILED, message="the provider refused the batch and gave no reason")
+    said = "; ".join(f"{e.get('code')}: {e.get('message')}" + (f" (line {e['line']})" if e.get("line") else "")
+                     for e in entries[:_QUOTED_ERRORS])
+    more = f"; and {len(entries) - _QUOTED_ERRORS} more" if len(entries) > _QUOTED_ERRORS else ""
+    code = entries[0].get("code")
+    return ResultError(kind=BATCH_FAILED, message=f"the provider refused the whole batch: {said}{more}",
+                       provider_code=code if isinstance(code, str) else None)
+
+
+def _refused_rows(job: BatchJob, requests: Mapping[str, PreparedRequest], status: BatchStatus) -> dict[str, Result]:
+    """Every line of a refused batch: the error of its own line where ``errors.data`` names one, else the batch's."""
+    assert status.error is not None
+    rows = error_rows(job, requests, status.error)
+    data = ((status.raw or {}).get("errors") or {}).get("data") or []
+    for entry in data:
+        line = entry.get("line") if isinstance(entry, dict) else None
+        if isinstance(line, int) and 1 <= line <= len(job.custom_ids):
+            cid = job.custom_ids[line - 1]
+            code = entry.get("code")
+            rows[cid].error = ResultError(kind=BATCH_FAILED, message=f"line {line} refused: {code}: "
+                                          f"{entry.get('message')} (so the whole batch was refused)",
+                                          provider_code=code if isinstance(code, str) else None)
+    return rows
+
+
+def _line_result(req: PreparedRequest, job: BatchJob, cid: str, line: dict[str, Any],
+                 reports_batch_cost: bool = False) -> Result:
+    """One output or error line: ``error`` set (not run: batch_expired, or another failure), or ``response`` with its
+    ``status_code`` and body (2xx an answer, 4xx/5xx an error row even when ``error`` is null)."""
+    err, resp = line.get("error"), line.get("response")
+    if isinstance(err, dict):
+        code = err.get("code")
+        if code == "batch_expired":
+            return batch_result(req, job, cid, error=expired_error())
+        message = err.get("message") if isinstance(err.get("message"), str) else str(err)[:500]
+        return batch_result(req, job, cid, error=ResultError(kind="server", message=message,
+                                                             provider_code=code if isinstance(code, str) else None))
+    if not isinstance(resp, dict):
+        return batch_result(req, job, cid, error=ResultError(kind="malformed_response",
+                                                             message="the batch line has neither response nor error"))
+    status = resp.get("status_code")
+    status = status if isinstance(status, int) and not isinstance(status, bool) else 200
+    return batch_result(req, job, cid, status=status, body=resp.get("body"), request_id=resp.get("request_id"),
+                        reports_batch_cost=reports_batch_cost)
+
+
+PROTOCOL = OpenAIFilesProtocol()
+
+__all__ = ["ENDPOINTS", "PROTOCOL", "OpenAIFilesProtocol", "status_of"]
