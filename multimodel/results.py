@@ -38,6 +38,9 @@ ERROR_KINDS = (
     "response_too_large",  # past Limits: a body or stream line bigger than the client holds
     "redirect",  # a 3xx not followed: another origin (credentials stay home) or a method-changing redirect
     "internal",  # multimodel itself failed on this request (a bug: logged with its traceback); never cached
+    "batch_expired",  # a Batch API line the provider did not run within the batch's window
+    "batch_cancelled",  # a Batch API line not run because its batch was cancelled
+    "batch_failed",  # a Batch API line of a batch the provider refused whole (its validation error names why)
     "quota_exhausted",  # a per-day (or longer) quota ran out: the provider's remaining rows are not sent
     "deadline",  # evaluate(deadline_s=) passed while the row waited
 )

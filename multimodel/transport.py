@@ -252,13 +252,16 @@ class Response(Protocol):
 
 
 class Transport(Protocol):
-    """Carries one POST (a request) or GET (a provider's model list); raises TransportError for failures below
-    HTTP, never for an HTTP status. Redirects are never followed to another origin: a 3xx comes back as is."""
+    """Carries one POST (a request), GET (a provider's model list, a batch's state or results) or DELETE (a batch's
+    files once collected); raises TransportError for failures below HTTP, never for an HTTP status. Redirects are
+    never followed to another origin: a 3xx comes back as is."""
 
     async def post(self, url: str, headers: Mapping[str, str], payload: bytes,
                    timeout: Timeout | float) -> Response: ...
 
     async def get(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response: ...
+
+    async def delete(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response: ...
 
 
 async def limited_chunks(resp: Response, limit: int) -> AsyncIterator[bytes]:
@@ -351,6 +354,9 @@ class AiohttpTransport:
     async def get(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response:
         return await self._request("GET", url, headers, None, timeout)
 
+    async def delete(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response:
+        return await self._request("DELETE", url, headers, None, timeout)
+
     @staticmethod
     async def _request(method: str, url: str, headers: Mapping[str, str], payload: bytes | None,
                        timeout: Timeout | float) -> Response:
@@ -417,6 +423,9 @@ class ReplayTransport:
         return _ReplayResponse(self.handler(url, headers, payload))
 
     async def get(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response:
+        return _ReplayResponse(self.handler(url, headers, b""))
+
+    async def delete(self, url: str, headers: Mapping[str, str], timeout: Timeout | float) -> Response:
         return _ReplayResponse(self.handler(url, headers, b""))
 
     def __repr__(self) -> str:

@@ -289,3 +289,19 @@ def test_multipart_body_is_well_formed():
     boundary = ctype.split("boundary=")[1]
     assert body.startswith(f"--{boundary}\r\n".encode()) and body.endswith(f"--{boundary}--\r\n".encode())
     assert b'name="purpose"\r\n\r\nbatch\r\n' in body and b'filename="x.jsonl"' in body
+
+
+def test_the_transport_deletes_an_ended_anthropic_batch_as_the_provider_documents():
+    """DELETE is part of the transport for the Batch APIs (Anthropic: an ended batch is deleted, answering
+    ``message_batch_deleted``; an unknown one is a 404 error with the provider's words)."""
+    from multimodel.batchapi.base import BatchAPIError, call_json, headers_for
+
+    with client() as c:
+        job, _, _ = run_batch(c, prepared(c, "anthropic-messages/claude-haiku-4-5", 2))
+        cfg = c.providers["anthropic-messages"]
+        url = f"{cfg.base_url}/messages/batches/{job.batch_id}"
+        gone = run_sync(call_json(c.runner.transport, "DELETE", url, headers_for(cfg, "messages")))
+        assert gone == {"id": job.batch_id, "type": "message_batch_deleted"}
+        with pytest.raises(BatchAPIError) as missing:
+            run_sync(call_json(c.runner.transport, "DELETE", url, headers_for(cfg, "messages")))
+        assert missing.value.error.status == 404

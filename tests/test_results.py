@@ -435,3 +435,18 @@ def test_the_frame_still_reads_fallback_from_and_requested_model_with_a_future_w
         df[["content"]]["fallback_from"]  # a selection without model and answered_by has nothing to derive it from
     with pytest.raises(AttributeError):
         _ = df[["content"]].fallback_from
+
+
+def test_how_a_row_was_answered_survives_the_cache_and_the_frame():
+    """mode, batch_id, custom_id and batch_wait_s: stored and read back, and typed columns in a frame."""
+    from multimodel.results import Result, results_to_frame
+
+    live = Result(model="openai/gpt-5.4", provider="openai")
+    batch = Result(model="openai/gpt-5.4", provider="openai", mode="batch", batch_id="batch_1", custom_id="q-0",
+                   batch_wait_s=12.5)
+    back = Result.from_json(batch.to_json())
+    assert (back.mode, back.batch_id, back.custom_id, back.batch_wait_s) == ("batch", "batch_1", "q-0", 12.5)
+    assert Result.from_json(live.to_json()).mode == "live"
+    df = results_to_frame([live, batch])
+    assert list(df["mode"]) == ["live", "batch"] and df["batch_wait_s"].dtype == "float64"
+    assert df["batch_wait_s"].isna().tolist() == [True, False]

@@ -423,3 +423,14 @@ def test_a_thousand_line_batch_completes_within_the_compressed_time():
         assert final["request_counts"] == {"total": 1000, "completed": 1000, "failed": 0}
         assert took < 2.0 + 3.0, took  # 2 s of compressed window, plus the shared machine's slack
         assert len(content(s, "openai", final["output_file_id"])) == 1000
+
+
+def test_results_do_not_keep_the_input_order_so_a_client_must_join_on_custom_id(sim):
+    """OpenAI's guide: output order may differ from input order, join on custom_id (RESEARCH §1.2); Anthropic:
+    results order not guaranteed (§4). The simulator's order is the seed's, the same on every read."""
+    ids = [f"r{i}" for i in range(20)]
+    batch = create(sim, "openai", jsonl([chat_line(cid, f"question {cid}") for cid in ids]))
+    done, _ = poll(sim, "openai", batch["id"])
+    got = [row["custom_id"] for row in content(sim, "openai", done["output_file_id"])]
+    assert sorted(got) == sorted(ids) and got != ids
+    assert [row["custom_id"] for row in content(sim, "openai", done["output_file_id"])] == got

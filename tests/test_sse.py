@@ -62,3 +62,18 @@ def test_an_event_named_stream_keeps_its_names_and_data():
             b": comment\n\nevent: error\ndata: {\"e\": 2}\ndata: more\n\n")
     assert events(SSEDecoder(), body, [len(body)]) == [
         (b"message_start", b'{"a": 1}'), (b"ping", b'{"type": "ping"}'), (b"error", b'{"e": 2}\nmore')]
+
+
+@pytest.mark.parametrize("size", [94, 95, 99, 100, 101])
+def test_the_fast_paths_apply_the_line_limit_as_the_line_parser_does(size):
+    """The limit counts a data value and its newline, on every path: values of 95-99 bytes under max_line=100 used
+    to be refused by the fast path (which counted the "data: " prefix too) and taken by the line parser."""
+    value = b"x" * size
+    for body in (b"data: " + value + b"\n\n", b"event: e\ndata: " + value + b"\n\n"):
+        results = []
+        for decoder in (SSEDecoder(max_line=100), LineParser(max_line=100)):
+            try:
+                results.append(("ok", decoder.feed(body + b"data: {}\n\n")))
+            except ValueError as exc:
+                results.append(("refused", type(exc).__name__))
+        assert results[0] == results[1], (size, body[:12], results)

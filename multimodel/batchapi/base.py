@@ -234,10 +234,7 @@ async def call(transport: Transport, method: str, url: str, headers: Mapping[str
         elif method == "POST":
             resp = await transport.post(url, headers, payload, CALL_TIMEOUT)
         else:
-            delete = getattr(transport, "delete", None)
-            if delete is None:
-                raise BatchAPIError(ResultError(kind="unsupported", message=f"this transport has no {method}"))
-            resp = await delete(url, headers, CALL_TIMEOUT)
+            resp = await transport.delete(url, headers, CALL_TIMEOUT)
         try:
             body = await read_limited(resp, OBJECT_BYTES)
         finally:

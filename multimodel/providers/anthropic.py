@@ -196,6 +196,42 @@ class AnthropicDialect(Dialect):
             body["temperature"] = 1.0
             warn(f"capped temperature {temp} at 1.0: Anthropic's range is 0..1")
         drop(body, _IGNORED, warn, "Anthropic's compatibility layer ignores them")
+        check_while_thinking(body, warn)
+
+
+_EXTENDED_THINKING = "https://platform.claude.com/docs/en/build-with-claude/extended-thinking"
+
+
+def _thinking(body: dict[str, Any]) -> bool:
+    thinking = body.get("thinking")
+    return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
+
+
+def _forces_a_tool(choice: Any) -> bool:
+    """tool_choice forcing a call: Chat Completions' "required" or a named function; Messages' any or tool."""
+    if choice == "required":
+        return True
+    return isinstance(choice, dict) and choice.get("type") in ("function", "any", "tool")
+
+
+def check_while_thinking(body: dict[str, Any], warn: Any, can_stop: bool = True) -> None:
+    """What Claude refuses while it thinks, on either API ("Thinking isn't compatible with temperature or top_k
+    modifications as well as forced tool use"; top_p only from 0.95 to 1: the extended-thinking docs, read
+    2026-11-29): a forced tool is a ConfigError before sending (Anthropic answers it 400 "Thinking may not be
+    enabled when tool_choice forces tool use."), a lower top_p is raised to 0.95. Temperature and top_k are the
+    catalogue's rules (removed while the model reasons)."""
+    if not _thinking(body):
+        return
+    if _forces_a_tool(body.get("tool_choice")):
+        fix = "tool_choice='auto' (the model still calls tools)" + (" or reasoning='none'" if can_stop else
+                                                                    ", since this model always thinks")
+        raise ConfigError(f"{body.get('model')}: tool_choice forces a tool while the model thinks, which Anthropic "
+                          f"refuses (400 'Thinking may not be enabled when tool_choice forces tool use.'; "
+                          f"{_EXTENDED_THINKING}); pass {fix}")
+    top_p = body.get("top_p")
+    if isinstance(top_p, int | float) and not isinstance(top_p, bool) and top_p < 0.95:
+        body["top_p"] = 0.95
+        warn(f"raised top_p {top_p} to 0.95: while Claude thinks it takes top_p from 0.95 to 1 ({_EXTENDED_THINKING})")
 
 
 class AnthropicMessagesDialect(AnthropicDialect):
@@ -225,6 +261,7 @@ class AnthropicMessagesDialect(AnthropicDialect):
             body["temperature"] = 1.0
             warn(f"capped temperature {temp} at 1.0: Anthropic's range is 0..1")
         drop(body, _IGNORED, warn, "the Messages API has no such parameters")
+        check_while_thinking(body, warn)
 
     def messages_body(self, body: dict[str, Any], info: ModelInfo | None, reasoning: str | int | None,
                       warn: Any) -> None:
@@ -233,15 +270,8 @@ class AnthropicMessagesDialect(AnthropicDialect):
         if "thinking" not in body and info is not None and info.reasoning.control == "adaptive" \
                 and info.reasons_with(reasoning):
             body["thinking"] = {"type": "adaptive", "display": "summarized"}
-        thinking = body.get("thinking")
-        choice = body.get("tool_choice")
-        if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive") \
-                and isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
-            raise ConfigError(
-                f"{body.get('model')}: tool_choice forces a tool while the model thinks, which Anthropic refuses (400 "
-                "'Thinking may not be enabled when tool_choice forces tool use.'; platform.claude.com/docs/en/"
-                "build-with-claude/extended-thinking: thinking is not compatible with forced tool use); pass "
-                "tool_choice='auto' (the model still calls tools) or reasoning='none'")
+        # a model that thinks unasked (thinking added just above) refuses a forced tool too
+        check_while_thinking(body, warn, can_stop=info is None or "none" in info.reasoning.levels)
 
 
 ANTHROPIC_MESSAGES = AnthropicMessagesDialect()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import math
 import random
 import re
@@ -31,6 +32,8 @@ import orjson
 from aiohttp import web
 
 from .plan import SimError
+
+log = logging.getLogger("multimodel.sim")
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 WINDOW_S = 86_400  # completion_window "24h": expires_at = created_at + 24 h (OpenAI recording; Anthropic recording)
@@ -336,10 +339,14 @@ class BatchStore:
         """Answer line ``k`` through the server's live pipeline (or its fault), outside live limits and faults."""
         ln = job.lines[k]
         d = self._line_dialect(job, ln.url)
-        if fault is not None:
-            status, raw = self.server.batch_line_fault(d, ln.body, fault)
-        else:
-            status, raw = self.server.answer_line(d, ln.body, job.headers)
+        try:
+            if fault is not None:
+                status, raw = self.server.batch_line_fault(d, ln.body, fault)
+            else:
+                status, raw = self.server.answer_line(d, ln.body, job.headers)
+        except Exception:  # a simulator bug on one line: that line is a 500, as the live endpoint answers it
+            log.exception("multimodel.sim: internal error while answering line %s of %s", ln.custom_id, job.id)
+            status, raw = 500, d.server_error(500).body
         ans = orjson.loads(raw)
         if job.kind == "anthropic" and status == 200 and isinstance(ans.get("usage"), dict):
             # a batch answer says so: usage.service_tier "batch" (platform.claude.com/docs/en/api/service-tiers:
@@ -455,6 +462,14 @@ class BatchStore:
         lines.append(Line(cid, body, url))
         return None
 
+    def _in_finish_order(self, job: Job, rows: list[Any]) -> list[Any]:
+        """Rows in the order the lines finished, not the input order: OpenAI's and Anthropic's results files do not
+        keep it ("join on custom_id": RESEARCH §1.2, §4), so a client that matches by position fails here too.
+        Drawn from the simulator's seed and the batch's ordinal: the same batches give the same order."""
+        shuffled = list(rows)
+        random.Random(f"batch-order:{self.server.seed}:{job.provider}:{job.ordinal}").shuffle(shuffled)
+        return shuffled
+
     def _write_files(self, job: Job) -> None:
         """The output file (2xx lines) and the error file (the other lines; expired ones as batch_expired), each
         only when it has a line: a batch can complete with no output file at all (kaapi-backend #723)."""
@@ -476,7 +491,7 @@ class BatchStore:
         for rows, kind in ((out, "output"), (err, "error")):
             if rows:
                 f = SimFile(self._new_id(prefix), job.provider, f"batch_{kind}", f"{bare}_{kind}.jsonl",
-                            _jsonl(rows), int(time.time()))
+                            _jsonl(self._in_finish_order(job, rows)), int(time.time()))
                 self.files[f.id] = f
                 setattr(job, f"{kind}_file_id", f.id)
 
@@ -822,7 +837,7 @@ class BatchService(BatchStore):
             if job.status not in ("completed", "expired", "cancelled", "failed"):
                 raise BatchError(d.bad_request(f"Batch {job.id} has not finished (status {job.status}).",
                                                param="batch_id"))  # [INFERRED]
-            rows = [r for r in self._rows(job)]
+            rows = self._in_finish_order(job, self._rows(job))  # stable across pages: seeded by the batch
             limit = _limit_arg(request, d, 100, 1000)
             try:
                 start = int(request.query.get("cursor") or 0)
@@ -942,7 +957,7 @@ class BatchService(BatchStore):
                 raise BatchError(d.bad_request(f"Batch {job.id} is still processing; its results are available "
                                                "once it has ended."))  # wording [INFERRED]
             rows = [{"custom_id": ln.custom_id, "result": _anthropic_result(ln)} for ln in job.lines]
-            return web.Response(body=_jsonl(rows), headers={
+            return web.Response(body=_jsonl(self._in_finish_order(job, rows)), headers={
                 "Content-Type": "application/octet-stream",  # [INFERRED]; the recording kept no content type
                 "content-disposition": f'attachment; filename="{job.id}_results.jsonl"',
                 "request-id": d.new_request_id()})

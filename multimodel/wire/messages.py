@@ -83,9 +83,10 @@ def messages_usage(native: dict[str, Any] | None) -> dict[str, Any] | None:
         usage["completion_tokens"] = out
     usage["prompt_tokens_details"] = {"cached_tokens": read, "cache_write_tokens": written}
     split = native.get("cache_creation")  # the writes by retention (m01, m14): the 1-hour ones cost 2x input, not 1.25x
-    long = valid_count(split.get("ephemeral_1h_input_tokens")) if isinstance(split, dict) else None
-    if long is not None and written is not None and long <= written:
-        usage["prompt_tokens_details"]["cache_write_long_tokens"] = long
+    if isinstance(split, dict) and written is not None:
+        short, long = (valid_count(split.get(k)) for k in ("ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"))
+        if short is not None and long is not None and short + long == written:  # a split that adds up, or none
+            usage["prompt_tokens_details"]["cache_write_long_tokens"] = long
     details = native.get("output_tokens_details")
     thinking = valid_count(details.get("thinking_tokens")) if isinstance(details, dict) else None
     usage["completion_tokens_details"] = {"reasoning_tokens": thinking}

@@ -61,14 +61,14 @@ class SSEDecoder:
         big = len(buf) > self._max  # only then can one block pass the limit
         for block in blocks:
             if block[:6] == b"data: " and b"\n" not in block:
-                if big:
-                    self._check(len(block))
+                if big:  # counted as the line parser counts it: the value and its newline
+                    self._check(len(block) - 5)
                 out.append((b"", block[6:]))
                 continue
             nl = block.find(b"\n") if block[:7] == b"event: " else -1
             if nl > 0 and block[nl + 1:nl + 7] == b"data: " and block.find(b"\n", nl + 1) < 0:
                 if big:
-                    self._check(len(block) - nl - 1)
+                    self._check(len(block) - nl - 6)
                 out.append((block[7:nl].strip()[:256], block[nl + 7:]))
             elif block:
                 out.extend(self._feed_lines(block + b"\n\n"))
