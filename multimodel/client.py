@@ -282,11 +282,26 @@ class Client:
         progress, fallbacks, routes (task → model, for a prompts DataFrame with a ``task`` column), deadline_s (how
         long the whole run may wait out throttling; rows still waiting become ``deadline`` errors), claim_lease_s,
         on_unsupported, and any request parameter. ``models="auto:N"`` or a ``mm.Router`` routes each prompt to
-        the models that accept all of it; ``ev.routing`` says why, per prompt and candidate.
+        the models that accept all of it; ``ev.routing`` says why, per prompt and candidate. ``mode``: "live",
+        "batch" (the providers' Batch APIs at about half price; resumable) or "auto"; ``on_batch_failure``: "error"
+        or "live".
         """
         from multimodel.evaluation import evaluate
 
         return evaluate(self.requests, self.runner, prompts, models, simulated=self.simulated, **kwargs)
+
+    def batches(self, run_id: str | None = None) -> Any:
+        """The Batch API jobs evaluations recorded in the cache (of one run, or all): provider, model, requests,
+        state as last seen, when created and collected."""
+        from multimodel.batch_runs import batches_frame
+
+        return batches_frame(self.cache, run_id)
+
+    def cancel_batches(self, run_id: str) -> Any:
+        """Cancel every batch of an evaluation run still waiting (``ev.run_id``); returns ``batches(run_id)``."""
+        from multimodel.batch_runs import cancel_batches
+
+        return cancel_batches(self.runner, run_id)
 
     # ------------------------------------------------------------------ endpoint evaluation (probe/)
     def probe(self, model: str, **kwargs: Any) -> Any:

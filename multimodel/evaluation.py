@@ -26,6 +26,7 @@ from multimodel.batch import (
     run_batch,
     run_id_for,
 )
+from multimodel.batch_runs import BatchHandle, ModeSplit, check_batch_options, estimate_batch_cost, split_modes
 from multimodel.config import check_count, check_number
 from multimodel.errors import ConfigError, PriceWarning, warn_user
 from multimodel.judging import JUDGE_LEAD, JudgeAsk, Judged, check_judges, judge_scores, plan_judges
@@ -218,7 +219,7 @@ class Evaluation:
         return notes
 
     def _summary_row(self, keys: dict[str, Any], g: Any) -> dict[str, Any]:
-        live = g[g["error_kind"].isna() & ~g["cached"].astype(bool)]
+        live = g[g["error_kind"].isna() & ~g["cached"].astype(bool) & (g["mode"] != "batch")]
         ok = g[g["error_kind"].isna()]
         timed = live[live["stream"].astype(bool)]
         costs = ok["cost_usd"]
@@ -471,7 +472,8 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
              budget_usd: float | None = None, budget_override: bool = False, run_id: str | None = None,
              progress: bool = True, fallbacks: Mapping[str, list[str]] | None = None,
              routes: Mapping[str, str] | None = None, claim_lease_s: float = CLAIM_LEASE_S,
-             deadline_s: float | None = None, systems: Any = None, **params: Any) -> Evaluation:
+             deadline_s: float | None = None, systems: Any = None, mode: str = "live",
+             on_batch_failure: str = "error", **params: Any) -> Evaluation:
     """Plan, check the budget, run on the I/O loop with a progress bar, judge, score, and return an Evaluation.
 
     ``systems``: system prompts compared as a dimension like the models (a dict name → text, None for no system
@@ -479,12 +481,20 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
     process sharing the cache file waits for a row this one claimed if this one dies (renewed every third of it
     while the run is alive). ``deadline_s``: the longest the whole run may wait out a throttling provider (429, 503,
     529 are retried outside the error-retry budget); rows still waiting then become error rows of kind
-    ``deadline``. None: as long as the provider only throttles."""
+    ``deadline``. None: as long as the provider only throttles.
+
+    ``mode``: "live" (default) sends every request now; "batch" sends the rows of providers that have a Batch API
+    through it (about half price, answered within 24 h, outside the live rate limits; the others run live, with a
+    warning saying which); "auto" batches only (provider, model, API) groups of at least
+    ``batch_runs.AUTO_MIN_ROWS`` rows. Batches are recorded in the cache as they are created, so running the same
+    call again after a crash collects them instead of submitting again. ``on_batch_failure``: "error" (failed,
+    expired or cancelled lines are error rows) or "live" (they are sent again live)."""
     check_number(claim_lease_s, "claim_lease_s", positive=True, fix=" (seconds a claim on a row lasts unrenewed)")
     if deadline_s is not None:
         check_number(deadline_s, "deadline_s", positive=True, fix=" (seconds for the whole run), or None")
     scorers = _check_run_options(scorers, concurrency, budget_usd, budget_override=budget_override,
                                  progress=progress, run_id=run_id)
+    check_batch_options(mode, on_batch_failure)
     systems = None if systems is None else check_systems(systems)
     named = dict(zip(scorer_names(scorers), scorers, strict=True))
     judges = {name: scorer for name, scorer in named.items() if is_judge(scorer)}
@@ -493,14 +503,18 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
                                      params=params, systems=systems)
         checked = check_judges(preparer, judges)
         _check_baselines(judges, slots, routed=models is not None and not isinstance(models, list | tuple))
-        estimate = _check_budget(preparer, slots, budget_usd, budget_override, _judge_estimate(judges, checked, slots))
+        modes = split_modes(slots, mode)
+        estimate = _check_budget(preparer, modes, budget_usd, budget_override,
+                                 _judge_estimate(judges, checked, slots), on_batch_failure)
     for message in missing_columns(scorers, {key for row in rows for key in row}):
         warn_user(message, UserWarning)
     run_id = run_id or run_id_for(slots)
     options = {"concurrency": concurrency, "budget_usd": budget_usd, "lease_s": claim_lease_s,
                "deadline": None if deadline_s is None else time.monotonic() + deadline_s}  # judges share it
-    results, interrupted = run_batch(runner, slots, run_id, options, progress, "evaluate (SIMULATED)" if simulated
-                                else "evaluate")
+    label = "evaluate (SIMULATED)" if simulated else "evaluate"
+    for note in modes.notes:
+        warn_user(f"mode={mode!r}: {note}", UserWarning)
+    results, interrupted = _run_modes(runner, slots, modes, run_id, options, progress, label, on_batch_failure)
     kept = [(s, r) for s, r in zip(slots, results, strict=True) if r is not None]
     judged = None
     if judges and kept and not interrupted:
@@ -549,17 +563,54 @@ def _judge(preparer: RequestPreparer, runner: Runner, judges: dict[str, Any], ke
     return judge_scores(judges, asks, replies, slots, results, rows), interrupted
 
 
-def _check_budget(preparer: RequestPreparer, slots: list[Slot], budget_usd: float | None,
-                  budget_override: bool, judging: tuple[float, int] = (0.0, 0)) -> float:
-    """The worst-case estimate, the judges' requests included; ConfigError when it exceeds the budget (unless
-    overridden), and a note for the run's price warning when some requests have no price the budget could count."""
-    estimate, unpriced = estimate_cost(slots)
-    estimate, unpriced = estimate + judging[0], unpriced + judging[1]
+def _run_modes(runner: Runner, slots: list[Slot], modes: ModeSplit, run_id: str, options: dict[str, Any],
+               progress: bool, label: str, on_batch_failure: str) -> tuple[list[Result | None], bool]:
+    """The batch rows started first (submitted on the I/O loop), the live rows run meanwhile, then the wait for the
+    batches; with on_batch_failure="live" the rows a batch failed are sent again live. One Result per slot."""
+    if not modes.batch:
+        return run_batch(runner, slots, run_id, options, progress, label)
+    handle = BatchHandle(runner, modes.batch, run_id, options["lease_s"])
+    results: list[Result | None] = [None] * len(slots)
+    interrupted = False
+    if modes.live:
+        interrupted = _run_subset(runner, modes.live, results, run_id, options, progress, label, 0.0)
+    answered, failed, stopped = handle.abandon() if interrupted else handle.wait(progress, label)
+    for index, result in answered.items():
+        results[index] = result
+    interrupted = interrupted or stopped
+    if on_batch_failure == "live" and failed and not interrupted:
+        spent = sum(r.cost_usd for r in results if r is not None and not r.cached and not math.isnan(r.cost_usd))
+        again = [s for s in slots if s.index in failed]
+        interrupted = _run_subset(runner, again, results, run_id, options, progress, label + " [re-sent live]", spent)
+    return results, interrupted
+
+
+def _run_subset(runner: Runner, subset: list[Slot], results: list[Result | None], run_id: str,
+                options: dict[str, Any], progress: bool, label: str, spent: float) -> bool:
+    """Run some of the slots live (renumbered for run_batch) and put their Results in place; whether interrupted."""
+    renumbered = [dataclasses.replace(s, index=i) for i, s in enumerate(subset)]
+    sent, interrupted = run_batch(runner, renumbered, run_id, options, progress, label, spent)
+    for slot, result in zip(subset, sent, strict=True):
+        if result is not None or results[slot.index] is None:
+            results[slot.index] = result
+    return interrupted
+
+
+def _check_budget(preparer: RequestPreparer, modes: ModeSplit, budget_usd: float | None,
+                  budget_override: bool, judging: tuple[float, int] = (0.0, 0),
+                  on_batch_failure: str = "error") -> float:
+    """The worst-case estimate, the judges' requests included, batch rows at the batch price (at the live price
+    when a failed line may be re-sent live); ConfigError when it exceeds the budget (unless overridden), and a note
+    for the run's price warning when some requests have no price the budget could count."""
+    live_cost, live_unpriced = estimate_cost(modes.live)
+    batch_cost, batch_unpriced = (estimate_cost if on_batch_failure == "live" else estimate_batch_cost)(modes.batch)
+    estimate, unpriced = live_cost + batch_cost + judging[0], live_unpriced + batch_unpriced + judging[1]
     if budget_usd is None:
         return estimate
     if estimate > budget_usd and not budget_override:
         raise ConfigError(
-            f"the worst-case cost estimate ${estimate:.4f} (prices × max_tokens, or {DEFAULT_OUTPUT_GUESS} output "
+            f"the worst-case cost estimate ${estimate:.4f} ({'batch rows at batch prices; ' if modes.batch else ''}"
+            f"prices × max_tokens, or {DEFAULT_OUTPUT_GUESS} output "
             f"tokens when max_tokens is unset) exceeds budget_usd=${budget_usd:g}; set max_tokens, raise the "
             "budget, or pass budget_override=True to run and stop when the spend reaches it"
         )

@@ -39,6 +39,7 @@ and never raises: what cannot be written waits in memory (and is served by reads
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -89,9 +90,19 @@ def _m005_answers(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS answers (slot TEXT PRIMARY KEY, key TEXT NOT NULL, created REAL NOT NULL)")
 
 
+def _m006_batches(conn: sqlite3.Connection) -> None:
+    """Provider Batch API jobs an evaluation submitted, written the moment each is created, so a re-run after a
+    crash or kill -9 polls and collects them instead of submitting (and paying) again. ``job`` is the BatchJob as
+    JSON (no credential: the key comes from the provider's config at each call); ``custom_ids`` its lines."""
+    conn.execute("CREATE TABLE IF NOT EXISTS batches (batch_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, "
+                 "provider TEXT NOT NULL, model TEXT NOT NULL, api TEXT NOT NULL, job TEXT NOT NULL, "
+                 "custom_ids TEXT NOT NULL, state TEXT NOT NULL, created REAL NOT NULL, collected REAL)")
+    conn.execute("CREATE INDEX IF NOT EXISTS batches_run ON batches (run_id)")
+
+
 #: applied in order; never edit or reorder a released one, append a new one
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_results, _m002_run_id, _m003_repairs,
-                                                                   _m004_claims, _m005_answers)
+                                                                   _m004_claims, _m005_answers, _m006_batches)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: every table a migration creates, with the columns it has had from the start: anything else in the file (or one
@@ -101,6 +112,8 @@ OUR_TABLES: dict[str, frozenset[str]] = {
     "repairs": frozenset({"provider", "base_url", "model", "repair", "created"}),
     "claims": frozenset({"key", "owner", "expires"}),
     "answers": frozenset({"slot", "key", "created"}),
+    "batches": frozenset({"batch_id", "run_id", "provider", "model", "api", "job", "custom_ids", "state", "created",
+                          "collected"}),
 }
 
 #: how long one write (or the opening) waits for another process's lock before the retries below
@@ -331,6 +344,8 @@ _PUT_RESULT = "INSERT OR REPLACE INTO results (key, created, model, run_id, resu
 _ADD_REPAIR = "INSERT OR IGNORE INTO repairs (provider, base_url, model, repair, created) VALUES (?, ?, ?, ?, ?)"
 _PUT_ANSWER = "INSERT OR REPLACE INTO answers (slot, key, created) VALUES (?, ?, ?)"
 _RELEASE = "DELETE FROM claims WHERE key = ? AND owner = ?"
+_ADD_BATCH = ("INSERT OR IGNORE INTO batches (batch_id, run_id, provider, model, api, job, custom_ids, state, created, "
+              "collected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass(frozen=True)
@@ -628,6 +643,42 @@ class ResultCache:
     def record_answer(self, key: str, answer_key: str) -> None:
         """Remember that the row key ``key`` was answered by the request cached under ``answer_key``. Never raises."""
         self._writer.write(("answer", key), _PUT_ANSWER, (key, answer_key, time.time()))
+
+    # ------------------------------------------------------------------ Batch API jobs (durable across crashes)
+    def add_batch(self, run_id: str, job: dict[str, Any], state: str = "submitted") -> bool:
+        """Record a submitted batch (``job``: BatchJob.to_dict(), which holds no key) at once, with the full
+        patience; whether it reached the disk (if not it waits in memory like an answer, and a warning says so)."""
+        row = (job["batch_id"], run_id, job["provider"], job["model_id"], job["api"],
+               json.dumps(job, sort_keys=True), json.dumps(job["custom_ids"]), state, time.time(), None)
+        self._writer.write(("batch", job["batch_id"]), _ADD_BATCH, row)
+        return ("batch", job["batch_id"]) not in self._writer.pending
+
+    def set_batch_state(self, batch_id: str, state: str, *, collected: bool = False) -> None:
+        """Record a batch's latest state (and, once its results are read and stored, that it was collected)."""
+        if collected:
+            self._writer.write(("batch-state", batch_id), "UPDATE batches SET state = ?, collected = ? "
+                               "WHERE batch_id = ?", (state, time.time(), batch_id))
+        else:
+            self._writer.write(("batch-state", batch_id), "UPDATE batches SET state = ? WHERE batch_id = ?",
+                               (state, batch_id))
+
+    def batches(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The recorded batches (of one run, or all), oldest first: each a dict of the table's columns, ``job`` and
+        ``custom_ids`` decoded; batches still waiting in memory for a lock included."""
+        self.flush()
+        where, params = ("WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
+        rows = self._writer.read(f"SELECT batch_id, run_id, provider, model, api, job, custom_ids, state, created, "
+                                 f"collected FROM batches {where} ORDER BY created, rowid", params) or []
+        with self._lock:
+            waiting = [params for slot, (_, params) in self._writer.pending.items() if slot[0] == "batch"]
+        names = ("batch_id", "run_id", "provider", "model", "api", "job", "custom_ids", "state", "created",
+                 "collected")
+        out = []
+        for row in [*rows, *(w for w in waiting if run_id is None or w[1] == run_id)]:
+            record = dict(zip(names, row, strict=True))
+            record["job"], record["custom_ids"] = json.loads(record["job"]), json.loads(record["custom_ids"])
+            out.append(record)
+        return out
 
     def __len__(self) -> int:
         """Rows on disk plus answers still waiting in memory for a key the file does not have yet."""

@@ -1,0 +1,457 @@
+"""evaluate(mode="batch"|"auto"): an evaluation's rows through the providers' Batch APIs (multimodel/batchapi/).
+
+Which rows go by batch (``split_modes``: providers whose dialect has a batch protocol; with "auto" only groups of at
+least AUTO_MIN_ROWS rows), their worst-case cost at batch prices, and the run itself (``BatchRun``): rows answered in
+the cache are served, rows of this run's recorded batches (a crash, a kill -9) are collected instead of submitted
+again, the others are claimed in the cache (so a second process running the same evaluation waits for them instead
+of submitting them too), submitted in batches cut by the provider's limits, each batch written to the cache the
+moment it exists, then polled with backoff and collected; answers go to the cache like live ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from multimodel import pricing
+from multimodel.batch import DEFAULT_OUTPUT_GUESS, Slot, _progress_bar, prompt_token_guess
+from multimodel.batchapi import BatchAPIError, BatchJob, BatchStatus, group_lines, protocol_for, split
+from multimodel.batchapi.base import batch_result, missing_error
+from multimodel.config import ProviderConfig
+from multimodel.errors import ConfigError, warn_user
+from multimodel.exchange import annotate, unsent
+from multimodel.results import Result, ResultError
+from multimodel.runner import Runner
+from multimodel.store import claim_owner
+from multimodel.transport import IO, submit
+
+MODES = ("live", "batch", "auto")
+FAILURE_CHOICES = ("error", "live")
+#: mode="auto" sends a (provider, model, API) group by batch only from this many rows on: below it the wait for a
+#: batch (minutes to hours) is not worth half the price of a few requests
+AUTO_MIN_ROWS = 100
+#: polling a batch: first after this long, then 1.5x longer each time, at most POLL_MAX_S
+POLL_FIRST_S, POLL_FACTOR, POLL_MAX_S = 1.0, 1.5, 60.0
+#: a poll that fails this many times in a row (a non-retryable error) ends the batch's wait with error rows
+POLL_GIVE_UP = 5
+
+
+def check_batch_options(mode: Any, on_batch_failure: Any) -> None:
+    """Refuse an unknown ``mode`` or ``on_batch_failure`` before anything is planned."""
+    if mode not in MODES:
+        raise ConfigError(f"mode={mode!r}: pass 'live' (default), 'batch' (the providers' Batch APIs, about half "
+                          "price, answers within 24 h) or 'auto' (batch for large groups, live elsewhere)")
+    if on_batch_failure not in FAILURE_CHOICES:
+        raise ConfigError(f"on_batch_failure={on_batch_failure!r}: pass 'error' (failed batch lines become error "
+                          "rows) or 'live' (they are sent again live)")
+
+
+def custom_id_for(key: str) -> str:
+    """A row's id inside a batch, from its request's cache key: stable across re-runs, within every provider's
+    custom_id rules (letters, digits, '-', at most 64 characters)."""
+    return "mm-" + hashlib.sha256(key.encode()).hexdigest()[:48]
+
+
+@dataclass
+class ModeSplit:
+    """Which slots go by batch and which live, and one note per group that runs live in a batch run (why)."""
+
+    batch: list[Slot] = field(default_factory=list)
+    live: list[Slot] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _batch_refusal(slot: Slot) -> str | None:
+    """Why a slot cannot go by batch, or None."""
+    req = slot.req
+    if req.skip is not None:
+        return "not sent"
+    if slot.fallbacks:
+        return "rows with fallbacks run live (a fallback answers a failure at once)"
+    proto = protocol_for(req.provider)
+    if proto is None:
+        return f"{req.provider.name} has no Batch API multimodel knows of"
+    if req.api.name not in proto.apis:
+        return f"{req.provider.name}'s Batch API does not carry {req.api.name} requests"
+    return None
+
+
+def split_modes(slots: Sequence[Slot], mode: str) -> ModeSplit:
+    """The slots by how they run: ``mode`` "live" all live; "batch" every slot whose provider has a Batch API;
+    "auto" those whose (provider, model, API) group has at least AUTO_MIN_ROWS rows."""
+    out = ModeSplit()
+    if mode == "live":
+        out.live = list(slots)
+        return out
+    why = {slot.index: _batch_refusal(slot) for slot in slots}
+    groups = Counter((s.req.provider.name, s.req.model_id, s.req.api.name) for s in slots if why[s.index] is None)
+    live_notes: Counter[tuple[str, str]] = Counter()
+    for slot in slots:
+        reason = why[slot.index]
+        group = (slot.req.provider.name, slot.req.model_id, slot.req.api.name)
+        if reason is None and mode == "auto" and groups[group] < AUTO_MIN_ROWS:
+            reason = f"fewer than {AUTO_MIN_ROWS} rows (mode='auto'; pass mode='batch' to batch them anyway)"
+        if reason is None:
+            out.batch.append(slot)
+        else:
+            out.live.append(slot)
+            if reason != "not sent":
+                live_notes[(slot.model, reason)] += 1
+    out.notes = [f"{n} row(s) of {model} run live: {reason}" for (model, reason), n in live_notes.items()]
+    return out
+
+
+def estimate_batch_cost(slots: Sequence[Slot]) -> tuple[float, int]:
+    """Worst-case USD of slots sent by batch (the batch price where one is sourced, else the live price), and how
+    many have no price; the same worst case as batch.estimate_cost otherwise."""
+    total, unknown = 0.0, 0
+    for slot in slots:
+        req = slot.req
+        price = pricing.price_for(req.provider, req.model_id)
+        if price is None or req.audio_input:
+            unknown += 1
+            continue
+        price = price.batch() or price
+        out = req.body.get("max_completion_tokens") or req.body.get("max_tokens") or DEFAULT_OUTPUT_GUESS
+        total += price.cost(prompt_token_guess(req), int(out), 0)
+    return total, unknown
+
+
+@dataclass
+class Tracked:
+    """One batch this run waits for: its job, provider config and latest status."""
+
+    job: BatchJob
+    cfg: ProviderConfig
+    status: BatchStatus | None = None
+    adopted: bool = False  # found recorded in the cache (an earlier process submitted it), not submitted now
+
+    @property
+    def label(self) -> str:
+        model = self.job.model_id if len(self.job.model_id) <= 18 else self.job.model_id[:17] + "…"
+        if self.status is None:
+            return f"{model} submitted"
+        return f"{model} {self.status.state} {self.status.done}/{self.status.total}"
+
+
+class BatchRun:
+    """The batch slots of one evaluation run on the I/O loop: served, adopted, claimed, submitted, polled and
+    collected. ``results`` fills by slot index; ``failed`` holds the indexes of rows a batch answered with an error."""
+
+    def __init__(self, runner: Runner, slots: Sequence[Slot], run_id: str, lease_s: float) -> None:
+        self.runner, self.run_id, self.lease_s = runner, run_id, lease_s
+        self.cache = runner.cache
+        self.owner = claim_owner()
+        self.by_cid: dict[str, list[Slot]] = {}
+        for slot in slots:
+            self.by_cid.setdefault(custom_id_for(slot.req.cache_key), []).append(slot)
+        self.total = len(slots)
+        self.results: dict[int, Result] = {}
+        self.failed: set[int] = set()
+        self.tracked: list[Tracked] = []
+        self.mine: set[str] = set()  # custom ids whose rows this run claimed
+        self.held: set[str] = set()  # custom ids another process claimed: wait for their answers
+
+    # ------------------------------------------------------------------ the run
+    async def run(self) -> None:
+        """Everything: adopt this run's recorded batches, serve or claim the rest, submit, then wait and collect."""
+        waiting = set(self.by_cid) - self._adopt(set(self.by_cid))
+        to_submit = await self._sort_out(waiting)
+        await self._submit(to_submit)
+        renewer = asyncio.ensure_future(self._renew()) if self.cache is not None else None
+        try:
+            tasks = [self._follow(t) for t in self.tracked]
+            await asyncio.gather(*tasks, self._wait_held())
+        finally:
+            if renewer is not None:
+                renewer.cancel()
+
+    def _adopt(self, cids: set[str]) -> set[str]:
+        """Track the uncollected batches of this run recorded in the cache that hold any of ``cids``; the ids they
+        hold. A batch already tracked is skipped."""
+        if self.cache is None:
+            return set()
+        known = {t.job.batch_id for t in self.tracked}
+        found: set[str] = set()
+        for record in self.cache.batches(self.run_id):
+            if record["collected"] is not None or record["batch_id"] in known:
+                continue
+            held = cids & set(record["custom_ids"])
+            cfg = self.runner.providers.get(record["provider"])
+            if not held or cfg is None:
+                continue
+            self.tracked.append(Tracked(BatchJob.from_dict(record["job"]), cfg, adopted=True))
+            found |= set(record["custom_ids"]) & set(self.by_cid)
+        return found
+
+    async def _sort_out(self, cids: set[str]) -> list[str]:
+        """Serve the rows answered in the cache, claim the others; those to submit now (claimed or no claim
+        possible). Rows another process holds go to ``held``."""
+        to_submit = []
+        for cid in [cid for cid in self.by_cid if cid in cids]:  # in the plan's order
+            req = self.by_cid[cid][0].req
+            if self.cache is None or not req.use_cache:
+                to_submit.append(cid)
+                continue
+            claim = self.cache.claim(req.cache_key, self.owner, self.lease_s)
+            if claim.status == "answered":
+                await self._serve(cid)
+            elif claim.status == "held":
+                self.held.add(cid)
+            else:
+                if claim.status == "mine":
+                    self.mine.add(cid)
+                to_submit.append(cid)
+        return to_submit
+
+    async def _serve(self, cid: str) -> None:
+        """Rows answered before (by this run before a crash, another process, or another evaluation): from the
+        cache, as the live path serves them (``cached`` unless this run wrote them)."""
+        for slot in self.by_cid[cid]:
+            self.results[slot.index] = await self.runner.execute(slot.req, self.run_id)
+
+    async def _submit(self, cids: list[str]) -> None:
+        """Submit the rows in batches per (provider, model, API), cut by the provider's limits, each recorded in the
+        cache as soon as it exists."""
+        lines = [(cid, self.by_cid[cid][0].req) for cid in cids]
+        chunks = []
+        for group in group_lines(lines).values():
+            cfg = group[0][1].provider
+            proto = protocol_for(cfg)
+            assert proto is not None
+            chunks += [(cfg, chunk) for chunk in split(group, proto.limits_for(cfg), proto.line_bytes)]
+        await asyncio.gather(*(self._submit_one(cfg, chunk) for cfg, chunk in chunks))
+
+    async def _submit_one(self, cfg: ProviderConfig, chunk: list[tuple[str, Any]]) -> None:
+        proto = protocol_for(cfg)
+        assert proto is not None
+        try:
+            job = await proto.submit(cfg, self.runner.transport, chunk)
+        except (BatchAPIError, ConfigError) as exc:
+            error = exc.error if isinstance(exc, BatchAPIError) else ResultError(kind="bad_request", message=str(exc))
+            for cid, _ in chunk:
+                self._land(cid, None, error=ResultError(kind=error.kind, message=f"the batch was not submitted: "
+                                                        f"{error.message}", status=error.status))
+            return
+        if self.cache is not None:
+            self.cache.add_batch(self.run_id, job.to_dict())
+        self.tracked.append(tracked := Tracked(job, cfg))
+        if hasattr(self, "_late"):
+            self._late.append(asyncio.ensure_future(self._follow(tracked)))
+
+    async def _follow(self, tracked: Tracked) -> None:
+        """Poll a batch with backoff until it ends, then collect it: each row lands (and is cached if answered)."""
+        proto = protocol_for(tracked.cfg)
+        assert proto is not None
+        delay, failures = POLL_FIRST_S, 0
+        while True:
+            try:
+                tracked.status = await proto.poll(tracked.cfg, self.runner.transport, tracked.job)
+                failures = 0
+            except BatchAPIError as exc:
+                failures += 0 if exc.error.retryable else 1
+                if failures >= POLL_GIVE_UP:
+                    return self._give_up(tracked, exc.error)
+            if tracked.status is not None:
+                if self.cache is not None:
+                    self.cache.set_batch_state(tracked.job.batch_id, tracked.status.provider_status
+                                               or tracked.status.state)
+                if tracked.status.terminal:
+                    break
+            await asyncio.sleep(delay)
+            delay = min(delay * POLL_FACTOR, POLL_MAX_S)
+        await self._collect(tracked)
+
+    async def _collect(self, tracked: Tracked) -> None:
+        proto = protocol_for(tracked.cfg)
+        assert proto is not None
+        mine = [cid for cid in tracked.job.custom_ids if cid in self.by_cid]
+        requests = {cid: self.by_cid[cid][0].req for cid in mine}
+        try:
+            rows = await proto.collect(tracked.cfg, self.runner.transport, tracked.job, requests)
+        except BatchAPIError as exc:
+            return self._give_up(tracked, exc.error)
+        for cid in mine:
+            self._land(cid, rows.get(cid), job=tracked.job)
+        if self.cache is not None:
+            state = tracked.status.provider_status if tracked.status is not None else "ended"
+            self.cache.set_batch_state(tracked.job.batch_id, state or "ended", collected=True)
+
+    def _give_up(self, tracked: Tracked, error: ResultError) -> None:
+        """A batch whose status or results cannot be read: its rows become error rows (not marked collected, so a
+        re-run tries it again)."""
+        for cid in tracked.job.custom_ids:
+            if cid in self.by_cid:
+                self._land(cid, None, error=ResultError(kind=error.kind, message=f"the batch "
+                                                        f"{tracked.job.batch_id} could not be read: {error.message}"))
+
+    def _land(self, cid: str, result: Result | None, *, job: BatchJob | None = None,
+              error: ResultError | None = None) -> None:
+        """One batch line's Result on every slot sharing its request; cached if answered; its claim released."""
+        slots = self.by_cid[cid]
+        req = slots[0].req
+        if result is None:
+            if job is not None:
+                result = batch_result(req, job, cid, error=error or missing_error())
+            else:
+                error = error or missing_error()
+                result = unsent(req, error.kind, error.message)
+                result.mode, result.custom_id, result.error = "batch", cid, error
+        annotate(result, req)
+        if result.error is None and self.cache is not None and req.use_cache:
+            self.cache.put(req.cache_key, result, self.run_id)
+        for n, slot in enumerate(slots):
+            self.results[slot.index] = result if n == 0 else dataclasses.replace(result)
+            if result.error is not None:
+                self.failed.add(slot.index)
+        if cid in self.mine and self.cache is not None:
+            self.cache.release_claim(req.cache_key, self.owner)
+            self.mine.discard(cid)
+
+    async def _wait_held(self) -> None:
+        """Wait for the rows another process claimed: served once answered; taken over (its recorded batch adopted,
+        or submitted here) when its claim ends without an answer (a killed process)."""
+        self._late: list[asyncio.Future[Any]] = []
+        delay = 0.2
+        while self.held:
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 5.0)
+            current, self.held = self.held, set()
+            freed = await self._sort_out(current)  # still held ones go back to self.held
+            before = len(self.tracked)
+            adopted = self._adopt(set(freed))
+            self._late += [asyncio.ensure_future(self._follow(t)) for t in self.tracked[before:]]
+            await self._submit([cid for cid in freed if cid not in adopted])
+        while self._late:
+            await self._late.pop()
+
+    def _landed(self, cid: str) -> bool:
+        return all(slot.index in self.results for slot in self.by_cid[cid])
+
+    async def _renew(self) -> None:
+        """Renew this run's claims every third of the lease while its batches run."""
+        assert self.cache is not None
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            self.cache.renew_claims(self.owner, self.lease_s)
+
+
+class BatchHandle:
+    """A BatchRun started on the I/O loop (so live rows run meanwhile); ``wait`` shows its progress and returns."""
+
+    def __init__(self, runner: Runner, slots: Sequence[Slot], run_id: str, lease_s: float) -> None:
+        if runner.cache is None:
+            warn_user("mode='batch' without a cache: the batches cannot be recorded, so a crash before they end loses "
+                      "their answers (they still run and are charged); pass cache='path.sqlite' to resume them",
+                      UserWarning)
+        self.run = BatchRun(runner, slots, run_id, lease_s)
+        self.future, self.loop = submit(self.run.run())
+
+    def wait(self, progress: bool, label: str) -> tuple[dict[int, Result], set[int], bool]:
+        """Wait for every batch row behind a progress bar of batch states and counts; (results by slot index,
+        indexes of rows a batch answered with an error, whether interrupted)."""
+        run = self.run
+        bar = _progress_bar(run.total, progress, label + " [batch]")
+        interrupted = False
+        try:
+            while True:
+                try:
+                    self.future.result(timeout=0.2)
+                    break
+                except concurrent.futures.TimeoutError:
+                    _show(bar, run)
+                    if not IO.alive(self.loop):
+                        interrupted = True
+                        break
+        except KeyboardInterrupt:
+            interrupted = True
+            self.future.cancel()
+            warn_user(f"waiting for the batches interrupted: returning the {len(run.results)} of {run.total} batch "
+                      "rows collected so far; the batches keep running at the provider: run the same call again to "
+                      "collect them (nothing is submitted twice), or client.cancel_batches(run_id) to stop them",
+                      RuntimeWarning)
+        finally:
+            if bar is not None:
+                _show(bar, run)
+                bar.close()
+        if run.cache is not None:
+            run.cache.flush()
+        return dict(run.results), set(run.failed), interrupted
+
+
+    def abandon(self) -> tuple[dict[int, Result], set[int], bool]:
+        """Stop waiting (the run was interrupted): the rows collected so far; the batches keep running."""
+        self.future.cancel()
+        return dict(self.run.results), set(self.run.failed), True
+
+
+def _show(bar: Any, run: BatchRun) -> None:
+    """The rows landed, and per batch its model, state and lines done of total."""
+    if bar is None:
+        return
+    bar.n = len(run.results)
+    if len(run.tracked) <= 3:
+        postfix = ", ".join(t.label for t in run.tracked)
+    else:
+        states = Counter(t.status.state if t.status is not None else "submitted" for t in run.tracked)
+        postfix = f"{len(run.tracked)} batches: " + ", ".join(f"{n} {state}" for state, n in states.items())
+    bar.set_postfix_str(postfix + (f", waiting on {len(run.held)} rows another process holds" if run.held else ""),
+                        refresh=False)
+    bar.refresh()
+
+
+# ---------------------------------------------------------------------- client.batches(), client.cancel_batches()
+BATCH_COLUMNS = ("run_id", "batch_id", "provider", "model", "api", "requests", "state", "created", "collected")
+
+
+def batches_frame(cache: Any, run_id: str | None = None) -> Any:
+    """The batches recorded in the cache (of one run, or all): one row each, oldest first, with its state as last
+    seen (``collected``: when its results were read, NaT while it waits)."""
+    import pandas as pd
+
+    records = [] if cache is None else cache.batches(run_id)
+    frame = pd.DataFrame([{"run_id": r["run_id"], "batch_id": r["batch_id"], "provider": r["provider"],
+                           "model": r["model"], "api": r["api"], "requests": len(r["custom_ids"]),
+                           "state": r["state"], "created": r["created"], "collected": r["collected"]}
+                          for r in records], columns=list(BATCH_COLUMNS))
+    for name in ("created", "collected"):
+        frame[name] = pd.to_datetime(frame[name], unit="s", utc=True)
+    return frame
+
+
+def cancel_batches(runner: Runner, run_id: str) -> Any:
+    """Cancel every batch of a run that has not been collected; the batches frame after it. A re-run of the
+    evaluation then collects what they answered before the cancel (the rest: error rows, or live)."""
+    from multimodel.transport import run_sync
+
+    if not isinstance(run_id, str) or not run_id:
+        raise ConfigError(f"cancel_batches() needs the evaluation's run_id (ev.run_id), got {run_id!r}")
+    cache = runner.cache
+    if cache is None:
+        raise ConfigError("cancel_batches(): this client has no cache, so no batch was recorded; open the client "
+                          "with cache='path.sqlite' to run batches that can be listed and cancelled")
+
+    async def cancel_all() -> None:
+        for record in cache.batches(run_id):
+            cfg = runner.providers.get(record["provider"])
+            proto = None if cfg is None else protocol_for(cfg)
+            if record["collected"] is not None or proto is None:
+                continue
+            try:
+                status = await proto.cancel(cfg, runner.transport, BatchJob.from_dict(record["job"]))
+                cache.set_batch_state(record["batch_id"], status.provider_status or status.state)
+            except BatchAPIError as exc:
+                warn_user(f"batch {record['batch_id']} could not be cancelled: {exc.error.message}", RuntimeWarning)
+
+    run_sync(cancel_all())
+    return batches_frame(cache, run_id)
+
+
+__all__ = ["AUTO_MIN_ROWS", "MODES", "BatchHandle", "batches_frame", "cancel_batches", "check_batch_options",
+           "estimate_batch_cost", "split_modes"]
