@@ -157,6 +157,30 @@ def test_kill_minus_nine_after_submission_then_rerun_collects_without_a_new_batc
         proc.wait(10)
 
 
+def test_two_processes_on_one_cache_never_submit_the_same_row_twice(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "multimodel.sim", "--port", "0", "--latency-scale", "0",
+                             "--batch-s", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    url = proc.stdout.readline().strip()
+    proc.stdout.close()
+    try:
+        script, cache = tmp_path / "run.py", tmp_path / "cache.sqlite"
+        script.write_text(KILL_SCRIPT)
+        outs = [tmp_path / f"out-{tag}.json" for tag in "ab"]
+        children = [subprocess.Popen([sys.executable, str(script), url, str(cache), str(out)], cwd=ROOT)
+                    for out in outs]
+        assert [child.wait(120) for child in children] == [0, 0]
+        stats = sim_stats(url)
+        assert stats["by_api"] == {"batch": 600}, stats["by_api"]  # each row one line of one batch, nothing live
+        for out in outs:
+            rows = pd.DataFrame(json.loads(out.read_text()))
+            assert len(rows) == 600 and not rows.duplicated(["qid", "model"]).any()
+            assert rows["error_kind"].isna().all()
+        print(f"two processes: {stats['batches']['batches']} batches, {stats['by_api']['batch']} lines for 600 rows")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 @pytest.mark.parametrize("choice", ["error", "live"])
 def test_two_percent_failed_lines_end_as_error_rows_or_are_resent_live(choice):
     n = 400
