@@ -241,9 +241,7 @@ class BatchRun:
             return
         if self.cache is not None:
             self.cache.add_batch(self.run_id, job.to_dict())
-        self.tracked.append(tracked := Tracked(job, cfg))
-        if hasattr(self, "_late"):
-            self._late.append(asyncio.ensure_future(self._follow(tracked)))
+        self.tracked.append(Tracked(job, cfg))
 
     async def _follow(self, tracked: Tracked) -> None:
         """Poll a batch with backoff until it ends, then collect it: each row lands (and is cached if answered)."""
@@ -317,7 +315,7 @@ class BatchRun:
     async def _wait_held(self) -> None:
         """Wait for the rows another process claimed: served once answered; taken over (its recorded batch adopted,
         or submitted here) when its claim ends without an answer (a killed process)."""
-        self._late: list[asyncio.Future[Any]] = []
+        late: list[asyncio.Future[Any]] = []
         delay = 0.2
         while self.held:
             await asyncio.sleep(delay)
@@ -326,10 +324,9 @@ class BatchRun:
             freed = await self._sort_out(current)  # still held ones go back to self.held
             before = len(self.tracked)
             adopted = self._adopt(set(freed))
-            self._late += [asyncio.ensure_future(self._follow(t)) for t in self.tracked[before:]]
             await self._submit([cid for cid in freed if cid not in adopted])
-        while self._late:
-            await self._late.pop()
+            late += [asyncio.ensure_future(self._follow(t)) for t in self.tracked[before:]]
+        await asyncio.gather(*late)
 
     def _landed(self, cid: str) -> bool:
         return all(slot.index in self.results for slot in self.by_cid[cid])
