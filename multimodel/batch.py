@@ -397,7 +397,7 @@ def run_batch(runner: Runner, slots: list[Slot], run_id: str, options: dict[str,
     fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=options["concurrency"],
                                  budget_usd=options["budget_usd"], lease_s=options["lease_s"]))
     interrupted = False
-    bar = _progress_bar(len(slots), progress, label)
+    bar = progress_bar(len(slots), progress, label)
     try:
         while True:
             try:
@@ -427,7 +427,7 @@ def run_batch(runner: Runner, slots: list[Slot], run_id: str, options: dict[str,
     return list(state.results), interrupted
 
 
-def _progress_bar(total: int, enabled: bool, label: str, **tqdm_options: Any) -> Any:
+def progress_bar(total: int, enabled: bool, label: str, **tqdm_options: Any) -> Any:
     """The run's progress bar (tqdm: a widget in Jupyter, a line on stderr elsewhere), described by ``label``
     ("evaluate (SIMULATED)"); None when disabled. ``tqdm_options`` (``file``, ``ncols``) are for rendering it
     elsewhere, e.g. into a string in a test."""

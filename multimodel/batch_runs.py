@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from multimodel import pricing
-from multimodel.batch import DEFAULT_OUTPUT_GUESS, Slot, _progress_bar, prompt_token_guess
+from multimodel.batch import DEFAULT_OUTPUT_GUESS, Slot, progress_bar, prompt_token_guess
 from multimodel.batchapi import BatchAPIError, BatchJob, BatchStatus, group_lines, protocol_for, split
 from multimodel.batchapi.base import batch_result, missing_error
 from multimodel.config import ProviderConfig
@@ -354,7 +354,7 @@ class BatchHandle:
         """Wait for every batch row behind a progress bar of batch states and counts; (results by slot index,
         indexes of rows a batch answered with an error, whether interrupted)."""
         run = self.run
-        bar = _progress_bar(run.total, progress, label + " [batch]")
+        bar = progress_bar(run.total, progress, label + " [batch]")
         interrupted = False
         try:
             while True:

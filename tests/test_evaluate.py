@@ -479,10 +479,10 @@ def render_bar(width: int, models: list[str], *, errors: int = 3, spent: float =
     """The progress line as tqdm draws it on a terminal of ``width`` columns, mid-run."""
     from io import StringIO
 
-    from multimodel.batch import RunState, _progress_bar, _update_bar
+    from multimodel.batch import RunState, _update_bar, progress_bar
 
     out = StringIO()
-    bar = _progress_bar(100 * len(models), True, "evaluate (SIMULATED)" if simulated else "evaluate", file=out,
+    bar = progress_bar(100 * len(models), True, "evaluate (SIMULATED)" if simulated else "evaluate", file=out,
                         ncols=width, mininterval=0, ascii=True)
     bar.start_t -= elapsed_s
     state = RunState(results=[], per_model_total={m: 100 for m in models}, errors=errors, spent_usd=spent)

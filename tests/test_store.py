@@ -160,7 +160,7 @@ def user_version(path: Path) -> int:
 
 
 def test_schema_version_is_the_number_of_migrations():
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 5  # results, run_id, repairs, claims, answers
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 6  # results, run_id, repairs, claims, answers, batches
 
 
 def test_a_new_file_is_built_by_the_migrations(tmp_path):
