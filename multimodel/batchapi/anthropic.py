@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 import orjson
 
 from multimodel.batchapi.base import (
-    BatchAPIError,
     BatchJob,
     BatchLimits,
     BatchProtocol,
@@ -54,6 +53,7 @@ class AnthropicBatchProtocol(BatchProtocol):
 
     name: ClassVar[str] = "anthropic"
     apis: ClassVar[tuple[str, ...]] = ("messages",)
+    auth_api: ClassVar[str] = "messages"
     limits: ClassVar[dict[str, BatchLimits]] = {
         "anthropic": BatchLimits(100_000, 256 * MB, "docs.anthropic.com/en/docs/build-with-claude/message-batches: "
                                                     "100,000 requests or 256 MB, whichever comes first (read "
@@ -85,20 +85,12 @@ class AnthropicBatchProtocol(BatchProtocol):
         payload = orjson.dumps({"requests": [{"custom_id": cid, "params": line_body(req)} for cid, req in lines]})
         submitted_at = time()
         obj = await call_json(transport, "POST", url, headers_for(cfg, "messages"), payload)
-        batch_id = obj.get("id")
-        if not isinstance(batch_id, str) or not batch_id:
-            raise BatchAPIError(ResultError(kind="malformed_response", message="the batch create returned no id"))
-        return BatchJob(protocol=self.name, provider=cfg.name, batch_id=batch_id, model_id=req0.model_id,
-                        api="messages", url=url, custom_ids=[cid for cid, _ in lines], submitted_at=submitted_at)
+        return self.created(obj, cfg, lines, url, submitted_at, api="messages")
 
-    async def poll(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
-        obj = await call_json(transport, "GET", f"{job.url}/{job.batch_id}", headers_for(cfg, "messages"))
-        return status_of(obj, len(job.custom_ids))
-
-    async def cancel(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
-        """``canceling`` at once; the batch then ends with the requests not yet run counted as canceled."""
-        obj = await call_json(transport, "POST", f"{job.url}/{job.batch_id}/cancel", headers_for(cfg, "messages"))
-        return status_of(obj, len(job.custom_ids))
+    @staticmethod
+    def status_from(obj: dict[str, Any], submitted: int) -> BatchStatus:
+        """A cancel answers ``canceling`` at once; the batch then ends with what it had not run counted canceled."""
+        return status_of(obj, submitted)
 
     async def collect(self, cfg: ProviderConfig, transport: Transport, job: BatchJob,
                       requests_by_custom_id: Mapping[str, PreparedRequest]) -> dict[str, Result]:

@@ -123,6 +123,8 @@ class BatchProtocol:
     apis: ClassVar[tuple[str, ...]] = ("chat",)
     #: the provider's reported cost in a batch line is the batch charge (OpenRouter usage.cost): cost_source provider
     reports_batch_cost: ClassVar[bool] = False
+    #: the API whose headers the batch calls carry ("chat": a bearer key; "messages": x-api-key, anthropic-version)
+    auth_api: ClassVar[str] = "chat"
 
     def limits_for(self, cfg: ProviderConfig) -> BatchLimits:
         try:
@@ -166,14 +168,33 @@ class BatchProtocol:
         raise NotImplementedError
 
     async def poll(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
-        raise NotImplementedError
+        """``GET {url}/{id}``: the batch's state, read by ``status_from``."""
+        obj = await call_json(transport, "GET", f"{job.url}/{job.batch_id}", headers_for(cfg, self.auth_api))
+        return self.status_from(obj, len(job.custom_ids))
 
     async def collect(self, cfg: ProviderConfig, transport: Transport, job: BatchJob,
                       requests_by_custom_id: Mapping[str, PreparedRequest]) -> dict[str, Result]:
         raise NotImplementedError
 
     async def cancel(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
+        """``POST {url}/{id}/cancel``: the provider stops the batch; what it finished is still collected."""
+        obj = await call_json(transport, "POST", f"{job.url}/{job.batch_id}/cancel", headers_for(cfg, self.auth_api))
+        return self.status_from(obj, len(job.custom_ids))
+
+    @staticmethod
+    def status_from(obj: dict[str, Any], submitted: int) -> BatchStatus:
+        """The provider's batch object in the normalized vocabulary (each protocol reads its own)."""
         raise NotImplementedError
+
+    def created(self, obj: dict[str, Any], cfg: ProviderConfig, lines: Sequence[Line], url: str,
+                submitted_at: float, **extra: Any) -> BatchJob:
+        """The job a create call answered with (its id checked): what the cache records the moment it exists."""
+        batch_id = obj.get("id")
+        if not isinstance(batch_id, str) or not batch_id:
+            raise BatchAPIError(ResultError(kind="malformed_response", message="the batch create returned no id"))
+        return BatchJob(protocol=self.name, provider=cfg.name, batch_id=batch_id, model_id=lines[0][1].model_id,
+                        api=extra.pop("api", lines[0][1].api.name), url=url, custom_ids=[cid for cid, _ in lines],
+                        submitted_at=submitted_at, **extra)
 
 
 # ====================================================================== grouping and splitting

@@ -104,21 +104,12 @@ class OpenAIFilesProtocol(BatchProtocol):
         submitted_at = time()
         obj = await call_json(transport, "POST", f"{cfg.base_url}/batches", headers_for(cfg, "chat"),
                               orjson.dumps(create))
-        batch_id = obj.get("id")
-        if not isinstance(batch_id, str) or not batch_id:
-            raise BatchAPIError(ResultError(kind="malformed_response", message="the batch create returned no id"))
-        return BatchJob(protocol=self.name, provider=cfg.name, batch_id=batch_id, model_id=req0.model_id,
-                        api=req0.api.name, url=f"{cfg.base_url}/batches", custom_ids=[cid for cid, _ in lines],
-                        submitted_at=submitted_at, input_file_id=file_id)
+        return self.created(obj, cfg, lines, f"{cfg.base_url}/batches", submitted_at, input_file_id=file_id)
 
-    async def poll(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
-        obj = await call_json(transport, "GET", f"{job.url}/{job.batch_id}", headers_for(cfg, "chat"))
-        return status_of(obj, len(job.custom_ids))
-
-    async def cancel(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
-        """Ask for the batch to stop (``cancelling``, then ``cancelled`` with what it finished in its output)."""
-        obj = await call_json(transport, "POST", f"{job.url}/{job.batch_id}/cancel", headers_for(cfg, "chat"))
-        return status_of(obj, len(job.custom_ids))
+    @staticmethod
+    def status_from(obj: dict[str, Any], submitted: int) -> BatchStatus:
+        """A cancel answers ``cancelling``, then ``cancelled`` with what the batch finished in its output."""
+        return status_of(obj, submitted)
 
     async def collect(self, cfg: ProviderConfig, transport: Transport, job: BatchJob,
                       requests_by_custom_id: Mapping[str, PreparedRequest]) -> dict[str, Result]:

@@ -15,11 +15,9 @@ from urllib.parse import quote
 import orjson
 
 from multimodel.batchapi.base import (
-    BatchAPIError,
     BatchJob,
     BatchLimits,
     BatchProtocol,
-    BatchStatus,
     Line,
     batch_result,
     call_json,
@@ -33,7 +31,7 @@ from multimodel.batchapi.openai_files import ENDPOINTS, _line_result, _refused_r
 from multimodel.config import ProviderConfig
 from multimodel.errors import ConfigError
 from multimodel.request import PreparedRequest
-from multimodel.results import Result, ResultError
+from multimodel.results import Result
 from multimodel.transport import Transport
 
 MB = 1024 * 1024
@@ -71,19 +69,9 @@ class OpenRouterBatchProtocol(BatchProtocol):
                                 "requests": [{"custom_id": cid, "body": line_body(req)} for cid, req in lines]})
         submitted_at = time()
         obj = await call_json(transport, "POST", url, headers_for(cfg, "chat"), payload)
-        batch_id = obj.get("id")
-        if not isinstance(batch_id, str) or not batch_id:
-            raise BatchAPIError(ResultError(kind="malformed_response", message="the batch create returned no id"))
-        return BatchJob(protocol=self.name, provider=cfg.name, batch_id=batch_id, model_id=req0.model_id,
-                        api="chat", url=url, custom_ids=[cid for cid, _ in lines], submitted_at=submitted_at)
+        return self.created(obj, cfg, lines, url, submitted_at, api="chat")
 
-    async def poll(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
-        obj = await call_json(transport, "GET", f"{job.url}/{job.batch_id}", headers_for(cfg, "chat"))
-        return status_of(obj, len(job.custom_ids))
-
-    async def cancel(self, cfg: ProviderConfig, transport: Transport, job: BatchJob) -> BatchStatus:
-        obj = await call_json(transport, "POST", f"{job.url}/{job.batch_id}/cancel", headers_for(cfg, "chat"))
-        return status_of(obj, len(job.custom_ids))
+    status_from = staticmethod(status_of)  # OpenAI's vocabulary
 
     async def collect(self, cfg: ProviderConfig, transport: Transport, job: BatchJob,
                       requests_by_custom_id: Mapping[str, PreparedRequest]) -> dict[str, Result]:
