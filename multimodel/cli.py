@@ -32,6 +32,8 @@ EXAMPLES = """examples:
   multimodel compare "2+2?" -m xai/grok-3-mini --reasoning high --stream --simulated
   multimodel eval data/eval_prompts.csv -m openai/gpt-5.4-mini -m xai/grok-3-mini --scorer contains \\
       --out out/results.parquet --html out/report.html --simulated
+  multimodel eval data/eval_prompts.csv -m openai/gpt-5.4-mini -m anthropic-messages/claude-haiku-4-5 --batch \\
+      --out out/batch.parquet --simulated         half price by the Batch APIs; the plan is printed first
   multimodel report out/results.parquet --html out/report.html
   multimodel probe openrouter/deepseek/deepseek-v4-flash deepseek/deepseek-flash --simulated
   multimodel compare "What is in this picture?" --image examples/cat.png -m openai/gpt-5.4 -m xai/grok-4.3
@@ -426,18 +428,35 @@ def _run_eval(ns: argparse.Namespace) -> int:
         params["max_tokens"] = ns.max_tokens
     if ns.reasoning:
         params["reasoning"] = _reasoning_value(ns.reasoning)
+    if ns.batch:  # the plan is printed first (evaluate shows it with the progress bar on), then the batches run
+        params.update(mode="batch", on_batch_failure=ns.batch_failure)
+    elif ns.batch_failure != "error":
+        raise mm.ConfigError("--batch-failure says what to do with a batch's failed lines: add --batch to run by batch")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", mm.ParamWarning)
+        if ns.batch and client.simulated:  # the simulator's batches end with this process: nothing to resume
+            warnings.filterwarnings("ignore", message="mode='batch' without a cache")
         ev = client.evaluate(prompts, ns.model, repeats=ns.repeats, scorers=scorers, concurrency=ns.concurrency,
-                             budget_usd=ns.budget, **params)
+                             budget_usd=ns.budget, progress=True, **params)
     ns.out.parent.mkdir(parents=True, exist_ok=True)
     {".parquet": ev.to_parquet, ".csv": ev.to_csv, ".jsonl": ev.to_jsonl}[out_suffix](str(ns.out))
     with pd.option_context("display.width", 160, "display.max_columns", 30, "display.float_format", "{:.4g}".format):
         print(ev.summary().to_string(index=False))
+    if ns.batch:
+        _print_batch_outcome(ev.df)
     print(f"\n{len(ev.df)} rows written to {ns.out}")
     if ns.html:
         print(f"report written to {ev.to_html(str(ns.html))}")
     return 0 if not ev.interrupted else 130
+
+
+def _print_batch_outcome(df: Any) -> None:
+    """How the rows of an ``eval --batch`` ran: by batch (in how many batches, at what cost), live, and failed."""
+    batch = df[df["mode"] == "batch"]
+    live = df[df["mode"] != "batch"]
+    print(f"\nby batch: {len(batch)} rows in {batch['batch_id'].nunique()} batches, "
+          f"{int(batch['error_kind'].notna().sum())} failed, ${batch['cost_usd'].sum():.6f}; "
+          f"live: {len(live)} rows, ${live['cost_usd'].sum():.6f}")
 
 
 def _run_report(ns: argparse.Namespace) -> int:
@@ -630,6 +649,13 @@ def _add_eval(sub: Any) -> None:
     ev.add_argument("--max-tokens", type=int, help="output cap per request (also bounds the budget estimate)")
     ev.add_argument("--reasoning", help=REASONING_HELP)
     ev.add_argument("--stream", action="store_true", help="stream (measures time to first token)")
+    ev.add_argument("--batch", action="store_true",
+                    help="send the rows through the providers' Batch APIs (about half price, answers within 24 h, "
+                         "outside the rate limits; providers without one run live); prints the plan first, and a "
+                         "re-run with the same cache collects the batches instead of submitting them again")
+    ev.add_argument("--batch-failure", choices=("error", "live"), default="error",
+                    help="with --batch: failed, expired or cancelled lines become error rows (default) or are sent "
+                         "again live")
     ev.add_argument("--simulated", action="store_true", help=SIMULATED_HELP)
     ev.add_argument("--cache", help="cache file (default: the user cache directory); 'off' disables it")
 

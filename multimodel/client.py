@@ -284,11 +284,24 @@ class Client:
         on_unsupported, and any request parameter. ``models="auto:N"`` or a ``mm.Router`` routes each prompt to
         the models that accept all of it; ``ev.routing`` says why, per prompt and candidate. ``mode``: "live",
         "batch" (the providers' Batch APIs at about half price; resumable) or "auto"; ``on_batch_failure``: "error"
-        or "live".
+        or "live". A batch run shows its plan first (``batch_plan``); ``plan_only=True`` returns that plan instead
+        of running.
         """
+        from multimodel.batch_runs import plan_first
         from multimodel.evaluation import evaluate
 
+        planned = plan_first(self.requests, prompts, models, kwargs)
+        if planned is not None:
+            return planned  # type: ignore[no-any-return]
         return evaluate(self.requests, self.runner, prompts, models, simulated=self.simulated, **kwargs)
+
+    def batch_plan(self, prompts: Any, models: Iterable[str] | str | Any = None, **kwargs: Any) -> Any:
+        """What ``evaluate(prompts, models, mode="batch", **kwargs)`` would send where, without sending anything:
+        per provider, model and API the rows, batch or live (and why), batches by the provider's limits, and the
+        worst-case cost live versus batch (``attrs["estimate_usd"]``: what the budget is checked against)."""
+        from multimodel.batch_runs import batch_plan
+
+        return batch_plan(self.requests, prompts, models, **kwargs)
 
     def batches(self, run_id: str | None = None) -> Any:
         """The Batch API jobs evaluations recorded in the cache (of one run, or all): provider, model, requests,

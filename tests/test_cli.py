@@ -383,3 +383,58 @@ def test_stream_lines_always_advance_even_when_the_label_leaves_no_width():
         assert all(len(label) <= 32 for label in printer_labels.labels)
     finally:
         printer_labels.close()
+
+
+# ---------------------------------------------------------------------------------- eval --batch
+def _batch_prompts(tmp_path: Path, n: int = 12) -> Path:
+    prompts = tmp_path / "batch.csv"
+    pd.DataFrame({"prompt": [f"Batch CLI question {i}: 2+2?" for i in range(n)], "expected": ["4"] * n}).to_csv(
+        prompts, index=False)
+    return prompts
+
+
+def test_eval_batch_prints_the_plan_first_then_writes_batch_rows(tmp_path, capsys, fast_sim):
+    out = tmp_path / "batch.parquet"
+    code = main(["eval", str(_batch_prompts(tmp_path)), "-m", "openai/gpt-5-mini", "-m", "deepseek/deepseek-flash",
+                 "--scorer", "contains", "--batch", "--out", str(out), "--html", str(tmp_path / "b.html"),
+                 "--simulated", "--cache", "off"])
+    printed, err = capsys.readouterr()
+    assert code == 0, err
+    lines = printed.splitlines()
+    start = lines.index(next(ln for ln in lines if ln.startswith("batch plan")))
+    assert lines[start + 1].startswith("  openai/gpt-5-mini [chat]: 12 rows by batch in 1 batch; $")
+    assert lines[start + 2].startswith("  deepseek/deepseek-flash [chat]: 12 rows live (deepseek has no Batch API")
+    assert printed.index("batch plan") < printed.index("cost_usd_total")  # the plan comes before the results
+    assert "by batch: 12 rows in 1 batches, 0 failed" in printed and "live: 12 rows" in printed
+    assert "[batch]" in err and "without a cache" not in err  # the batch progress bar; no resume advice to a sim
+    df = pd.read_parquet(out)
+    assert len(df) == 24 and df["contains"].notna().all() and df["error_kind"].isna().all()
+    batch = df[df["model"] == "openai/gpt-5-mini"]
+    assert (batch["mode"] == "batch").all() and (batch["cost_source"] == "batch_price_table").all()
+    assert batch["batch_id"].nunique() == 1 and batch["e2e_s"].isna().all()
+    assert (df.loc[df["model"] == "deepseek/deepseek-flash", "mode"] == "live").all()
+    assert fast_sim.stats()["by_api"] == {"batch": 12, "chat": 12}
+    assert (tmp_path / "b.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("choice", ["error", "live"])
+def test_eval_batch_failure_choice_makes_error_rows_or_resends_live(choice, tmp_path, capsys, fast_sim):
+    fast_sim.set_batch_faults({"line_4xx": 0.25}, provider="openai")
+    out = tmp_path / "batch.csv"
+    code = main(["eval", str(_batch_prompts(tmp_path, 40)), "-m", "openai/gpt-5-mini", "--batch", "--batch-failure",
+                 choice, "--out", str(out), "--simulated", "--cache", "off"])
+    assert code == 0, capsys.readouterr().err
+    df = pd.read_csv(out)
+    failed = round(0.25 * 40)
+    if choice == "error":
+        assert (df["error_kind"] == "bad_request").sum() == failed and (df["mode"] == "batch").all()
+        assert fast_sim.stats()["by_api"] == {"batch": 40}
+    else:
+        assert df["error_kind"].isna().all() and (df["mode"] == "live").sum() == failed
+        assert fast_sim.stats()["by_api"] == {"batch": 40, "chat": failed}
+
+
+def test_batch_failure_without_batch_is_refused(tmp_path, capsys):
+    code = main(["eval", str(_batch_prompts(tmp_path)), "-m", "openai/gpt-5-mini", "--batch-failure", "live",
+                 "--out", str(tmp_path / "x.parquet"), "--simulated"])
+    assert code == 2 and "add --batch" in capsys.readouterr().err

@@ -293,3 +293,61 @@ def test_batches_lists_and_cancel_batches_cancels_in_one_call(tmp_path):
         assert c.batches("cancel-run")["collected"].notna().all()
         assert list(c.batches().columns) == ["run_id", "batch_id", "provider", "model", "api", "requests", "state",
                                              "created", "collected"]
+
+
+# ---------------------------------------------------------------------------------- the plan before a batch run
+MIXED = ["openai/gpt-4.1-mini", "anthropic-messages/claude-haiku-4-5", "deepseek/deepseek-flash"]
+
+
+@pytest.mark.parametrize("choice", ["error", "live"])
+def test_the_plan_holds_the_estimates_and_batches_evaluate_uses_and_sends_nothing(choice, monkeypatch):
+    from multimodel.batchapi import BatchLimits, get_protocol
+
+    files = get_protocol("openai_files")  # 50 requests a batch: 120 openai rows take 3 batches
+    monkeypatch.setitem(files.limits, "openai", BatchLimits(50, files.limits["openai"].max_bytes, "test"))
+    prompts = [f"Plan question {i}" for i in range(120)]
+    with client() as c:
+        plan = c.batch_plan(prompts, MIXED, on_batch_failure=choice, max_tokens=64, budget_usd=5.0)
+        same = c.evaluate(prompts, MIXED, mode="batch", on_batch_failure=choice, max_tokens=64, plan_only=True)
+        assert c.sim.stats()["received"] == 0 and c.sim.stats()["batches"]["batches"] == 0  # nothing sent
+        ev, _ = quiet_evaluate(c, prompts, MIXED, mode="batch", on_batch_failure=choice, max_tokens=64)
+        submitted = c.sim.stats()["batches"]["batches"]
+    pd.testing.assert_frame_equal(plan, same)
+    rows = plan.set_index("model")
+    assert list(plan.columns) == ["provider", "model", "api", "rows", "runs", "why", "batches", "est_live_usd",
+                                  "est_batch_usd", "unpriced"]
+    assert list(rows["runs"]) == ["batch", "batch", "live"] and (rows["rows"] == 120).all()
+    assert rows.loc["deepseek/deepseek-flash", "why"] == "deepseek has no Batch API multimodel knows of"
+    assert list(rows["batches"]) == [3, 1, 0] == [*ev.df.groupby("model", sort=False)["batch_id"].nunique()[:2], 0]
+    assert submitted == 4
+    assert plan.attrs["estimate_usd"] == pytest.approx(ev.estimate_usd, rel=1e-12)
+    batched = rows[rows["runs"] == "batch"]
+    assert list(batched["est_batch_usd"]) == pytest.approx(list(BATCH_FRACTION * batched["est_live_usd"]), rel=1e-9)
+    deepseek = rows.loc["deepseek/deepseek-flash"]
+    assert deepseek["est_batch_usd"] == deepseek["est_live_usd"] > 0
+    expected = rows["est_live_usd" if choice == "live" else "est_batch_usd"].sum()
+    assert plan.attrs["estimate_usd"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_batch_run_prints_its_plan_first_and_a_quiet_one_does_not(capsys):
+    prompts = [f"Shown plan question {i}" for i in range(12)]
+    with client() as c:
+        quiet_evaluate(c, prompts, MIXED[::2], mode="batch", max_tokens=16)
+        assert capsys.readouterr().out == ""  # progress=False: nothing printed
+        quiet_evaluate(c, prompts, MIXED[::2], mode="auto", max_tokens=16, progress=True)
+        out = capsys.readouterr().out
+        quiet_evaluate(c, prompts, MIXED[::2], max_tokens=16, progress=True)
+        assert "batch plan" not in capsys.readouterr().out  # a live run has no batch plan to show
+    lines = out.splitlines()
+    assert lines[0].startswith("batch plan")
+    assert lines[1].startswith(f"  openai/gpt-4.1-mini [chat]: 12 rows live (fewer than {AUTO_MIN_ROWS} rows")
+    assert lines[2].startswith("  deepseek/deepseek-flash [chat]: 12 rows live (deepseek has no Batch API")
+    assert lines[3].startswith("  total: 24 rows, 0 batches; worst case $")
+
+
+def test_plan_only_refuses_what_evaluate_refuses():
+    with client() as c:
+        with pytest.raises(ConfigError, match="mode='later'"):
+            c.batch_plan(["q"], ["openai/gpt-4.1-mini"], mode="later")
+        with pytest.raises(ConfigError, match="plan_only must be True or False"):
+            c.evaluate(["q"], ["openai/gpt-4.1-mini"], mode="batch", plan_only="yes")
