@@ -234,21 +234,13 @@ def batch_plan(preparer: Any, prompts: Any, models: Any = None, *, mode: str = "
 
 def plan_first(preparer: Any, prompts: Any, models: Any, options: dict[str, Any]) -> Any:
     """What client.evaluate() does before running: with ``plan_only=True`` (popped from ``options``) the plan
-    itself, returned; in a batch run ("batch" or "auto") with a progress bar, the plan shown first (its warnings
-    left to the run itself) and None; else None."""
+    itself, returned (nothing is sent); else None."""
     plan_only = options.pop("plan_only", False)
     if not isinstance(plan_only, bool):
         raise ConfigError(f"plan_only must be True or False, got {plan_only!r}")
     if plan_only:
         return batch_plan(preparer, prompts, models, **{"mode": "batch", **options})
-    if options.get("mode", "live") != "live" and options.get("progress", True) is True:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame = batch_plan(preparer, prompts, models, **options)
-        show_plan(frame)
-    return None
+    return None  # a batch run shows its plan itself (evaluate()), from the one plan it runs
 
 
 @dataclass

@@ -26,7 +26,15 @@ from multimodel.batch import (
     run_batch,
     run_id_for,
 )
-from multimodel.batch_runs import BatchHandle, ModeSplit, check_batch_options, estimate_batch_cost, split_modes
+from multimodel.batch_runs import (
+    BatchHandle,
+    ModeSplit,
+    check_batch_options,
+    estimate_batch_cost,
+    plan_frame,
+    show_plan,
+    split_modes,
+)
 from multimodel.config import check_count, check_number
 from multimodel.errors import ConfigError, PriceWarning, warn_user
 from multimodel.judging import JUDGE_LEAD, JudgeAsk, Judged, check_judges, judge_scores, plan_judges
@@ -506,6 +514,8 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
         modes = split_modes(slots, mode)
         estimate = _check_budget(preparer, modes, budget_usd, budget_override,
                                  _judge_estimate(judges, checked, slots), on_batch_failure)
+    if mode != "live" and progress:  # the plan first: what goes to which API, at what worst-case cost
+        show_plan(plan_frame(modes, on_batch_failure))
     for message in missing_columns(scorers, {key for row in rows for key in row}):
         warn_user(message, UserWarning)
     run_id = run_id or run_id_for(slots)
