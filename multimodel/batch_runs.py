@@ -14,6 +14,8 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import hashlib
+import math
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,8 +40,27 @@ FAILURE_CHOICES = ("error", "live")
 AUTO_MIN_ROWS = 100
 #: polling a batch: first after this long, then 1.5x longer each time, at most POLL_MAX_S
 POLL_FIRST_S, POLL_FACTOR, POLL_MAX_S = 1.0, 1.5, 60.0
-#: a poll that fails this many times in a row (a non-retryable error) ends the batch's wait with error rows
+#: a poll that fails this many times in a row with a non-retryable error (404, 403, ...) ends the batch's wait with
+#: error rows (the batch stays recorded, uncollected: a re-run collects it)
 POLL_GIVE_UP = 5
+#: ... and this many times in a row with a retryable one (5xx, 429, a timeout, a reset), slept out with the polling
+#: backoff or the provider's retry-after, whichever is longer (about 15 minutes of failures at the backoff's cap)
+POLL_RETRY_GIVE_UP = 20
+#: the longest a batch is waited for, from its submission: the providers' 24 h completion window and an hour's
+#: grace; a batch still not ended (a state that never ends, one multimodel does not know) then leaves its rows as
+#: error rows, still recorded and uncollected
+BATCH_WINDOW_S = 25 * 3600.0
+#: reading a batch's results: tries on a retryable failure (with the polling backoff) before its rows become errors
+COLLECT_TRIES = 4
+#: the longest a retry-after is honoured (a larger one is read as this)
+RETRY_AFTER_CAP_S = 3600.0
+#: writing a new batch's record when the cache is locked: the waits between further tries
+RECORD_RETRY_S = (0.5, 1.0, 2.0, 4.0)
+#: on an interrupt, how long the batch creates in flight get to answer and be recorded
+SETTLE_S = 10.0
+#: provider_code of the error rows of a batch that may exist at the provider, or exists and was not read: these
+#: rows are never re-sent live in the same run (the batch is, or may be, paid already)
+MAY_EXIST, UNCOLLECTED = "batch_may_exist", "batch_uncollected"
 
 
 def check_batch_options(mode: Any, on_batch_failure: Any) -> None:
@@ -250,22 +271,26 @@ class Tracked:
     job: BatchJob
     cfg: ProviderConfig
     status: BatchStatus | None = None
+    failing: str | None = None  # the error kind of the polls failing now (shown while waiting)
     adopted: bool = False  # found recorded in the cache (an earlier process submitted it), not submitted now
 
     @property
     def label(self) -> str:
         model = self.job.model_id if len(self.job.model_id) <= 18 else self.job.model_id[:17] + "…"
+        failing = f" (poll failing: {self.failing})" if self.failing else ""
         if self.status is None:
-            return f"{model} submitted"
-        return f"{model} {self.status.state} {self.status.done}/{self.status.total}"
+            return f"{model} submitted{failing}"
+        return f"{model} {self.status.state} {self.status.done}/{self.status.total}{failing}"
 
 
 class BatchRun:
     """The batch slots of one evaluation run on the I/O loop: served, adopted, claimed, submitted, polled and
     collected. ``results`` fills by slot index; ``failed`` holds the indexes of rows a batch answered with an error."""
 
-    def __init__(self, runner: Runner, slots: Sequence[Slot], run_id: str, lease_s: float) -> None:
+    def __init__(self, runner: Runner, slots: Sequence[Slot], run_id: str, lease_s: float,
+                 deadline: float | None = None) -> None:
         self.runner, self.run_id, self.lease_s = runner, run_id, lease_s
+        self.deadline = deadline  # time.monotonic() by which the run gives up waiting (evaluate's deadline_s)
         self.cache = runner.cache
         self.owner = claim_owner()
         self.by_cid: dict[str, list[Slot]] = {}
@@ -277,15 +302,18 @@ class BatchRun:
         self.tracked: list[Tracked] = []
         self.mine: set[str] = set()  # custom ids whose rows this run claimed
         self.held: set[str] = set()  # custom ids another process claimed: wait for their answers
+        self.creating: set[asyncio.Task[None]] = set()  # "create + record" tasks, shielded from a cancel
 
     # ------------------------------------------------------------------ the run
     async def run(self) -> None:
-        """Everything: adopt this run's recorded batches, serve or claim the rest, submit, then wait and collect."""
-        waiting = set(self.by_cid) - self._adopt(set(self.by_cid))
-        to_submit = await self._sort_out(waiting)
-        await self._submit(to_submit)
+        """Everything: adopt this run's recorded batches, serve or claim the rest, submit, then wait and collect.
+        The claims are renewed from the start: an upload or a create can outlast a lease, and a lapsed claim lets
+        another process submit the same rows."""
         renewer = asyncio.ensure_future(self._renew()) if self.cache is not None else None
         try:
+            waiting = set(self.by_cid) - self._adopt(set(self.by_cid))
+            to_submit = await self._sort_out(waiting)
+            await self._submit(to_submit)
             tasks = [self._follow(t) for t in self.tracked]
             await asyncio.gather(*tasks, self._wait_held())
         finally:
@@ -349,52 +377,124 @@ class BatchRun:
         await asyncio.gather(*(self._submit_one(cfg, chunk) for cfg, chunk in chunks))
 
     async def _submit_one(self, cfg: ProviderConfig, chunk: list[tuple[str, Any]]) -> None:
+        """Create one batch and record it, shielded as one step: a cancel (Ctrl-C, an interrupted live part) cannot
+        fall between the provider creating the batch and the cache recording it."""
+        task = asyncio.ensure_future(self._create_and_record(cfg, chunk))
+        self.creating.add(task)
+        task.add_done_callback(self.creating.discard)
+        await asyncio.shield(task)
+
+    async def _create_and_record(self, cfg: ProviderConfig, chunk: list[tuple[str, Any]]) -> None:
         proto = protocol_for(cfg)
         assert proto is not None
         try:
             job = await proto.submit(cfg, self.runner.transport, chunk)
-        except (BatchAPIError, ConfigError) as exc:
-            error = exc.error if isinstance(exc, BatchAPIError) else ResultError(kind="bad_request", message=str(exc))
-            for cid, _ in chunk:
-                self._land(cid, None, error=ResultError(kind=error.kind, message=f"the batch was not submitted: "
-                                                        f"{error.message}", status=error.status))
-            return
-        if self.cache is not None:
-            self.cache.add_batch(self.run_id, job.to_dict())
+        except ConfigError as exc:
+            return self._not_submitted(chunk, ResultError(kind="bad_request", message=str(exc)))
+        except BatchAPIError as exc:
+            return self._not_submitted(chunk, exc.error)
+        await self._record(job)
         self.tracked.append(Tracked(job, cfg))
 
+    def _not_submitted(self, chunk: list[tuple[str, Any]], error: ResultError) -> None:
+        """A submission that failed: refused (a 4xx, or refused here): its rows may be re-sent live. Anything else
+        (a timeout, a reset, a 5xx, an answer without an id) may have come after the provider created the batch:
+        its rows become error rows that are not re-sent in this run, so the batch is never paid twice."""
+        refused = (error.status is not None and 400 <= error.status < 500) or error.kind == "bad_request"
+        if refused:
+            message, code = f"the batch was not submitted: {error.message}", error.provider_code
+        else:
+            code = MAY_EXIST
+            message = (f"the batch submission failed without a refusal, so the provider may have created the batch "
+                       f"anyway (and will run and charge it): {error.message}. These rows are not re-sent; before "
+                       "re-running, look for it in the provider's batch list (its console, or GET <base_url>/batches: "
+                       "metadata client=multimodel) and cancel it or wait for it")
+        for cid, _ in chunk:
+            self._land(cid, None, resend=refused, error=ResultError(
+                kind=error.kind, message=message, status=error.status, retry_after_s=error.retry_after_s,
+                provider_code=code))
+
+    async def _record(self, job: BatchJob) -> None:
+        """The batch's record on disk: written again with a wait between tries while the cache is locked; if it
+        still waits in memory a warning names the batch (a crash now would submit its rows again)."""
+        if self.cache is None:
+            return
+        for wait in (*RECORD_RETRY_S, None):
+            if self.cache.add_batch(self.run_id, job.to_dict()):
+                return
+            if wait is not None:
+                await asyncio.sleep(wait)
+        warn_user(f"batch {job.batch_id} ({job.provider}, {len(job.custom_ids)} requests) is running but its record "
+                  "could not be written to the cache (locked): it waits in memory and is written at the next flush. "
+                  "If this process ends first, a re-run submits these rows again: cancel the batch at the provider",
+                  RuntimeWarning)
+
+    async def settle(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for the batch creates in flight (each is recorded when it answers); how
+        many still had not answered."""
+        pending = set(self.creating)
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=timeout)
+        return len(pending)
+
     async def _follow(self, tracked: Tracked) -> None:
-        """Poll a batch with backoff until it ends, then collect it: each row lands (and is cached if answered)."""
+        """Poll a batch with backoff until it ends, then collect it: each row lands (and is cached if answered).
+        Bounded: a run of failed polls (POLL_GIVE_UP non-retryable, POLL_RETRY_GIVE_UP retryable), the batch window
+        and evaluate's deadline each end the wait with error rows; the batch stays recorded for a re-run."""
         proto = protocol_for(tracked.cfg)
         assert proto is not None
-        delay, failures = POLL_FIRST_S, 0
+        delay, failures, retryable = POLL_FIRST_S, 0, 0
+        wait_until = time.monotonic() + max(0.0, tracked.job.submitted_at + BATCH_WINDOW_S - time.time())
         while True:
+            error: ResultError | None = None
             try:
                 tracked.status = await proto.poll(tracked.cfg, self.runner.transport, tracked.job)
-                failures = 0
+                failures = retryable = 0
+                tracked.failing = None
             except BatchAPIError as exc:
-                failures += 0 if exc.error.retryable else 1
-                if failures >= POLL_GIVE_UP:
-                    return self._give_up(tracked, exc.error)
-            if tracked.status is not None:
+                error, tracked.failing = exc.error, exc.error.kind
+                retryable, failures = (retryable + 1, failures) if error.retryable else (retryable, failures + 1)
+                if failures >= POLL_GIVE_UP or retryable >= POLL_RETRY_GIVE_UP:
+                    return self._give_up(tracked, error)
+            if tracked.status is not None and error is None:
                 if self.cache is not None:
                     self.cache.set_batch_state(tracked.job.batch_id, tracked.status.provider_status
                                                or tracked.status.state)
                 if tracked.status.terminal:
                     break
-            await asyncio.sleep(delay)
+            pause = _pause(delay, error)
+            if (stop := self._past(time.monotonic() + pause, wait_until)) is not None:
+                return self._give_up(tracked, stop)
+            await asyncio.sleep(pause)
             delay = min(delay * POLL_FACTOR, POLL_MAX_S)
         await self._collect(tracked)
+
+    def _past(self, when: float, wait_until: float) -> ResultError | None:
+        """Why waiting until ``when`` (monotonic) is too long: past evaluate's deadline or the batch's window."""
+        if self.deadline is not None and when > self.deadline:
+            return ResultError(kind="deadline", message="evaluate(deadline_s=) passed while the batch was running")
+        if when > wait_until:
+            return ResultError(kind="deadline", message=f"the batch has not ended {BATCH_WINDOW_S / 3600:.0f} h after "
+                                                        "its submission (past the providers' 24 h window)")
+        return None
 
     async def _collect(self, tracked: Tracked) -> None:
         proto = protocol_for(tracked.cfg)
         assert proto is not None
         mine = [cid for cid in tracked.job.custom_ids if cid in self.by_cid]
         requests = {cid: self.by_cid[cid][0].req for cid in mine}
-        try:
-            rows = await proto.collect(tracked.cfg, self.runner.transport, tracked.job, requests)
-        except BatchAPIError as exc:
-            return self._give_up(tracked, exc.error)
+        delay = POLL_FIRST_S
+        for attempt in range(1, COLLECT_TRIES + 1):
+            try:
+                rows = await proto.collect(tracked.cfg, self.runner.transport, tracked.job, requests)
+                break
+            except BatchAPIError as exc:
+                pause = _pause(delay, exc.error)
+                if (not exc.error.retryable or attempt == COLLECT_TRIES
+                        or self._past(time.monotonic() + pause, math.inf) is not None):
+                    return self._give_up(tracked, exc.error)
+                await asyncio.sleep(pause)
+                delay = min(delay * POLL_FACTOR, POLL_MAX_S)
         for cid in mine:
             self._land(cid, rows.get(cid), job=tracked.job)
         if self.cache is not None:
@@ -402,16 +502,19 @@ class BatchRun:
             self.cache.set_batch_state(tracked.job.batch_id, state or "ended", collected=True)
 
     def _give_up(self, tracked: Tracked, error: ResultError) -> None:
-        """A batch whose status or results cannot be read: its rows become error rows (not marked collected, so a
-        re-run tries it again)."""
+        """A batch whose status or results cannot be read: its rows become error rows, never re-sent live (the
+        batch exists and is paid); it is not marked collected, so a re-run of the same call collects it."""
         for cid in tracked.job.custom_ids:
             if cid in self.by_cid:
-                self._land(cid, None, error=ResultError(kind=error.kind, message=f"the batch "
-                                                        f"{tracked.job.batch_id} could not be read: {error.message}"))
+                self._land(cid, None, resend=False, error=ResultError(
+                    kind=error.kind, status=error.status, retry_after_s=error.retry_after_s, provider_code=UNCOLLECTED,
+                    message=f"the batch {tracked.job.batch_id} could not be read: {error.message}; it is still "
+                            "recorded in the cache: run the same call again to collect it"))
 
     def _land(self, cid: str, result: Result | None, *, job: BatchJob | None = None,
-              error: ResultError | None = None) -> None:
-        """One batch line's Result on every slot sharing its request; cached if answered; its claim released."""
+              error: ResultError | None = None, resend: bool = True) -> None:
+        """One batch line's Result on every slot sharing its request; cached if answered; its claim released.
+        An error row joins ``failed`` (re-sent live with on_batch_failure="live") unless ``resend`` is False."""
         slots = self.by_cid[cid]
         req = slots[0].req
         if result is None:
@@ -426,7 +529,7 @@ class BatchRun:
             self.cache.put(req.cache_key, result, self.run_id)
         for n, slot in enumerate(slots):
             self.results[slot.index] = result if n == 0 else dataclasses.replace(result)
-            if result.error is not None:
+            if result.error is not None and resend:
                 self.failed.add(slot.index)
         if cid in self.mine and self.cache is not None:
             self.cache.release_claim(req.cache_key, self.owner)
@@ -462,12 +565,13 @@ class BatchRun:
 class BatchHandle:
     """A BatchRun started on the I/O loop (so live rows run meanwhile); ``wait`` shows its progress and returns."""
 
-    def __init__(self, runner: Runner, slots: Sequence[Slot], run_id: str, lease_s: float) -> None:
+    def __init__(self, runner: Runner, slots: Sequence[Slot], run_id: str, lease_s: float,
+                 deadline: float | None = None) -> None:
         if runner.cache is None:
             warn_user("mode='batch' without a cache: the batches cannot be recorded, so a crash before they end loses "
                       "their answers (they still run and are charged); pass cache='path.sqlite' to resume them",
                       UserWarning)
-        self.run = BatchRun(runner, slots, run_id, lease_s)
+        self.run = BatchRun(runner, slots, run_id, lease_s, deadline)
         self.future, self.loop = submit(self.run.run())
 
     def wait(self, progress: bool, label: str) -> tuple[dict[int, Result], set[int], bool]:
@@ -488,7 +592,7 @@ class BatchHandle:
                         break
         except KeyboardInterrupt:
             interrupted = True
-            self.future.cancel()
+            self._stop()
             warn_user(f"waiting for the batches interrupted: returning the {len(run.results)} of {run.total} batch "
                       "rows collected so far; the batches keep running at the provider: run the same call again to "
                       "collect them (nothing is submitted twice), or client.cancel_batches(run_id) to stop them",
@@ -502,10 +606,32 @@ class BatchHandle:
         return dict(run.results), set(run.failed), interrupted
 
 
+    def _stop(self) -> None:
+        """Cancel the run, then give the batch creates in flight SETTLE_S to answer and be recorded (they are
+        shielded from the cancel), so that no batch the provider created is left unrecorded; a warning if some
+        still had not answered."""
+        self.future.cancel()
+        if not IO.alive(self.loop):
+            return
+        try:
+            waiting = asyncio.run_coroutine_threadsafe(self.run.settle(SETTLE_S), self.loop).result(SETTLE_S + 5)
+        except (concurrent.futures.TimeoutError, RuntimeError):
+            waiting = len(self.run.creating)
+        if waiting:
+            warn_user(f"{waiting} batch create(s) still had no answer when the run was interrupted: each is recorded "
+                      "in the cache if it answers while this process lives; if it ends first, check the provider's "
+                      "batch list before re-running", RuntimeWarning)
+
     def abandon(self) -> tuple[dict[int, Result], set[int], bool]:
         """Stop waiting (the run was interrupted): the rows collected so far; the batches keep running."""
-        self.future.cancel()
+        self._stop()
         return dict(self.run.results), set(self.run.failed), True
+
+
+def _pause(delay: float, error: ResultError | None) -> float:
+    """The wait before the next try: the backoff's, or the provider's retry-after when longer (capped)."""
+    after = error.retry_after_s if error is not None and error.retry_after_s else 0.0
+    return max(delay, min(float(after), RETRY_AFTER_CAP_S))
 
 
 def _show(bar: Any, run: BatchRun) -> None:
