@@ -579,7 +579,7 @@ def _run_modes(runner: Runner, slots: list[Slot], modes: ModeSplit, run_id: str,
     batches; with on_batch_failure="live" the rows a batch failed are sent again live. One Result per slot."""
     if not modes.batch:
         return run_batch(runner, slots, run_id, options, progress, label)
-    handle = BatchHandle(runner, modes.batch, run_id, options["lease_s"])
+    handle = BatchHandle(runner, modes.batch, run_id, options["lease_s"], deadline=options["deadline"])
     results: list[Result | None] = [None] * len(slots)
     interrupted = False
     if modes.live:
