@@ -207,7 +207,7 @@ def test_a_newer_multimodels_cache_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "future.sqlite"
     real_cache_file(path, 3)
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE batches (key TEXT PRIMARY KEY)")  # a table this version does not know yet
+        conn.execute("CREATE TABLE future_things (key TEXT PRIMARY KEY)")  # a table this version does not know yet
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     before = digest(path)
     with pytest.raises(mm.ConfigError, match="upgrade multimodel or pass another cache= path"):
