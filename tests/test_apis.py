@@ -55,8 +55,8 @@ def test_reasoning_high_is_readable_through_the_native_api_and_not_through_chat(
     assert native.reasoning_tokens and native.reasoning_tokens > 0
     assert native.completion_tokens >= native.reasoning_tokens
     assert native.cost_source == "price_table" and native.cost_usd > 0
-    if stream:  # reasoning arrives first: the first token of any channel comes before the first answer token
-        assert native.ttft_s is not None and native.ttfat_s is not None and native.ttft_s <= native.ttfat_s
+    if stream:  # the order of the two is checked with real latencies in the timing test below
+        assert native.ttft_s is not None and native.ttfat_s is not None
     chat = _quiet(client.complete, chat_model, PROMPT, reasoning="high", stream=stream)
     assert chat.error is None, chat.error
     assert chat.api == "chat" and chat.reasoning is None  # what the issue is about: no text through chat

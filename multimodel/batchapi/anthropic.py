@@ -72,11 +72,6 @@ class AnthropicBatchProtocol(BatchProtocol):
         for cid, _ in lines:
             if not CUSTOM_ID.match(cid):
                 raise ConfigError(f"custom_id {cid!r}: Anthropic takes 1 to 64 letters, digits, '_' or '-'")
-        size = sum(self.line_bytes(cid, req) for cid, req in lines)
-        limit = self.limits_for(cfg)
-        if size > limit.max_bytes:
-            raise ConfigError(f"the batch would be {size:,} bytes, past Anthropic's {limit.max_bytes:,} "
-                              f"({limit.source}); cut the lines with split()")
 
     async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line]) -> BatchJob:
         self.check_lines(cfg, lines)

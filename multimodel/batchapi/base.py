@@ -158,6 +158,10 @@ class BatchProtocol:
         if len(lines) > limits.max_requests:
             raise ConfigError(f"{len(lines):,} requests pass {cfg.name}'s limit of {limits.max_requests:,} per batch "
                               f"({limits.source}); cut them with split()")
+        size = sum(self.line_bytes(cid, req) for cid, req in lines)
+        if size > limits.max_bytes:
+            raise ConfigError(f"the batch would be {size:,} bytes, past {cfg.name}'s {limits.max_bytes:,} "
+                              f"({limits.source}); cut the lines with split()")
 
     def api_message(self, cfg: ProviderConfig, req: PreparedRequest) -> str:
         return (f"{cfg.name}'s Batch API takes {' or '.join(self.apis)} requests, not {req.api.name} ones; prepare "

@@ -82,11 +82,6 @@ class OpenAIFilesProtocol(BatchProtocol):
                                   f"{req.api.name} ones (line {cid!r})")
         if len({req.api.name for _, req in lines}) > 1:
             raise ConfigError("a batch takes requests to one endpoint only; group the lines by API (group_lines)")
-        size = sum(self.line_bytes(cid, req) for cid, req in lines)
-        limit = self.limits_for(cfg)
-        if size > limit.max_bytes:
-            raise ConfigError(f"the batch file would be {size:,} bytes, past {cfg.name}'s {limit.max_bytes:,} "
-                              f"({limit.source}); cut the lines with split()")
 
     async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line]) -> BatchJob:
         """Upload the JSONL file, then create the batch; the job names both."""

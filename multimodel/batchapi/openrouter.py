@@ -53,14 +53,6 @@ class OpenRouterBatchProtocol(BatchProtocol):
     def line_bytes(self, custom_id: str, req: PreparedRequest) -> int:
         return len(orjson.dumps({"custom_id": custom_id, "body": line_body(req)})) + 1
 
-    def check_lines(self, cfg: ProviderConfig, lines: Sequence[Line]) -> None:
-        super().check_lines(cfg, lines)
-        size = sum(self.line_bytes(cid, req) for cid, req in lines)
-        limit = self.limits_for(cfg)
-        if size > limit.max_bytes:
-            raise ConfigError(f"the batch would be {size:,} bytes, past OpenRouter's {limit.max_bytes:,} "
-                              f"({limit.source}); cut the lines with split()")
-
     async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line]) -> BatchJob:
         self.check_lines(cfg, lines)
         req0 = lines[0][1]
