@@ -394,6 +394,8 @@ def run_batch(runner: Runner, slots: list[Slot], run_id: str, options: dict[str,
     ``spent_usd``: what the run spent before these slots, counted against its budget."""
     state = RunState(results=[None] * len(slots), per_model_total=dict(Counter(slot.model for slot in slots)),
                      deadline=options["deadline"], spent_usd=spent_usd)
+    if options["budget_usd"] is not None and spent_usd >= options["budget_usd"]:
+        state.stop_reason = "budget"  # spent (or committed to batches) before these rows: none is sent
     fut, loop = submit(run_slots(runner, slots, state, run_id=run_id, concurrency=options["concurrency"],
                                  budget_usd=options["budget_usd"], lease_s=options["lease_s"]))
     interrupted = False

@@ -1,11 +1,13 @@
-"""evaluate(mode="batch"|"auto"): an evaluation's rows through the providers' Batch APIs (multimodel/batchapi/).
+"""evaluate(mode="batch"|"auto"): the batch rows of an evaluation run through the providers' Batch APIs
+(multimodel/batchapi/), as planned by :mod:`multimodel.batch_plan`.
 
-Which rows go by batch (``split_modes``: providers whose dialect has a batch protocol; with "auto" only groups of at
-least AUTO_MIN_ROWS rows), their worst-case cost at batch prices, and the run itself (``BatchRun``): rows answered in
-the cache are served, rows of this run's recorded batches (a crash, a kill -9) are collected instead of submitted
-again, the others are claimed in the cache (so a second process running the same evaluation waits for them instead
-of submitting them too), submitted in batches cut by the provider's limits, each batch written to the cache the
-moment it exists, then polled with backoff and collected; answers go to the cache like live ones.
+``BatchRun``: rows answered in the cache are served, the others are claimed in the cache (so a second process
+running the same evaluation waits for them instead of submitting them too); recorded batches that hold the claimed
+rows (of this run or any other: a crash, a kill -9, a re-run with one more prompt) are collected instead of
+submitted again; the rest are submitted in batches cut by the provider's limits, each with an intent recorded
+before its create (so a create whose answer is lost is found again in the provider's list by its tag) and its own
+record the moment it exists; then polled with backoff and collected; answers go to the cache like live ones.
+``client.batches()`` and ``client.cancel_batches()`` read and act on those records.
 """
 
 from __future__ import annotations
@@ -14,30 +16,27 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import hashlib
+import logging
 import math
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from multimodel import pricing
-from multimodel.batch import DEFAULT_OUTPUT_GUESS, Slot, estimate_cost, plan, progress_bar, prompt_token_guess
+from multimodel.batch import Slot, progress_bar
+from multimodel.batch_plan import custom_id_for
 from multimodel.batchapi import BatchAPIError, BatchJob, BatchStatus, group_lines, protocol_for, split
-from multimodel.batchapi.base import batch_result, missing_error
+from multimodel.batchapi.base import BATCH_FAILED, batch_result, missing_error
 from multimodel.config import ProviderConfig
 from multimodel.errors import ConfigError, warn_user
 from multimodel.exchange import annotate, unsent
+from multimodel.redact import scrub_fields
 from multimodel.results import Result, ResultError
 from multimodel.runner import Runner
 from multimodel.store import claim_owner
 from multimodel.transport import IO, submit
 
-MODES = ("live", "batch", "auto")
-FAILURE_CHOICES = ("error", "live")
-#: mode="auto" sends a (provider, model, API) group by batch only from this many rows on: below it the wait for a
-#: batch (minutes to hours) is not worth half the price of a few requests
-AUTO_MIN_ROWS = 100
 #: polling a batch: first after this long, then 1.5x longer each time, at most POLL_MAX_S
 POLL_FIRST_S, POLL_FACTOR, POLL_MAX_S = 1.0, 1.5, 60.0
 #: a poll that fails this many times in a row with a non-retryable error (404, 403, ...) ends the batch's wait with
@@ -46,10 +45,12 @@ POLL_GIVE_UP = 5
 #: ... and this many times in a row with a retryable one (5xx, 429, a timeout, a reset), slept out with the polling
 #: backoff or the provider's retry-after, whichever is longer (about 15 minutes of failures at the backoff's cap)
 POLL_RETRY_GIVE_UP = 20
-#: the longest a batch is waited for, from its submission: the providers' 24 h completion window and an hour's
-#: grace; a batch still not ended (a state that never ends, one multimodel does not know) then leaves its rows as
-#: error rows, still recorded and uncollected
-BATCH_WINDOW_S = 25 * 3600.0
+#: the longest a batch is waited for, from its submission: the provider's completion window (BatchLimits.window_s)
+#: and this grace; a batch still not ended (a state that never ends, one multimodel does not know) then leaves its
+#: rows as error rows, still recorded and uncollected
+BATCH_GRACE_S = 3600.0
+#: HTTP statuses saying the provider no longer has the batch (or its results)
+GONE = (404, 410)
 #: reading a batch's results: tries on a retryable failure (with the polling backoff) before its rows become errors
 COLLECT_TRIES = 4
 #: the longest a retry-after is honoured (a larger one is read as this)
@@ -61,208 +62,29 @@ SETTLE_S = 10.0
 #: provider_code of the error rows of a batch that may exist at the provider, or exists and was not read: these
 #: rows are never re-sent live in the same run (the batch is, or may be, paid already)
 MAY_EXIST, UNCOLLECTED = "batch_may_exist", "batch_uncollected"
+#: provider_code of the rows of a batch the provider no longer knows (404 or 410 on every poll: deleted, past its
+#: results retention, another account's key): its record is closed, so the rows may be sent again (live, or by a
+#: re-run)
+LOST = "batch_lost"
+#: provider_code (batchapi.missing_error) of a line a completed batch's results do not hold: the batch is read once
+#: more after MISSING_RETRY_S, then left uncollected so a re-run reads it again
+LINE_MISSING, MISSING_RETRY_S = "batch_line_missing", 5.0
+#: a batch create that failed without a refusal is looked for in the provider's batch list after these waits
+FIND_WAITS_S = (0.0, 2.0, 5.0)
+#: the state of a batch's intent: recorded before the create, replaced by the batch's own record once it exists
+CREATING = "creating"
 
 
-def check_batch_options(mode: Any, on_batch_failure: Any) -> None:
-    """Refuse an unknown ``mode`` or ``on_batch_failure`` before anything is planned."""
-    if mode not in MODES:
-        raise ConfigError(f"mode={mode!r}: pass 'live' (default), 'batch' (the providers' Batch APIs, about half "
-                          "price, answers within 24 h) or 'auto' (batch for large groups, live elsewhere)")
-    if on_batch_failure not in FAILURE_CHOICES:
-        raise ConfigError(f"on_batch_failure={on_batch_failure!r}: pass 'error' (failed batch lines become error "
-                          "rows) or 'live' (they are sent again live)")
+
+def chunk_tag(custom_ids: Sequence[str]) -> str:
+    """What a batch create carries in its metadata (``mm_tag``) and its intent is recorded under: the same lines
+    always give the same tag, so the batch can be found in the provider's list when its create's answer was lost."""
+    return "mm-" + hashlib.sha256("\n".join(sorted(custom_ids)).encode()).hexdigest()[:32]
 
 
-def custom_id_for(key: str) -> str:
-    """A row's id inside a batch, from its request's cache key: stable across re-runs, within every provider's
-    custom_id rules (letters, digits, '-', at most 64 characters)."""
-    return "mm-" + hashlib.sha256(key.encode()).hexdigest()[:48]
-
-
-@dataclass
-class ModeSplit:
-    """Which slots go by batch and which live, and one note per group that runs live in a batch run (why)."""
-
-    batch: list[Slot] = field(default_factory=list)
-    live: list[Slot] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    why: dict[int, str] = field(default_factory=dict)  # slot index → why it runs live (or is not sent)
-
-
-def _batch_refusal(slot: Slot) -> str | None:
-    """Why a slot cannot go by batch, or None."""
-    req = slot.req
-    if req.skip is not None:
-        return "not sent"
-    if slot.fallbacks:
-        return "rows with fallbacks run live (a fallback answers a failure at once)"
-    proto = protocol_for(req.provider)
-    if proto is None:
-        return f"{req.provider.name} has no Batch API multimodel knows of"
-    if req.api.name not in proto.apis:
-        return f"{req.provider.name}'s Batch API does not carry {req.api.name} requests"
-    return None
-
-
-def split_modes(slots: Sequence[Slot], mode: str) -> ModeSplit:
-    """The slots by how they run: ``mode`` "live" all live; "batch" every slot whose provider has a Batch API;
-    "auto" those whose (provider, model, API) group has at least AUTO_MIN_ROWS rows."""
-    out = ModeSplit()
-    if mode == "live":
-        out.live = list(slots)
-        out.why = {s.index: "not sent" if s.req.skip is not None else "mode='live'" for s in slots}
-        return out
-    why = {slot.index: _batch_refusal(slot) for slot in slots}
-    groups = Counter((s.req.provider.name, s.req.model_id, s.req.api.name) for s in slots if why[s.index] is None)
-    live_notes: Counter[tuple[str, str]] = Counter()
-    for slot in slots:
-        reason = why[slot.index]
-        group = (slot.req.provider.name, slot.req.model_id, slot.req.api.name)
-        if reason is None and mode == "auto" and groups[group] < AUTO_MIN_ROWS:
-            reason = f"fewer than {AUTO_MIN_ROWS} rows (mode='auto'; pass mode='batch' to batch them anyway)"
-        if reason is None:
-            out.batch.append(slot)
-        else:
-            out.live.append(slot)
-            out.why[slot.index] = reason
-            if reason != "not sent":
-                live_notes[(slot.model, reason)] += 1
-    out.notes = [f"{n} row(s) of {model} run live: {reason}" for (model, reason), n in live_notes.items()]
-    return out
-
-
-def estimate_batch_cost(slots: Sequence[Slot]) -> tuple[float, int]:
-    """Worst-case USD of slots sent by batch (the batch price where one is sourced, else the live price), and how
-    many have no price; the same worst case as batch.estimate_cost otherwise."""
-    total, unknown = 0.0, 0
-    for slot in slots:
-        req = slot.req
-        price = pricing.price_for(req.provider, req.model_id)
-        if price is None or req.audio_input:
-            unknown += 1
-            continue
-        price = price.batch() or price
-        out = req.body.get("max_completion_tokens") or req.body.get("max_tokens") or DEFAULT_OUTPUT_GUESS
-        total += price.cost(prompt_token_guess(req), int(out), 0)
-    return total, unknown
-
-
-# ---------------------------------------------------------------------- the plan shown before a batch run
-PLAN_COLUMNS = ("provider", "model", "api", "rows", "runs", "why", "batches", "est_live_usd", "est_batch_usd",
-                "unpriced")
-#: evaluate()'s keywords that are not request parameters: a plan ignores them (they change how the run goes, not
-#: which requests it sends where)
-RUN_OPTIONS = ("scorers", "concurrency", "budget_usd", "budget_override", "run_id", "progress", "claim_lease_s",
-               "deadline_s")
-
-
-def _batches_needed(slots: Sequence[Slot]) -> int:
-    """How many batches these slots (one provider, model and API) take, cut as BatchRun cuts them: identical
-    requests share one line, then the provider's documented request and byte limits."""
-    lines = list({custom_id_for(s.req.cache_key): s.req for s in slots}.items())
-    proto = protocol_for(slots[0].req.provider)
-    assert proto is not None
-    return len(split(lines, proto.limits_for(slots[0].req.provider), proto.line_bytes))
-
-
-def plan_frame(modes: ModeSplit, on_batch_failure: str = "error") -> Any:
-    """One row per (provider, model, API, how it runs): rows, ``runs`` ("batch", "live" or "not sent") and ``why``
-    (live: the reason), the batches it takes by the provider's limits, and the worst-case USD with every row live
-    (``est_live_usd``) and as planned (``est_batch_usd``: batch rows at the batch price). ``attrs["estimate_usd"]``
-    is the worst case evaluate() checks the budget against (batch rows at the live price when
-    on_batch_failure="live", since a failed line is then paid again live)."""
-    import pandas as pd
-
-    groups: dict[tuple[str, str, str, str, str], list[Slot]] = {}
-    for slot in sorted([*modes.batch, *modes.live], key=lambda s: s.index):
-        reason = modes.why.get(slot.index)
-        runs = "batch" if reason is None else "not sent" if reason == "not sent" else "live"
-        why = "" if reason is None else str(slot.req.skip) if runs == "not sent" else reason
-        key = (slot.req.provider.name, slot.model, slot.req.api.name, runs, why)
-        groups.setdefault(key, []).append(slot)
-    rows = []
-    for (provider, model, api, runs, why), slots in groups.items():
-        live_usd, unpriced = estimate_cost(slots)
-        batch_usd = estimate_batch_cost(slots)[0] if runs == "batch" else live_usd
-        rows.append({"provider": provider, "model": model, "api": api, "rows": len(slots), "runs": runs, "why": why,
-                     "batches": _batches_needed(slots) if runs == "batch" else 0, "est_live_usd": live_usd,
-                     "est_batch_usd": batch_usd, "unpriced": unpriced})
-    frame = pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
-    frame.attrs["estimate_usd"] = float(frame["est_live_usd" if on_batch_failure == "live" else "est_batch_usd"].sum())
-    frame.attrs["on_batch_failure"] = on_batch_failure
-    return frame
-
-
-def _batches_text(n: int) -> str:
-    return f"{n} batch" if n == 1 else f"{n} batches"
-
-
-def format_plan(frame: Any) -> str:
-    """The plan as text: one line per group, then the totals (what the command line and a script print)."""
-    lines = ["batch plan (worst case: prices x max_tokens; rows already in the cache are served, not sent):"]
-    for g in frame.itertuples(index=False):
-        if g.runs == "batch":
-            how = f"by batch in {_batches_text(g.batches)}"
-            cost = f"${g.est_batch_usd:.4f} (live: ${g.est_live_usd:.4f})"
-        elif g.runs == "live":
-            how, cost = f"live ({g.why})", f"${g.est_live_usd:.4f}"
-        else:
-            how, cost = f"not sent ({g.why})", "$0"
-        priced = f", {g.unpriced} without a price" if g.unpriced else ""
-        lines.append(f"  {g.model} [{g.api}]: {g.rows:,} rows {how}; {cost}{priced}")
-    live_total = float(frame["est_live_usd"].sum())
-    batches = _batches_text(int(frame["batches"].sum()))
-    lines.append(f"  total: {int(frame['rows'].sum()):,} rows, {batches}; worst case "
-                 f"${frame.attrs['estimate_usd']:.4f} as planned, ${live_total:.4f} all live")
-    if frame.attrs.get("on_batch_failure") == "live" and (frame["runs"] == "batch").any():
-        lines.append("  (on_batch_failure='live': the budget counts batch rows at live prices, since a failed line "
-                     "is sent again live)")
-    return "\n".join(lines)
-
-
-def show_plan(frame: Any, file: Any = None) -> None:
-    """Show the plan before the run starts: the table in a Jupyter kernel, else its text on ``file`` (stdout)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        get_ipython = None  # type: ignore[assignment]
-    shell = get_ipython() if get_ipython is not None and file is None else None
-    if shell is not None and getattr(shell, "kernel", None) is not None:
-        from IPython.display import display
-
-        print(format_plan(frame).splitlines()[-1].strip())
-        display(frame)
-        return
-    print(format_plan(frame), file=file, flush=True)
-
-
-def batch_plan(preparer: Any, prompts: Any, models: Any = None, *, mode: str = "batch",
-               on_batch_failure: str = "error", repeats: int = 1, routes: Any = None, fallbacks: Any = None,
-               systems: Any = None, **params: Any) -> Any:
-    """The plan of ``evaluate(prompts, models, mode=..., **params)`` without sending anything (plan_frame): the
-    same requests, split and estimates evaluate() would use. evaluate()'s run options (scorers, budget, ...) are
-    accepted and ignored; judges' requests are not in it (they run live, after the rows)."""
-    from multimodel.templating import check_systems
-
-    check_batch_options(mode, on_batch_failure)
-    request_params = {k: v for k, v in params.items() if k not in RUN_OPTIONS}
-    systems = None if systems is None else check_systems(systems)
-    with preparer.one_warning_per_run():
-        _, slots, _ = plan(preparer, prompts, models, repeats=repeats, routes=routes, fallbacks=fallbacks,
-                           params=request_params, systems=systems)
-    return plan_frame(split_modes(slots, mode), on_batch_failure)
-
-
-def plan_first(preparer: Any, prompts: Any, models: Any, options: dict[str, Any]) -> Any:
-    """What client.evaluate() does before running: with ``plan_only=True`` (popped from ``options``) the plan
-    itself, returned (nothing is sent); else None."""
-    plan_only = options.pop("plan_only", False)
-    if not isinstance(plan_only, bool):
-        raise ConfigError(f"plan_only must be True or False, got {plan_only!r}")
-    if plan_only:
-        return batch_plan(preparer, prompts, models, **{"mode": "batch", **options})
-    return None  # a batch run shows its plan itself (evaluate()), from the one plan it runs
-
+def _refused(error: ResultError) -> bool:
+    """Whether a failed create proves the batch was not made: the provider refused it (a 4xx) or multimodel did."""
+    return (error.status is not None and 400 <= error.status < 500) or error.kind == "bad_request"
 
 @dataclass
 class Tracked:
@@ -306,37 +128,98 @@ class BatchRun:
 
     # ------------------------------------------------------------------ the run
     async def run(self) -> None:
-        """Everything: adopt this run's recorded batches, serve or claim the rest, submit, then wait and collect.
-        The claims are renewed from the start: an upload or a create can outlast a lease, and a lapsed claim lets
-        another process submit the same rows."""
+        """Everything: serve or claim the rows, pick up the recorded batches that hold the claimed ones (of any run:
+        a crash, a kill -9, a re-run with one more prompt), submit the rest, then wait and collect. The claims are
+        renewed from the start: an upload or a create can outlast a lease, and a lapsed claim lets another process
+        submit the same rows."""
         renewer = asyncio.ensure_future(self._renew()) if self.cache is not None else None
         try:
-            waiting = set(self.by_cid) - self._adopt(set(self.by_cid))
-            to_submit = await self._sort_out(waiting)
-            await self._submit(to_submit)
-            tasks = [self._follow(t) for t in self.tracked]
-            await asyncio.gather(*tasks, self._wait_held())
+            to_submit = await self._sort_out(set(self.by_cid))
+            await self._submit(await self._resume(to_submit))
+            await asyncio.gather(*(self._guarded(t) for t in self.tracked), self._wait_held())
         finally:
             if renewer is not None:
                 renewer.cancel()
 
-    def _adopt(self, cids: set[str]) -> set[str]:
-        """Track the uncollected batches of this run recorded in the cache that hold any of ``cids``; the ids they
-        hold. A batch already tracked is skipped."""
-        if self.cache is None:
-            return set()
+    async def _resume(self, cids: list[str]) -> list[str]:
+        """Track the uncollected batches recorded in the cache (by any run) that hold any of ``cids``, and settle
+        the intents of creates whose answer was lost (found at the provider: tracked; listed as never made: sent
+        again); the ids left to submit, in order. A batch already tracked is skipped."""
+        if self.cache is None or not cids:
+            return cids
         known = {t.job.batch_id for t in self.tracked}
-        found: set[str] = set()
-        for record in self.cache.batches(self.run_id):
-            if record["collected"] is not None or record["batch_id"] in known:
-                continue
-            held = cids & set(record["custom_ids"])
+        left, intents = set(cids), []
+        for record in self.cache.batches(None):
+            held = left & set(record["custom_ids"])
             cfg = self.runner.providers.get(record["provider"])
-            if not held or cfg is None:
+            if record["collected"] is not None or not held or cfg is None:
                 continue
-            self.tracked.append(Tracked(BatchJob.from_dict(record["job"]), cfg, adopted=True))
-            found |= set(record["custom_ids"]) & set(self.by_cid)
-        return found
+            if record["batch_id"] in known:  # followed already: its collect lands these rows too
+                pass
+            elif record["state"] == CREATING:
+                intents.append((record, cfg))
+            else:
+                self.tracked.append(Tracked(BatchJob.from_dict(record["job"]), cfg, adopted=True))
+            left -= set(record["custom_ids"])
+        for record, cfg in intents:
+            left |= await self._settle_intent(record, cfg)
+        return [cid for cid in cids if cid in left]
+
+    async def _settle_intent(self, record: dict[str, Any], cfg: ProviderConfig) -> set[str]:
+        """An intent left by a create that never answered (a crash, a timeout): look for its batch in the
+        provider's list. Found once: recorded and tracked. Listed as never made: the intent is dropped and the ids
+        of this run it held are returned, to submit. Unsure (several matches, the list unreadable): those rows
+        become error rows, not sent, and the intent stays for the next run."""
+        intent = BatchJob.from_dict(record["job"])
+        mine = [cid for cid in intent.custom_ids if cid in self.by_cid]
+        job = await self._find(cfg, intent, since=intent.submitted_at, waits=(0.0,))
+        if isinstance(job, BatchJob):
+            await self._adopt_found(record["run_id"], intent, job, cfg)
+            return set()
+        if job is None:
+            self.cache.drop_batch(intent.batch_id)  # type: ignore[union-attr]
+            return set(mine)
+        for cid in mine:
+            self._land(cid, None, resend=False, error=ResultError(kind="connection", provider_code=MAY_EXIST,
+                                                                   message=job))
+        return set()
+
+    async def _find(self, cfg: ProviderConfig, intent: BatchJob, since: float,
+                    waits: Sequence[float] | None = None) -> BatchJob | str | None:
+        """The batch an intent's create made, looked for in the provider's list after each of ``waits``
+        (FIND_WAITS_S): the job if found once, None if the list shows none, else why it is unsure (a message)."""
+        waits = FIND_WAITS_S if waits is None else waits
+        proto = protocol_for(cfg)
+        assert proto is not None
+        template = self.by_cid[next(c for c in intent.custom_ids if c in self.by_cid)][0].req
+        lines = [(cid, template) for cid in intent.custom_ids]  # find() reads each line's model and API only
+        exclude = {t.job.batch_id for t in self.tracked}
+        why = "the provider's batch list did not show it"
+        for wait in waits:
+            await asyncio.sleep(wait)
+            try:
+                found = await proto.find(cfg, self.runner.transport, lines, tag=intent.extra["tag"], since=since,
+                                         exclude=exclude)
+            except BatchAPIError as exc:
+                why = f"the provider's batch list could not be read ({exc.error.message})"
+                continue
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                return (f"{len(found)} batches at the provider may be this one ({', '.join(j.batch_id for j in found)})"
+                        f"; check them and cancel the extra ones, then run the same call again")
+            if wait == waits[-1]:
+                return None
+        return (f"the batch create failed without a refusal and {why}; the provider may have created it: run the "
+                "same call again to look once more (it submits only if the provider lists no such batch)")
+
+    async def _adopt_found(self, run_id: str, intent: BatchJob, job: BatchJob, cfg: ProviderConfig) -> None:
+        """A batch found for an intent: its own record replaces the intent, and it is tracked."""
+        job.custom_ids = list(intent.custom_ids)
+        await self._record(job, run_id)
+        if self.cache is not None:
+            self.cache.drop_batch(intent.batch_id)
+        self.tracked.append(Tracked(job, cfg, adopted=True))
 
     async def _sort_out(self, cids: set[str]) -> list[str]:
         """Serve the rows answered in the cache, claim the others; those to submit now (claimed or no claim
@@ -348,9 +231,9 @@ class BatchRun:
                 to_submit.append(cid)
                 continue
             claim = self.cache.claim(req.cache_key, self.owner, self.lease_s)
-            if claim.status == "answered":
-                await self._serve(cid)
-            elif claim.status == "held":
+            if claim.status == "answered" and self._serve(cid):
+                continue
+            if claim.status == "held":
                 self.held.add(cid)
             else:
                 if claim.status == "mine":
@@ -358,11 +241,22 @@ class BatchRun:
                 to_submit.append(cid)
         return to_submit
 
-    async def _serve(self, cid: str) -> None:
-        """Rows answered before (by this run before a crash, another process, or another evaluation): from the
-        cache, as the live path serves them (``cached`` unless this run wrote them)."""
-        for slot in self.by_cid[cid]:
-            self.results[slot.index] = await self.runner.execute(slot.req, self.run_id)
+    def _serve(self, cid: str) -> bool:
+        """Rows answered before (by this run before a crash, another process, or another evaluation), straight from
+        the cache (``cached`` unless this run wrote them); False if the answer cannot be read now (a lock), so the
+        row is submitted rather than sent live behind the batch run's back."""
+        req = self.by_cid[cid][0].req
+        hit = self.cache.get_with_run(req.cache_key) if self.cache is not None else None
+        if hit is None:
+            return False
+        for n, slot in enumerate(self.by_cid[cid]):
+            result = hit[0] if n == 0 else dataclasses.replace(hit[0])
+            scrub_fields(result, req.secrets)
+            result.cached = hit[1] != self.run_id
+            if req.route_reason is not None:
+                result.route_reason = req.route_reason
+            self.results[slot.index] = result
+        return True
 
     async def _submit(self, cids: list[str]) -> None:
         """Submit the rows in batches per (provider, model, API), cut by the provider's limits, each recorded in the
@@ -385,42 +279,57 @@ class BatchRun:
         await asyncio.shield(task)
 
     async def _create_and_record(self, cfg: ProviderConfig, chunk: list[tuple[str, Any]]) -> None:
+        """The intent first (a record naming the lines and the tag the create carries), then the create, then the
+        batch's own record in the intent's place. A create that fails without a refusal is looked for in the
+        provider's list by its tag before its rows are given up."""
         proto = protocol_for(cfg)
         assert proto is not None
+        tag = chunk_tag([cid for cid, _ in chunk])
+        intent = BatchJob(protocol=proto.name, provider=cfg.name, batch_id=f"{CREATING}:{tag}",
+                          model_id=chunk[0][1].model_id, api=chunk[0][1].api.name, url="",
+                          custom_ids=[cid for cid, _ in chunk], submitted_at=time.time(), extra={"tag": tag})
+        await self._record(intent, self.run_id, state=CREATING)
         try:
-            job = await proto.submit(cfg, self.runner.transport, chunk)
-        except ConfigError as exc:
-            return self._not_submitted(chunk, ResultError(kind="bad_request", message=str(exc)))
-        except BatchAPIError as exc:
-            return self._not_submitted(chunk, exc.error)
-        await self._record(job)
+            job = await proto.submit(cfg, self.runner.transport, chunk, tag=tag)
+        except (ConfigError, BatchAPIError) as exc:
+            error = exc.error if isinstance(exc, BatchAPIError) else ResultError(kind="bad_request", message=str(exc))
+            if _refused(error):
+                self._forget(intent)
+                return self._not_submitted(chunk, error)
+            found = await self._find(cfg, intent, since=intent.submitted_at)
+            if not isinstance(found, BatchJob):
+                return self._not_submitted(chunk, error, found)
+            return await self._adopt_found(self.run_id, intent, found, cfg)
+        await self._record(job, self.run_id)
+        self._forget(intent)
         self.tracked.append(Tracked(job, cfg))
 
-    def _not_submitted(self, chunk: list[tuple[str, Any]], error: ResultError) -> None:
-        """A submission that failed: refused (a 4xx, or refused here): its rows may be re-sent live. Anything else
-        (a timeout, a reset, a 5xx, an answer without an id) may have come after the provider created the batch:
-        its rows become error rows that are not re-sent in this run, so the batch is never paid twice."""
-        refused = (error.status is not None and 400 <= error.status < 500) or error.kind == "bad_request"
-        if refused:
-            message, code = f"the batch was not submitted: {error.message}", error.provider_code
+    def _forget(self, intent: BatchJob) -> None:
+        if self.cache is not None:
+            self.cache.drop_batch(intent.batch_id)
+
+    def _not_submitted(self, chunk: list[tuple[str, Any]], error: ResultError, unsure: str | None = None) -> None:
+        """A submission that failed. Refused (a 4xx, or refused here): its rows may be re-sent live. Anything else
+        (a timeout, a reset, a 5xx, an answer without an id) may have come after the provider created the batch, and
+        the provider's list did not settle it (``unsure`` says why): the rows become error rows that are not re-sent
+        in this run, and the intent stays recorded so a re-run looks for the batch again before submitting."""
+        if _refused(error):
+            message, code, resend = f"the batch was not submitted: {error.message}", error.provider_code, True
         else:
-            code = MAY_EXIST
-            message = (f"the batch submission failed without a refusal, so the provider may have created the batch "
-                       f"anyway (and will run and charge it): {error.message}. These rows are not re-sent; before "
-                       "re-running, look for it in the provider's batch list (its console, or GET <base_url>/batches: "
-                       "metadata client=multimodel) and cancel it or wait for it")
+            message = f"the batch create failed ({error.message}), and {unsure or 'it was not found'}"
+            code, resend = MAY_EXIST, False
         for cid, _ in chunk:
-            self._land(cid, None, resend=refused, error=ResultError(
+            self._land(cid, None, resend=resend, error=ResultError(
                 kind=error.kind, message=message, status=error.status, retry_after_s=error.retry_after_s,
                 provider_code=code))
 
-    async def _record(self, job: BatchJob) -> None:
+    async def _record(self, job: BatchJob, run_id: str, state: str = "submitted") -> None:
         """The batch's record on disk: written again with a wait between tries while the cache is locked; if it
         still waits in memory a warning names the batch (a crash now would submit its rows again)."""
         if self.cache is None:
             return
         for wait in (*RECORD_RETRY_S, None):
-            if self.cache.add_batch(self.run_id, job.to_dict()):
+            if self.cache.add_batch(run_id, job.to_dict(), state):
                 return
             if wait is not None:
                 await asyncio.sleep(wait)
@@ -437,14 +346,28 @@ class BatchRun:
             _, pending = await asyncio.wait(pending, timeout=timeout)
         return len(pending)
 
+    async def _guarded(self, tracked: Tracked) -> None:
+        """``_follow``, with any failure of multimodel's own turned into error rows for that batch alone (logged with
+        its traceback; the batch stays recorded and uncollected, so a re-run collects it)."""
+        try:
+            await self._follow(tracked)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logging.getLogger("multimodel").exception("following batch %s failed", tracked.job.batch_id)
+            self._give_up(tracked, ResultError(kind="internal", message=f"multimodel failed while following the "
+                                               f"batch ({type(exc).__name__}: {exc})"))
+
     async def _follow(self, tracked: Tracked) -> None:
         """Poll a batch with backoff until it ends, then collect it: each row lands (and is cached if answered).
-        Bounded: a run of failed polls (POLL_GIVE_UP non-retryable, POLL_RETRY_GIVE_UP retryable), the batch window
-        and evaluate's deadline each end the wait with error rows; the batch stays recorded for a re-run."""
+        Bounded: a run of failed polls (POLL_GIVE_UP non-retryable, POLL_RETRY_GIVE_UP retryable), the provider's
+        window and evaluate's deadline each end the wait with error rows; the batch stays recorded for a re-run. A
+        batch the provider answers 404 or 410 for on POLL_GIVE_UP polls in a row is lost (``_lose``)."""
         proto = protocol_for(tracked.cfg)
         assert proto is not None
         delay, failures, retryable = POLL_FIRST_S, 0, 0
-        wait_until = time.monotonic() + max(0.0, tracked.job.submitted_at + BATCH_WINDOW_S - time.time())
+        window = proto.limits_for(tracked.cfg).window_s + BATCH_GRACE_S
+        wait_until = time.monotonic() + max(0.0, tracked.job.submitted_at + window - time.time())
         while True:
             error: ResultError | None = None
             try:
@@ -454,6 +377,8 @@ class BatchRun:
             except BatchAPIError as exc:
                 error, tracked.failing = exc.error, exc.error.kind
                 retryable, failures = (retryable + 1, failures) if error.retryable else (retryable, failures + 1)
+                if failures >= POLL_GIVE_UP and error.status in GONE:
+                    return self._lose(tracked, error)
                 if failures >= POLL_GIVE_UP or retryable >= POLL_RETRY_GIVE_UP:
                     return self._give_up(tracked, error)
             if tracked.status is not None and error is None:
@@ -463,53 +388,87 @@ class BatchRun:
                 if tracked.status.terminal:
                     break
             pause = _pause(delay, error)
-            if (stop := self._past(time.monotonic() + pause, wait_until)) is not None:
+            if (stop := self._past(time.monotonic() + pause, wait_until, window)) is not None:
                 return self._give_up(tracked, stop)
             await asyncio.sleep(pause)
             delay = min(delay * POLL_FACTOR, POLL_MAX_S)
         await self._collect(tracked)
 
-    def _past(self, when: float, wait_until: float) -> ResultError | None:
+    def _past(self, when: float, wait_until: float, window: float = 0.0) -> ResultError | None:
         """Why waiting until ``when`` (monotonic) is too long: past evaluate's deadline or the batch's window."""
         if self.deadline is not None and when > self.deadline:
             return ResultError(kind="deadline", message="evaluate(deadline_s=) passed while the batch was running")
         if when > wait_until:
-            return ResultError(kind="deadline", message=f"the batch has not ended {BATCH_WINDOW_S / 3600:.0f} h after "
-                                                        "its submission (past the providers' 24 h window)")
+            return ResultError(kind="deadline", message=f"the batch has not ended {window / 3600:.0f} h after its "
+                                                        "submission (past the provider's completion window)")
         return None
 
     async def _collect(self, tracked: Tracked) -> None:
+        """Read an ended batch's results (retried on a retryable failure) and land this run's rows. Lines the
+        results lack are read once more after MISSING_RETRY_S; the batch is marked collected only when every one of
+        its lines landed here (a batch another run shares, or one missing lines, stays open for a re-run)."""
+        mine = [cid for cid in tracked.job.custom_ids if cid in self.by_cid]
+        rows = await self._read_results(tracked, mine)
+        if rows is None:
+            return
+        if any(_missing(rows.get(cid)) for cid in mine):
+            await asyncio.sleep(MISSING_RETRY_S)
+            again = await self._read_results(tracked, mine)
+            rows = rows if again is None else again
+        complete = len(mine) == len(tracked.job.custom_ids)
+        for cid in mine:
+            missing = _missing(rows.get(cid))
+            complete = complete and not missing
+            self._land(cid, rows.get(cid), job=tracked.job, resend=not missing)
+        if self.cache is not None:
+            state = tracked.status.provider_status if tracked.status is not None else "ended"
+            self.cache.set_batch_state(tracked.job.batch_id, state or "ended", collected=complete)
+
+    async def _read_results(self, tracked: Tracked, mine: list[str]) -> dict[str, Result] | None:
+        """The batch's results for ``mine``, tried COLLECT_TRIES times on a retryable failure; None (the rows given
+        up, or the batch lost on a 404/410) when they cannot be read."""
         proto = protocol_for(tracked.cfg)
         assert proto is not None
-        mine = [cid for cid in tracked.job.custom_ids if cid in self.by_cid]
         requests = {cid: self.by_cid[cid][0].req for cid in mine}
         delay = POLL_FIRST_S
         for attempt in range(1, COLLECT_TRIES + 1):
             try:
-                rows = await proto.collect(tracked.cfg, self.runner.transport, tracked.job, requests)
-                break
+                return await proto.collect(tracked.cfg, self.runner.transport, tracked.job, requests)
             except BatchAPIError as exc:
                 pause = _pause(delay, exc.error)
+                if exc.error.status in GONE:
+                    self._lose(tracked, exc.error)
+                    return None
                 if (not exc.error.retryable or attempt == COLLECT_TRIES
                         or self._past(time.monotonic() + pause, math.inf) is not None):
-                    return self._give_up(tracked, exc.error)
+                    self._give_up(tracked, exc.error)
+                    return None
                 await asyncio.sleep(pause)
                 delay = min(delay * POLL_FACTOR, POLL_MAX_S)
-        for cid in mine:
-            self._land(cid, rows.get(cid), job=tracked.job)
-        if self.cache is not None:
-            state = tracked.status.provider_status if tracked.status is not None else "ended"
-            self.cache.set_batch_state(tracked.job.batch_id, state or "ended", collected=True)
+        return None
 
     def _give_up(self, tracked: Tracked, error: ResultError) -> None:
         """A batch whose status or results cannot be read: its rows become error rows, never re-sent live (the
-        batch exists and is paid); it is not marked collected, so a re-run of the same call collects it."""
+        batch exists and is paid); it is not marked collected, so a re-run collects it."""
         for cid in tracked.job.custom_ids:
-            if cid in self.by_cid:
+            if cid in self.by_cid and not self._landed(cid):
                 self._land(cid, None, resend=False, error=ResultError(
                     kind=error.kind, status=error.status, retry_after_s=error.retry_after_s, provider_code=UNCOLLECTED,
                     message=f"the batch {tracked.job.batch_id} could not be read: {error.message}; it is still "
                             "recorded in the cache: run the same call again to collect it"))
+
+    def _lose(self, tracked: Tracked, error: ResultError) -> None:
+        """A batch the provider no longer knows, or whose results it no longer keeps (404, 410: deleted, past its
+        retention, another account's key): its record is closed as ``lost`` and its rows are error rows that may be
+        sent again (live with on_batch_failure="live", or by a re-run)."""
+        if self.cache is not None:
+            self.cache.set_batch_state(tracked.job.batch_id, "lost", collected=True)
+        for cid in tracked.job.custom_ids:
+            if cid in self.by_cid and not self._landed(cid):
+                self._land(cid, None, error=ResultError(
+                    kind=BATCH_FAILED, status=error.status, provider_code=LOST,
+                    message=f"the provider no longer knows the batch {tracked.job.batch_id} or its results "
+                            f"({error.message}); its record is closed, so these rows may be sent again"))
 
     def _land(self, cid: str, result: Result | None, *, job: BatchJob | None = None,
               error: ResultError | None = None, resend: bool = True) -> None:
@@ -543,12 +502,11 @@ class BatchRun:
         while self.held:
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 5.0)
-            current, self.held = self.held, set()
+            current, self.held = {cid for cid in self.held if not self._landed(cid)}, set()
             freed = await self._sort_out(current)  # still held ones go back to self.held
             before = len(self.tracked)
-            adopted = self._adopt(set(freed))
-            await self._submit([cid for cid in freed if cid not in adopted])
-            late += [asyncio.ensure_future(self._follow(t)) for t in self.tracked[before:]]
+            await self._submit(await self._resume(freed))
+            late += [asyncio.ensure_future(self._guarded(t)) for t in self.tracked[before:]]
         await asyncio.gather(*late)
 
     def _landed(self, cid: str) -> bool:
@@ -628,6 +586,11 @@ class BatchHandle:
         return dict(self.run.results), set(self.run.failed), True
 
 
+def _missing(result: Result | None) -> bool:
+    """Whether a batch line's row says the results did not hold it."""
+    return result is None or (result.error is not None and result.error.provider_code == LINE_MISSING)
+
+
 def _pause(delay: float, error: ResultError | None) -> float:
     """The wait before the next try: the backoff's, or the provider's retry-after when longer (capped)."""
     after = error.retry_after_s if error is not None and error.retry_after_s else 0.0
@@ -684,8 +647,8 @@ def cancel_batches(runner: Runner, run_id: str) -> Any:
         for record in cache.batches(run_id):
             cfg = runner.providers.get(record["provider"])
             proto = None if cfg is None else protocol_for(cfg)
-            if record["collected"] is not None or proto is None:
-                continue
+            if record["collected"] is not None or proto is None or record["state"] == CREATING:
+                continue  # an intent has no batch id to cancel: a re-run finds its batch (or that none was made)
             try:
                 status = await proto.cancel(cfg, runner.transport, BatchJob.from_dict(record["job"]))
                 cache.set_batch_state(record["batch_id"], status.provider_status or status.state)
@@ -696,6 +659,4 @@ def cancel_batches(runner: Runner, run_id: str) -> Any:
     return batches_frame(cache, run_id)
 
 
-__all__ = ["AUTO_MIN_ROWS", "MODES", "PLAN_COLUMNS", "BatchHandle", "batch_plan", "batches_frame", "cancel_batches",
-           "check_batch_options", "estimate_batch_cost", "format_plan", "plan_first", "plan_frame", "show_plan",
-           "split_modes"]
+__all__ = ["BatchHandle", "BatchRun", "batches_frame", "cancel_batches", "chunk_tag"]

@@ -287,7 +287,7 @@ class Client:
         or "live". A batch run shows its plan first (``batch_plan``); ``plan_only=True`` returns that plan instead
         of running.
         """
-        from multimodel.batch_runs import plan_first
+        from multimodel.batch_plan import plan_first
         from multimodel.evaluation import evaluate
 
         planned = plan_first(self.requests, prompts, models, kwargs)
@@ -299,7 +299,7 @@ class Client:
         """What ``evaluate(prompts, models, mode="batch", **kwargs)`` would send where, without sending anything:
         per provider, model and API the rows, batch or live (and why), batches by the provider's limits, and the
         worst-case cost live versus batch (``attrs["estimate_usd"]``: what the budget is checked against)."""
-        from multimodel.batch_runs import batch_plan
+        from multimodel.batch_plan import batch_plan
 
         return batch_plan(self.requests, prompts, models, **kwargs)
 

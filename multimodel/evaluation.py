@@ -26,17 +26,19 @@ from multimodel.batch import (
     run_batch,
     run_id_for,
 )
-from multimodel.batch_runs import (
-    BatchHandle,
+from multimodel.batch_plan import (
     ModeSplit,
     check_batch_options,
     estimate_batch_cost,
+    hold_to_budget,
     plan_frame,
     show_plan,
     split_modes,
 )
+from multimodel.batch_runs import BatchHandle
 from multimodel.config import check_count, check_number
 from multimodel.errors import ConfigError, PriceWarning, warn_user
+from multimodel.exchange import unsent
 from multimodel.judging import JUDGE_LEAD, JudgeAsk, Judged, check_judges, judge_scores, plan_judges
 from multimodel.request import PreparedRequest, RequestPreparer, check_flags
 from multimodel.results import (
@@ -494,7 +496,7 @@ def evaluate(preparer: RequestPreparer, runner: Runner, prompts: Any, models: An
     ``mode``: "live" (default) sends every request now; "batch" sends the rows of providers that have a Batch API
     through it (about half price, answered within 24 h, outside the live rate limits; the others run live, with a
     warning saying which); "auto" batches only (provider, model, API) groups of at least
-    ``batch_runs.AUTO_MIN_ROWS`` rows. Batches are recorded in the cache as they are created, so running the same
+    ``batch_plan.AUTO_MIN_ROWS`` rows. Batches are recorded in the cache as they are created, so running the same
     call again after a crash collects them instead of submitting again. ``on_batch_failure``: "error" (failed,
     expired or cancelled lines are error rows) or "live" (they are sent again live)."""
     check_number(claim_lease_s, "claim_lease_s", positive=True, fix=" (seconds a claim on a row lasts unrenewed)")
@@ -579,11 +581,17 @@ def _run_modes(runner: Runner, slots: list[Slot], modes: ModeSplit, run_id: str,
     batches; with on_batch_failure="live" the rows a batch failed are sent again live. One Result per slot."""
     if not modes.batch:
         return run_batch(runner, slots, run_id, options, progress, label)
-    handle = BatchHandle(runner, modes.batch, run_id, options["lease_s"], deadline=options["deadline"])
+    batch, over, committed = hold_to_budget(modes.batch, options["budget_usd"], on_batch_failure)
+    handle = BatchHandle(runner, batch, run_id, options["lease_s"], deadline=options["deadline"]) if batch else None
     results: list[Result | None] = [None] * len(slots)
+    for slot in over:
+        results[slot.index] = unsent(slot.req, "budget", f"not sent: the batch rows before it take the budget of "
+                                                         f"${options['budget_usd']:g} at their worst case")
     interrupted = False
     if modes.live:
-        interrupted = _run_subset(runner, modes.live, results, run_id, options, progress, label, 0.0)
+        interrupted = _run_subset(runner, modes.live, results, run_id, options, progress, label, committed)
+    if handle is None:
+        return results, interrupted
     answered, failed, stopped = handle.abandon() if interrupted else handle.wait(progress, label)
     for index, result in answered.items():
         results[index] = result

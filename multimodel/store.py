@@ -662,6 +662,11 @@ class ResultCache:
             self._writer.write(("batch-state", batch_id), "UPDATE batches SET state = ? WHERE batch_id = ?",
                                (state, batch_id))
 
+    def drop_batch(self, batch_id: str) -> None:
+        """Forget a recorded batch: an intent ("creating") once its batch is recorded under its own id, or found
+        never made. Queued behind the record's own writes, so it never lands before them. Never raises."""
+        self._writer.write(("batch-drop", batch_id), "DELETE FROM batches WHERE batch_id = ?", (batch_id,))
+
     def batches(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """The recorded batches (of one run, or all), oldest first: each a dict of the table's columns, ``job`` and
         ``custom_ids`` decoded; batches still waiting in memory for a lock included."""
@@ -671,10 +676,13 @@ class ResultCache:
                                  f"collected FROM batches {where} ORDER BY created, rowid", params) or []
         with self._lock:
             waiting = [params for slot, (_, params) in self._writer.pending.items() if slot[0] == "batch"]
+            dropped = {slot[1] for slot in self._writer.pending if slot[0] == "batch-drop"}
         names = ("batch_id", "run_id", "provider", "model", "api", "job", "custom_ids", "state", "created",
                  "collected")
         out = []
         for row in [*rows, *(w for w in waiting if run_id is None or w[1] == run_id)]:
+            if row[0] in dropped:
+                continue
             record = dict(zip(names, row, strict=True))
             record["job"], record["custom_ids"] = json.loads(record["job"]), json.loads(record["custom_ids"])
             out.append(record)

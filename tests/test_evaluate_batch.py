@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -24,7 +23,7 @@ import pytest
 
 import multimodel as mm
 from multimodel import pricing
-from multimodel.batch_runs import AUTO_MIN_ROWS
+from multimodel.batch_plan import AUTO_MIN_ROWS
 from multimodel.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,11 +95,12 @@ def test_a_rerun_serves_every_row_from_the_cache_and_submits_nothing(tmp_path):
 KILL_SCRIPT = textwrap.dedent("""
     import sys, warnings, pandas as pd, multimodel as mm
     url, cache, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else 300
     providers = {"openai": {"base_url": f"{url}/openai/v1", "api_key": "sim-key", "dialect": "openai"},
                  "anthropic-messages": {"base_url": f"{url}/anthropic/v1", "api_key": "sim-key",
                                         "dialect": "anthropic"}}
     client = mm.Client(providers=providers, cache=cache)
-    prompts = pd.DataFrame({"prompt": [f"Kill question {i}" for i in range(300)], "qid": range(300)})
+    prompts = pd.DataFrame({"prompt": [f"Kill question {i}" for i in range(n)], "qid": range(n)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ev = client.evaluate(prompts, ["openai/gpt-4.1-mini", "anthropic-messages/claude-haiku-4-5"],
@@ -202,7 +202,7 @@ def test_two_percent_failed_lines_end_as_error_rows_or_are_resent_live(choice):
         errors = df[df["error_kind"].notna()]
         assert set(errors["prompt_index"]) == failed
         assert (errors["error_kind"] == "bad_request").all() and (errors["mode"] == "batch").all()
-        assert (errors["error_status"] == 400).all() if "error_status" in df else True
+        assert (errors["error_status"] == 400).all()
         assert stats["by_api"] == {"batch": n}
     else:
         assert df["error_kind"].isna().all()
@@ -276,7 +276,8 @@ def test_batches_lists_and_cancel_batches_cancels_in_one_call(tmp_path):
     prompts = [f"Cancel question {i}" for i in range(40)]
     with client(cache=str(tmp_path / "c.sqlite"), batch_s=30) as c:
         from multimodel.batch import plan
-        from multimodel.batch_runs import BatchHandle, split_modes
+        from multimodel.batch_plan import split_modes
+        from multimodel.batch_runs import BatchHandle
 
         _, slots, _ = plan(c.requests, prompts, ["openai/gpt-4.1-mini"], repeats=1, routes=None, fallbacks=None,
                            params={"max_tokens": 16})
@@ -352,221 +353,3 @@ def test_plan_only_refuses_what_evaluate_refuses():
             c.batch_plan(["q"], ["openai/gpt-4.1-mini"], mode="later")
         with pytest.raises(ConfigError, match="plan_only must be True or False"):
             c.evaluate(["q"], ["openai/gpt-4.1-mini"], mode="batch", plan_only="yes")
-
-
-# ---------------------------------------------------------------------- failures of the Batch API calls themselves
-class FlakyBatchCalls:
-    """Wraps a client's transport: ``rule(method, url, n)`` (n: the how-many-th call of that method whose URL
-    matched ``pattern``) returns None (pass through), an HTTP status to answer instead, "timeout"/"reset" to raise
-    below HTTP, or ("after", kind) to send the call through first (the provider acts on it) and then lose the
-    answer. ``delay_s`` holds each matching call back that long first."""
-
-    def __init__(self, inner: Any, pattern: str, rule: Any, delay_s: float = 0.0, on_delay: Any = None) -> None:
-        self.inner, self.pattern, self.rule, self.delay_s, self.on_delay = inner, pattern, rule, delay_s, on_delay
-        self.counts: dict[str, int] = {}
-        self.times: list[float] = []
-
-    async def _call(self, method: str, url: str, send: Any) -> Any:
-        import asyncio
-
-        from multimodel.transport import ReplayTransport, Reply, TransportError
-
-        if not re.search(self.pattern, url):
-            return await send()
-        n = self.counts[method] = self.counts.get(method, 0) + 1
-        self.times.append(time.monotonic())
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
-            if self.on_delay is not None:
-                self.on_delay()
-        what = self.rule(method, url, n)
-        if what is None:
-            return await send()
-        if isinstance(what, tuple):  # the provider got the call; its answer is lost
-            resp = await send()
-            await resp.read()
-            resp.close()
-            what = what[1]
-        if what in ("timeout", "reset"):
-            raise TransportError("timeout" if what == "timeout" else "connection", f"{method} {url}: injected {what}")
-        status, headers = (what, {"retry-after": "1"}) if what == 429 else (what, {})
-        body = json.dumps({"error": {"message": f"injected {status}", "type": "server_error"}}).encode()
-        return await ReplayTransport(lambda *_: Reply(status, headers, body)).get(url, {}, 10)
-
-    async def post(self, url: str, headers: Any, payload: bytes, timeout: Any) -> Any:
-        return await self._call("POST", url, lambda: self.inner.post(url, headers, payload, timeout))
-
-    async def get(self, url: str, headers: Any, timeout: Any) -> Any:
-        return await self._call("GET", url, lambda: self.inner.get(url, headers, timeout))
-
-    async def delete(self, url: str, headers: Any, timeout: Any) -> Any:
-        return await self.inner.delete(url, headers, timeout)
-
-
-def flaky(c: mm.Client, pattern: str, rule: Any, **kw: Any) -> FlakyBatchCalls:
-    c.runner.transport = FlakyBatchCalls(c.runner.transport, pattern, rule, **kw)
-    return c.runner.transport
-
-
-CREATE, POLL, CONTENT = r"/batches$", r"/batches/[^/]+$", r"/files/[^/]+/content$"
-ONE = ["openai/gpt-4.1-mini"]
-
-
-@pytest.fixture
-def fast_polls(monkeypatch):
-    import multimodel.batch_runs as br
-
-    monkeypatch.setattr(br, "POLL_FIRST_S", 0.05)
-    monkeypatch.setattr(br, "POLL_MAX_S", 0.1)
-    monkeypatch.setattr(br, "RECORD_RETRY_S", (0.01, 0.01))
-    return br
-
-
-def test_claims_are_renewed_while_a_slow_submission_runs(tmp_path):
-    """A create slower than the lease: another owner that tries the rows meanwhile finds them held, so it cannot
-    submit them too (before, the run renewed its claims only once every batch was submitted)."""
-    path = tmp_path / "c.sqlite"
-    seen: list[str] = []
-    with client(cache=str(path), batch_s=0.3) as c:
-        def intrude() -> None:
-            with sqlite3.connect(path) as conn:
-                keys = [k for (k,) in conn.execute("SELECT key FROM claims")]
-            seen.extend(c.runner.cache.claim(key, "otherhost:1:intruder", 30.0).status for key in keys)
-
-        flaky(c, CREATE, lambda *_: None, delay_s=1.5, on_delay=intrude)
-        ev, _ = quiet_evaluate(c, [f"Lease question {i}" for i in range(12)], ONE, mode="batch", max_tokens=16,
-                               claim_lease_s=0.3)
-        stats = c.sim.stats()
-    assert len(seen) == 12 and set(seen) == {"held"}, seen  # 1.5 s after the claims, past five leases
-    assert ev.df["error_kind"].isna().all() and stats["by_api"] == {"batch": 12}
-
-
-@pytest.mark.parametrize("choice", ["error", "live"])
-def test_create_that_times_out_after_the_provider_created_the_batch_is_never_resent_live(choice, tmp_path):
-    with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
-        flaky(c, CREATE, lambda *_: ("after", "timeout"))
-        ev, _ = quiet_evaluate(c, [f"Ambiguous question {i}" for i in range(10)], ONE, mode="batch", max_tokens=16,
-                               on_batch_failure=choice)
-        time.sleep(0.5)
-        stats = c.sim.stats()
-    df = ev.df
-    assert stats["batches"]["batches"] == 1  # the provider did create (and will charge) it
-    assert "chat" not in stats["by_api"]  # ... so nothing was sent again live
-    assert (df["error_kind"] == "timeout").all() and (df["error_provider_code"] == "batch_may_exist").all()
-    assert df["error_message"].str.contains("may have created the batch").all()
-    assert df["error_message"].str.contains("batch list").all()
-
-
-def test_create_refused_with_a_4xx_is_still_resent_live_when_asked():
-    with client(batch_s=0.3) as c:
-        flaky(c, CREATE, lambda *_: 400)
-        ev, _ = quiet_evaluate(c, [f"Refused question {i}" for i in range(6)], ONE, mode="batch", max_tokens=16,
-                               on_batch_failure="live")
-        stats = c.sim.stats()
-    assert stats["batches"]["batches"] == 0 and stats["by_api"] == {"chat": 6}
-    assert ev.df["error_kind"].isna().all() and (ev.df["mode"] == "live").all()
-
-
-def test_an_interrupt_during_the_create_still_records_the_batch(tmp_path, fast_polls):
-    from multimodel.batch import plan
-
-    with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
-        flaky(c, CREATE, lambda *_: None, delay_s=1.0)
-        _, slots, _ = plan(c.requests, ["a", "b", "c"], ONE, repeats=1, routes=None, fallbacks=None,
-                           params={"max_tokens": 8})
-        handle = fast_polls.BatchHandle(c.runner, fast_polls.split_modes(slots, "batch").batch, "intr", 30.0)
-        time.sleep(0.4)  # the create is in flight
-        answered, failed, interrupted = handle.abandon()
-        recorded = c.batches("intr")
-        stats = c.sim.stats()
-    assert interrupted and not answered and not failed
-    assert stats["batches"]["batches"] == 1 and len(recorded) == 1  # created, and recorded despite the cancel
-    assert recorded["requests"].iloc[0] == 3 and recorded["collected"].isna().all()
-
-
-def test_a_batch_record_the_cache_refuses_is_written_again_or_named_in_a_warning(tmp_path, fast_polls, monkeypatch):
-    with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
-        real = c.runner.cache.add_batch
-        tries: list[int] = []
-
-        def locked_twice(run_id: str, job: dict) -> bool:
-            tries.append(1)
-            return real(run_id, job) and len(tries) > 2
-
-        monkeypatch.setattr(c.runner.cache, "add_batch", locked_twice)
-        ev, texts = quiet_evaluate(c, ["r1", "r2"], ONE, mode="batch", max_tokens=8)
-        assert len(tries) == 3 and ev.df["error_kind"].isna().all()
-        assert not [t for t in texts if "could not be written" in t]
-        monkeypatch.setattr(c.runner.cache, "add_batch", lambda run_id, job: False)
-        ev, texts = quiet_evaluate(c, ["r3", "r4"], ONE, mode="batch", max_tokens=8)
-    warned = [t for t in texts if "could not be written to the cache" in t]
-    assert len(warned) == 1 and ev.df["batch_id"].iloc[0] in warned[0]  # it names the batch to cancel
-    assert ev.df["error_kind"].isna().all()  # the batch still runs and is collected
-
-
-def test_results_download_reset_once_is_retried_and_every_row_collected(fast_polls):
-    with client(batch_s=0.3) as c:
-        calls = flaky(c, CONTENT, lambda method, url, n: "reset" if n == 1 else None)
-        ev, _ = quiet_evaluate(c, [f"Download question {i}" for i in range(30)], ONE, mode="batch", max_tokens=16,
-                               on_batch_failure="live")
-        stats = c.sim.stats()
-    assert calls.counts["GET"] >= 2
-    assert ev.df["error_kind"].isna().all() and (ev.df["mode"] == "batch").all()
-    assert stats["by_api"] == {"batch": 30}  # nothing re-sent live
-
-
-def test_results_that_cannot_be_downloaded_end_as_errors_not_resent_and_a_rerun_collects_them(tmp_path, fast_polls):
-    prompts = [f"Unreadable question {i}" for i in range(8)]
-    with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
-        inner = c.runner.transport
-        calls = flaky(c, CONTENT, lambda *_: 503)
-        ev, _ = quiet_evaluate(c, prompts, ONE, mode="batch", max_tokens=16, on_batch_failure="live")
-        assert calls.counts["GET"] == fast_polls.COLLECT_TRIES
-        assert "chat" not in c.sim.stats()["by_api"]
-        df = ev.df
-        assert (df["error_kind"] == "server").all() and (df["error_provider_code"] == "batch_uncollected").all()
-        assert df["error_message"].str.contains("run the same call again").all()
-        assert c.batches(ev.run_id)["collected"].isna().all()
-        c.runner.transport = inner  # the provider recovers: the same call collects the same batch
-        again, _ = quiet_evaluate(c, prompts, ONE, mode="batch", max_tokens=16, on_batch_failure="live")
-        stats = c.sim.stats()
-    assert again.df["error_kind"].isna().all() and stats["batches"]["batches"] == 1
-    assert stats["by_api"] == {"batch": 8} and c.batches(ev.run_id)["collected"].notna().all()
-
-
-def test_polls_answered_500_forever_end_as_error_rows_within_the_bound(fast_polls, monkeypatch):
-    monkeypatch.setattr(fast_polls, "POLL_RETRY_GIVE_UP", 6)
-    with client(batch_s=0.3) as c:
-        calls = flaky(c, POLL, lambda *_: 500)
-        t0 = time.monotonic()
-        ev, _ = quiet_evaluate(c, ["p1", "p2", "p3"], ONE, mode="batch", max_tokens=8, on_batch_failure="live")
-        wall = time.monotonic() - t0
-        stats = c.sim.stats()
-    assert calls.counts["GET"] == 6 and wall < 10
-    assert (ev.df["error_kind"] == "server").all() and (ev.df["error_provider_code"] == "batch_uncollected").all()
-    assert "chat" not in stats["by_api"]
-
-
-def test_a_poll_answered_429_waits_out_its_retry_after(fast_polls):
-    with client(batch_s=0.3) as c:
-        calls = flaky(c, POLL, lambda method, url, n: 429 if n == 1 else None)
-        ev, _ = quiet_evaluate(c, ["q1", "q2"], ONE, mode="batch", max_tokens=8)
-    assert ev.df["error_kind"].isna().all()
-    assert calls.times[1] - calls.times[0] >= 0.95  # retry-after: 1, not the 0.05 s backoff
-
-
-def test_a_batch_that_never_ends_stops_at_the_deadline_and_stays_recorded(tmp_path, fast_polls):
-    from multimodel.batch import plan
-
-    with client(cache=str(tmp_path / "c.sqlite"), batch_s=3600) as c:
-        _, slots, _ = plan(c.requests, ["d1", "d2"], ONE, repeats=1, routes=None, fallbacks=None,
-                           params={"max_tokens": 8})
-        t0 = time.monotonic()
-        handle = fast_polls.BatchHandle(c.runner, fast_polls.split_modes(slots, "batch").batch, "late", 30.0,
-                                        deadline=t0 + 1.0)
-        answered, failed, interrupted = handle.wait(False, "t")
-        wall = time.monotonic() - t0
-        recorded = c.batches("late")
-    assert wall < 5 and not interrupted and not failed  # not re-sent live: the batch runs (and is paid)
-    assert {r.error.kind for r in answered.values()} == {"deadline"} and len(answered) == 2
-    assert len(recorded) == 1 and recorded["collected"].isna().all()
