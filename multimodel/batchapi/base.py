@@ -238,10 +238,13 @@ class BatchProtocol:
     def created(self, obj: dict[str, Any], cfg: ProviderConfig, lines: Sequence[Line], url: str,
                 submitted_at: float, *, tag: str | None = None, **fields: Any) -> BatchJob:
         """The job a create call answered with (its id checked): what the cache records the moment it exists. The
-        URL is kept without query or userinfo (a token there must not reach the cache)."""
+        URL is kept without query or userinfo (a token there must not reach the cache). ``submitted_at`` is the
+        provider's ``created_at`` where the answer gives one (so a found job and a created one agree, and
+        batch_wait_s = the provider's end less its start is read on one clock), else the local time given."""
         batch_id = obj.get("id")
         if not isinstance(batch_id, str) or not batch_id:
             raise BatchAPIError(ResultError(kind="malformed_response", message="the batch create returned no id"))
+        submitted_at = self.created_time(obj) or submitted_at
         extra = {"tag": tag} if tag is not None else {}
         return BatchJob(protocol=self.name, provider=cfg.name, batch_id=batch_id, model_id=lines[0][1].model_id,
                         api=fields.pop("api", lines[0][1].api.name), url=display_url(url),
@@ -388,6 +391,7 @@ async def call(transport: Transport, method: str, url: str, headers: Mapping[str
     secrets = secrets_in(headers) + url_secrets(url)
     shown = display_url(url)
     try:
+        _sendable(url, shown)
         if method == "GET":
             resp = await transport.get(url, headers, CALL_TIMEOUT)
         elif method == "POST":
@@ -408,6 +412,19 @@ async def call(transport: Transport, method: str, url: str, headers: Mapping[str
         err.message = scrub_text(f"{method} {shown}: {err.message}", secrets)[:_MAX_MESSAGE]
         raise BatchAPIError(err)
     return resp.status, resp.headers, body
+
+
+def _sendable(url: str, shown: str) -> None:
+    """Refuse a URL with userinfo (``https://user:token@host``): the key goes in a header, and an HTTP client
+    cannot send both (aiohttp raises ValueError), so the batch call would fail with a stack trace."""
+    try:
+        userinfo = "@" in urlsplit(url).netloc
+    except ValueError:
+        userinfo = True
+    if userinfo:
+        raise BatchAPIError(ResultError(kind="bad_request", message=(
+            f"{shown}: the provider's base_url carries a user name or token before the host; remove it (the API key "
+            "is sent in a header) and run again")))
 
 
 async def call_json(transport: Transport, method: str, url: str, headers: Mapping[str, str],
@@ -444,6 +461,7 @@ async def jsonl_objects(transport: Transport, url: str, headers: Mapping[str, st
     held whole); a line that is not a JSON object raises BatchAPIError (malformed_response)."""
     secrets = secrets_in(headers) + url_secrets(url)
     shown = display_url(url)
+    _sendable(url, shown)
     try:
         resp = await transport.get(url, headers, CALL_TIMEOUT)
     except TransportError as exc:
