@@ -255,8 +255,8 @@ class BatchProtocol:
                    since: float, exclude: Collection[str] = ()) -> list[BatchJob]:
         """The batches at the provider that a create of ``lines`` started at ``since`` (epoch seconds, local clock)
         with ``tag`` may have made, newest first, as ``created`` builds jobs (submitted_at: the provider's
-        created_at); ids in ``exclude`` skipped. Lists the provider's batches newest first and stops at a page whose
-        batches are all older than ``since - FIND_BEFORE_S``, after FIND_PAGES pages, or at the end. What matches:
+        created_at); ids in ``exclude`` skipped. Lists the provider's batches newest first and stops at a page that
+        reaches batches older than ``since - FIND_BEFORE_S``, after FIND_PAGES pages, or at the end. What matches:
         ``made_by``. A listing that fails raises BatchAPIError."""
         found: list[BatchJob] = []
         after: str | None = None
@@ -272,8 +272,8 @@ class BatchProtocol:
                     continue
                 if floor <= created <= since + FIND_AFTER_S and self.made_by(obj, cfg, lines, tag):
                     found.append(self.found_job(obj, cfg, lines, created, tag))
-            if not more or not last_id or last_id == after or (times and all(t is not None and t < floor
-                                                                              for t in times)):
+            # newest first: once a batch on this page is older than the window, every later one is too
+            if not more or not last_id or last_id == after or any(t is not None and t < floor for t in times):
                 break
             after = last_id
         return found
