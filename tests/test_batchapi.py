@@ -7,16 +7,29 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from aiohttp import web
 
 import multimodel as mm
 from multimodel import pricing
 from multimodel.batchapi import BatchLimits, get_protocol, group_lines, protocol_for, split
-from multimodel.batchapi.base import EXPIRED, BatchJob, multipart
+from multimodel.batchapi.base import (
+    EXPIRED,
+    BatchAPIError,
+    BatchJob,
+    batch_result,
+    display_url,
+    multipart,
+    url_secrets,
+)
+from multimodel.batchapi.openai_files import _refused_rows, status_of
 from multimodel.errors import ConfigError
+from multimodel.redact import scrub_text
 from multimodel.transport import run_sync
 
 SEED = 7
@@ -94,7 +107,7 @@ def test_every_line_answered_once_as_live_at_half_price(model, provider, model_i
         assert_same_answer(r, live[cid])
         assert r.mode == "batch" and r.batch_id == job.batch_id and r.custom_id == cid
         assert r.ttft_s is None and r.ttfat_s is None and r.e2e_s is None and r.stream is False
-        assert r.batch_wait_s is not None and 0 < r.batch_wait_s < 30
+        assert r.batch_wait_s is not None and 0 <= r.batch_wait_s < 30  # whole seconds at OpenAI: may be 0
         assert r.cost_source == "batch_price_table" and live[cid].cost_source == "price_table"
         assert r.cost_usd == pytest.approx(hand_cost(provider, model_id, r, 0.5), rel=1e-9)
         assert r.cost_usd == pytest.approx(0.5 * live[cid].cost_usd, rel=1e-9)
@@ -305,3 +318,287 @@ def test_the_transport_deletes_an_ended_anthropic_batch_as_the_provider_document
         with pytest.raises(BatchAPIError) as missing:
             run_sync(call_json(c.runner.transport, "DELETE", url, headers_for(cfg, "messages")))
         assert missing.value.error.status == 404
+
+
+# ---------------------------------------------------------------- finding the batch an ambiguous create made
+def _submit(c: mm.Client, lines: list[tuple[str, Any]], tag: str | None = None) -> BatchJob:
+    cfg = lines[0][1].provider
+    return run_sync(protocol_for(cfg).submit(cfg, c.runner.transport, lines, tag=tag))
+
+
+def _find(c: mm.Client, lines: list[tuple[str, Any]], tag: str, since: float, exclude: Any = ()) -> list[BatchJob]:
+    cfg = lines[0][1].provider
+    return run_sync(protocol_for(cfg).find(cfg, c.runner.transport, lines, tag=tag, since=since, exclude=exclude))
+
+
+@pytest.mark.parametrize("model", ["openai/gpt-4.1-mini", "xai/grok-4.3", "gemini/gemini-3-flash-preview"])
+def test_find_tells_two_tagged_batches_apart_by_their_metadata_tag(model):
+    with client(batch_s=5.0) as c:
+        since = time.time()
+        first = [(f"a{i}", c.prepare(model, f"first {i}")) for i in range(3)]
+        second = [(f"b{i}", c.prepare(model, f"second {i}")) for i in range(3)]  # the same size: only the tag differs
+        job_a, job_b = _submit(c, first, tag="mm-tag-first"), _submit(c, second, tag="mm-tag-second")
+        assert job_a.extra == {"tag": "mm-tag-first"}
+        base = c.providers[model.split("/")[0]].base_url
+        sent = HTTP.get(f"{base}/batches/{job_a.batch_id}", headers={"Authorization": "Bearer x"}).json()
+        assert sent["metadata"] == {"client": "multimodel", "mm_tag": "mm-tag-first"}
+        found_a = _find(c, first, "mm-tag-first", since)
+        found_b = _find(c, second, "mm-tag-second", since)
+        assert _find(c, first, "mm-tag-nobody-used", since) == []
+        assert _find(c, first, "mm-tag-first", since, exclude={job_a.batch_id}) == []
+    assert [j.batch_id for j in found_a] == [job_a.batch_id] and [j.batch_id for j in found_b] == [job_b.batch_id]
+    got = found_a[0]
+    assert got.custom_ids == job_a.custom_ids and got.input_file_id == job_a.input_file_id
+    assert got.model_id == job_a.model_id and got.api == "chat" and got.url == job_a.url
+    assert got.extra == {"tag": "mm-tag-first"} and got.protocol == "openai_files"
+    assert abs(got.submitted_at - job_a.submitted_at) <= 1.0  # the provider's created_at (whole seconds)
+
+
+def test_find_anthropic_by_creation_time_and_size_with_excluded_ids_skipped():
+    model = "anthropic-messages/claude-haiku-4-5"
+    with client(batch_s=5.0) as c:
+        since = time.time()
+        two, three = prepared(c, model, 2), [(f"t{i}", c.prepare(model, f"three {i}")) for i in range(3)]
+        job2, job3 = _submit(c, two, tag="ignored-by-anthropic"), _submit(c, three)
+        assert job2.extra == {"tag": "ignored-by-anthropic"}
+        found2, found3 = _find(c, two, "any", since), _find(c, three, "any", since)
+        assert _find(c, two, "any", since, exclude={job2.batch_id}) == []
+        assert _find(c, two, "any", since - 3600) == []  # created more than 120 s before this create: not its batch
+        assert _find(c, [*two, *three[:2]], "any", since) == []  # no batch of four lines
+    assert [j.batch_id for j in found2] == [job2.batch_id] and [j.batch_id for j in found3] == [job3.batch_id]
+    assert found3[0].custom_ids == ["t0", "t1", "t2"] and found3[0].api == "messages"
+    assert found3[0].url == job3.url and abs(found3[0].submitted_at - job3.submitted_at) <= 1.0
+
+
+def test_find_openrouter_by_model_time_and_size():
+    model = "openrouter/openai/gpt-4.1-mini"
+    with client(batch_s=5.0) as c:
+        since = time.time()
+        two, four = prepared(c, model, 2), [(f"f{i}", c.prepare(model, f"four {i}")) for i in range(4)]
+        job2, job4 = _submit(c, two, tag="t"), _submit(c, four, tag="t")
+        other_model = [(f"o{i}", c.prepare("openrouter/openai/gpt-5-mini", f"other {i}")) for i in range(2)]
+        found2, found4 = _find(c, two, "t", since), _find(c, four, "t", since)
+        assert [j.batch_id for j in _find(c, other_model, "t", since)] == []
+    assert [j.batch_id for j in found2] == [job2.batch_id] and [j.batch_id for j in found4] == [job4.batch_id]
+
+
+# ------------------------------------------ a tiny local provider, for what the simulator does not do
+@contextmanager
+def local_server(routes: dict[tuple[str, str], Any]):
+    """An aiohttp app on loopback serving ``routes`` ((method, path) → handler); yields its base URL and the list of
+    requests it received (method, path with query)."""
+    hits: list[tuple[str, str]] = []
+
+    @web.middleware
+    async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+        hits.append((request.method, request.path_qs))
+        return await handler(request)
+
+    app = web.Application(middlewares=[record])
+    for (method, path), handler in routes.items():
+        app.router.add_route(method, path, handler)
+
+    async def start() -> tuple[web.AppRunner, int]:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return runner, site._server.sockets[0].getsockname()[1]
+
+    runner, port = run_sync(start())
+    try:
+        yield f"http://127.0.0.1:{port}", hits
+    finally:
+        run_sync(runner.cleanup())
+
+
+def local_client(provider: str, base_url: str) -> mm.Client:
+    return mm.Client(providers={provider: {"base_url": base_url, "api_key": "sk-local-0123456789abcdef"}})
+
+
+def _job_for(lines: list[tuple[str, Any]], batch_id: str = "batch_local",
+             submitted_at: float | None = None) -> BatchJob:
+    req = lines[0][1]
+    return BatchJob(protocol="x", provider=req.provider.name, batch_id=batch_id, model_id=req.model_id,
+                    api=req.api.name, url="http://example.invalid/v1/batches", custom_ids=[c for c, _ in lines],
+                    submitted_at=time.time() - 5 if submitted_at is None else submitted_at)
+
+
+def test_find_stops_at_old_batches_and_after_twenty_pages_and_raises_when_the_listing_fails():
+    now = time.time()
+    state = {"created": now, "fail": False}
+
+    async def listing(request: web.Request) -> web.Response:
+        if state["fail"]:
+            return web.json_response({"error": {"message": "boom", "type": "server_error"}}, status=500)
+        n = len([h for h in hits if h[1].startswith("/v1/batches")])
+        obj = {"id": f"batch_{n}", "created_at": int(state["created"]), "metadata": {"mm_tag": "other"}}
+        return web.json_response({"object": "list", "data": [obj], "has_more": True, "last_id": f"batch_{n}"})
+
+    with local_server({("GET", "/v1/batches"): listing}) as (base, hits), local_client("openai", f"{base}/v1") as c:
+        lines = [("a", c.prepare("openai/gpt-4.1-mini", "hi"))]
+        assert _find(c, lines, "mine", now) == [] and len(hits) == 20  # has_more forever: 20 pages, no more
+        assert hits[1][1] == "/v1/batches?limit=100&after=batch_1"
+        hits.clear()
+        state["created"] = now - 600  # every batch on the page older than since - 120 s: the first page is the last
+        assert _find(c, lines, "mine", now) == [] and len(hits) == 1
+        state["fail"] = True
+        with pytest.raises(BatchAPIError) as failed:
+            _find(c, lines, "mine", now)
+        assert failed.value.error.status == 500
+
+
+def test_openrouter_results_stop_when_next_cursor_repeats():
+    async def batch(request: web.Request) -> web.Response:
+        return web.json_response({"id": "batch_or", "status": "completed", "completed_at": int(time.time()),
+                                  "request_counts": {"total": 2, "completed": 2, "failed": 0}})
+
+    async def results(request: web.Request) -> web.Response:  # a server stuck on one cursor
+        return web.json_response({"object": "list", "data": [], "has_more": True, "next_cursor": "c-1"})
+
+    routes = {("GET", "/v1/batches/batch_or"): batch, ("GET", "/v1/batches/batch_or/results"): results}
+    with local_server(routes) as (base, hits), local_client("openrouter", f"{base}/v1") as c:
+        lines = [(f"q{i}", c.prepare("openrouter/openai/gpt-4.1-mini", f"hi {i}")) for i in range(2)]
+        proto = get_protocol("openrouter")
+        with pytest.raises(BatchAPIError) as stuck:
+            run_sync(proto.collect(c.providers["openrouter"], c.runner.transport, _job_for(lines, "batch_or"),
+                                   dict(lines)))
+    assert stuck.value.error.kind == "malformed_response" and "next_cursor" in stuck.value.error.message
+    assert len([h for h in hits if "/results" in h[1]]) == 2  # the first page, then c-1 answering c-1 again: stop
+
+
+def test_line_errors_keep_their_code_and_missing_lines_are_marked():
+    now = int(time.time())
+    batch_obj = {"id": "batch_l", "status": "completed", "output_file_id": "file-out", "error_file_id": "file-err",
+                 "created_at": now - 30, "completed_at": now - 10,
+                 "request_counts": {"total": 4, "completed": 0, "failed": 3}}
+    errors = [{"custom_id": cid, "response": None, "error": {"code": code, "message": f"{code} said no"}}
+              for cid, code in (("l0", "rate_limit_exceeded"), ("l1", "invalid_request"), ("l2", "odd_failure"))]
+
+    async def batch(request: web.Request) -> web.Response:
+        return web.json_response(batch_obj)
+
+    async def content(request: web.Request) -> web.Response:
+        rows = errors if request.match_info["fid"] == "file-err" else []
+        return web.Response(body=b"".join(orjson.dumps(r) + b"\n" for r in rows))
+
+    routes = {("GET", "/v1/batches/batch_l"): batch, ("GET", "/v1/files/{fid}/content"): content}
+    with local_server(routes) as (base, _), local_client("openai", f"{base}/v1") as c:
+        lines = [(f"l{i}", c.prepare("openai/gpt-4.1-mini", f"hi {i}")) for i in range(4)]
+        job = _job_for(lines, "batch_l", submitted_at=now - 30)
+        rows = run_sync(get_protocol("openai_files").collect(c.providers["openai"], c.runner.transport, job,
+                                                             dict(lines)))
+    kinds = {cid: (r.error.kind, r.error.provider_code) for cid, r in rows.items()}
+    assert kinds == {"l0": ("rate_limit", "rate_limit_exceeded"), "l1": ("bad_request", "invalid_request"),
+                     "l2": ("server", "odd_failure"), "l3": ("batch_failed", "batch_line_missing")}
+    # batch_wait_s from the provider's completed_at, not from when the results were read
+    assert all(r.batch_wait_s == pytest.approx(20.0) for r in rows.values())
+
+
+def test_gemini_upload_404_says_the_compatibility_layer_refused_the_file():
+    async def no_files(request: web.Request) -> web.Response:
+        return web.json_response([{"error": {"code": 404, "message": "Not found", "status": "NOT_FOUND"}}],
+                                 status=404)
+
+    with local_server({("POST", "/v1beta/openai/files"): no_files}) as (base, hits), \
+            local_client("gemini", f"{base}/v1beta/openai") as c:
+        lines = [("g0", c.prepare("gemini/gemini-3-flash-preview", "hi"))]
+        with pytest.raises(BatchAPIError) as refused:
+            _submit(c, lines, tag="g")
+    assert refused.value.error.status == 404
+    assert "Gemini's OpenAI compatibility layer refused the batch file upload" in refused.value.error.message
+    assert hits == [("POST", "/v1beta/openai/files")]  # no create was tried
+
+
+# ---------------------------------------------------------------- keys in a base_url
+def test_a_token_in_the_base_url_never_reaches_a_job_record_or_a_message():
+    secret, user_secret = "SECRETQUERYTOKEN42", "SECRETUSERTOKEN42"
+    assert display_url(f"https://u:{user_secret}@api.example.com:8443/v1/batches?key={secret}#x") == \
+        "https://api.example.com:8443/v1/batches"
+    assert secret not in scrub_text(f"echo {secret}", url_secrets(f"https://h/v1?key={secret}"))
+
+    async def anything(request: web.Request) -> web.Response:
+        return web.json_response({"error": {"message": f"unknown path {request.path_qs}"}}, status=404)
+
+    with local_server({("GET", "/{tail:.*}"): anything, ("POST", "/{tail:.*}"): anything}) as (base, _), \
+            local_client("openai", f"{base}/v1?key={secret}") as c:
+        cfg = c.providers["openai"]
+        lines = [("k0", c.prepare("openai/gpt-4.1-mini", "hi"))]
+        proto = get_protocol("openai_files")
+        job = proto.created({"id": "batch_k"}, cfg, lines, proto.collection_url(cfg), time.time(), tag="t")
+        assert secret not in str(job.to_dict()) and job.url == f"{base}/v1"
+        for attempt in (lambda: _submit(c, lines, tag="t"), lambda: _find(c, lines, "t", time.time())):
+            with pytest.raises(BatchAPIError) as failed:
+                attempt()
+            assert failed.value.error.status == 404 and secret not in failed.value.error.message
+            assert "[redacted]" in failed.value.error.message  # the server echoed the query: scrubbed
+    with local_client("openai", f"http://user:{user_secret}@127.0.0.1:9/v1") as c:
+        lines = [("k0", c.prepare("openai/gpt-4.1-mini", "hi"))]
+        with pytest.raises(BatchAPIError) as failed:
+            _submit(c, lines)
+        assert user_secret not in failed.value.error.message
+
+
+# ---------------------------------------------------------------- the numbers
+def test_apis_and_windows_per_provider():
+    with client() as c:
+        openai, openrouter = get_protocol("openai_files"), get_protocol("openrouter")
+        assert openai.apis_for(c.providers["openai"]) == ("chat", "responses")
+        assert openai.apis_for(c.providers["gemini"]) == ("chat",)
+        assert get_protocol("anthropic").apis_for(c.providers["anthropic-messages"]) == ("messages",)
+        assert openai.limits_for(c.providers["openai"]).window_s == 24 * 3600
+        assert get_protocol("anthropic").limits_for(c.providers["anthropic-messages"]).window_s == 24 * 3600
+        assert openrouter.limits_for(c.providers["openrouter"]).window_s == 96 * 3600  # Google Vertex: up to 96 h
+        # whose own cost figure in a batch line is the batch charge: OpenRouter's; xAI's is not known (the table)
+        assert openrouter.reports_cost(c.providers["openrouter"])
+        assert not openai.reports_cost(c.providers["xai"]) and not openai.reports_cost(c.providers["openai"])
+
+
+@pytest.mark.parametrize("model", ["openai/gpt-4.1-mini", "anthropic-messages/claude-haiku-4-5"])
+def test_batch_wait_is_the_providers_turnaround_not_the_read_time(model):
+    with client() as c:
+        lines = prepared(c, model, 3)
+        cfg = lines[0][1].provider
+        proto = protocol_for(cfg)
+        job, seen, _ = run_batch(c, lines)
+        assert (seen[-1].ended_at is not None and seen[0].ended_at is None) or seen[0].terminal
+        time.sleep(1.5)  # read the results well after the batch ended
+        read_at = time.time()
+        rows = run_sync(proto.collect(cfg, c.runner.transport, job, dict(lines)))
+    ended = seen[-1].ended_at
+    assert ended <= read_at - 1.4
+    for r in rows.values():
+        assert r.batch_wait_s == pytest.approx(max(0.0, ended - job.submitted_at))
+        assert r.batch_wait_s < read_at - job.submitted_at - 1.0
+
+
+def test_a_messages_batch_line_writing_both_cache_retentions_is_priced_at_half_the_live_cost():
+    model_id = "claude-sonnet-4-5"
+    usage = {"input_tokens": 120, "cache_creation_input_tokens": 3000, "cache_read_input_tokens": 0,
+             "output_tokens": 40, "cache_creation": {"ephemeral_5m_input_tokens": 1000,
+                                                     "ephemeral_1h_input_tokens": 2000}}
+    message = {"id": "msg_1", "type": "message", "role": "assistant", "model": model_id,
+               "content": [{"type": "text", "text": "Blue."}], "stop_reason": "end_turn", "usage": usage}
+    prompt = [{"role": "user", "content": [
+        {"type": "text", "text": "a long document", "cache_control": {"type": "ephemeral", "ttl": "1h"}},
+        {"type": "text", "text": "the question", "cache_control": {"type": "ephemeral"}}]}]
+    with client() as c:
+        req = c.prepare(f"anthropic-messages/{model_id}", prompt)
+    assert pricing.cache_write_ttl(req.body) == "mixed"  # without the usage's split the cost would be unknown
+    r = batch_result(req, _job_for([("m0", req)]), "m0", status=200, body=message)
+    assert r.error is None and r.cache_write_tokens == 3000 and r.cost_source == "batch_price_table"
+    live = pricing.request_cost(pricing.price_for(req.provider, model_id), prompt_tokens=3120, completion_tokens=40,
+                                cached_tokens=0, cache_write_tokens=3000, cache_write_long_tokens=2000,
+                                at=r.created_at, body=req.body)
+    assert math.isfinite(r.cost_usd) and math.isfinite(live)
+    assert r.cost_usd == pytest.approx(0.5 * live, rel=1e-9)
+
+
+def test_a_refused_batch_whose_errors_is_a_list_still_gives_every_row_the_batch_error():
+    with client() as c:
+        lines = prepared(c, "openai/gpt-4.1-mini", 2)
+    raw = {"id": "batch_r", "status": "failed", "errors": [{"code": "weird", "line": 1}], "failed_at": 1}
+    status = status_of(raw, 2)
+    assert status.error is not None and status.ended_at == 1.0
+    rows = _refused_rows(_job_for(lines, "batch_r"), dict(lines), status)
+    assert set(rows) == {"q-0", "q-1"} and all(r.error.kind == "batch_failed" for r in rows.values())

@@ -7,6 +7,7 @@ dialect (``Dialect.batch_protocol`` in providers/); ``protocol_for(cfg)`` return
 from __future__ import annotations
 
 from multimodel.batchapi.base import (
+    LINE_MISSING,
     BatchAPIError,
     BatchJob,
     BatchLimits,
@@ -50,6 +51,7 @@ def protocol_for(cfg: ProviderConfig) -> BatchProtocol | None:
 
 
 __all__ = [
+    "LINE_MISSING",
     "PROTOCOL_NAMES",
     "BatchAPIError",
     "BatchJob",

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from multimodel.apis import get_api
 from multimodel.batchapi.base import (
     BatchJob,
     BatchLimits,
@@ -24,10 +25,12 @@ from multimodel.batchapi.base import (
     batch_result,
     call_json,
     cancelled_error,
+    epoch_of,
     expired_error,
     headers_for,
     jsonl_objects,
     line_body,
+    list_page_of,
     missing_error,
 )
 from multimodel.config import ProviderConfig
@@ -73,14 +76,37 @@ class AnthropicBatchProtocol(BatchProtocol):
             if not CUSTOM_ID.match(cid):
                 raise ConfigError(f"custom_id {cid!r}: Anthropic takes 1 to 64 letters, digits, '_' or '-'")
 
-    async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line]) -> BatchJob:
+    def collection_url(self, cfg: ProviderConfig) -> str:
+        """The Messages URL (…/v1/messages) + ``/batches``."""
+        return f"{get_api('messages').url(cfg.base_url)}/batches"
+
+    async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line],
+                     tag: str | None = None) -> BatchJob:
+        """Create the batch with its requests inline. Message Batches take no metadata (the create's body is
+        ``{requests}`` only; RESEARCH §4), so the tag is only kept in the job; ``find`` matches on time and size."""
         self.check_lines(cfg, lines)
-        req0 = lines[0][1]
-        url = f"{req0.url}/batches"  # the Messages URL (…/v1/messages) + /batches
+        url = self.collection_url(cfg)
         payload = orjson.dumps({"requests": [{"custom_id": cid, "params": line_body(req)} for cid, req in lines]})
         submitted_at = time()
         obj = await call_json(transport, "POST", url, headers_for(cfg, "messages"), payload)
-        return self.created(obj, cfg, lines, url, submitted_at, api="messages")
+        return self.created(obj, cfg, lines, url, submitted_at, tag=tag, api="messages")
+
+    async def list_page(self, cfg: ProviderConfig, transport: Transport,
+                        after: str | None) -> tuple[list[dict[str, Any]], bool, str | None]:
+        """``GET …/messages/batches?limit=100&after_id=<last_id>``: newest first, ``{data, has_more, last_id}``
+        (platform.claude.com/docs/en/api/messages/batches/list, RESEARCH §4)."""
+        return await list_page_of(cfg, transport, self.collection_url(cfg), after, after_param="after_id",
+                                  auth_api="messages")
+
+    def made_by(self, obj: dict[str, Any], cfg: ProviderConfig, lines: Sequence[Line], tag: str) -> bool:
+        """A HEURISTIC, as Message Batches carry no metadata: a batch created in find's window (RFC 3339
+        ``created_at``) whose request_counts add up to the number of lines. Another batch of the same size created
+        on the same workspace in those minutes matches too; the caller treats more than one match as ambiguous."""
+        counts = obj.get("request_counts")
+        if not isinstance(counts, dict):
+            return False
+        values = [counts.get(k) for k in ("processing", "succeeded", "errored", "canceled", "expired")]
+        return sum(v for v in values if isinstance(v, int) and not isinstance(v, bool) and v >= 0) == len(lines)
 
     @staticmethod
     def status_from(obj: dict[str, Any], submitted: int) -> BatchStatus:
@@ -95,18 +121,19 @@ class AnthropicBatchProtocol(BatchProtocol):
         if not status.terminal:
             raise ConfigError(f"batch {job.batch_id} is still {status.provider_status}: poll until it has ended")
         url = status.raw.get("results_url")
-        own = f"{job.url}/{job.batch_id}/results"
-        if not isinstance(url, str) or not same_origin(url, job.url):  # credentials go to the provider's origin only
-            url = own
+        collection = self.collection_url(cfg)
+        if not isinstance(url, str) or not same_origin(url, collection):  # credentials go to the provider only
+            url = f"{collection}/{job.batch_id}/results"
         headers = headers_for(cfg, "messages")
         out: dict[str, Result] = {}
         async for line in jsonl_objects(transport, url, headers):
             cid = line.get("custom_id")
             if isinstance(cid, str) and cid in requests_by_custom_id and cid not in out:
-                out[cid] = _line_result(requests_by_custom_id[cid], job, cid, line.get("result"))
+                out[cid] = _line_result(requests_by_custom_id[cid], job, cid, line.get("result"), status.ended_at)
         for cid in job.custom_ids:
             if cid not in out:
-                out[cid] = batch_result(requests_by_custom_id[cid], job, cid, error=missing_error())
+                out[cid] = batch_result(requests_by_custom_id[cid], job, cid, error=missing_error(),
+                                        ended_at=status.ended_at)
         return out
 
 
@@ -121,27 +148,30 @@ def status_of(obj: dict[str, Any], submitted: int) -> BatchStatus:
         return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0
 
     total = sum(n(k) for k in ("processing", "succeeded", "errored", "canceled", "expired")) or submitted
-    return BatchStatus(state=state, terminal=state == "ended", total=total, succeeded=n("succeeded"),
+    ended = state == "ended"
+    return BatchStatus(state=state, terminal=ended, total=total, succeeded=n("succeeded"),
                        failed=n("errored"), expired=n("expired"), cancelled=n("canceled"),
-                       provider_status=provider_status, raw=obj)
+                       provider_status=provider_status, raw=obj,
+                       ended_at=epoch_of(obj.get("ended_at")) if ended else None)  # RFC 3339 (RESEARCH §4)
 
 
-def _line_result(req: PreparedRequest, job: BatchJob, cid: str, result: Any) -> Result:
+def _line_result(req: PreparedRequest, job: BatchJob, cid: str, result: Any, ended_at: float | None = None) -> Result:
     kind = result.get("type") if isinstance(result, dict) else None
     if kind == "succeeded":
-        return batch_result(req, job, cid, status=200, body=result.get("message"))
+        return batch_result(req, job, cid, status=200, body=result.get("message"), ended_at=ended_at)
     if kind == "errored":
         body = result.get("error")
         inner = body.get("error") if isinstance(body, dict) else None
         etype = inner.get("type") if isinstance(inner, dict) else None
         status = _ERROR_STATUS.get(etype, 500) if isinstance(etype, str) else 500
-        return batch_result(req, job, cid, error=error_from_http(status, None, orjson.dumps(body)), body=body)
+        return batch_result(req, job, cid, error=error_from_http(status, None, orjson.dumps(body)), body=body,
+                            ended_at=ended_at)
     if kind == "expired":
-        return batch_result(req, job, cid, error=expired_error())
+        return batch_result(req, job, cid, error=expired_error(), ended_at=ended_at)
     if kind == "canceled":
-        return batch_result(req, job, cid, error=cancelled_error())
-    return batch_result(req, job, cid, error=ResultError(kind="malformed_response",
-                                                         message=f"a results line of unknown type {kind!r}"))
+        return batch_result(req, job, cid, error=cancelled_error(), ended_at=ended_at)
+    return batch_result(req, job, cid, ended_at=ended_at, error=ResultError(
+        kind="malformed_response", message=f"a results line of unknown type {kind!r}"))
 
 
 PROTOCOL = AnthropicBatchProtocol()

@@ -28,11 +28,13 @@ from multimodel.batchapi.base import (
     batch_result,
     call_json,
     cancelled_error,
+    epoch_of,
     error_rows,
     expired_error,
     headers_for,
     jsonl_objects,
     line_body,
+    list_page_of,
     missing_error,
     multipart,
 )
@@ -49,6 +51,11 @@ _STATES = {"validating": "validating", "in_progress": "running", "cancelling": "
            "completed": "ended", "failed": "ended", "expired": "ended", "cancelled": "ended"}
 #: how many of a refused batch's errors a row's message quotes
 _QUOTED_ERRORS = 3
+#: a line's top-level ``error.code`` (a failure outside HTTP; RESEARCH §1.2) as an error kind; any other: "server".
+#: The codes are OpenAI's error codes (rate_limit_exceeded; invalid_request, and the error type invalid_request_error
+#: that some servers put in code) [INFERRED: no source lists the codes a batch line's error carries]
+_LINE_ERROR_KINDS = {"rate_limit_exceeded": "rate_limit", "invalid_request": "bad_request",
+                     "invalid_request_error": "bad_request"}
 
 
 class OpenAIFilesProtocol(BatchProtocol):
@@ -69,42 +76,58 @@ class OpenAIFilesProtocol(BatchProtocol):
     }
     #: the APIs each provider's batch endpoint takes (Gemini's compatibility layer: chat completions [INFERRED])
     dialect_apis: ClassVar[dict[str, tuple[str, ...]]] = {"gemini": ("chat",)}
+    sends_tag: ClassVar[bool] = True
+    #: per dialect: whether the cost a batch line reports is the batch charge (kept, cost_source "provider").
+    #: xAI: every xAI answer's usage.cost_in_usd_ticks is "the actual amount billed, after all applicable discounts"
+    #: (docs.x.ai/developers/cost-tracking, read 2026-11-29), but no source read says whether the lines of a batch
+    #: carry it, nor at which rate; and xAI's own pages disagree on the batch discount (docs.x.ai/developers/pricing
+    #: "20% off every token type", price_rules.csv as of 2026-11-09; one copy of docs.x.ai/developers/advanced-api-
+    #: usage/batch-api says "50% off", another "reduced pricing"; RESEARCH §3). Unknown, so the batch price table
+    #: prices xAI's lines (cost_source "batch_price_table"); set True once a live batch shows discounted ticks.
+    #: OpenAI and Gemini report no cost in a line.
+    dialect_reports_cost: ClassVar[dict[str, bool]] = {"openai": False, "xai": False, "gemini": False}
+
+    def apis_for(self, cfg: ProviderConfig) -> tuple[str, ...]:
+        return self.dialect_apis.get(cfg.dialect, self.apis)
+
+    def reports_cost(self, cfg: ProviderConfig) -> bool:
+        return self.dialect_reports_cost.get(cfg.dialect, self.reports_batch_cost)
 
     def line_bytes(self, custom_id: str, req: PreparedRequest) -> int:
         return len(_jsonl_line(custom_id, req))
 
-    def check_lines(self, cfg: ProviderConfig, lines: Sequence[Line]) -> None:
-        super().check_lines(cfg, lines)
-        allowed = self.dialect_apis.get(cfg.dialect, self.apis)
-        for cid, req in lines:
-            if req.api.name not in allowed:
-                raise ConfigError(f"{cfg.name}'s Batch API takes {' or '.join(allowed)} requests, not "
-                                  f"{req.api.name} ones (line {cid!r})")
-        if len({req.api.name for _, req in lines}) > 1:
-            raise ConfigError("a batch takes requests to one endpoint only; group the lines by API (group_lines)")
-
-    async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line]) -> BatchJob:
-        """Upload the JSONL file, then create the batch; the job names both."""
+    async def submit(self, cfg: ProviderConfig, transport: Transport, lines: Sequence[Line],
+                     tag: str | None = None) -> BatchJob:
+        """Upload the JSONL file, then create the batch (``metadata``: client multimodel, and ``mm_tag`` the tag);
+        the job names both."""
         self.check_lines(cfg, lines)
+        metadata = {"client": "multimodel", **({"mm_tag": check_tag(tag)} if tag is not None else {})}
         req0 = lines[0][1]
         data = b"".join(_jsonl_line(cid, req) for cid, req in lines)
         body, content_type = multipart({"purpose": "batch"}, "multimodel-batch.jsonl", data)
         headers = {**headers_for(cfg, "chat"), "Content-Type": content_type}
-        uploaded = await call_json(transport, "POST", f"{cfg.base_url}/files", headers, body)
-        file_id = uploaded.get("id")
-        if not isinstance(file_id, str) or not file_id:
-            raise BatchAPIError(ResultError(kind="malformed_response", message="the file upload returned no id"))
+        file_id = await _upload(cfg, transport, headers, body)
         create = {"input_file_id": file_id, "endpoint": ENDPOINTS[req0.api.name], "completion_window": "24h",
-                  "metadata": {"client": "multimodel"}}
+                  "metadata": metadata}
         submitted_at = time()
-        obj = await call_json(transport, "POST", f"{cfg.base_url}/batches", headers_for(cfg, "chat"),
-                              orjson.dumps(create))
-        return self.created(obj, cfg, lines, f"{cfg.base_url}/batches", submitted_at, input_file_id=file_id)
+        url = self.collection_url(cfg)
+        obj = await call_json(transport, "POST", url, headers_for(cfg, "chat"), orjson.dumps(create))
+        return self.created(obj, cfg, lines, url, submitted_at, tag=tag, input_file_id=file_id)
 
     @staticmethod
     def status_from(obj: dict[str, Any], submitted: int) -> BatchStatus:
         """A cancel answers ``cancelling``, then ``cancelled`` with what the batch finished in its output."""
         return status_of(obj, submitted)
+
+    async def list_page(self, cfg: ProviderConfig, transport: Transport,
+                        after: str | None) -> tuple[list[dict[str, Any]], bool, str | None]:
+        """``GET {base}/batches?limit=100&after=<last_id>``: a cursor page, newest first (RESEARCH §1.1)."""
+        return await list_page_of(cfg, transport, self.collection_url(cfg), after, after_param="after")
+
+    def made_by(self, obj: dict[str, Any], cfg: ProviderConfig, lines: Sequence[Line], tag: str) -> bool:
+        """The create's tag in the batch's metadata (``mm_tag``): exact, whatever else runs on the account."""
+        metadata = obj.get("metadata")
+        return isinstance(metadata, dict) and metadata.get("mm_tag") == tag
 
     async def collect(self, cfg: ProviderConfig, transport: Transport, job: BatchJob,
                       requests_by_custom_id: Mapping[str, PreparedRequest]) -> dict[str, Result]:
@@ -119,6 +142,7 @@ class OpenAIFilesProtocol(BatchProtocol):
         obj = status.raw
         out: dict[str, Result] = {}
         headers = headers_for(cfg, "chat")
+        reports = self.reports_cost(cfg)
         for key in ("output_file_id", "error_file_id"):
             fid = obj.get(key)
             if not isinstance(fid, str) or not fid:  # "" is absent too (tobert/kaibo PR #93)
@@ -126,12 +150,39 @@ class OpenAIFilesProtocol(BatchProtocol):
             async for line in jsonl_objects(transport, f"{cfg.base_url}/files/{fid}/content", headers):
                 cid = line.get("custom_id")
                 if isinstance(cid, str) and cid in requests_by_custom_id and cid not in out:
-                    out[cid] = _line_result(requests_by_custom_id[cid], job, cid, line)
+                    out[cid] = _line_result(requests_by_custom_id[cid], job, cid, line, reports_batch_cost=reports,
+                                            ended_at=status.ended_at)
         settle = {"expired": expired_error, "cancelled": cancelled_error}.get(status.provider_status, missing_error)
         for cid in job.custom_ids:
             if cid not in out:
-                out[cid] = batch_result(requests_by_custom_id[cid], job, cid, error=settle())
+                out[cid] = batch_result(requests_by_custom_id[cid], job, cid, error=settle(), ended_at=status.ended_at)
         return out
+
+
+async def _upload(cfg: ProviderConfig, transport: Transport, headers: dict[str, str], body: bytes) -> str:
+    """``POST {base}/files``: the uploaded file's id. Gemini's compatibility layer may serve no Files route (two
+    public projects upload natively instead; RESEARCH §2, read 2026-11-29): its 404 says so."""
+    try:
+        uploaded = await call_json(transport, "POST", f"{cfg.base_url}/files", headers, body)
+    except BatchAPIError as exc:
+        if cfg.dialect == "gemini" and exc.error.status == 404:
+            exc.error.message = ("Gemini's OpenAI compatibility layer refused the batch file upload (404: its Files "
+                                 "route may not exist; RESEARCH §2), so no batch was created and these rows run live "
+                                 f"or stay errors: {exc.error.message}")
+        raise
+    file_id = uploaded.get("id")
+    if not isinstance(file_id, str) or not file_id:
+        raise BatchAPIError(ResultError(kind="malformed_response", message="the file upload returned no id"))
+    return file_id
+
+
+def check_tag(tag: Any) -> str:
+    """A create's tag as metadata carries it: a non-empty string of at most 512 characters (OpenAI's create
+    reference: metadata values at most 512 characters, RESEARCH §1.1)."""
+    if not isinstance(tag, str) or not 1 <= len(tag) <= 512:
+        raise ConfigError(f"a batch tag is a string of 1 to 512 characters (it goes in the create's metadata), got "
+                          f"{tag!r:.80}")
+    return tag
 
 
 def _jsonl_line(custom_id: str, req: PreparedRequest) -> bytes:
@@ -148,7 +199,8 @@ def status_of(obj: dict[str, Any], submitted: int) -> BatchStatus:
     total = _count(counts.get("total")) or submitted
     succeeded, failed = _count(counts.get("completed")), _count(counts.get("failed"))
     status = BatchStatus(state=state, terminal=state == "ended", total=total, succeeded=succeeded, failed=failed,
-                         provider_status=provider_status, raw=obj)
+                         provider_status=provider_status, raw=obj,
+                         ended_at=ended_at_of(obj) if state == "ended" else None)
     rest = max(0, total - succeeded - failed)
     if provider_status == "expired":
         status.expired = rest
@@ -158,6 +210,16 @@ def status_of(obj: dict[str, Any], submitted: int) -> BatchStatus:
         status.failed, status.succeeded = total, 0
         status.error = _refusal(obj)
     return status
+
+
+def ended_at_of(obj: dict[str, Any]) -> float | None:
+    """When an ended Batch object says it ended: ``completed_at``, ``failed_at``, ``expired_at`` or ``cancelled_at``
+    (unix seconds; RESEARCH §1.3), whichever is set."""
+    for key in ("completed_at", "failed_at", "expired_at", "cancelled_at"):
+        when = epoch_of(obj.get(key))
+        if when is not None:
+            return when
+    return None
 
 
 def _count(value: Any) -> int:
@@ -182,9 +244,10 @@ def _refusal(obj: dict[str, Any]) -> ResultError:
 def _refused_rows(job: BatchJob, requests: Mapping[str, PreparedRequest], status: BatchStatus) -> dict[str, Result]:
     """Every line of a refused batch: the error of its own line where ``errors.data`` names one, else the batch's."""
     assert status.error is not None
-    rows = error_rows(job, requests, status.error)
-    data = ((status.raw or {}).get("errors") or {}).get("data") or []
-    for entry in data:
+    rows = error_rows(job, requests, status.error, ended_at=status.ended_at)
+    errors = status.raw.get("errors") if isinstance(status.raw, dict) else None
+    data = errors.get("data") if isinstance(errors, dict) else None  # as _refusal reads it: any other shape, none
+    for entry in data if isinstance(data, list) else []:
         line = entry.get("line") if isinstance(entry, dict) else None
         if isinstance(line, int) and 1 <= line <= len(job.custom_ids):
             cid = job.custom_ids[line - 1]
@@ -196,26 +259,27 @@ def _refused_rows(job: BatchJob, requests: Mapping[str, PreparedRequest], status
 
 
 def _line_result(req: PreparedRequest, job: BatchJob, cid: str, line: dict[str, Any],
-                 reports_batch_cost: bool = False) -> Result:
+                 reports_batch_cost: bool = False, ended_at: float | None = None) -> Result:
     """One output or error line: ``error`` set (not run: batch_expired, or another failure), or ``response`` with its
     ``status_code`` and body (2xx an answer, 4xx/5xx an error row even when ``error`` is null)."""
     err, resp = line.get("error"), line.get("response")
     if isinstance(err, dict):
         code = err.get("code")
         if code == "batch_expired":
-            return batch_result(req, job, cid, error=expired_error())
+            return batch_result(req, job, cid, error=expired_error(), ended_at=ended_at)
         message = err.get("message") if isinstance(err.get("message"), str) else str(err)[:500]
-        return batch_result(req, job, cid, error=ResultError(kind="server", message=message,
-                                                             provider_code=code if isinstance(code, str) else None))
+        code = code if isinstance(code, str) else None
+        return batch_result(req, job, cid, ended_at=ended_at, error=ResultError(
+            kind=_LINE_ERROR_KINDS.get(code or "", "server"), message=message, provider_code=code))
     if not isinstance(resp, dict):
-        return batch_result(req, job, cid, error=ResultError(kind="malformed_response",
-                                                             message="the batch line has neither response nor error"))
+        return batch_result(req, job, cid, ended_at=ended_at, error=ResultError(
+            kind="malformed_response", message="the batch line has neither response nor error"))
     status = resp.get("status_code")
     status = status if isinstance(status, int) and not isinstance(status, bool) else 200
     return batch_result(req, job, cid, status=status, body=resp.get("body"), request_id=resp.get("request_id"),
-                        reports_batch_cost=reports_batch_cost)
+                        reports_batch_cost=reports_batch_cost, ended_at=ended_at)
 
 
 PROTOCOL = OpenAIFilesProtocol()
 
-__all__ = ["ENDPOINTS", "PROTOCOL", "OpenAIFilesProtocol", "status_of"]
+__all__ = ["ENDPOINTS", "PROTOCOL", "OpenAIFilesProtocol", "check_tag", "ended_at_of", "status_of"]

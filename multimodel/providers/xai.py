@@ -90,7 +90,10 @@ class XAIDialect(Dialect):
     api_base_urls: ClassVar[dict[str, str]] = {"responses": "https://api.x.ai/v1"}
     api_capabilities: ClassVar[dict[str, CapabilityTable]] = {"responses": RESPONSES_CAPABILITIES}
     #: JSONL upload through the Files API since 2026-03 (docs.x.ai/developers/release-notes.md; the OpenAI-shaped
-    #: route per docs.litellm.ai/docs/providers/xai_batches, read 2026-11-29); 20% off (docs.x.ai pricing)
+    #: route per docs.litellm.ai/docs/providers/xai_batches, read 2026-11-29); 20% off (docs.x.ai pricing). A batch
+    #: line's cost_in_usd_ticks is not taken as the batch charge: no source read (2026-11-29) says batch lines carry
+    #: it or at which rate, and xAI's pages disagree on the discount (20% / "50% off"), so the batch price table
+    #: prices them (batchapi/openai_files.py, dialect_reports_cost)
     batch_protocol: ClassVar[str | None] = "openai_files"
 
     def shape_tools(self, tools: list[dict[str, Any]], warn: Any) -> list[dict[str, Any]]:
