@@ -27,7 +27,7 @@ from typing import Any
 from multimodel.batch import Slot, progress_bar
 from multimodel.batch_plan import custom_id_for
 from multimodel.batchapi import BatchAPIError, BatchJob, BatchStatus, group_lines, protocol_for, split
-from multimodel.batchapi.base import BATCH_FAILED, batch_result, missing_error
+from multimodel.batchapi.base import BATCH_FAILED, LINE_MISSING, batch_result, missing_error
 from multimodel.config import ProviderConfig
 from multimodel.errors import ConfigError, warn_user
 from multimodel.exchange import annotate, unsent
@@ -68,7 +68,7 @@ MAY_EXIST, UNCOLLECTED = "batch_may_exist", "batch_uncollected"
 LOST = "batch_lost"
 #: provider_code (batchapi.missing_error) of a line a completed batch's results do not hold: the batch is read once
 #: more after MISSING_RETRY_S, then left uncollected so a re-run reads it again
-LINE_MISSING, MISSING_RETRY_S = "batch_line_missing", 5.0
+MISSING_RETRY_S = 5.0
 #: a batch create that failed without a refusal is looked for in the provider's batch list after these waits
 FIND_WAITS_S = (0.0, 2.0, 5.0)
 #: the state of a batch's intent: recorded before the create, replaced by the batch's own record once it exists
@@ -365,19 +365,20 @@ class BatchRun:
         batch the provider answers 404 or 410 for on POLL_GIVE_UP polls in a row is lost (``_lose``)."""
         proto = protocol_for(tracked.cfg)
         assert proto is not None
-        delay, failures, retryable = POLL_FIRST_S, 0, 0
+        delay, failures, retryable, gone = POLL_FIRST_S, 0, 0, 0
         window = proto.limits_for(tracked.cfg).window_s + BATCH_GRACE_S
         wait_until = time.monotonic() + max(0.0, tracked.job.submitted_at + window - time.time())
         while True:
             error: ResultError | None = None
             try:
                 tracked.status = await proto.poll(tracked.cfg, self.runner.transport, tracked.job)
-                failures = retryable = 0
+                failures = retryable = gone = 0
                 tracked.failing = None
             except BatchAPIError as exc:
                 error, tracked.failing = exc.error, exc.error.kind
                 retryable, failures = (retryable + 1, failures) if error.retryable else (retryable, failures + 1)
-                if failures >= POLL_GIVE_UP and error.status in GONE:
+                gone = gone + 1 if error.status in GONE else 0
+                if gone >= POLL_GIVE_UP:
                     return self._lose(tracked, error)
                 if failures >= POLL_GIVE_UP or retryable >= POLL_RETRY_GIVE_UP:
                     return self._give_up(tracked, error)

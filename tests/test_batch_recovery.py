@@ -350,12 +350,12 @@ def test_lines_missing_from_a_completed_batch_are_errors_not_resent_and_the_batc
 
 
 def test_an_unexpected_failure_while_following_one_batch_leaves_the_others_collected(monkeypatch, fast_polls):
-    from multimodel.batchapi.anthropic import AnthropicProtocol
+    from multimodel.batchapi.anthropic import AnthropicBatchProtocol
 
     async def broken(self: Any, *args: Any, **kw: Any) -> Any:
         raise AttributeError("'list' object has no attribute 'get'")
 
-    monkeypatch.setattr(AnthropicProtocol, "collect", broken)
+    monkeypatch.setattr(AnthropicBatchProtocol, "collect", broken)
     with client(batch_s=0.3) as c:
         ev, _ = quiet_evaluate(c, ["u1", "u2", "u3"], ["openai/gpt-4.1-mini", "anthropic-messages/claude-haiku-4-5"],
                                mode="batch", max_tokens=8, on_batch_failure="live")
