@@ -68,11 +68,30 @@ FLAVORS: dict[str, Flavor] = {
     # requests" (docs.litellm.ai/docs/providers/xai_batches); its per-batch limits via Files are not documented, so
     # OpenAI's are kept [INFERRED]; ids [INFERRED]
     "xai": Flavor("xai", 50_000, 200 * MB, "batch_", "file_", one_model=False, one_url=False),
-    # Gemini's OpenAI compatibility layer: native resource names as ids [INFERRED, RESEARCH §2]; it serves chat
+    # Gemini's OpenAI compatibility layer (GEMINI_NO_FILES below: no Files routes there, the native ones instead):
+    # native resource names as ids [INFERRED, RESEARCH §2]; it serves chat
     # completions only here [INFERRED]; its 2 GB file limit (secondary source) is held to OpenAI's 200 MB so the
     # simulator keeps no more than that in memory [INFERRED]
     "gemini": Flavor("gemini", 50_000, 200 * MB, "batches/", "files/", endpoints=("/v1/chat/completions",)),
 }
+# GEMINI_NO_FILES: what the Gemini OpenAI compatibility layer serves for batches (searched 2026-11-29 in the stored
+# public corpora; ai.google.dev/gemini-api/docs/openai#batch itself was not in them):
+# - sinas-platform/sinas backend/app/providers/gemini_provider.py and its PR #128 (2026-08-13), citing
+#   ai.google.dev/gemini-api/docs/openai#batch: "batches.create/retrieve/cancel work through the OpenAI client, but
+#   the compat layer does NOT support files.create/files.content"; the JSONL goes up through the native resumable
+#   upload (POST /upload/v1beta/files, X-Goog-Upload-Protocol: resumable -> X-Goog-Upload-URL -> "upload, finalize"
+#   -> {"file": {"name": "files/..."}}), the name is the compat create's input_file_id, and the results come down
+#   through GET /v1beta/{file}:download?alt=media ("the hybrid flow from Google's docs").
+# - a Chinese proxy README: file upload/download are not supported upstream (RESEARCH §2, index id 70223047292).
+# - a batch runner's tests: native upload, compat create, native download, native cancel because "the
+#   compatibility layer has no cancel" (index id 60992766513, repo not shown).
+# - against: gateways that route /v1beta/openai/files (sub2api-style, index id 53752810387) pass paths through
+#   without saying Google answers them; the Google blog of 2025-09-10 is cut off in the stored copy before its
+#   file steps.
+# So the compat Files routes answer 404 by default for gemini (BatchFaults.no_files None -> on), and the native
+# upload and download are served (BatchService.g_upload / g_file). Cancel: sinas (citing Google's docs) says it
+# works, one test says it does not; it stays served by default, and the no_cancel fault takes it away.
+
 # Anthropic Message Batches: 100,000 requests or 256 MB (docs.anthropic.com/.../message-batches, read 2026-11-29)
 ANTHROPIC_MAX_REQUESTS, ANTHROPIC_MAX_BYTES = 100_000, 256 * MB
 # OpenRouter: 5,000 requests and 200 MB per batch (openrouter.ai/docs/guides/features/batch-api.md, read 2026-11-29)
@@ -88,9 +107,9 @@ COUNT_FAULTS = ("create_5xx_after_accept", "create_reset_after_accept", "downloa
 RATE_FAULTS = ("line_4xx", "line_5xx", "expire_after", "poll_5xx", "poll_429")
 FLAG_FAULTS = ("fail", "results_gone", "no_files", "no_cancel")
 KNOWN_FAULTS = RATE_FAULTS + COUNT_FAULTS + FLAG_FAULTS + ("stuck",)
-# Gemini's OpenAI compatibility layer serves batches but not Files (see GEMINI_NO_FILES below): it is the default
-# there, the simulator never kinder than the provider; {"no_files": False} turns it off for a test of the old path.
-DEFAULT_NO_FILES: frozenset[str] = frozenset()
+# Gemini's OpenAI compatibility layer serves batches but not Files (see GEMINI_NO_FILES): the default there, the
+# simulator never kinder than the provider; {"no_files": False} serves them again (a client of the old path).
+DEFAULT_NO_FILES = frozenset({"gemini"})
 
 
 @dataclass(slots=True)
@@ -298,6 +317,7 @@ class BatchStore:
         self.created: Counter[str] = Counter()  # batches created per provider (a faulted create still made one)
         self.faulted: Counter[str] = Counter()  # batch-API calls (or dropped lines) answered by a fault, per kind
         self._poll_draws: dict[str, random.Random] = {}  # per provider: which retrieves a poll fault answers
+        self._uploads: dict[str, str] = {}  # Gemini's open resumable upload sessions: id -> display name
 
     # ------------------------------------------------------------------ configuration
     def set_faults(self, spec: dict[str, Any] | None, provider: str | None = None) -> None:
@@ -321,6 +341,7 @@ class BatchStore:
             if j.task is not None and not j.task.done():
                 j.task.cancel()
         self.files.clear()
+        self._uploads.clear()
         self.jobs.clear()
         self.faults.clear()
         self._ordinals.clear()
@@ -635,8 +656,11 @@ def _error_response(d: Any, e: SimError) -> web.Response:
 
 
 def _check_key(request: web.Request, d: Any) -> None:
-    """The dialect's 401 for a missing or invalid key (presence and the "invalid" prefix only; never kept)."""
+    """The dialect's 401 for a missing or invalid key (presence and the "invalid" prefix only; never kept). Gemini's
+    native routes take ``x-goog-api-key`` (or ``?key=``) as well as the compatibility layer's bearer token."""
     key = d.api_key_of(request.headers)
+    if key is None and d.name == "gemini":
+        key = request.headers.get("x-goog-api-key") or request.query.get("key")
     if not key:
         raise BatchError(d.auth_missing())
     if key.startswith("invalid"):
@@ -739,6 +763,8 @@ class BatchService(BatchStore):
         r.add_post("/{dialect}/v1/batches/{bid:.+}/cancel", self.b_cancel)
         r.add_get("/{dialect}/v1/batches/{bid:.+}/results", self.b_results)
         r.add_get("/{dialect}/v1/batches/{bid:.+}", self.b_retrieve)
+        r.add_post("/{dialect}/upload/v1beta/files", self.g_upload)  # Gemini's native Files (GEMINI_NO_FILES)
+        r.add_get("/{dialect}/v1beta/{fid:files/.+}", self.g_file)
 
     # ------------------------------------------------------------------ plumbing
     def _dialect(self, request: web.Request, kinds: tuple[str, ...]) -> Any:
@@ -746,6 +772,8 @@ class BatchService(BatchStore):
         name = request.match_info["dialect"]
         if "anthropic" in kinds and name == "anthropic":
             return self.server.api_dialects[("anthropic", "messages")]
+        if "gemini_native" in kinds:
+            return self.server.dialects[name] if name == "gemini" else None
         if ("openai" in kinds and name in FLAVORS) or ("openrouter" in kinds and name == "openrouter"):
             return self.server.dialects[name]
         return None
@@ -978,6 +1006,51 @@ class BatchService(BatchStore):
             return _json(self._obj(job))
         return await self._guard(request, ("openai", "openrouter"), work)
 
+    # ------------------------------------------------------------------ Gemini's native Files (GEMINI_NO_FILES)
+    async def g_upload(self, request: web.Request) -> web.StreamResponse:
+        return await self._guard(request, ("gemini_native",), lambda d: self._g_upload(request, d))
+
+    async def _g_upload(self, request: web.Request, d: Any) -> web.Response:
+        """POST /upload/v1beta/files, resumable: "start" answers the session's X-Goog-Upload-URL (this same path with
+        ``upload_id``); "upload, finalize" there takes the bytes and answers ``{"file": {...}}`` whose ``name``
+        (``files/…``) the compatibility layer's batch create takes as input_file_id (sinas gemini_provider.py)."""
+        command = request.headers.get("X-Goog-Upload-Command", "").replace(" ", "")
+        upload_id = request.query.get("upload_id")
+        if upload_id is None:
+            if request.headers.get("X-Goog-Upload-Protocol") != "resumable" or command != "start":
+                raise BatchError(d.bad_request("The simulator takes the resumable upload protocol only: "
+                                               "X-Goog-Upload-Protocol: resumable, X-Goog-Upload-Command: start."))
+            meta = await self._body(request, d, 1 << 16) if request.can_read_body else {}
+            name = (meta.get("file") or {}).get("display_name") or (meta.get("file") or {}).get("displayName")
+            sid = self._new_id("upload-")
+            self._uploads[sid] = str(name or "upload")
+            url = f"{_origin(request)}/gemini/upload/v1beta/files?upload_id={sid}&upload_protocol=resumable"
+            return web.Response(headers={"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"})
+        if upload_id not in self._uploads or command != "upload,finalize":
+            raise BatchError(d.bad_request("Unknown upload session, or a command other than 'upload, finalize'."))
+        data = await _read_limited(request.content, FLAVORS["gemini"].max_bytes, d.too_large())
+        f = SimFile(self._new_id("files/"), "gemini", "batch", self._uploads.pop(upload_id), data, int(time.time()))
+        self.files[f.id] = f
+        return _json({"file": _native_file(f)}, headers={"X-Goog-Upload-Status": "final"})
+
+    async def g_file(self, request: web.Request) -> web.StreamResponse:
+        """GET /v1beta/files/{id} (the File) or /v1beta/files/{id}:download?alt=media (a batch's output, with the
+        download faults); an uploaded input is not offered for download [INFERRED]."""
+        async def work(d: Any) -> web.Response:
+            fid, _, verb = request.match_info["fid"].partition(":")
+            f = self.files.get(fid)
+            if f is None or f.provider != "gemini" or verb not in ("", "download"):
+                raise BatchError(_not_found(d, f"File {fid} does not exist or you do not have permission to "
+                                               "access it."))  # wording [INFERRED]
+            if not verb:
+                return _json(_native_file(f))
+            job = self.jobs.get(f.job_id or "")
+            if job is None:
+                raise BatchError(d.bad_request(f"Only files generated by the API can be downloaded: {fid}."))
+            self._download_fault(d, job)
+            return web.Response(body=f.data, headers={"Content-Type": "application/octet-stream"})
+        return await self._guard(request, ("gemini_native",), work)
+
     # ------------------------------------------------------------------ OpenRouter's inline batches
     async def _or_create(self, request: web.Request, d: Any) -> web.Response:
         """POST /openrouter/v1/batches: inline ``{endpoint, model, requests: [{custom_id, body}]}``, one model and one
@@ -1175,6 +1248,17 @@ def _halve_cost(usage: dict[str, Any]) -> None:
         for k, v in details.items():
             if isinstance(v, int | float):
                 details[k] = round(v / 2, 12)
+
+
+def _native_file(f: SimFile) -> dict[str, Any]:
+    """Gemini's native File resource (ai.google.dev/api/files: sizeBytes as a string, RFC 3339 times, state; the
+    48-hour expiry of the Files API)."""
+    created = datetime.fromtimestamp(f.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    expires = datetime.fromtimestamp(f.created_at + 172_800, UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    return {"name": f.id, "displayName": f.filename, "mimeType": "jsonl", "sizeBytes": str(len(f.data)),
+            "createTime": created, "updateTime": created, "expirationTime": expires,
+            "sha256Hash": hashlib.sha256(f.data).hexdigest(), "uri": f"https://simulated/v1beta/{f.id}",
+            "state": "ACTIVE", "source": "GENERATED" if f.job_id else "UPLOADED"}
 
 
 def _origin(request: web.Request) -> str:
