@@ -3,7 +3,8 @@ the HTTP handlers, in each provider's own shapes (sources: /work/notes/issue19/R
 
 - OpenAI's Files + Batches (also xAI's JSONL-through-Files route and Gemini's OpenAI compatibility layer):
   upload a JSONL file, create a batch, poll ``validating → in_progress → finalizing → completed`` (or ``failed``,
-  ``expired``, ``cancelling → cancelled``), download the output and error files.
+  ``expired``, ``cancelling → cancelled``), download the output and error files. Gemini's compatibility layer has
+  no Files routes (GEMINI_NO_FILES): its JSONL goes through Gemini's native resumable upload and download.
 - Anthropic's Message Batches: inline requests, ``processing_status`` ``in_progress → (canceling →) ended``,
   a ``results`` JSONL whose lines are ``succeeded``/``errored``/``canceled``/``expired``.
 - OpenRouter's inline batches: ``POST /openrouter/v1/batches`` answered 202 ``validating``, OpenAI-like lines.
@@ -12,7 +13,10 @@ Time is compressed: a batch runs in ``batch_s`` seconds (validation in the first
 through the server's live pipeline over the next eight tenths, finalizing in the last). Lines are answered while the
 batch runs, never at creation, and counted under ``stats()["by_api"]["batch"]``, never as live requests. Faults per
 provider (:class:`BatchFaults`) fail lines, expire a batch part-way or fail it at validation, chosen from the
-simulator's seed and the batch's ordinal, so a fresh simulator with the same seed fails the same lines.
+simulator's seed and the batch's ordinal, so a fresh simulator with the same seed fails the same lines; others fail
+the Batch API calls themselves (a create answered 500 or reset after its batch is made, polls answered 503/429,
+downloads 503 or 404 past retention), leave a batch stuck, or drop lines from its results. ``snapshot()`` counts
+the batches created per provider and the calls a fault answered, per kind.
 """
 
 from __future__ import annotations
