@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import multimodel.sim as msim
+from multimodel.sim.batches import BatchFaults, parse_batch_faults
 
 KEY = {"Authorization": "Bearer sk-test"}
 AKEY = {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01"}
@@ -80,6 +81,39 @@ def content(sim, provider: str, fid: str | None) -> list[dict[str, Any]]:
         return []
     r = HTTP.get(f"{sim.base_url(provider)}/files/{fid}/content", headers=KEY)
     assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
+    return [json.loads(x) for x in r.text.splitlines()]
+
+
+# Gemini: the compatibility layer serves batches but not Files; the JSONL goes up and the results come down through
+# the native Files API (GEMINI_NO_FILES in multimodel/sim/batches.py)
+GKEY = {"x-goog-api-key": "gm-test"}
+
+
+def g_upload(sim, data: bytes) -> str:
+    """The native resumable upload: start, then 'upload, finalize' at the session URL; the file's name."""
+    r = HTTP.post(f"{sim.url}/gemini/upload/v1beta/files", headers={
+        **GKEY, "X-Goog-Upload-Protocol": "resumable", "X-Goog-Upload-Command": "start",
+        "X-Goog-Upload-Header-Content-Length": str(len(data)), "X-Goog-Upload-Header-Content-Type": "jsonl"},
+        json={"file": {"display_name": "batch.jsonl"}})
+    assert r.status_code == 200 and r.headers["X-Goog-Upload-Status"] == "active", r.text
+    done = HTTP.post(r.headers["X-Goog-Upload-URL"], headers={
+        **GKEY, "X-Goog-Upload-Command": "upload, finalize", "X-Goog-Upload-Offset": "0"}, content=data)
+    assert done.status_code == 200 and done.headers["X-Goog-Upload-Status"] == "final", done.text
+    return done.json()["file"]["name"]
+
+
+def g_create(sim, data: bytes, **extra: Any) -> dict[str, Any]:
+    """Gemini's hybrid flow: native upload, then the compatibility layer's batch create."""
+    r = HTTP.post(f"{sim.base_url('gemini')}/batches", headers=KEY, json={
+        "input_file_id": g_upload(sim, data), "endpoint": "/v1/chat/completions", "completion_window": "24h",
+        **extra})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def g_content(sim, name: str) -> list[dict[str, Any]]:
+    r = HTTP.get(f"{sim.url}/gemini/v1beta/{name}:download?alt=media", headers=GKEY)
+    assert r.status_code == 200, r.text
     return [json.loads(x) for x in r.text.splitlines()]
 
 
@@ -248,11 +282,11 @@ def test_xai_and_gemini_serve_the_same_calls_with_their_own_ids(sim):
     bx = create(sim, "xai", jsonl(mixed))  # xAI: one file may mix models (LiteLLM's xAI batch docs)
     fx, _ = poll(sim, "xai", bx["id"])
     assert fx["status"] == "completed" and fx["request_counts"]["completed"] == 2
-    bg = create(sim, "gemini", jsonl([chat_line("a", "hi", model="gemini-3-flash-preview")]))
+    bg = g_create(sim, jsonl([chat_line("a", "hi", model="gemini-3-flash-preview")]))
     assert bg["id"].startswith("batches/") and bg["input_file_id"].startswith("files/")
     fg, _ = poll(sim, "gemini", bg["id"])
     assert fg["status"] == "completed" and fg["output_file_id"].startswith("files/")
-    (line,) = content(sim, "gemini", fg["output_file_id"])
+    (line,) = g_content(sim, fg["output_file_id"])
     assert line["response"]["body"]["object"] == "chat.completion"
     assert HTTP.get(f"{sim.base_url('xai')}/batches/{bg['id']}", headers=KEY).status_code == 404  # per provider
 
@@ -434,3 +468,316 @@ def test_results_do_not_keep_the_input_order_so_a_client_must_join_on_custom_id(
     got = [row["custom_id"] for row in content(sim, "openai", done["output_file_id"])]
     assert sorted(got) == sorted(ids) and got != ids
     assert [row["custom_id"] for row in content(sim, "openai", done["output_file_id"])] == got
+
+
+# ---------------------------------------------------------------- faults of the Batch API calls themselves
+# (issue 19: the calls fail as the providers' do, so a client can be tested against a create that made its batch
+# but did not say so, polls and downloads that fail, batches that never settle, results that lack lines or are gone)
+def or_create(sim, n: int, **extra: Any) -> httpx.Response:
+    reqs = [{"custom_id": f"o{i}", "body": {"messages": [{"role": "user", "content": f"q{i}"}]}} for i in range(n)]
+    return HTTP.post(f"{sim.base_url('openrouter')}/batches", headers=KEY,
+                     json={"endpoint": "/v1/chat/completions", "model": "openai/gpt-4.1-mini", "requests": reqs,
+                           **extra})
+
+
+def raw_create(sim, provider: str, tag: str) -> httpx.Response:
+    """One create of ``provider``'s dialect (a one-line batch tagged ``tag`` where the create takes metadata)."""
+    if provider == "anthropic":
+        return a_create(sim, [a_req("t", tag)])
+    if provider == "openrouter":
+        return or_create(sim, 1)
+    data = jsonl([chat_line("t", tag, model=MODEL_OF[provider])])
+    fid = g_upload(sim, data) if provider == "gemini" else upload(sim, provider, data)["id"]
+    return HTTP.post(f"{sim.base_url(provider)}/batches", headers=KEY, json={
+        "input_file_id": fid, "endpoint": "/v1/chat/completions", "completion_window": "24h",
+        "metadata": {"mm_tag": tag}})
+
+
+MODEL_OF = {"openai": "gpt-4.1-mini", "xai": "grok-3-mini", "gemini": "gemini-3-flash-preview"}
+
+
+def listed(sim, provider: str) -> list[dict[str, Any]]:
+    url = (f"{sim.base_url('anthropic')}/messages/batches" if provider == "anthropic"
+           else f"{sim.base_url(provider)}/batches")
+    r = HTTP.get(url, headers=AKEY if provider == "anthropic" else KEY)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+def snapshot(sim) -> dict[str, Any]:
+    return sim.stats()["batches"]
+
+
+def test_every_new_batch_fault_is_off_by_default_and_validated_readably(sim):
+    off = BatchFaults().as_dict()
+    assert set(off) >= {"create_5xx_after_accept", "create_reset_after_accept", "poll_5xx", "poll_429",
+                        "download_fail", "stuck", "drop_lines", "results_gone", "no_files", "no_cancel"}
+    assert not any(off.values())  # all off (no_files None: the provider's own default)
+    parse = parse_batch_faults
+    for spec, words in (({"create_5xx_after_accept": True}, "whole number"), ({"drop_lines": -1}, "whole number"),
+                        ({"download_fail": 1.5}, "whole number"), ({"poll_5xx": 2}, "in [0, 1]"),
+                        ({"poll_5xx": 0.6, "poll_429": 0.6}, "poll_5xx + poll_429"),
+                        ({"stuck": "validating"}, "finalizing, cancelling"), ({"results_gone": "yes"}, "true or false"),
+                        ({"no_cancel": 1}, "true or false"), ({"poll_timeout": 0.1}, "unknown batch fault")):
+        with pytest.raises(ValueError, match=words.replace("[", r"\[").replace("]", r"\]").replace("+", r"\+")):
+            parse(spec)
+    sim.set_batch_faults({"poll_429": 0.5, "stuck": "finalizing", "drop_lines": 2}, provider="openai")
+    (shown,) = snapshot(sim)["faults"]
+    assert shown["provider"] == "openai" and shown["faults"]["poll_429"] == 0.5
+    assert shown["faults"]["stuck"] == "finalizing" and shown["faults"]["drop_lines"] == 2
+
+
+@pytest.mark.parametrize("provider", ["openai", "xai", "anthropic", "openrouter"])
+def test_a_create_answered_500_after_accept_made_a_batch_the_list_shows(sim, provider):
+    sim.set_batch_faults({"create_5xx_after_accept": 1}, provider=provider)
+    r = raw_create(sim, provider, "first")
+    assert r.status_code == 500, r.text
+    body = r.json()
+    assert body["type"] == "error" if provider == "anthropic" else "error" in body  # the provider's envelope
+    (made,) = listed(sim, provider)  # the batch exists, runs, and is listed
+    if provider in MODEL_OF:
+        assert made["metadata"] == {"mm_tag": "first"}  # found again by its tag
+    r2 = raw_create(sim, provider, "second")
+    assert r2.status_code in (200, 202)  # one create only, then normal
+    assert [b["id"] for b in listed(sim, provider)][1] == made["id"]  # newest first
+    snap = snapshot(sim)
+    assert snap["created"] == {provider: 2} and snap["faulted"] == {"create_5xx_after_accept": 1}
+    if provider == "anthropic":
+        final, _ = a_poll(sim, made["id"])
+        assert final["request_counts"]["succeeded"] == 1
+    else:
+        final, _ = poll(sim, provider, made["id"])
+        assert final["status"] == "completed" and final["request_counts"]["completed"] == 1
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "openrouter"])
+def test_a_create_dropped_after_accept_is_a_reset_not_a_status(sim, provider):
+    sim.set_batch_faults({"create_reset_after_accept": 2}, provider=provider)
+    for _ in range(2):
+        if provider == "anthropic":
+            url, headers, body = (f"{sim.base_url('anthropic')}/messages/batches", AKEY,
+                                  {"requests": [a_req("t", "hi")]})
+        elif provider == "openrouter":
+            url, headers, body = f"{sim.base_url('openrouter')}/batches", KEY, {
+                "model": "openai/gpt-4.1-mini",
+                "requests": [{"custom_id": "t", "body": {"messages": [{"role": "user", "content": "hi"}]}}]}
+        else:
+            f = upload(sim, "openai", jsonl([chat_line("t", "hi")]))
+            url, headers, body = f"{sim.base_url('openai')}/batches", KEY, {
+                "input_file_id": f["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h",
+                "metadata": {"mm_tag": "lost"}}
+        # no HTTP status at all: the connection is reset
+        with httpx.Client(timeout=10.0) as c, pytest.raises(httpx.TransportError):
+            c.post(url, headers=headers, json=body)
+    assert raw_create(sim, provider, "third").status_code in (200, 202)
+    made = listed(sim, provider)
+    assert len(made) == 3  # the two unanswered creates made their batches all the same
+    if provider == "openai":
+        assert [b["metadata"]["mm_tag"] for b in made] == ["third", "lost", "lost"]
+    snap = snapshot(sim)
+    assert snap["created"] == {provider: 3} and snap["faulted"] == {"create_reset_after_accept": 2}
+
+
+def _poll_outcomes(s, provider: str, bid: str, n: int) -> list[int]:
+    url = (f"{s.base_url('anthropic')}/messages/batches/{bid}" if provider == "anthropic"
+           else f"{s.base_url(provider)}/batches/{bid}")
+    return [HTTP.get(url, headers=AKEY if provider == "anthropic" else KEY).status_code for _ in range(n)]
+
+
+@pytest.mark.parametrize("provider", ["openai", "gemini", "anthropic"])
+def test_polls_fail_with_503_and_429_in_seeded_fractions(sim, provider):
+    sim.set_batch_faults({"poll_5xx": 0.25, "poll_429": 0.25}, provider=provider)
+    made = raw_create(sim, provider, "p").json()
+    codes = _poll_outcomes(sim, provider, made["id"], 200)
+    assert set(codes) == {200, 429, 503}
+    assert 30 <= codes.count(503) <= 70 and 30 <= codes.count(429) <= 70  # a quarter each, drawn from the seed
+    url = (f"{sim.base_url('anthropic')}/messages/batches/{made['id']}" if provider == "anthropic"
+           else f"{sim.base_url(provider)}/batches/{made['id']}")
+    while True:
+        r = HTTP.get(url, headers=AKEY if provider == "anthropic" else KEY)
+        codes.append(r.status_code)
+        if r.status_code == 429:
+            break
+    assert r.headers["retry-after"] == "1"
+    body = r.json()
+    if provider == "gemini":
+        assert body[0]["error"]["status"] == "RESOURCE_EXHAUSTED"  # Gemini's list-shaped envelope
+    elif provider == "anthropic":
+        assert body["type"] == "error" and body["error"]["type"] == "rate_limit_error"
+    else:
+        assert body["error"]["code"] == "rate_limit_exceeded"
+    faulted = snapshot(sim)["faulted"]
+    assert faulted == {"poll_5xx": codes.count(503), "poll_429": codes.count(429)}  # each counted by its kind
+    assert listed(sim, provider)[0]["id"] == made["id"]  # the list is not faulted: it is how a client recovers
+
+
+def test_the_same_seed_fails_the_same_polls():
+    def run() -> list[int]:
+        with msim.start(latency_scale=0, batch_s=0.3, seed=11,
+                        batch_faults={"poll_5xx": 0.3, "poll_429": 0.2}) as s:
+            b = create(s, "openai", jsonl([chat_line("a", "hi")]))
+            return _poll_outcomes(s, "openai", b["id"], 40)
+    first = run()
+    assert first == run() and 503 in first and 429 in first
+
+
+def test_downloads_fail_with_503_for_the_first_n_then_serve(sim):
+    sim.set_batch_faults({"download_fail": 2})  # every provider
+    b = create(sim, "openai", jsonl([chat_line("a", "hi")]))
+    final, _ = poll(sim, "openai", b["id"])
+    url = f"{sim.base_url('openai')}/files/{final['output_file_id']}/content"
+    assert [HTTP.get(url, headers=KEY).status_code for _ in range(3)] == [503, 503, 200]
+    a = a_create(sim, [a_req("x", "hi")]).json()
+    af, _ = a_poll(sim, a["id"])
+    assert HTTP.get(af["results_url"], headers=AKEY).status_code == 200  # the two failures were used up
+    sim.set_batch_faults({"download_fail": 1}, provider="anthropic")
+    r = HTTP.get(af["results_url"], headers=AKEY)
+    assert r.status_code == 503 and r.json()["type"] == "error"
+    assert len(a_results(sim, af)) == 1
+    sim.set_batch_faults({"download_fail": 1}, provider="openrouter")
+    o = or_create(sim, 2).json()
+    of, _ = poll(sim, "openrouter", o["id"])
+    res = f"{sim.base_url('openrouter')}/batches/{of['id']}/results"
+    assert [HTTP.get(res, headers=KEY).status_code for _ in range(2)] == [503, 200]
+    assert snapshot(sim)["faulted"] == {"download_fail": 4}
+
+
+def test_a_batch_stuck_in_finalizing_never_completes(sim):
+    sim.set_batch_faults({"stuck": "finalizing"})
+    b = create(sim, "openai", jsonl([chat_line(f"s{i}", "hi") for i in range(4)]))
+    a = a_create(sim, [a_req("x", "hi")]).json()
+    time.sleep(5 * 0.6)  # five times the batch's whole compressed window
+    got = HTTP.get(f"{sim.base_url('openai')}/batches/{b['id']}", headers=KEY).json()
+    assert got["status"] == "finalizing" and got["completed_at"] is None and got["output_file_id"] is None
+    assert got["request_counts"] == {"total": 4, "completed": 4, "failed": 0}  # every line done, never finished
+    ga = HTTP.get(f"{sim.base_url('anthropic')}/messages/batches/{a['id']}", headers=AKEY).json()
+    assert ga["processing_status"] == "in_progress" and ga["results_url"] is None
+    assert HTTP.get(f"{sim.base_url('anthropic')}/messages/batches/{a['id']}/results", headers=AKEY).status_code == 400
+
+
+def test_a_batch_stuck_in_cancelling_never_becomes_cancelled(sim):
+    sim.set_batch_time(3.0)
+    sim.set_batch_faults({"stuck": "cancelling"})
+    b = create(sim, "openai", jsonl([chat_line(f"s{i}", "hi") for i in range(300)]))
+    a = a_create(sim, [a_req(f"r{i}", "hi") for i in range(300)]).json()
+    time.sleep(0.6)
+    assert HTTP.post(f"{sim.base_url('openai')}/batches/{b['id']}/cancel", headers=KEY).json()["status"] == "cancelling"
+    HTTP.post(f"{sim.base_url('anthropic')}/messages/batches/{a['id']}/cancel", headers=AKEY)
+    time.sleep(2 * 3.0)
+    got = HTTP.get(f"{sim.base_url('openai')}/batches/{b['id']}", headers=KEY).json()
+    assert got["status"] == "cancelling" and got["cancelled_at"] is None
+    ga = HTTP.get(f"{sim.base_url('anthropic')}/messages/batches/{a['id']}", headers=AKEY).json()
+    assert ga["processing_status"] == "canceling" and ga["ended_at"] is None
+
+
+def test_drop_lines_leaves_lines_out_of_the_results_while_the_counts_keep_them(sim):
+    sim.set_batch_faults({"drop_lines": 2})
+    b = create(sim, "openai", jsonl([chat_line(f"d{i}", "hi") for i in range(6)]))
+    final, _ = poll(sim, "openai", b["id"])
+    assert final["request_counts"] == {"total": 6, "completed": 6, "failed": 0}
+    out = content(sim, "openai", final["output_file_id"])
+    assert len(out) == 4 and len({x["custom_id"] for x in out}) == 4  # two lines are simply missing
+    a = a_create(sim, [a_req(f"r{i}", "hi") for i in range(5)]).json()
+    af, _ = a_poll(sim, a["id"])
+    assert af["request_counts"]["succeeded"] == 5 and len(a_results(sim, af)) == 3
+    o = or_create(sim, 4).json()
+    of, _ = poll(sim, "openrouter", o["id"])
+    rows = HTTP.get(f"{sim.base_url('openrouter')}/batches/{of['id']}/results", headers=KEY).json()["data"]
+    assert of["request_counts"]["completed"] == 4 and len(rows) == 2
+    assert snapshot(sim)["faulted"] == {"drop_lines": 6}
+
+
+def test_results_gone_answers_404_after_the_end_while_retrieve_still_works(sim):
+    b = create(sim, "openai", jsonl([chat_line("g", "hi")]))
+    final, _ = poll(sim, "openai", b["id"])
+    a = a_create(sim, [a_req("x", "hi")]).json()
+    af, _ = a_poll(sim, a["id"])
+    sim.set_batch_faults({"results_gone": True})  # as if 30 days had passed
+    assert HTTP.get(f"{sim.base_url('openai')}/batches/{b['id']}", headers=KEY).json()["status"] == "completed"
+    r = HTTP.get(f"{sim.base_url('openai')}/files/{final['output_file_id']}/content", headers=KEY)
+    assert r.status_code == 404 and r.json()["error"]["message"]
+    assert HTTP.get(f"{sim.base_url('anthropic')}/messages/batches/{a['id']}", headers=AKEY).status_code == 200
+    r = HTTP.get(af["results_url"], headers=AKEY)
+    assert r.status_code == 404 and r.json()["error"]["type"] == "not_found_error"
+    o = or_create(sim, 1).json()
+    of, _ = poll(sim, "openrouter", o["id"])
+    assert HTTP.get(f"{sim.base_url('openrouter')}/batches/{of['id']}/results", headers=KEY).status_code == 404
+
+
+def test_without_files_or_cancel_the_compat_routes_answer_404_in_geminis_envelope(sim):
+    b = g_create(sim, jsonl([chat_line("a", "hi", model="gemini-3-flash-preview")]))
+    sim.set_batch_faults({"no_cancel": True}, provider="gemini")  # no_files is Gemini's default already
+    base = sim.base_url("gemini")
+    r = HTTP.post(f"{base}/files", headers=KEY, files={"file": ("upload", b"{}\n")}, data={"purpose": "batch"})
+    assert r.status_code == 404 and r.json()[0]["error"]["status"] == "NOT_FOUND"
+    assert HTTP.get(f"{base}/files/{b['input_file_id']}", headers=KEY).status_code == 404
+    assert HTTP.get(f"{base}/files/{b['input_file_id']}/content", headers=KEY).status_code == 404
+    r = HTTP.post(f"{base}/batches/{b['id']}/cancel", headers=KEY)
+    assert r.status_code == 404 and r.json()[0]["error"]["code"] == 404
+    final, _ = poll(sim, "gemini", b["id"])  # the batch itself runs on: create, retrieve and list are served
+    assert final["status"] == "completed" and listed(sim, "gemini")[0]["id"] == b["id"]
+    assert snapshot(sim)["faulted"] == {"no_files": 3, "no_cancel": 1}
+    sim.set_batch_faults({"no_files": False}, provider="gemini")  # a test of a client's old path can have them
+    assert len(content(sim, "gemini", final["output_file_id"])) == 1
+
+
+def test_gemini_batches_go_through_the_native_files_api(sim):
+    data = jsonl([chat_line(f"g{i}", f"q{i}", model="gemini-3-flash-preview") for i in range(3)])
+    name = g_upload(sim, data)
+    meta = HTTP.get(f"{sim.url}/gemini/v1beta/{name}", headers=GKEY).json()
+    assert meta["name"] == name and meta["sizeBytes"] == str(len(data)) and meta["state"] == "ACTIVE"
+    r = HTTP.get(f"{sim.url}/gemini/v1beta/{name}:download?alt=media", headers=GKEY)
+    assert r.status_code == 400  # an uploaded input is not offered back
+    assert HTTP.get(f"{sim.url}/gemini/v1beta/{name}").status_code in (401, 403)  # a key is needed
+    assert HTTP.get(f"{sim.url}/gemini/v1beta/files/nope", headers=GKEY).status_code == 404
+    r = HTTP.post(f"{sim.url}/gemini/upload/v1beta/files?upload_id=nope&upload_protocol=resumable",
+                  headers={**GKEY, "X-Goog-Upload-Command": "upload, finalize"}, content=b"x")
+    assert r.status_code == 400
+    r = HTTP.post(f"{sim.url}/openai/upload/v1beta/files", headers=GKEY)
+    assert r.status_code == 404  # Gemini's route only
+    b = HTTP.post(f"{sim.base_url('gemini')}/batches", headers=KEY, json={
+        "input_file_id": name, "endpoint": "/v1/chat/completions", "completion_window": "24h"}).json()
+    final, _ = poll(sim, "gemini", b["id"])
+    assert final["request_counts"] == {"total": 3, "completed": 3, "failed": 0}
+    assert {x["custom_id"] for x in g_content(sim, final["output_file_id"])} == {"g0", "g1", "g2"}
+    sim.set_batch_faults({"download_fail": 1, "results_gone": True}, provider="gemini")
+    url = f"{sim.url}/gemini/v1beta/{final['output_file_id']}:download?alt=media"
+    codes = [HTTP.get(url, headers=GKEY).status_code for _ in range(2)]
+    assert codes == [503, 404]  # the native download carries the download faults too
+
+
+# ---------------------------------------------------------------- lists and metadata, as a client recovers by them
+@pytest.mark.parametrize("provider", ["openai", "xai", "gemini"])
+def test_openai_family_lists_are_documented_pages_and_echo_metadata(sim, provider):
+    ids = [raw_create(sim, provider, f"tag{i}").json()["id"] for i in range(3)]
+    got = HTTP.get(f"{sim.base_url(provider)}/batches/{ids[0]}", headers=KEY).json()
+    assert got["metadata"] == {"mm_tag": "tag0"}
+    page = HTTP.get(f"{sim.base_url(provider)}/batches?limit=2", headers=KEY).json()
+    assert set(page) == {"object", "data", "first_id", "last_id", "has_more"} and page["object"] == "list"
+    assert [b["id"] for b in page["data"]] == [ids[2], ids[1]] and page["has_more"] is True
+    assert (page["first_id"], page["last_id"]) == (ids[2], ids[1])
+    assert [b["metadata"]["mm_tag"] for b in page["data"]] == ["tag2", "tag1"]
+    rest = HTTP.get(f"{sim.base_url(provider)}/batches?limit=2&after={page['last_id']}", headers=KEY).json()
+    assert [b["id"] for b in rest["data"]] == [ids[0]] and rest["has_more"] is False
+
+
+def test_openrouter_ignores_metadata_it_does_not_document(sim):
+    r = or_create(sim, 1, metadata={"mm_tag": "x"})
+    assert r.status_code == 202 and r.json()["metadata"] is None
+    assert listed(sim, "openrouter")[0]["metadata"] is None  # a client cannot find an OpenRouter batch by a tag
+
+
+def test_anthropic_list_pages_newest_first_with_after_id_and_before_id(sim):
+    ids = [a_create(sim, [a_req("x", f"q{i}")]).json()["id"] for i in range(5)]
+    url = f"{sim.base_url('anthropic')}/messages/batches"
+    page = HTTP.get(f"{url}?limit=2", headers=AKEY).json()
+    assert set(page) == {"data", "has_more", "first_id", "last_id"}
+    assert [b["id"] for b in page["data"]] == [ids[4], ids[3]] and page["has_more"] is True
+    nxt = HTTP.get(f"{url}?limit=2&after_id={page['last_id']}", headers=AKEY).json()
+    assert [b["id"] for b in nxt["data"]] == [ids[2], ids[1]] and nxt["has_more"] is True
+    back = HTTP.get(f"{url}?limit=2&before_id={nxt['first_id']}", headers=AKEY).json()
+    assert [b["id"] for b in back["data"]] == [ids[4], ids[3]] and back["has_more"] is False
+    back1 = HTTP.get(f"{url}?limit=1&before_id={ids[2]}", headers=AKEY).json()
+    assert [b["id"] for b in back1["data"]] == [ids[3]] and back1["has_more"] is True
+    created = [b["created_at"] for b in HTTP.get(url, headers=AKEY).json()["data"]]
+    assert created == sorted(created, reverse=True)  # a client matches by created_at + request count

@@ -3,7 +3,8 @@ the HTTP handlers, in each provider's own shapes (sources: /work/notes/issue19/R
 
 - OpenAI's Files + Batches (also xAI's JSONL-through-Files route and Gemini's OpenAI compatibility layer):
   upload a JSONL file, create a batch, poll ``validating → in_progress → finalizing → completed`` (or ``failed``,
-  ``expired``, ``cancelling → cancelled``), download the output and error files.
+  ``expired``, ``cancelling → cancelled``), download the output and error files. Gemini's compatibility layer has
+  no Files routes (GEMINI_NO_FILES): its JSONL goes through Gemini's native resumable upload and download.
 - Anthropic's Message Batches: inline requests, ``processing_status`` ``in_progress → (canceling →) ended``,
   a ``results`` JSONL whose lines are ``succeeded``/``errored``/``canceled``/``expired``.
 - OpenRouter's inline batches: ``POST /openrouter/v1/batches`` answered 202 ``validating``, OpenAI-like lines.
@@ -12,18 +13,25 @@ Time is compressed: a batch runs in ``batch_s`` seconds (validation in the first
 through the server's live pipeline over the next eight tenths, finalizing in the last). Lines are answered while the
 batch runs, never at creation, and counted under ``stats()["by_api"]["batch"]``, never as live requests. Faults per
 provider (:class:`BatchFaults`) fail lines, expire a batch part-way or fail it at validation, chosen from the
-simulator's seed and the batch's ordinal, so a fresh simulator with the same seed fails the same lines.
+simulator's seed and the batch's ordinal, so a fresh simulator with the same seed fails the same lines; others fail
+the Batch API calls themselves (a create answered 500 or reset after its batch is made, polls answered 503/429,
+downloads 503 or 404 past retention), leave a batch stuck, or drop lines from its results. ``snapshot()`` counts
+the batches created per provider and the calls a fault answered, per kind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
 import random
 import re
+import socket
+import struct
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -64,11 +72,30 @@ FLAVORS: dict[str, Flavor] = {
     # requests" (docs.litellm.ai/docs/providers/xai_batches); its per-batch limits via Files are not documented, so
     # OpenAI's are kept [INFERRED]; ids [INFERRED]
     "xai": Flavor("xai", 50_000, 200 * MB, "batch_", "file_", one_model=False, one_url=False),
-    # Gemini's OpenAI compatibility layer: native resource names as ids [INFERRED, RESEARCH §2]; it serves chat
+    # Gemini's OpenAI compatibility layer (GEMINI_NO_FILES below: no Files routes there, the native ones instead):
+    # native resource names as ids [INFERRED, RESEARCH §2]; it serves chat
     # completions only here [INFERRED]; its 2 GB file limit (secondary source) is held to OpenAI's 200 MB so the
     # simulator keeps no more than that in memory [INFERRED]
     "gemini": Flavor("gemini", 50_000, 200 * MB, "batches/", "files/", endpoints=("/v1/chat/completions",)),
 }
+# GEMINI_NO_FILES: what the Gemini OpenAI compatibility layer serves for batches (searched 2026-11-29 in the stored
+# public corpora; ai.google.dev/gemini-api/docs/openai#batch itself was not in them):
+# - sinas-platform/sinas backend/app/providers/gemini_provider.py and its PR #128 (2026-08-13), citing
+#   ai.google.dev/gemini-api/docs/openai#batch: "batches.create/retrieve/cancel work through the OpenAI client, but
+#   the compat layer does NOT support files.create/files.content"; the JSONL goes up through the native resumable
+#   upload (POST /upload/v1beta/files, X-Goog-Upload-Protocol: resumable -> X-Goog-Upload-URL -> "upload, finalize"
+#   -> {"file": {"name": "files/..."}}), the name is the compat create's input_file_id, and the results come down
+#   through GET /v1beta/{file}:download?alt=media ("the hybrid flow from Google's docs").
+# - a Chinese proxy README: file upload/download are not supported upstream (RESEARCH §2, index id 70223047292).
+# - a batch runner's tests: native upload, compat create, native download, native cancel because "the
+#   compatibility layer has no cancel" (index id 60992766513, repo not shown).
+# - against: gateways that route /v1beta/openai/files (sub2api-style, index id 53752810387) pass paths through
+#   without saying Google answers them; the Google blog of 2025-09-10 is cut off in the stored copy before its
+#   file steps.
+# So the compat Files routes answer 404 by default for gemini (BatchFaults.no_files None -> on), and the native
+# upload and download are served (BatchService.g_upload / g_file). Cancel: sinas (citing Google's docs) says it
+# works, one test says it does not; it stays served by default, and the no_cancel fault takes it away.
+
 # Anthropic Message Batches: 100,000 requests or 256 MB (docs.anthropic.com/.../message-batches, read 2026-11-29)
 ANTHROPIC_MAX_REQUESTS, ANTHROPIC_MAX_BYTES = 100_000, 256 * MB
 # OpenRouter: 5,000 requests and 200 MB per batch (openrouter.ai/docs/guides/features/batch-api.md, read 2026-11-29)
@@ -79,19 +106,57 @@ SUPPORTED_ENDPOINTS = ("/v1/responses", "/v1/chat/completions", "/v1/embeddings"
 
 
 # ====================================================================== faults
+STUCK_STATES = ("finalizing", "cancelling")
+COUNT_FAULTS = ("create_5xx_after_accept", "create_reset_after_accept", "download_fail", "drop_lines")
+RATE_FAULTS = ("line_4xx", "line_5xx", "expire_after", "poll_5xx", "poll_429")
+FLAG_FAULTS = ("fail", "results_gone", "no_files", "no_cancel")
+KNOWN_FAULTS = RATE_FAULTS + COUNT_FAULTS + FLAG_FAULTS + ("stuck",)
+# Gemini's OpenAI compatibility layer serves batches but not Files (see GEMINI_NO_FILES): the default there, the
+# simulator never kinder than the provider; {"no_files": False} serves them again (a client of the old path).
+DEFAULT_NO_FILES = frozenset({"gemini"})
+
+
 @dataclass(slots=True)
 class BatchFaults:
-    """Faults of one provider's batches: fractions of lines answered with a model-level 4xx or a 5xx, a batch that
-    expires once ``expire_after`` of its lines are done, and ``fail`` (the whole batch fails at validation)."""
+    """Faults of one provider's Batch API, all off by default.
+
+    Lines and lifecycle: fractions of lines answered with a model-level 4xx or a 5xx, a batch that expires once
+    ``expire_after`` of its lines are done, ``fail`` (the whole batch fails at validation), ``stuck`` (the batch
+    reaches "finalizing" or, once cancelled, "cancelling" and never leaves it), ``drop_lines`` (that many lines
+    missing from an ended batch's results while request_counts still count them: any-llm #1346).
+    The API calls themselves: the next ``create_5xx_after_accept`` creates answered 500 and the next
+    ``create_reset_after_accept`` dropped without an answer (either way the batch exists and runs), ``poll_5xx`` /
+    ``poll_429`` fractions of retrieves answered 503 / 429 (seeded), the next ``download_fail`` result downloads
+    answered 503, ``results_gone`` (an ended batch's results answer 404, as past the 29/30-day retention).
+    Routes a provider lacks: ``no_files`` (Files answer 404), ``no_cancel`` (cancel answers 404); ``no_files``
+    None means the provider's own default (on for Gemini's compatibility layer)."""
 
     line_4xx: float = 0.0
     line_5xx: float = 0.0
     expire_after: float | None = None
     fail: bool = False
+    create_5xx_after_accept: int = 0
+    create_reset_after_accept: int = 0
+    poll_5xx: float = 0.0
+    poll_429: float = 0.0
+    download_fail: int = 0
+    stuck: str | None = None
+    drop_lines: int = 0
+    results_gone: bool = False
+    no_files: bool | None = None
+    no_cancel: bool = False
+    spent: dict[str, int] = field(default_factory=dict)  # how many of each count fault have been used
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line_4xx": self.line_4xx, "line_5xx": self.line_5xx, "expire_after": self.expire_after,
-                "fail": self.fail}
+        return {k: getattr(self, k) for k in KNOWN_FAULTS}
+
+    def take(self, kind: str) -> bool:
+        """Use one of the ``kind`` count fault (the first N calls fail, then normal); False when none is left."""
+        used = self.spent.get(kind, 0)
+        if used >= getattr(self, kind):
+            return False
+        self.spent[kind] = used + 1
+        return True
 
 
 def parse_batch_faults(spec: dict[str, Any] | None) -> BatchFaults | None:
@@ -99,13 +164,12 @@ def parse_batch_faults(spec: dict[str, Any] | None) -> BatchFaults | None:
     if not spec:
         return None
     if not isinstance(spec, dict):
-        raise ValueError("batch_faults must be a dict like {'line_4xx': 0.02, 'expire_after': 0.5, 'fail': False}")
-    known = ("line_4xx", "line_5xx", "expire_after", "fail")
+        raise ValueError("batch_faults must be a dict like {'line_4xx': 0.02, 'poll_5xx': 0.1, 'stuck': 'finalizing'}")
     for k in spec:
-        if k not in known:
-            raise ValueError(f"unknown batch fault {k!r}; known: {', '.join(known)}")
+        if k not in KNOWN_FAULTS:
+            raise ValueError(f"unknown batch fault {k!r}; known: {', '.join(KNOWN_FAULTS)}")
     out = BatchFaults()
-    for k in ("line_4xx", "line_5xx", "expire_after"):
+    for k in RATE_FAULTS:
         v = spec.get(k)
         if v is None:
             continue
@@ -114,10 +178,24 @@ def parse_batch_faults(spec: dict[str, Any] | None) -> BatchFaults | None:
         setattr(out, k, float(v))
     if out.line_4xx + out.line_5xx > 1.0 + 1e-9:
         raise ValueError("batch faults line_4xx + line_5xx add up to more than 1")
-    fail = spec.get("fail", False)
-    if not isinstance(fail, bool):
-        raise ValueError("batch fault 'fail' must be true or false")
-    out.fail = fail
+    if out.poll_5xx + out.poll_429 > 1.0 + 1e-9:
+        raise ValueError("batch faults poll_5xx + poll_429 add up to more than 1")
+    for k in COUNT_FAULTS:
+        v = spec.get(k, 0)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ValueError(f"batch fault {k!r} must be a whole number >= 0 (how many calls or lines), got {v!r}")
+        setattr(out, k, v)
+    for k in FLAG_FAULTS:
+        v = spec.get(k)
+        if v is None and k == "no_files":
+            continue  # the provider's default
+        if not isinstance(v if v is not None else False, bool):
+            raise ValueError(f"batch fault {k!r} must be true or false, got {v!r}")
+        setattr(out, k, bool(v))
+    stuck = spec.get("stuck")
+    if stuck is not None and stuck not in STUCK_STATES:
+        raise ValueError(f"batch fault 'stuck' must be one of {', '.join(STUCK_STATES)} or None, got {stuck!r}")
+    out.stuck = stuck
     return out
 
 
@@ -132,6 +210,7 @@ class SimFile:
     filename: str
     data: bytes
     created_at: int
+    job_id: str | None = None  # the batch whose output or error file this is (None for an upload)
 
     def obj(self, fresh: bool = False) -> dict[str, Any]:
         # the upload's answer shows expires_at null, a later GET the 30-day expiry (recordings/openai_batch_cancel)
@@ -177,6 +256,7 @@ class Job:
     deleted: bool = False
     task: asyncio.Task[None] | None = None
     raw_input: bytes = b""
+    dropped: frozenset[str] = frozenset()  # custom_ids a drop_lines fault left out of the results
 
     def count(self, ok: bool | None) -> int:
         """Lines settled as succeeded (ok True), failed (False) or either (None)."""
@@ -238,10 +318,15 @@ class BatchStore:
         self.faults: dict[str | None, BatchFaults] = {}
         self._ordinals: dict[str, int] = {}
         self._ids = random.Random()  # ids: unique, not seeded (as the dialects' response ids)
+        self.created: Counter[str] = Counter()  # batches created per provider (a faulted create still made one)
+        self.faulted: Counter[str] = Counter()  # batch-API calls (or dropped lines) answered by a fault, per kind
+        self._poll_draws: dict[str, random.Random] = {}  # per provider: which retrieves a poll fault answers
+        self._uploads: dict[str, str] = {}  # Gemini's open resumable upload sessions: id -> display name
 
     # ------------------------------------------------------------------ configuration
     def set_faults(self, spec: dict[str, Any] | None, provider: str | None = None) -> None:
         parsed = parse_batch_faults(spec)
+        self._poll_draws.clear()  # a new fault set replays its draws from the start
         if parsed is None:
             self.faults.pop(provider, None)
         else:
@@ -252,6 +337,7 @@ class BatchStore:
         for j in self.jobs.values():
             statuses[j.status] = statuses.get(j.status, 0) + 1
         return {"batch_s": self.batch_s, "batches": len(self.jobs), "files": len(self.files), "by_status": statuses,
+                "created": dict(self.created), "faulted": dict(self.faulted),
                 "faults": [{"provider": p, "faults": f.as_dict()} for p, f in self.faults.items()]}
 
     def clear(self) -> None:
@@ -259,12 +345,21 @@ class BatchStore:
             if j.task is not None and not j.task.done():
                 j.task.cancel()
         self.files.clear()
+        self._uploads.clear()
         self.jobs.clear()
         self.faults.clear()
         self._ordinals.clear()
+        self.created.clear()
+        self.faulted.clear()
+        self._poll_draws.clear()
 
     def _fault_for(self, provider: str) -> BatchFaults:
         return self.faults.get(provider) or self.faults.get(None) or BatchFaults()
+
+    def _no_files(self, provider: str) -> bool:
+        """Whether this provider's compatibility layer lacks the Files routes (the fault, or the provider's default)."""
+        flag = self._fault_for(provider).no_files
+        return provider in DEFAULT_NO_FILES if flag is None else flag
 
     def _new_id(self, prefix: str) -> str:
         if prefix.endswith("/"):  # Gemini resource names: lower-case letters and digits [INFERRED]
@@ -280,6 +375,7 @@ class BatchStore:
     def _start(self, job: Job) -> None:
         """Register ``job`` and start its runner on the server's loop."""
         self.jobs[job.id] = job
+        self.created[job.provider] += 1
         job.task = asyncio.get_running_loop().create_task(self._run(job))
 
     def _ordinal(self, provider: str) -> int:
@@ -321,6 +417,8 @@ class BatchStore:
             return self._end_expired(job)
         if job.kind != "anthropic":
             job.status, job.times["finalizing_at"] = "finalizing", time.time()
+        if self._fault_for(job.provider).stuck == "finalizing":
+            return  # stuck: every line answered, never completed (Anthropic: in_progress for ever)
         await asyncio.sleep(max(0.0, t0 + total - loop.time()))
         self._end(job, "completed")
 
@@ -366,6 +464,8 @@ class BatchStore:
     async def _end_cancelled(self, job: Job) -> None:
         """A cancel takes a moment (OpenAI: up to 10 minutes; compressed to a twentieth of the batch's time)."""
         await asyncio.sleep(0.05 * self.batch_s)
+        if self._fault_for(job.provider).stuck == "cancelling":
+            return  # stuck: cancelling (Anthropic: canceling) for ever
         for ln in job.lines:
             if ln.fate is None:
                 ln.fate = "canceled"
@@ -380,6 +480,7 @@ class BatchStore:
     def _end(self, job: Job, status: str) -> None:
         """Settle ``job`` as completed, cancelled or expired: write its files (OpenAI family) and stamp the time."""
         now = time.time()
+        self._drop_lines(job)
         if job.kind == "anthropic":
             job.status = "ended"
             job.times["ended_at"] = now
@@ -387,6 +488,17 @@ class BatchStore:
         job.status = status
         job.times[f"{status}_at"] = now
         self._write_files(job)
+
+    def _drop_lines(self, job: Job) -> None:
+        """Under a drop_lines fault, pick the settled lines the results will lack (request_counts keep counting
+        them, as in the results files that lacked lines in any-llm #1346); seeded by the batch's ordinal."""
+        n = self._fault_for(job.provider).drop_lines
+        settled = [ln.custom_id for ln in job.lines if ln.fate is not None]
+        if not n or not settled:
+            return
+        rng = random.Random(f"batch-drop:{self.server.seed}:{job.provider}:{job.ordinal}")
+        job.dropped = frozenset(rng.sample(settled, min(n, len(settled))))
+        self.faulted["drop_lines"] += len(job.dropped)
 
     # ------------------------------------------------------------------ OpenAI family: validation and files
     def _validate(self, job: Job) -> bool:
@@ -476,6 +588,8 @@ class BatchStore:
         out: list[dict[str, Any]] = []
         err: list[dict[str, Any]] = []
         for ln in job.lines:
+            if ln.custom_id in job.dropped:
+                continue
             if ln.fate == "done":
                 row = {"id": self._new_id("batch_req_"), "custom_id": ln.custom_id,
                        "response": {"status_code": ln.status, "request_id": f"{self._ids.getrandbits(128):032x}",
@@ -491,7 +605,7 @@ class BatchStore:
         for rows, kind in ((out, "output"), (err, "error")):
             if rows:
                 f = SimFile(self._new_id(prefix), job.provider, f"batch_{kind}", f"{bare}_{kind}.jsonl",
-                            _jsonl(self._in_finish_order(job, rows)), int(time.time()))
+                            _jsonl(self._in_finish_order(job, rows)), int(time.time()), job_id=job.id)
                 self.files[f.id] = f
                 setattr(job, f"{kind}_file_id", f.id)
 
@@ -546,8 +660,11 @@ def _error_response(d: Any, e: SimError) -> web.Response:
 
 
 def _check_key(request: web.Request, d: Any) -> None:
-    """The dialect's 401 for a missing or invalid key (presence and the "invalid" prefix only; never kept)."""
+    """The dialect's 401 for a missing or invalid key (presence and the "invalid" prefix only; never kept). Gemini's
+    native routes take ``x-goog-api-key`` (or ``?key=``) as well as the compatibility layer's bearer token."""
     key = d.api_key_of(request.headers)
+    if key is None and d.name == "gemini":
+        key = request.headers.get("x-goog-api-key") or request.query.get("key")
     if not key:
         raise BatchError(d.auth_missing())
     if key.startswith("invalid"):
@@ -581,13 +698,51 @@ def _limit_arg(request: web.Request, d: Any, default: int, most: int) -> int:
     return value
 
 
-def _page(items: list[Any], key: Any, after: str | None, limit: int) -> tuple[list[Any], bool]:
-    """A cursor page, newest first: the ``limit`` items after the one whose id is ``after``, and whether more follow."""
+def _page(items: list[Any], key: Any, after: str | None, limit: int,
+          before: str | None = None) -> tuple[list[Any], bool]:
+    """A cursor page, newest first: the ``limit`` items after the one whose id is ``after`` (or, with ``before``, the
+    ``limit`` just before that one), and whether more follow in that direction (Anthropic's has_more)."""
     ordered = sorted(items, key=key, reverse=True)
+    ids = [x.id for x in ordered]
+    if before is not None:
+        newer = ordered[:ids.index(before)] if before in ids else []
+        return newer[-limit:], len(newer) > limit
     if after is not None:
-        ids = [x.id for x in ordered]
         ordered = ordered[ids.index(after) + 1:] if after in ids else []
     return ordered[:limit], len(ordered) > limit
+
+
+def _not_found(d: Any, message: str, param: str | None = None) -> SimError:
+    """A 404 in the dialect's envelope: Gemini's list-shaped NOT_FOUND, the others' {"error": {...}}."""
+    if d.name == "gemini":
+        return d._err(404, "NOT_FOUND", message, "not_found")  # the compatibility layer's envelope (dialect)
+    return d.error(404, message, type_="invalid_request_error", param=param, outcome="not_found")
+
+
+def _server_error(d: Any, status: int) -> SimError:
+    """A 5xx of the Batch API itself in the dialect's envelope. OpenRouter's chat dialect turns a 500 into the 502
+    "Provider returned error" of an upstream; a batch call fails at OpenRouter, in its own envelope [INFERRED]."""
+    if d.name == "openrouter":
+        return d._err(status, "Internal Server Error" if status == 500 else "Service Unavailable", "server_error")
+    return d.server_error(status)
+
+
+def _with_retry_after(e: SimError, seconds: int = 1) -> SimError:
+    """The same error with one ``retry-after`` header (a 429 that says when to come back)."""
+    headers = {k: v for k, v in e.headers.items() if k.lower() != "retry-after"}
+    return SimError(e.status, e.body, e.outcome, {**headers, "retry-after": str(seconds)}, e.reason)
+
+
+def _reset_connection(request: web.Request) -> None:
+    """Drop the connection with an RST (SO_LINGER 0) and no answer: the client sees a reset, not a status."""
+    tr = request.transport
+    if tr is None:
+        return
+    sock = tr.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    tr.abort()
 
 
 # ====================================================================== the handlers
@@ -612,6 +767,8 @@ class BatchService(BatchStore):
         r.add_post("/{dialect}/v1/batches/{bid:.+}/cancel", self.b_cancel)
         r.add_get("/{dialect}/v1/batches/{bid:.+}/results", self.b_results)
         r.add_get("/{dialect}/v1/batches/{bid:.+}", self.b_retrieve)
+        r.add_post("/{dialect}/upload/v1beta/files", self.g_upload)  # Gemini's native Files (GEMINI_NO_FILES)
+        r.add_get("/{dialect}/v1beta/{fid:files/.+}", self.g_file)
 
     # ------------------------------------------------------------------ plumbing
     def _dialect(self, request: web.Request, kinds: tuple[str, ...]) -> Any:
@@ -619,6 +776,8 @@ class BatchService(BatchStore):
         name = request.match_info["dialect"]
         if "anthropic" in kinds and name == "anthropic":
             return self.server.api_dialects[("anthropic", "messages")]
+        if "gemini_native" in kinds:
+            return self.server.dialects[name] if name == "gemini" else None
         if ("openai" in kinds and name in FLAVORS) or ("openrouter" in kinds and name == "openrouter"):
             return self.server.dialects[name]
         return None
@@ -644,8 +803,7 @@ class BatchService(BatchStore):
             if kind == "anthropic":  # the native not_found_error [wording INFERRED]
                 raise BatchError(d.error(404, f"message_batch_id: no batch found with id {bid!r}",
                                          type_="not_found_error", outcome="not_found"))
-            raise BatchError(d.error(404, f"No batch found with id '{bid}'.", type_="invalid_request_error",
-                                     param="batch_id", outcome="not_found"))  # wording [INFERRED]
+            raise BatchError(_not_found(d, f"No batch found with id '{bid}'.", "batch_id"))  # wording [INFERRED]
         return job
 
     @staticmethod
@@ -659,12 +817,66 @@ class BatchService(BatchStore):
             raise BatchError(d.bad_request("The request body must be a JSON object."))
         return body
 
+    # ------------------------------------------------------------------ faults of the API calls themselves
+    def _accepted(self, request: web.Request, d: Any, provider: str, answer: web.Response) -> web.StreamResponse:
+        """The answer to a create whose batch exists and runs: as made, or under a create fault a 500 in the
+        provider's envelope or a dropped connection, so the client cannot know the batch was made."""
+        faults = self._fault_for(provider)
+        if faults.take("create_reset_after_accept"):
+            self.faulted["create_reset_after_accept"] += 1
+            _reset_connection(request)
+            return web.Response()
+        if faults.take("create_5xx_after_accept"):
+            self.faulted["create_5xx_after_accept"] += 1
+            raise BatchError(_server_error(d, 500))
+        return answer
+
+    def _poll_fault(self, d: Any, job: Job) -> None:
+        """A retrieve answered 503, or 429 with retry-after 1, for the poll faults' fractions: one seeded draw per
+        retrieve of the provider, so the same calls fail for the same seed."""
+        faults = self._fault_for(job.provider)
+        if not faults.poll_5xx and not faults.poll_429:
+            return
+        rng = self._poll_draws.setdefault(job.provider, random.Random(f"batch-poll:{self.server.seed}:{job.provider}"))
+        u = rng.random()
+        if u < faults.poll_5xx:
+            self.faulted["poll_5xx"] += 1
+            raise BatchError(_server_error(d, 503))
+        if u < faults.poll_5xx + faults.poll_429:
+            self.faulted["poll_429"] += 1
+            raise BatchError(_with_retry_after(d.rate_limited(job.model or "batch", 1.0, "requests", None, True)))
+
+    def _download_fault(self, d: Any, job: Job) -> None:
+        """A results download answered 503 (the first ``download_fail`` ones), or 404 once the batch has ended
+        under ``results_gone``: past retention the batch can still be viewed but its results not downloaded
+        (Anthropic: 29 days, docs.anthropic.com/ja/.../message-batches; OpenAI output files: 30 days or
+        output_expires_after, RESEARCH §1.4; read 2026-11-29)."""
+        faults = self._fault_for(job.provider)
+        if faults.take("download_fail"):
+            self.faulted["download_fail"] += 1
+            raise BatchError(_server_error(d, 503))
+        if faults.results_gone and job.status in ("ended", "completed", "expired", "cancelled", "failed"):
+            self.faulted["results_gone"] += 1
+            if job.kind == "anthropic":  # wording [INFERRED]
+                raise BatchError(d.error(404, f"The results of batch {job.id} are no longer available: results can "
+                                         "be downloaded for 29 days after the batch was created.",
+                                         type_="not_found_error", outcome="not_found"))
+            raise BatchError(_not_found(d, f"The results of batch {job.id} are no longer available.",
+                                        "batch_id"))  # wording [INFERRED]
+
+    def _files_route(self, d: Any) -> None:
+        """The Files routes of a provider that serves none (Gemini's compatibility layer, see GEMINI_NO_FILES): 404."""
+        if self._no_files(d.name):
+            self.faulted["no_files"] += 1
+            raise BatchError(_not_found(d, "Method not found."))  # wording [INFERRED]: an unrouted path
+
     # ------------------------------------------------------------------ Files (OpenAI, xAI, Gemini compat)
     async def f_upload(self, request: web.Request) -> web.StreamResponse:
         return await self._guard(request, ("openai",), lambda d: self._upload(request, d))
 
     async def _upload(self, request: web.Request, d: Any) -> web.Response:
         """POST …/files, multipart ``purpose`` + ``file``; a batch file over the provider's size limit is refused."""
+        self._files_route(d)
         flavor = FLAVORS[d.name]
         if not request.content_type.startswith("multipart/"):
             raise BatchError(d.bad_request("Invalid content type: expected multipart/form-data.", param="file"))
@@ -690,17 +902,18 @@ class BatchService(BatchStore):
     def _file(self, d: Any, fid: str) -> SimFile:
         f = self.files.get(fid)
         if f is None or f.provider != d.name:
-            raise BatchError(d.error(404, f"No such File object: {fid}", type_="invalid_request_error", param="id",
-                                     outcome="not_found"))
+            raise BatchError(_not_found(d, f"No such File object: {fid}", "id"))
         return f
 
     async def f_retrieve(self, request: web.Request) -> web.StreamResponse:
         async def work(d: Any) -> web.Response:
+            self._files_route(d)
             return _json(self._file(d, request.match_info["fid"]).obj())
         return await self._guard(request, ("openai",), work)
 
     async def f_delete(self, request: web.Request) -> web.StreamResponse:
         async def work(d: Any) -> web.Response:
+            self._files_route(d)
             f = self._file(d, request.match_info["fid"])
             del self.files[f.id]
             return _json({"id": f.id, "object": "file", "deleted": True})
@@ -710,9 +923,13 @@ class BatchService(BatchStore):
         """GET …/files/{id}/content: the output and error files as the recording serves them; an uploaded batch
         input is not downloadable ("Not allowed to download files of purpose: batch")."""
         async def work(d: Any) -> web.Response:
+            self._files_route(d)
             f = self._file(d, request.match_info["fid"])
             if f.purpose == "batch":
                 raise BatchError(d.bad_request("Not allowed to download files of purpose: batch"))
+            job = self.jobs.get(f.job_id or "")
+            if job is not None:
+                self._download_fault(d, job)
             return web.Response(body=f.data, headers={
                 "Content-Type": "application/octet-stream",
                 "content-disposition": f'attachment; filename="{f.filename}"'})
@@ -722,8 +939,8 @@ class BatchService(BatchStore):
     async def b_create(self, request: web.Request) -> web.StreamResponse:
         async def work(d: Any) -> web.Response:
             if d.name == "openrouter":
-                return await self._or_create(request, d)
-            return self._create(d, await self._body(request, d, 1 << 20))
+                return self._accepted(request, d, d.name, await self._or_create(request, d))
+            return self._accepted(request, d, d.name, self._create(d, await self._body(request, d, 1 << 20)))
         return await self._guard(request, ("openai", "openrouter"), work)
 
     def _create(self, d: Any, body: dict[str, Any]) -> web.Response:
@@ -756,7 +973,9 @@ class BatchService(BatchStore):
 
     async def b_retrieve(self, request: web.Request) -> web.StreamResponse:
         async def work(d: Any) -> web.Response:
-            return _json(self._obj(self._job(d, request.match_info["bid"], d.name)))
+            job = self._job(d, request.match_info["bid"], d.name)
+            self._poll_fault(d, job)
+            return _json(self._obj(job))
         return await self._guard(request, ("openai", "openrouter"), work)
 
     def _obj(self, job: Job) -> dict[str, Any]:
@@ -776,6 +995,9 @@ class BatchService(BatchStore):
     async def b_cancel(self, request: web.Request) -> web.StreamResponse:
         """POST …/batches/{id}/cancel: ``cancelling`` at once (cancelling_at set, as recorded), then ``cancelled``."""
         async def work(d: Any) -> web.Response:
+            if self._fault_for(d.name).no_cancel:
+                self.faulted["no_cancel"] += 1
+                raise BatchError(_not_found(d, "Method not found."))  # an unrouted path [wording INFERRED]
             job = self._job(d, request.match_info["bid"], d.name)
             if job.status not in ("validating", "in_progress", "finalizing", "cancelling"):
                 raise BatchError(d.error(409, f"Cannot cancel a batch with status '{job.status}'.",
@@ -787,6 +1009,51 @@ class BatchService(BatchStore):
                 job.status, job.times["cancelling_at"] = "cancelling", time.time()
             return _json(self._obj(job))
         return await self._guard(request, ("openai", "openrouter"), work)
+
+    # ------------------------------------------------------------------ Gemini's native Files (GEMINI_NO_FILES)
+    async def g_upload(self, request: web.Request) -> web.StreamResponse:
+        return await self._guard(request, ("gemini_native",), lambda d: self._g_upload(request, d))
+
+    async def _g_upload(self, request: web.Request, d: Any) -> web.Response:
+        """POST /upload/v1beta/files, resumable: "start" answers the session's X-Goog-Upload-URL (this same path with
+        ``upload_id``); "upload, finalize" there takes the bytes and answers ``{"file": {...}}`` whose ``name``
+        (``files/…``) the compatibility layer's batch create takes as input_file_id (sinas gemini_provider.py)."""
+        command = request.headers.get("X-Goog-Upload-Command", "").replace(" ", "")
+        upload_id = request.query.get("upload_id")
+        if upload_id is None:
+            if request.headers.get("X-Goog-Upload-Protocol") != "resumable" or command != "start":
+                raise BatchError(d.bad_request("The simulator takes the resumable upload protocol only: "
+                                               "X-Goog-Upload-Protocol: resumable, X-Goog-Upload-Command: start."))
+            meta = await self._body(request, d, 1 << 16) if request.can_read_body else {}
+            name = (meta.get("file") or {}).get("display_name") or (meta.get("file") or {}).get("displayName")
+            sid = self._new_id("upload-")
+            self._uploads[sid] = str(name or "upload")
+            url = f"{_origin(request)}/gemini/upload/v1beta/files?upload_id={sid}&upload_protocol=resumable"
+            return web.Response(headers={"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"})
+        if upload_id not in self._uploads or command != "upload,finalize":
+            raise BatchError(d.bad_request("Unknown upload session, or a command other than 'upload, finalize'."))
+        data = await _read_limited(request.content, FLAVORS["gemini"].max_bytes, d.too_large())
+        f = SimFile(self._new_id("files/"), "gemini", "batch", self._uploads.pop(upload_id), data, int(time.time()))
+        self.files[f.id] = f
+        return _json({"file": _native_file(f)}, headers={"X-Goog-Upload-Status": "final"})
+
+    async def g_file(self, request: web.Request) -> web.StreamResponse:
+        """GET /v1beta/files/{id} (the File) or /v1beta/files/{id}:download?alt=media (a batch's output, with the
+        download faults); an uploaded input is not offered for download [INFERRED]."""
+        async def work(d: Any) -> web.Response:
+            fid, _, verb = request.match_info["fid"].partition(":")
+            f = self.files.get(fid)
+            if f is None or f.provider != "gemini" or verb not in ("", "download"):
+                raise BatchError(_not_found(d, f"File {fid} does not exist or you do not have permission to "
+                                               "access it."))  # wording [INFERRED]
+            if not verb:
+                return _json(_native_file(f))
+            job = self.jobs.get(f.job_id or "")
+            if job is None:
+                raise BatchError(d.bad_request(f"Only files generated by the API can be downloaded: {fid}."))
+            self._download_fault(d, job)
+            return web.Response(body=f.data, headers={"Content-Type": "application/octet-stream"})
+        return await self._guard(request, ("gemini_native",), work)
 
     # ------------------------------------------------------------------ OpenRouter's inline batches
     async def _or_create(self, request: web.Request, d: Any) -> web.Response:
@@ -814,9 +1081,12 @@ class BatchService(BatchStore):
                 raise BatchError(d.bad_request(f"Duplicate custom_id {cid!r}.", param=f"requests[{i}].custom_id"))
             seen.add(cid)
             lines.append(Line(cid, {**item["body"], "model": model}))  # one model per batch: the batch's
-        _check_metadata(d, body.get("metadata"))
+        # metadata: OpenRouter's BatchSubmitBody documents callback_url, completion_window, endpoint, model, provider
+        # and requests, no metadata (openrouter.ai/docs/client-sdks/{go,typescript}/models/batchsubmitbody, read
+        # 2026-11-29): an undocumented field is ignored [INFERRED], so the batch's metadata stays null and a client
+        # cannot find an OpenRouter batch by a tag it sent
         job = Job(self._new_id("batch_"), d.name, "openrouter", self._ordinal(d.name), time.time(), lines,
-                  endpoint=endpoint, metadata=body.get("metadata"), model=model)
+                  endpoint=endpoint, model=model)
         self._start(job)
         return _json(self.or_obj(job), status=202)
 
@@ -837,6 +1107,7 @@ class BatchService(BatchStore):
             if job.status not in ("completed", "expired", "cancelled", "failed"):
                 raise BatchError(d.bad_request(f"Batch {job.id} has not finished (status {job.status}).",
                                                param="batch_id"))  # [INFERRED]
+            self._download_fault(d, job)
             rows = self._in_finish_order(job, self._rows(job))  # stable across pages: seeded by the batch
             limit = _limit_arg(request, d, 100, 1000)
             try:
@@ -852,6 +1123,8 @@ class BatchService(BatchStore):
     def _rows(self, job: Job) -> list[dict[str, Any]]:
         rows = []
         for ln in job.lines:
+            if ln.custom_id in job.dropped:
+                continue
             if ln.fate == "done":
                 rows.append({"id": f"batch_req_{digest(job.id.encode() + ln.custom_id.encode())}",
                              "custom_id": ln.custom_id, "response": {"status_code": ln.status, "request_id": None,
@@ -889,7 +1162,8 @@ class BatchService(BatchStore):
         job = Job(self._new_id("msgbatch_"), "anthropic", "anthropic", self._ordinal("anthropic"), time.time(), lines,
                   headers=headers, status="in_progress")
         self._start(job)
-        return _json(self.a_obj(job, _origin(request)), headers={"request-id": d.new_request_id()})
+        answer = _json(self.a_obj(job, _origin(request)), headers={"request-id": d.new_request_id()})
+        return self._accepted(request, d, "anthropic", answer)
 
     def a_obj(self, job: Job, origin: str) -> dict[str, Any]:
         """The MessageBatch object (recordings): counts stay all ``processing`` until the batch ends (no partial
@@ -911,15 +1185,18 @@ class BatchService(BatchStore):
     async def a_retrieve(self, request: web.Request) -> web.StreamResponse:
         async def work(d: Any) -> web.Response:
             job = self._job(d, request.match_info["bid"], "anthropic")
+            self._poll_fault(d, job)
             return _json(self.a_obj(job, _origin(request)), headers={"request-id": d.new_request_id()})
         return await self._guard(request, ("anthropic",), work)
 
     async def a_list(self, request: web.Request) -> web.StreamResponse:
-        """GET …/messages/batches?limit=&after_id=: newest first, ``{data, has_more, first_id, last_id}``."""
+        """GET …/messages/batches?limit=&after_id=&before_id=: newest first, ``{data, has_more, first_id, last_id}``
+        (limit 1-1000, default 20; platform.claude.com/docs/en/api/messages/batches/list, read 2026-11-29)."""
         async def work(d: Any) -> web.Response:
             limit = _limit_arg(request, d, 20, 1000)
             mine = [j for j in self.jobs.values() if j.kind == "anthropic" and not j.deleted]
-            page, more = _page(mine, lambda j: (j.created, j.ordinal), request.query.get("after_id"), limit)
+            page, more = _page(mine, lambda j: (j.created, j.ordinal), request.query.get("after_id"), limit,
+                               before=request.query.get("before_id"))
             data = [self.a_obj(j, _origin(request)) for j in page]
             return _json({"data": data, "has_more": more, "first_id": data[0]["id"] if data else None,
                           "last_id": data[-1]["id"] if data else None})
@@ -956,7 +1233,9 @@ class BatchService(BatchStore):
             if job.status != "ended":
                 raise BatchError(d.bad_request(f"Batch {job.id} is still processing; its results are available "
                                                "once it has ended."))  # wording [INFERRED]
-            rows = [{"custom_id": ln.custom_id, "result": _anthropic_result(ln)} for ln in job.lines]
+            self._download_fault(d, job)
+            rows = [{"custom_id": ln.custom_id, "result": _anthropic_result(ln)} for ln in job.lines
+                    if ln.custom_id not in job.dropped]
             return web.Response(body=_jsonl(self._in_finish_order(job, rows)), headers={
                 "Content-Type": "application/octet-stream",  # [INFERRED]; the recording kept no content type
                 "content-disposition": f'attachment; filename="{job.id}_results.jsonl"',
@@ -973,6 +1252,17 @@ def _halve_cost(usage: dict[str, Any]) -> None:
         for k, v in details.items():
             if isinstance(v, int | float):
                 details[k] = round(v / 2, 12)
+
+
+def _native_file(f: SimFile) -> dict[str, Any]:
+    """Gemini's native File resource (ai.google.dev/api/files: sizeBytes as a string, RFC 3339 times, state; the
+    48-hour expiry of the Files API)."""
+    created = datetime.fromtimestamp(f.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    expires = datetime.fromtimestamp(f.created_at + 172_800, UTC).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    return {"name": f.id, "displayName": f.filename, "mimeType": "jsonl", "sizeBytes": str(len(f.data)),
+            "createTime": created, "updateTime": created, "expirationTime": expires,
+            "sha256Hash": hashlib.sha256(f.data).hexdigest(), "uri": f"https://simulated/v1beta/{f.id}",
+            "state": "ACTIVE", "source": "GENERATED" if f.job_id else "UPLOADED"}
 
 
 def _origin(request: web.Request) -> str:
