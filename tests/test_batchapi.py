@@ -350,7 +350,7 @@ def test_find_tells_two_tagged_batches_apart_by_their_metadata_tag(model):
     got = found_a[0]
     assert got.custom_ids == job_a.custom_ids and got.input_file_id == job_a.input_file_id
     assert got.model_id == job_a.model_id and got.api == "chat" and got.url == job_a.url
-    assert got.extra == {"tag": "mm-tag-first"} and got.protocol == "openai_files"
+    assert got.extra == {"tag": "mm-tag-first"} and got.protocol == job_a.protocol
     assert abs(got.submitted_at - job_a.submitted_at) <= 1.0  # the provider's created_at (whole seconds)
 
 
@@ -495,19 +495,31 @@ def test_line_errors_keep_their_code_and_missing_lines_are_marked():
     assert all(r.batch_wait_s == pytest.approx(20.0) for r in rows.values())
 
 
-def test_gemini_upload_404_says_the_compatibility_layer_refused_the_file():
-    async def no_files(request: web.Request) -> web.Response:
-        return web.json_response([{"error": {"code": 404, "message": "Not found", "status": "NOT_FOUND"}}],
-                                 status=404)
+def test_gemini_uploads_natively_with_its_key_header_and_never_follows_a_session_url_to_another_host():
+    """Gemini's compatibility layer has no Files route (batchapi/gemini.py): the JSONL goes to the native resumable
+    upload at the API root, with x-goog-api-key (not a bearer); a session URL on another host is refused before
+    the file (and the key) are sent there."""
+    from multimodel.batchapi.gemini import native_root
 
-    with local_server({("POST", "/v1beta/openai/files"): no_files}) as (base, hits), \
+    assert native_root("https://generativelanguage.googleapis.com/v1beta/openai/") == \
+        "https://generativelanguage.googleapis.com"
+    assert native_root("http://127.0.0.1:8787/gemini/v1") == "http://127.0.0.1:8787/gemini"
+    seen: list[dict[str, str]] = []
+
+    async def start(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.Response(headers={"X-Goog-Upload-URL": "http://elsewhere.example/upload?upload_id=1"})
+
+    with local_server({("POST", "/upload/v1beta/files"): start}) as (base, hits), \
             local_client("gemini", f"{base}/v1beta/openai") as c:
         lines = [("g0", c.prepare("gemini/gemini-3-flash-preview", "hi"))]
         with pytest.raises(BatchAPIError) as refused:
             _submit(c, lines, tag="g")
-    assert refused.value.error.status == 404
-    assert "Gemini's OpenAI compatibility layer refused the batch file upload" in refused.value.error.message
-    assert hits == [("POST", "/v1beta/openai/files")]  # no create was tried
+    assert refused.value.error.kind == "malformed_response" and "own host" in refused.value.error.message
+    assert hits == [("POST", "/upload/v1beta/files")]  # no file sent elsewhere, no create tried
+    sent = {k.lower(): v for k, v in seen[0].items()}
+    assert sent["x-goog-upload-protocol"] == "resumable" and sent["x-goog-upload-command"] == "start"
+    assert sent["x-goog-api-key"] and "authorization" not in sent
 
 
 # ---------------------------------------------------------------- keys in a base_url

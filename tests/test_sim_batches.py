@@ -112,7 +112,7 @@ def g_create(sim, data: bytes, **extra: Any) -> dict[str, Any]:
 
 
 def g_content(sim, name: str) -> list[dict[str, Any]]:
-    r = HTTP.get(f"{sim.url}/gemini/v1beta/{name}:download?alt=media", headers=GKEY)
+    r = HTTP.get(f"{sim.url}/gemini/download/v1beta/{name}:download?alt=media", headers=GKEY)
     assert r.status_code == 200, r.text
     return [json.loads(x) for x in r.text.splitlines()]
 
@@ -726,8 +726,9 @@ def test_gemini_batches_go_through_the_native_files_api(sim):
     name = g_upload(sim, data)
     meta = HTTP.get(f"{sim.url}/gemini/v1beta/{name}", headers=GKEY).json()
     assert meta["name"] == name and meta["sizeBytes"] == str(len(data)) and meta["state"] == "ACTIVE"
-    r = HTTP.get(f"{sim.url}/gemini/v1beta/{name}:download?alt=media", headers=GKEY)
+    r = HTTP.get(f"{sim.url}/gemini/download/v1beta/{name}:download?alt=media", headers=GKEY)
     assert r.status_code == 400  # an uploaded input is not offered back
+    assert HTTP.get(f"{sim.url}/gemini/v1beta/{name}:download?alt=media", headers=GKEY).status_code == 404
     assert HTTP.get(f"{sim.url}/gemini/v1beta/{name}").status_code in (401, 403)  # a key is needed
     assert HTTP.get(f"{sim.url}/gemini/v1beta/files/nope", headers=GKEY).status_code == 404
     r = HTTP.post(f"{sim.url}/gemini/upload/v1beta/files?upload_id=nope&upload_protocol=resumable",
@@ -741,7 +742,7 @@ def test_gemini_batches_go_through_the_native_files_api(sim):
     assert final["request_counts"] == {"total": 3, "completed": 3, "failed": 0}
     assert {x["custom_id"] for x in g_content(sim, final["output_file_id"])} == {"g0", "g1", "g2"}
     sim.set_batch_faults({"download_fail": 1, "results_gone": True}, provider="gemini")
-    url = f"{sim.url}/gemini/v1beta/{final['output_file_id']}:download?alt=media"
+    url = f"{sim.url}/gemini/download/v1beta/{final['output_file_id']}:download?alt=media"
     codes = [HTTP.get(url, headers=GKEY).status_code for _ in range(2)]
     assert codes == [503, 404]  # the native download carries the download faults too
 

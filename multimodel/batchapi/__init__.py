@@ -21,7 +21,7 @@ from multimodel.config import ProviderConfig
 from multimodel.providers import get_dialect
 
 #: the protocol names a dialect may declare
-PROTOCOL_NAMES = ("openai_files", "anthropic", "openrouter")
+PROTOCOL_NAMES = ("openai_files", "gemini_files", "anthropic", "openrouter")
 
 
 def get_protocol(name: str) -> BatchProtocol:
@@ -30,6 +30,10 @@ def get_protocol(name: str) -> BatchProtocol:
         from multimodel.batchapi.openai_files import PROTOCOL
 
         return PROTOCOL
+    if name == "gemini_files":
+        from multimodel.batchapi.gemini import PROTOCOL as GEMINI
+
+        return GEMINI
     if name == "anthropic":
         from multimodel.batchapi.anthropic import PROTOCOL as ANTHROPIC
 

@@ -104,15 +104,27 @@ class OpenAIFilesProtocol(BatchProtocol):
         metadata = {"client": "multimodel", **({"mm_tag": check_tag(tag)} if tag is not None else {})}
         req0 = lines[0][1]
         data = b"".join(_jsonl_line(cid, req) for cid, req in lines)
-        body, content_type = multipart({"purpose": "batch"}, "multimodel-batch.jsonl", data)
-        headers = {**headers_for(cfg, "chat"), "Content-Type": content_type}
-        file_id = await _upload(cfg, transport, headers, body)
+        file_id = await self.upload(cfg, transport, data)
         create = {"input_file_id": file_id, "endpoint": ENDPOINTS[req0.api.name], "completion_window": "24h",
                   "metadata": metadata}
         submitted_at = time()
         url = self.collection_url(cfg)
         obj = await call_json(transport, "POST", url, headers_for(cfg, "chat"), orjson.dumps(create))
         return self.created(obj, cfg, lines, url, submitted_at, tag=tag, input_file_id=file_id)
+
+    async def upload(self, cfg: ProviderConfig, transport: Transport, data: bytes) -> str:
+        """``POST {base}/files`` (multipart, ``purpose=batch``): the uploaded JSONL file's id."""
+        body, content_type = multipart({"purpose": "batch"}, "multimodel-batch.jsonl", data)
+        headers = {**headers_for(cfg, "chat"), "Content-Type": content_type}
+        uploaded = await call_json(transport, "POST", f"{cfg.base_url}/files", headers, body)
+        file_id = uploaded.get("id")
+        if not isinstance(file_id, str) or not file_id:
+            raise BatchAPIError(ResultError(kind="malformed_response", message="the file upload returned no id"))
+        return file_id
+
+    def download(self, cfg: ProviderConfig, file_id: str) -> tuple[str, dict[str, str]]:
+        """Where an output or error file is read (``GET {base}/files/{id}/content``), with the headers it needs."""
+        return f"{cfg.base_url}/files/{file_id}/content", headers_for(cfg, "chat")
 
     @staticmethod
     def status_from(obj: dict[str, Any], submitted: int) -> BatchStatus:
@@ -141,13 +153,13 @@ class OpenAIFilesProtocol(BatchProtocol):
             return _refused_rows(job, requests_by_custom_id, status)
         obj = status.raw
         out: dict[str, Result] = {}
-        headers = headers_for(cfg, "chat")
         reports = self.reports_cost(cfg)
         for key in ("output_file_id", "error_file_id"):
             fid = obj.get(key)
             if not isinstance(fid, str) or not fid:  # "" is absent too (tobert/kaibo PR #93)
                 continue
-            async for line in jsonl_objects(transport, f"{cfg.base_url}/files/{fid}/content", headers):
+            url, headers = self.download(cfg, fid)
+            async for line in jsonl_objects(transport, url, headers):
                 cid = line.get("custom_id")
                 if isinstance(cid, str) and cid in requests_by_custom_id and cid not in out:
                     out[cid] = _line_result(requests_by_custom_id[cid], job, cid, line, reports_batch_cost=reports,
@@ -159,21 +171,6 @@ class OpenAIFilesProtocol(BatchProtocol):
         return out
 
 
-async def _upload(cfg: ProviderConfig, transport: Transport, headers: dict[str, str], body: bytes) -> str:
-    """``POST {base}/files``: the uploaded file's id. Gemini's compatibility layer may serve no Files route (two
-    public projects upload natively instead; RESEARCH §2, read 2026-11-29): its 404 says so."""
-    try:
-        uploaded = await call_json(transport, "POST", f"{cfg.base_url}/files", headers, body)
-    except BatchAPIError as exc:
-        if cfg.dialect == "gemini" and exc.error.status == 404:
-            exc.error.message = ("Gemini's OpenAI compatibility layer refused the batch file upload (404: its Files "
-                                 "route may not exist; RESEARCH §2), so no batch was created and these rows run live "
-                                 f"or stay errors: {exc.error.message}")
-        raise
-    file_id = uploaded.get("id")
-    if not isinstance(file_id, str) or not file_id:
-        raise BatchAPIError(ResultError(kind="malformed_response", message="the file upload returned no id"))
-    return file_id
 
 
 def check_tag(tag: Any) -> str:

@@ -65,8 +65,8 @@ class Dialect:
 
     #: a parameter a reasoning model takes at its default value only (OpenAI: temperature 1)
     sampling_defaults: ClassVar[dict[str, Any]] = {}
-    #: the provider's Batch API (batchapi/: "openai_files", "anthropic", "openrouter"), None when it has none (its rows
-    #: run live)
+    #: the provider's Batch API (batchapi/: "openai_files", "gemini_files", "anthropic", "openrouter"), None when it
+    #: has none (its rows run live)
     batch_protocol: ClassVar[str | None] = None
 
     # ---------------------------------------------------------------- request

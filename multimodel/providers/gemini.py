@@ -84,7 +84,7 @@ class GeminiDialect(Dialect):
     api_key_env = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
     #: batch mode through the OpenAI compatibility layer's Files + Batches, 50% price (developers.googleblog.com/
     #: gemini-batch-api-now-supports-embeddings-and-openai-compatibility, 2025-09-10, read 2026-11-29)
-    batch_protocol: ClassVar[str | None] = "openai_files"
+    batch_protocol: ClassVar[str | None] = "gemini_files"  # compat Batches + native Files (batchapi/gemini.py)
 
     def shape_messages(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, options: dict[str, Any], warn: Any

@@ -769,6 +769,9 @@ class BatchService(BatchStore):
         r.add_get("/{dialect}/v1/batches/{bid:.+}", self.b_retrieve)
         r.add_post("/{dialect}/upload/v1beta/files", self.g_upload)  # Gemini's native Files (GEMINI_NO_FILES)
         r.add_get("/{dialect}/v1beta/{fid:files/.+}", self.g_file)
+        # the download lives under its own root, as on generativelanguage.googleapis.com/download/v1beta/{name}:download
+        # (Google's batch-mode guide's results step; public clients call it so, read 2026-11-29)
+        r.add_get("/{dialect}/download/v1beta/{fid:files/.+}", self.g_file)
 
     # ------------------------------------------------------------------ plumbing
     def _dialect(self, request: web.Request, kinds: tuple[str, ...]) -> Any:
@@ -1038,12 +1041,13 @@ class BatchService(BatchStore):
         return _json({"file": _native_file(f)}, headers={"X-Goog-Upload-Status": "final"})
 
     async def g_file(self, request: web.Request) -> web.StreamResponse:
-        """GET /v1beta/files/{id} (the File) or /v1beta/files/{id}:download?alt=media (a batch's output, with the
-        download faults); an uploaded input is not offered for download [INFERRED]."""
+        """GET /v1beta/files/{id} (the File) or /download/v1beta/files/{id}:download?alt=media (a batch's output,
+        with the download faults); an uploaded input is not offered for download [INFERRED]."""
         async def work(d: Any) -> web.Response:
             fid, _, verb = request.match_info["fid"].partition(":")
             f = self.files.get(fid)
-            if f is None or f.provider != "gemini" or verb not in ("", "download"):
+            downloading = "/download/v1beta/" in request.path
+            if f is None or f.provider != "gemini" or verb != ("download" if downloading else ""):
                 raise BatchError(_not_found(d, f"File {fid} does not exist or you do not have permission to "
                                                "access it."))  # wording [INFERRED]
             if not verb:

@@ -167,9 +167,16 @@ class SimHandle:
                                                        "burst": burst}, "provider": provider, "model": model})
 
     def set_batch_faults(self, faults: dict[str, Any] | None, provider: str | None = None) -> None:
-        """Set (or with None/{} clear) the batch faults of a provider (or of all): ``line_4xx`` / ``line_5xx`` (the
-        fraction of lines answered with a model-level 400 or a 5xx), ``expire_after`` (the batch expires once that
-        fraction of its lines is done) and ``fail`` (the whole batch fails at validation)."""
+        """Set (or with None/{} clear) the batch faults of a provider (or of all).
+
+        Lines: ``line_4xx`` / ``line_5xx`` (the fraction answered with a model-level 400 or a 5xx), ``expire_after``
+        (the batch expires once that fraction is done), ``fail`` (the whole batch fails at validation),
+        ``drop_lines`` (that many lines missing from a completed batch's results). The Batch API calls themselves:
+        ``create_5xx_after_accept`` / ``create_reset_after_accept`` (the next N creates make the batch, then answer
+        500 or reset), ``poll_5xx`` / ``poll_429`` (fractions of retrieves), ``download_fail`` (the next N result
+        downloads answer 503), ``results_gone`` (404 on results once ended), ``stuck`` ("finalizing" or
+        "cancelling": never leaves it), ``no_files`` / ``no_cancel`` (those routes answer 404; ``no_files`` is on
+        by default for gemini, whose compatibility layer serves no Files route). See sim/batches.py."""
         self._call(self._server.configure, {"batch_faults": faults, "provider": provider})
 
     def set_batch_time(self, seconds: float) -> None:
