@@ -149,7 +149,7 @@ class BatchRun:
             return cids
         known = {t.job.batch_id for t in self.tracked}
         left, intents = set(cids), []
-        for record in self.cache.batches(None):
+        for record in self.cache.batches(None, open_only=True):
             held = left & set(record["custom_ids"])
             cfg = self.runner.providers.get(record["provider"])
             if record["collected"] is not None or not held or cfg is None:

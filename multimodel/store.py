@@ -667,15 +667,19 @@ class ResultCache:
         never made. Queued behind the record's own writes, so it never lands before them. Never raises."""
         self._writer.write(("batch-drop", batch_id), "DELETE FROM batches WHERE batch_id = ?", (batch_id,))
 
-    def batches(self, run_id: str | None = None) -> list[dict[str, Any]]:
-        """The recorded batches (of one run, or all), oldest first: each a dict of the table's columns, ``job`` and
-        ``custom_ids`` decoded; batches still waiting in memory for a lock included."""
+    def batches(self, run_id: str | None = None, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """The recorded batches (of one run, or all; with ``open_only`` only those not collected yet), oldest first:
+        each a dict of the table's columns, ``job`` and ``custom_ids`` decoded; batches still waiting in memory for
+        a lock included."""
         self.flush()
-        where, params = ("WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
+        conditions = [c for c in ("run_id = ?" if run_id is not None else "",
+                                  "collected IS NULL" if open_only else "") if c]
+        where = "WHERE " + " AND ".join(conditions) if conditions else ""
+        params: tuple[Any, ...] = (run_id,) if run_id is not None else ()
         rows = self._writer.read(f"SELECT batch_id, run_id, provider, model, api, job, custom_ids, state, created, "
                                  f"collected FROM batches {where} ORDER BY created, rowid", params) or []
         with self._lock:
-            waiting = [params for slot, (_, params) in self._writer.pending.items() if slot[0] == "batch"]
+            waiting = [row for slot, (_, row) in self._writer.pending.items() if slot[0] == "batch"]
             dropped = {slot[1] for slot in self._writer.pending if slot[0] == "batch-drop"}
         names = ("batch_id", "run_id", "provider", "model", "api", "job", "custom_ids", "state", "created",
                  "collected")
