@@ -7,9 +7,7 @@ when the provider said its line failed (or the batch is gone)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -25,8 +23,9 @@ from tests.test_evaluate_batch import (
     KILL_SCRIPT,
     ROOT,
     client,
+    kill_after_submission,
     quiet_evaluate,
-    recorded_batches,
+    sim_process,
     sim_stats,
 )
 
@@ -417,27 +416,15 @@ def test_budget_override_submits_only_the_batch_rows_the_budget_covers(fast_poll
 def test_kill_minus_nine_then_a_rerun_with_one_more_prompt_collects_the_recorded_batches(tmp_path):
     """A re-run that is not the same call (one more prompt: another run id) still picks up the batches the killed
     run recorded, by their rows, and submits only the new prompt's rows."""
-    proc = subprocess.Popen([sys.executable, "-m", "multimodel.sim", "--port", "0", "--latency-scale", "0",
-                             "--batch-s", "4"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-    url = proc.stdout.readline().strip()
-    proc.stdout.close()
-    try:
-        script, cache, out = tmp_path / "run.py", tmp_path / "cache.sqlite", tmp_path / "out.json"
-        script.write_text(KILL_SCRIPT)
-        child = subprocess.Popen([sys.executable, str(script), url, str(cache), str(out), "300"], cwd=ROOT)
-        deadline = time.time() + 60
-        while len(recorded_batches(cache)) < 2 and time.time() < deadline:
-            time.sleep(0.02)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
+    script, cache, out = tmp_path / "run.py", tmp_path / "cache.sqlite", tmp_path / "out.json"
+    script.write_text(KILL_SCRIPT)
+    with sim_process(4) as url:
+        kill_after_submission(script, url, cache, out, "300")
         assert sim_stats(url)["batches"]["batches"] == 2
         subprocess.run([sys.executable, str(script), url, str(cache), str(out), "301"], cwd=ROOT, check=True,
                        timeout=120)
         after = sim_stats(url)
-        rows = pd.DataFrame(json.loads(out.read_text()))
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    rows = pd.DataFrame(json.loads(out.read_text()))
     assert len(rows) == 602 and not rows.duplicated(["qid", "model"]).any() and rows["error_kind"].isna().all()
     assert after["by_api"] == {"batch": 602}  # 600 lines of the killed run's batches, 2 for the new prompt
     assert after["batches"]["batches"] == 4

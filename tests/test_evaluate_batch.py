@@ -5,6 +5,7 @@ cancel_batches()."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import sys
 import textwrap
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,25 +121,41 @@ def recorded_batches(cache: Path) -> list[str]:
         return []
     try:
         with sqlite3.connect(cache) as conn:
-            return [r[0] for r in conn.execute("SELECT batch_id FROM batches")]
+            return [r[0] for r in conn.execute("SELECT batch_id FROM batches WHERE state != 'creating'")]
     except sqlite3.OperationalError:
         return []
 
 
-def test_kill_minus_nine_after_submission_then_rerun_collects_without_a_new_batch(tmp_path):
+@contextlib.contextmanager
+def sim_process(batch_s: float) -> Iterator[str]:
+    """The simulator in a process of its own (so clients in other processes share it); yields its URL."""
     proc = subprocess.Popen([sys.executable, "-m", "multimodel.sim", "--port", "0", "--latency-scale", "0",
-                             "--batch-s", "4"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+                             "--batch-s", str(batch_s)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=ROOT)
     url = proc.stdout.readline().strip()
     proc.stdout.close()
     try:
-        script, cache, out = tmp_path / "run.py", tmp_path / "cache.sqlite", tmp_path / "out.json"
-        script.write_text(KILL_SCRIPT)
-        child = subprocess.Popen([sys.executable, str(script), url, str(cache), str(out)], cwd=ROOT)
-        deadline = time.time() + 60
-        while len(recorded_batches(cache)) < 2 and time.time() < deadline:
-            time.sleep(0.02)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def kill_after_submission(script: Path, url: str, cache: Path, out: Path, *args: str) -> None:
+    """Run KILL_SCRIPT in a child and kill -9 it as soon as its two batches are recorded (before they end)."""
+    child = subprocess.Popen([sys.executable, str(script), url, str(cache), str(out), *args], cwd=ROOT)
+    deadline = time.time() + 60
+    while len(recorded_batches(cache)) < 2 and time.time() < deadline:
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(10)
+
+
+def test_kill_minus_nine_after_submission_then_rerun_collects_without_a_new_batch(tmp_path):
+    script, cache, out = tmp_path / "run.py", tmp_path / "cache.sqlite", tmp_path / "out.json"
+    script.write_text(KILL_SCRIPT)
+    with sim_process(4) as url:
+        kill_after_submission(script, url, cache, out)
         at_kill = sim_stats(url)["batches"]
         assert at_kill["batches"] == 2 and len(recorded_batches(cache)) == 2, at_kill
         assert not out.exists(), "the kill must land before the run ends"
@@ -145,41 +163,31 @@ def test_kill_minus_nine_after_submission_then_rerun_collects_without_a_new_batc
         subprocess.run([sys.executable, str(script), url, str(cache), str(out)], cwd=ROOT, check=True, timeout=120)
         wall = time.perf_counter() - t0
         after = sim_stats(url)
-        rows = pd.DataFrame(json.loads(out.read_text()))
-        assert after["batches"]["batches"] == 2, "the re-run submitted a new batch"
-        assert len(rows) == 600 and not rows.duplicated(["qid", "model"]).any()
-        assert rows["error_kind"].isna().all() and (rows["mode"] == "batch").all()
-        assert set(rows["batch_id"]) == set(recorded_batches(cache))
-        assert "chat" not in after["by_api"] and "messages" not in after["by_api"]
-        print(f"kill -9: batches before {at_kill['batches']}, after {after['batches']['batches']}; "
-              f"re-run collected 600 rows in {wall:.1f}s")
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    rows = pd.DataFrame(json.loads(out.read_text()))
+    assert after["batches"]["batches"] == 2, "the re-run submitted a new batch"
+    assert len(rows) == 600 and not rows.duplicated(["qid", "model"]).any()
+    assert rows["error_kind"].isna().all() and (rows["mode"] == "batch").all()
+    assert set(rows["batch_id"]) == set(recorded_batches(cache))
+    assert "chat" not in after["by_api"] and "messages" not in after["by_api"]
+    print(f"kill -9: batches before {at_kill['batches']}, after {after['batches']['batches']}; "
+          f"re-run collected 600 rows in {wall:.1f}s")
 
 
 def test_two_processes_on_one_cache_never_submit_the_same_row_twice(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "multimodel.sim", "--port", "0", "--latency-scale", "0",
-                             "--batch-s", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-    url = proc.stdout.readline().strip()
-    proc.stdout.close()
-    try:
-        script, cache = tmp_path / "run.py", tmp_path / "cache.sqlite"
-        script.write_text(KILL_SCRIPT)
-        outs = [tmp_path / f"out-{tag}.json" for tag in "ab"]
+    script, cache = tmp_path / "run.py", tmp_path / "cache.sqlite"
+    script.write_text(KILL_SCRIPT)
+    outs = [tmp_path / f"out-{tag}.json" for tag in "ab"]
+    with sim_process(2) as url:
         children = [subprocess.Popen([sys.executable, str(script), url, str(cache), str(out)], cwd=ROOT)
                     for out in outs]
         assert [child.wait(120) for child in children] == [0, 0]
         stats = sim_stats(url)
-        assert stats["by_api"] == {"batch": 600}, stats["by_api"]  # each row one line of one batch, nothing live
-        for out in outs:
-            rows = pd.DataFrame(json.loads(out.read_text()))
-            assert len(rows) == 600 and not rows.duplicated(["qid", "model"]).any()
-            assert rows["error_kind"].isna().all()
-        print(f"two processes: {stats['batches']['batches']} batches, {stats['by_api']['batch']} lines for 600 rows")
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    assert stats["by_api"] == {"batch": 600}, stats["by_api"]  # each row one line of one batch, nothing live
+    for out in outs:
+        rows = pd.DataFrame(json.loads(out.read_text()))
+        assert len(rows) == 600 and not rows.duplicated(["qid", "model"]).any()
+        assert rows["error_kind"].isna().all()
+    print(f"two processes: {stats['batches']['batches']} batches, {stats['by_api']['batch']} lines for 600 rows")
 
 
 @pytest.mark.parametrize("choice", ["error", "live"])

@@ -164,11 +164,7 @@ class OpenAIFilesProtocol(BatchProtocol):
                 if isinstance(cid, str) and cid in requests_by_custom_id and cid not in out:
                     out[cid] = _line_result(requests_by_custom_id[cid], job, cid, line, reports_batch_cost=reports,
                                             ended_at=status.ended_at)
-        settle = {"expired": expired_error, "cancelled": cancelled_error}.get(status.provider_status, missing_error)
-        for cid in job.custom_ids:
-            if cid not in out:
-                out[cid] = batch_result(requests_by_custom_id[cid], job, cid, error=settle(), ended_at=status.ended_at)
-        return out
+        return settle_unnamed(out, job, requests_by_custom_id, status)
 
 
 
@@ -180,6 +176,17 @@ def check_tag(tag: Any) -> str:
         raise ConfigError(f"a batch tag is a string of 1 to 512 characters (it goes in the create's metadata), got "
                           f"{tag!r:.80}")
     return tag
+
+
+def settle_unnamed(out: dict[str, Result], job: BatchJob, requests: Mapping[str, PreparedRequest],
+                   status: BatchStatus) -> dict[str, Result]:
+    """``out`` with a row for every line the results did not name: expired or cancelled when the batch ended so,
+    else missing (LINE_MISSING: the batch runner reads such a batch again rather than closing it)."""
+    settle = {"expired": expired_error, "cancelled": cancelled_error}.get(status.provider_status, missing_error)
+    for cid in job.custom_ids:
+        if cid not in out:
+            out[cid] = batch_result(requests[cid], job, cid, error=settle(), ended_at=status.ended_at)
+    return out
 
 
 def _jsonl_line(custom_id: str, req: PreparedRequest) -> bytes:
@@ -279,4 +286,4 @@ def _line_result(req: PreparedRequest, job: BatchJob, cid: str, line: dict[str, 
 
 PROTOCOL = OpenAIFilesProtocol()
 
-__all__ = ["ENDPOINTS", "PROTOCOL", "OpenAIFilesProtocol", "check_tag", "ended_at_of", "status_of"]
+__all__ = ["ENDPOINTS", "PROTOCOL", "OpenAIFilesProtocol", "check_tag", "ended_at_of", "settle_unnamed", "status_of"]

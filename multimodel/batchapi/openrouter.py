@@ -20,16 +20,12 @@ from multimodel.batchapi.base import (
     BatchLimits,
     BatchProtocol,
     Line,
-    batch_result,
     call_json,
-    cancelled_error,
-    expired_error,
     headers_for,
     line_body,
     list_page_of,
-    missing_error,
 )
-from multimodel.batchapi.openai_files import ENDPOINTS, _line_result, _refused_rows, status_of
+from multimodel.batchapi.openai_files import ENDPOINTS, _line_result, _refused_rows, settle_unnamed, status_of
 from multimodel.config import ProviderConfig
 from multimodel.errors import ConfigError
 from multimodel.request import PreparedRequest
@@ -104,11 +100,7 @@ class OpenRouterBatchProtocol(BatchProtocol):
             if isinstance(cid, str) and cid in requests_by_custom_id and cid not in out:
                 out[cid] = _line_result(requests_by_custom_id[cid], job, cid, line, reports_batch_cost=True,
                                         ended_at=status.ended_at)
-        settle = {"expired": expired_error, "cancelled": cancelled_error}.get(status.provider_status, missing_error)
-        for cid in job.custom_ids:
-            if cid not in out:
-                out[cid] = batch_result(requests_by_custom_id[cid], job, cid, error=settle(), ended_at=status.ended_at)
-        return out
+        return settle_unnamed(out, job, requests_by_custom_id, status)
 
     async def _result_lines(self, cfg: ProviderConfig, transport: Transport,
                             job: BatchJob) -> AsyncIterator[dict[str, Any]]:
