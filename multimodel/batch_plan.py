@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,18 +119,19 @@ def estimate_batch_cost(slots: Sequence[Slot]) -> tuple[float, int]:
     return total, unknown
 
 
-def hold_to_budget(batch: Sequence[Slot], budget_usd: float | None,
-                   on_batch_failure: str = "error") -> tuple[list[Slot], list[Slot], float]:
+def hold_to_budget(batch: Sequence[Slot], budget_usd: float | None, on_batch_failure: str = "error",
+                   answered: Callable[[Slot], bool] | None = None) -> tuple[list[Slot], list[Slot], float]:
     """With a budget (budget_override=True lets a run start past it): the batch rows it covers at their worst case,
     in plan order (submitted), the rest (not sent: budget error rows, as the live path stops), and the worst case
     committed by the submitted ones, which the live rows' spend starts from. A batch row counts at the live price
-    when on_batch_failure="live" (a failed line is then paid again live)."""
+    when on_batch_failure="live" (a failed line is then paid again live); a row ``answered`` says the cache holds
+    counts nothing (it is served, not sent), so re-running the same call gets further each time."""
     estimate = estimate_cost if on_batch_failure == "live" else estimate_batch_cost
     if budget_usd is None:
         return list(batch), [], estimate(batch)[0]
     kept, over, committed = [], [], 0.0
     for slot in batch:
-        cost = estimate([slot])[0]
+        cost = 0.0 if answered is not None and answered(slot) else estimate([slot])[0]
         if over or committed + cost > budget_usd:
             over.append(slot)
         else:

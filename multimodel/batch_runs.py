@@ -49,8 +49,14 @@ POLL_RETRY_GIVE_UP = 20
 #: and this grace; a batch still not ended (a state that never ends, one multimodel does not know) then leaves its
 #: rows as error rows, still recorded and uncollected
 BATCH_GRACE_S = 3600.0
-#: HTTP statuses saying the provider no longer has the batch (or its results)
+#: HTTP statuses saying the provider no longer has the batch (or its results) ...
 GONE = (404, 410)
+#: ... believed only once they have lasted this long: Anthropic answers 404 on a retrieve right after the create and
+#: on results just after the end, for batches that then complete (anthropic-sdk-python#1432, read 2026-11-29)
+LOST_AFTER_S = 900.0
+#: results answered 404 are believed gone only past the providers' results retention (Anthropic 29 days, OpenAI's
+#: output files 30: RESEARCH §1, §4); sooner they are "not readable now" and the batch stays open for a re-run
+RETENTION_S = 29 * 24 * 3600.0
 #: reading a batch's results: tries on a retryable failure (with the polling backoff) before its rows become errors
 COLLECT_TRIES = 4
 #: the longest a retry-after is honoured (a larger one is read as this)
@@ -62,9 +68,8 @@ SETTLE_S = 10.0
 #: provider_code of the error rows of a batch that may exist at the provider, or exists and was not read: these
 #: rows are never re-sent live in the same run (the batch is, or may be, paid already)
 MAY_EXIST, UNCOLLECTED = "batch_may_exist", "batch_uncollected"
-#: provider_code of the rows of a batch the provider no longer knows (404 or 410 on every poll: deleted, past its
-#: results retention, another account's key): its record is closed, so the rows may be sent again (live, or by a
-#: re-run)
+#: provider_code of the rows of a batch the provider no longer knows (404 or 410 for LOST_AFTER_S: deleted, another
+#: account's key; or its results past retention): its record is closed, so a re-run sends the rows again
 LOST = "batch_lost"
 #: provider_code (batchapi.missing_error) of a line a completed batch's results do not hold: the batch is read once
 #: more after MISSING_RETRY_S, then left uncollected so a re-run reads it again
@@ -73,6 +78,8 @@ MISSING_RETRY_S = 5.0
 FIND_WAITS_S = (0.0, 2.0, 5.0)
 #: the state of a batch's intent: recorded before the create, replaced by the batch's own record once it exists
 CREATING = "creating"
+#: cancel_batches(): how long it waits for the creates in flight to answer, so it can cancel what they made
+INTENT_WAIT_S = 30.0
 
 
 
@@ -162,7 +169,8 @@ class BatchRun:
                 self.tracked.append(Tracked(BatchJob.from_dict(record["job"]), cfg, adopted=True))
             left -= set(record["custom_ids"])
         for record, cfg in intents:
-            left |= await self._settle_intent(record, cfg)
+            held = [cid for cid in record["custom_ids"] if cid in self.by_cid]
+            left |= await self._unless_broken(self._settle_intent(record, cfg), held) or set()
         return [cid for cid in cids if cid in left]
 
     async def _settle_intent(self, record: dict[str, Any], cfg: ProviderConfig) -> set[str]:
@@ -193,10 +201,12 @@ class BatchRun:
         assert proto is not None
         template = self.by_cid[next(c for c in intent.custom_ids if c in self.by_cid)][0].req
         lines = [(cid, template) for cid in intent.custom_ids]  # find() reads each line's model and API only
-        exclude = {t.job.batch_id for t in self.tracked}
         why = "the provider's batch list did not show it"
         for wait in waits:
             await asyncio.sleep(wait)
+            # every batch recorded (by any run, collected or not) or followed here is not this one; read again each
+            # time, as this run's other creates get recorded meanwhile
+            exclude = {t.job.batch_id for t in self.tracked} | (self.cache.batch_ids() if self.cache else set())
             try:
                 found = await proto.find(cfg, self.runner.transport, lines, tag=intent.extra["tag"], since=since,
                                          exclude=exclude)
@@ -206,8 +216,9 @@ class BatchRun:
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
-                return (f"{len(found)} batches at the provider may be this one ({', '.join(j.batch_id for j in found)})"
-                        f"; check them and cancel the extra ones, then run the same call again")
+                why = (f"{len(found)} batches at the provider may be this one ({', '.join(j.batch_id for j in found)}: "
+                       "the same size, created in the same minute)")
+                continue
             if wait == waits[-1]:
                 return None
         return (f"the batch create failed without a refusal and {why}; the provider may have created it: run the "
@@ -273,7 +284,8 @@ class BatchRun:
     async def _submit_one(self, cfg: ProviderConfig, chunk: list[tuple[str, Any]]) -> None:
         """Create one batch and record it, shielded as one step: a cancel (Ctrl-C, an interrupted live part) cannot
         fall between the provider creating the batch and the cache recording it."""
-        task = asyncio.ensure_future(self._create_and_record(cfg, chunk))
+        step = self._unless_broken(self._create_and_record(cfg, chunk), [cid for cid, _ in chunk])
+        task = asyncio.ensure_future(step)
         self.creating.add(task)
         task.add_done_callback(self.creating.discard)
         await asyncio.shield(task)
@@ -346,6 +358,24 @@ class BatchRun:
             _, pending = await asyncio.wait(pending, timeout=timeout)
         return len(pending)
 
+    async def _unless_broken(self, step: Any, cids: list[str]) -> Any:
+        """Await a submission step; a failure of multimodel's own in it (logged with its traceback) leaves its rows
+        as error rows that are not re-sent, since a batch may have been created: the intent stays recorded, so a
+        re-run looks for it before submitting."""
+        try:
+            return await step
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logging.getLogger("multimodel").exception("submitting a batch failed")
+            for cid in cids:
+                if not self._landed(cid):
+                    self._land(cid, None, resend=False, error=ResultError(
+                        kind="internal", provider_code=MAY_EXIST, message=f"multimodel failed while submitting the "
+                        f"batch ({type(exc).__name__}: {exc}); a batch may exist: run the same call again to look for "
+                        "it before anything is submitted"))
+            return None
+
     async def _guarded(self, tracked: Tracked) -> None:
         """``_follow``, with any failure of multimodel's own turned into error rows for that batch alone (logged with
         its traceback; the batch stays recorded and uncollected, so a re-run collects it)."""
@@ -365,21 +395,24 @@ class BatchRun:
         batch the provider answers 404 or 410 for on POLL_GIVE_UP polls in a row is lost (``_lose``)."""
         proto = protocol_for(tracked.cfg)
         assert proto is not None
-        delay, failures, retryable, gone = POLL_FIRST_S, 0, 0, 0
+        delay, failures, retryable, gone_since = POLL_FIRST_S, 0, 0, None
         window = proto.limits_for(tracked.cfg).window_s + BATCH_GRACE_S
         wait_until = time.monotonic() + max(0.0, tracked.job.submitted_at + window - time.time())
         while True:
             error: ResultError | None = None
             try:
                 tracked.status = await proto.poll(tracked.cfg, self.runner.transport, tracked.job)
-                failures = retryable = gone = 0
-                tracked.failing = None
+                failures = retryable = 0
+                tracked.failing = gone_since = None
             except BatchAPIError as exc:
                 error, tracked.failing = exc.error, exc.error.kind
-                retryable, failures = (retryable + 1, failures) if error.retryable else (retryable, failures + 1)
-                gone = gone + 1 if error.status in GONE else 0
-                if gone >= POLL_GIVE_UP:
-                    return self._lose(tracked, error)
+                if error.status in GONE:  # waited out (LOST_AFTER_S) before it is believed
+                    gone_since = time.monotonic() if gone_since is None else gone_since
+                    if time.monotonic() - gone_since >= LOST_AFTER_S:
+                        return self._lose(tracked, error)
+                else:
+                    gone_since = None
+                    retryable, failures = (retryable + 1, failures) if error.retryable else (retryable, failures + 1)
                 if failures >= POLL_GIVE_UP or retryable >= POLL_RETRY_GIVE_UP:
                     return self._give_up(tracked, error)
             if tracked.status is not None and error is None:
@@ -407,27 +440,32 @@ class BatchRun:
     async def _collect(self, tracked: Tracked) -> None:
         """Read an ended batch's results (retried on a retryable failure) and land this run's rows. Lines the
         results lack are read once more after MISSING_RETRY_S; the batch is marked collected only when every one of
-        its lines landed here (a batch another run shares, or one missing lines, stays open for a re-run)."""
+        its lines landed here (a batch another run shares stays open for it). A batch missing lines stays open for a
+        re-run to read again; when that re-run (it adopted the batch) still finds them missing, the batch is closed
+        and those rows may be sent again."""
         mine = [cid for cid in tracked.job.custom_ids if cid in self.by_cid]
         rows = await self._read_results(tracked, mine)
         if rows is None:
             return
         if any(_missing(rows.get(cid)) for cid in mine):
             await asyncio.sleep(MISSING_RETRY_S)
-            again = await self._read_results(tracked, mine)
-            rows = rows if again is None else again
+            rows = await self._read_results(tracked, mine, quiet=True) or rows  # a failed re-read keeps the first
         complete = len(mine) == len(tracked.job.custom_ids)
         for cid in mine:
-            missing = _missing(rows.get(cid))
-            complete = complete and not missing
-            self._land(cid, rows.get(cid), job=tracked.job, resend=not missing)
+            result, missing = rows.get(cid), _missing(rows.get(cid))
+            if missing and tracked.adopted and result is not None and result.error is not None:
+                result.error.message += "; a second run found it missing too, so the batch is closed and the row " \
+                                        "may be sent again"
+            complete = complete and (not missing or tracked.adopted)
+            self._land(cid, result, job=tracked.job, resend=not missing or tracked.adopted)
         if self.cache is not None:
             state = tracked.status.provider_status if tracked.status is not None else "ended"
             self.cache.set_batch_state(tracked.job.batch_id, state or "ended", collected=complete)
 
-    async def _read_results(self, tracked: Tracked, mine: list[str]) -> dict[str, Result] | None:
-        """The batch's results for ``mine``, tried COLLECT_TRIES times on a retryable failure; None (the rows given
-        up, or the batch lost on a 404/410) when they cannot be read."""
+    async def _read_results(self, tracked: Tracked, mine: list[str], quiet: bool = False) -> dict[str, Result] | None:
+        """The batch's results for ``mine``, tried COLLECT_TRIES times on a retryable failure; None when they cannot
+        be read (unless ``quiet``, the rows given up: uncollected, or the batch lost when its results are 404 past
+        the providers' retention)."""
         proto = protocol_for(tracked.cfg)
         assert proto is not None
         requests = {cid: self.by_cid[cid][0].req for cid in mine}
@@ -437,12 +475,11 @@ class BatchRun:
                 return await proto.collect(tracked.cfg, self.runner.transport, tracked.job, requests)
             except BatchAPIError as exc:
                 pause = _pause(delay, exc.error)
-                if exc.error.status in GONE:
-                    self._lose(tracked, exc.error)
-                    return None
-                if (not exc.error.retryable or attempt == COLLECT_TRIES
+                expired = time.time() - tracked.job.submitted_at > RETENTION_S
+                if (not (exc.error.retryable or exc.error.status in GONE) or attempt == COLLECT_TRIES
                         or self._past(time.monotonic() + pause, math.inf) is not None):
-                    self._give_up(tracked, exc.error)
+                    if not quiet:
+                        (self._lose if exc.error.status in GONE and expired else self._give_up)(tracked, exc.error)
                     return None
                 await asyncio.sleep(pause)
                 delay = min(delay * POLL_FACTOR, POLL_MAX_S)
@@ -459,17 +496,18 @@ class BatchRun:
                             "recorded in the cache: run the same call again to collect it"))
 
     def _lose(self, tracked: Tracked, error: ResultError) -> None:
-        """A batch the provider no longer knows, or whose results it no longer keeps (404, 410: deleted, past its
-        retention, another account's key): its record is closed as ``lost`` and its rows are error rows that may be
-        sent again (live with on_batch_failure="live", or by a re-run)."""
+        """A batch the provider no longer knows (404, 410 for LOST_AFTER_S: deleted, another account's key), or whose
+        results it no longer keeps (past its retention): its record is closed as ``lost`` and its rows are error rows
+        that a re-run sends again (not live in this run: the batch may yet be paid)."""
         if self.cache is not None:
             self.cache.set_batch_state(tracked.job.batch_id, "lost", collected=True)
         for cid in tracked.job.custom_ids:
             if cid in self.by_cid and not self._landed(cid):
-                self._land(cid, None, error=ResultError(
+                self._land(cid, None, resend=False, error=ResultError(
                     kind=BATCH_FAILED, status=error.status, provider_code=LOST,
                     message=f"the provider no longer knows the batch {tracked.job.batch_id} or its results "
-                            f"({error.message}); its record is closed, so these rows may be sent again"))
+                            f"({error.message}); its record is closed, so running the same call again sends these "
+                            "rows again"))
 
     def _land(self, cid: str, result: Result | None, *, job: BatchJob | None = None,
               error: ResultError | None = None, resend: bool = True) -> None:
@@ -491,6 +529,8 @@ class BatchRun:
             self.results[slot.index] = result if n == 0 else dataclasses.replace(result)
             if result.error is not None and resend:
                 self.failed.add(slot.index)
+            else:  # a later landing (an answer, or an error not to re-send) replaces an earlier one
+                self.failed.discard(slot.index)
         if cid in self.mine and self.cache is not None:
             self.cache.release_claim(req.cache_key, self.owner)
             self.mine.discard(cid)
@@ -501,6 +541,12 @@ class BatchRun:
         late: list[asyncio.Future[Any]] = []
         delay = 0.2
         while self.held:
+            if self.deadline is not None and time.monotonic() + delay > self.deadline:
+                for cid in self.held:  # another process holds them (and may be paying for them): not re-sent
+                    self._land(cid, None, resend=False, error=ResultError(
+                        kind="deadline", message="evaluate(deadline_s=) passed while another process held this row"))
+                self.held = set()
+                break
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 5.0)
             current, self.held = {cid for cid in self.held if not self._landed(cid)}, set()
@@ -645,11 +691,17 @@ def cancel_batches(runner: Runner, run_id: str) -> Any:
                           "with cache='path.sqlite' to run batches that can be listed and cancelled")
 
     async def cancel_all() -> None:
-        for record in cache.batches(run_id):
+        records = await _settled_records(cache, run_id)
+        for record in records:
             cfg = runner.providers.get(record["provider"])
             proto = None if cfg is None else protocol_for(cfg)
-            if record["collected"] is not None or proto is None or record["state"] == CREATING:
-                continue  # an intent has no batch id to cancel: a re-run finds its batch (or that none was made)
+            if record["collected"] is not None or proto is None:
+                continue
+            if record["state"] == CREATING:
+                warn_user(f"a batch create of run {run_id} ({len(record['custom_ids'])} requests) has not answered: "
+                          "it cannot be cancelled before it has an id; run cancel_batches() again shortly, or the "
+                          "same evaluation (it finds the batch, or that none was made)", RuntimeWarning)
+                continue
             try:
                 status = await proto.cancel(cfg, runner.transport, BatchJob.from_dict(record["job"]))
                 cache.set_batch_state(record["batch_id"], status.provider_status or status.state)
@@ -658,6 +710,17 @@ def cancel_batches(runner: Runner, run_id: str) -> Any:
 
     run_sync(cancel_all())
     return batches_frame(cache, run_id)
+
+
+async def _settled_records(cache: Any, run_id: str) -> list[dict[str, Any]]:
+    """The run's batch records once its creates in flight have answered (an intent, state "creating", becomes the
+    batch's record), waiting up to INTENT_WAIT_S: a cancel during a submission then reaches the batch it made."""
+    deadline = time.monotonic() + INTENT_WAIT_S
+    while True:
+        records = cache.batches(run_id, open_only=True)
+        if not any(r["state"] == CREATING for r in records) or time.monotonic() > deadline:
+            return records
+        await asyncio.sleep(0.2)
 
 
 __all__ = ["BatchHandle", "BatchRun", "batches_frame", "cancel_batches", "chunk_tag"]

@@ -581,7 +581,9 @@ def _run_modes(runner: Runner, slots: list[Slot], modes: ModeSplit, run_id: str,
     batches; with on_batch_failure="live" the rows a batch failed are sent again live. One Result per slot."""
     if not modes.batch:
         return run_batch(runner, slots, run_id, options, progress, label)
-    batch, over, committed = hold_to_budget(modes.batch, options["budget_usd"], on_batch_failure)
+    cache = runner.cache
+    answered = None if cache is None else lambda s: s.req.use_cache and cache.get(s.req.cache_key) is not None
+    batch, over, committed = hold_to_budget(modes.batch, options["budget_usd"], on_batch_failure, answered)
     handle = BatchHandle(runner, batch, run_id, options["lease_s"], deadline=options["deadline"]) if batch else None
     results: list[Result | None] = [None] * len(slots)
     for slot in over:

@@ -667,6 +667,14 @@ class ResultCache:
         never made. Queued behind the record's own writes, so it never lands before them. Never raises."""
         self._writer.write(("batch-drop", batch_id), "DELETE FROM batches WHERE batch_id = ?", (batch_id,))
 
+    def batch_ids(self) -> set[str]:
+        """The ids of every batch recorded (collected or not, intents too), without decoding their jobs."""
+        self.flush()
+        rows = self._writer.read("SELECT batch_id FROM batches", ()) or []
+        with self._lock:
+            waiting = {slot[1] for slot in self._writer.pending if slot[0] == "batch"}
+        return {row[0] for row in rows} | waiting
+
     def batches(self, run_id: str | None = None, *, open_only: bool = False) -> list[dict[str, Any]]:
         """The recorded batches (of one run, or all; with ``open_only`` only those not collected yet), oldest first:
         each a dict of the table's columns, ``job`` and ``custom_ids`` decoded; batches still waiting in memory for

@@ -178,15 +178,81 @@ def test_an_intent_whose_create_never_reached_the_provider_is_dropped_and_the_ro
     assert len(recorded) == 1 and recorded["state"].iloc[0] != "creating"
 
 
-def test_anthropic_create_answered_5xx_after_accepting_is_found_by_time_and_count(tmp_path):
-    """Message Batches carry no metadata: the batch is found by its creation time and its request count."""
+@pytest.mark.parametrize("model", ["anthropic-messages/claude-haiku-4-5", "gemini/gemini-3-flash-preview"])
+def test_a_create_answered_5xx_after_accepting_is_found_by_time_and_size_where_no_tag_comes_back(model, tmp_path):
+    """Message Batches take no metadata, and Gemini's compatibility layer is not known to return it: the batch is
+    found by its creation time and its request count."""
+    provider = model.split("/")[0].split("-")[0]
     with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
-        c.sim.set_batch_faults({"create_5xx_after_accept": 1}, provider="anthropic")
-        ev, _ = quiet_evaluate(c, [f"Claude lost create {i}" for i in range(7)],
-                               ["anthropic-messages/claude-haiku-4-5"], mode="batch", max_tokens=16)
+        c.sim.set_batch_faults({"create_5xx_after_accept": 1}, provider=provider)
+        ev, _ = quiet_evaluate(c, [f"Lost create {i}" for i in range(7)], [model], mode="batch", max_tokens=16)
         stats = c.sim.stats()
     assert stats["batches"]["batches"] == 1 and stats["by_api"] == {"batch": 7}
-    assert ev.df["error_kind"].isna().all() and ev.df["batch_id"].str.startswith("msgbatch_").all()
+    assert ev.df["error_kind"].isna().all() and (ev.df["mode"] == "batch").all()
+
+
+def test_two_same_size_batches_one_create_lost_the_other_recorded_is_told_apart(tmp_path, fast_polls):
+    """Two models, the same prompts: two Message Batches of one size in the same second. The one whose create
+    answered 500 is found by time and size once the other's record excludes it, not left ambiguous."""
+    models = ["anthropic-messages/claude-haiku-4-5", "anthropic-messages/claude-sonnet-4-6"]
+    with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.5) as c:
+        c.sim.set_batch_faults({"create_5xx_after_accept": 1}, provider="anthropic")
+        ev, _ = quiet_evaluate(c, [f"Twin {i}" for i in range(5)], models, mode="batch", max_tokens=16)
+        stats = c.sim.stats()
+        recorded = c.batches(ev.run_id)
+    assert stats["batches"]["batches"] == 2 and stats["by_api"] == {"batch": 10}
+    assert ev.df["error_kind"].isna().all() and len(recorded) == 2 and recorded["batch_id"].nunique() == 2
+    assert ev.df.groupby("model")["batch_id"].nunique().to_dict() == dict.fromkeys(models, 1)
+
+
+def test_a_failure_of_multimodel_while_submitting_leaves_error_rows_not_a_stack_trace(monkeypatch, tmp_path):
+    from multimodel.batchapi.openai_files import OpenAIFilesProtocol
+
+    async def broken(self: Any, *args: Any, **kw: Any) -> Any:
+        raise KeyError("request_counts")
+
+    monkeypatch.setattr(OpenAIFilesProtocol, "submit", broken)
+    with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
+        ev, _ = quiet_evaluate(c, ["s1", "s2"], ["openai/gpt-4.1-mini", "deepseek/deepseek-flash"], mode="batch",
+                               max_tokens=8, on_batch_failure="live")
+        stats = c.sim.stats()
+        recorded = c.batches(ev.run_id)
+    gpt = ev.df[ev.df["model"] == "openai/gpt-4.1-mini"]
+    assert (gpt["error_kind"] == "internal").all() and (gpt["error_provider_code"] == "batch_may_exist").all()
+    assert ev.df.loc[ev.df["model"] == "deepseek/deepseek-flash", "error_kind"].isna().all()  # the live rows kept
+    assert stats["by_api"] == {"chat": 2} and list(recorded["state"]) == ["creating"]  # looked for by a re-run
+
+
+def test_deadline_s_ends_the_wait_for_rows_another_process_holds(tmp_path):
+    with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
+        from multimodel.batch import plan
+
+        _, slots, _ = plan(c.requests, ["h1", "h2"], ONE, repeats=1, routes=None, fallbacks=None,
+                           params={"max_tokens": 8})
+        for slot in slots:  # a live process elsewhere holds both rows for an hour
+            assert c.runner.cache.claim(slot.req.cache_key, "otherhost:1:other", 3600.0).status == "mine"
+        t0 = time.monotonic()
+        ev, _ = quiet_evaluate(c, ["h1", "h2"], ONE, mode="batch", max_tokens=8, deadline_s=1.0)
+        wall = time.monotonic() - t0
+        stats = c.sim.stats()
+    assert wall < 10 and (ev.df["error_kind"] == "deadline").all()
+    assert stats["batches"]["batches"] == 0 and "chat" not in stats["by_api"]
+
+
+def test_with_a_budget_running_the_same_call_again_gets_further(tmp_path):
+    from multimodel.batch import plan
+    from multimodel.batch_plan import estimate_batch_cost
+
+    prompts = [f"Budget again {i}" for i in range(10)]
+    with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
+        _, slots, _ = plan(c.requests, prompts, ONE, repeats=1, routes=None, fallbacks=None,
+                           params={"max_tokens": 64})
+        budget = estimate_batch_cost(split_modes(slots, "batch").batch[:4])[0]
+        runs = [quiet_evaluate(c, prompts, ONE, mode="batch", max_tokens=64, budget_usd=budget,
+                               budget_override=True)[0] for _ in range(3)]
+        stats = c.sim.stats()
+    assert [int(r.df["error_kind"].isna().sum()) for r in runs] == [4, 8, 10]  # rows in the cache cost nothing
+    assert stats["by_api"] == {"batch": 10} and stats["batches"]["batches"] == 3
 
 
 def test_create_refused_with_a_4xx_is_still_resent_live_when_asked():
@@ -309,43 +375,61 @@ def test_a_batch_that_never_ends_stops_at_the_deadline_and_stays_recorded(tmp_pa
 
 # ---------------------------------------------------------------------- batches gone, incomplete, or unreadable
 @pytest.mark.parametrize("choice", ["error", "live"])
-def test_a_batch_the_provider_no_longer_knows_is_closed_as_lost_and_its_rows_may_be_sent_again(choice, tmp_path,
-                                                                                                fast_polls):
+def test_a_batch_the_provider_no_longer_knows_is_closed_as_lost_and_a_rerun_sends_its_rows(choice, tmp_path,
+                                                                                           fast_polls, monkeypatch):
+    """404 on every poll for LOST_AFTER_S: the record is closed as lost; its rows are error rows, not re-sent live
+    (the batch may yet be paid), and the same call run again submits them in a new batch."""
+    monkeypatch.setattr(fast_polls, "LOST_AFTER_S", 0.3)
     prompts = [f"Lost batch {i}" for i in range(5)]
     with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
         inner = c.runner.transport
         flaky(c, POLL, lambda *_: 404)
         ev, _ = quiet_evaluate(c, prompts, ONE, mode="batch", max_tokens=16, on_batch_failure=choice)
         recorded = c.batches(ev.run_id)
-        stats = c.sim.stats()
         assert list(recorded["state"]) == ["lost"] and recorded["collected"].notna().all()
-        if choice == "error":
-            assert (ev.df["error_provider_code"] == "batch_lost").all()
-            assert (ev.df["error_kind"] == "batch_failed").all() and "chat" not in stats["by_api"]
-        else:
-            assert ev.df["error_kind"].isna().all() and (ev.df["mode"] == "live").all()
-            assert stats["by_api"]["chat"] == 5
+        assert (ev.df["error_provider_code"] == "batch_lost").all() and (ev.df["error_kind"] == "batch_failed").all()
+        assert "chat" not in c.sim.stats()["by_api"]
         c.runner.transport = inner
         again, _ = quiet_evaluate(c, prompts, ONE, mode="batch", max_tokens=16)
-        submitted = c.sim.stats()["batches"]["batches"]
-    if choice == "error":  # the lost batch's rows are submitted again, in a new batch
-        assert submitted == 2 and again.df["error_kind"].isna().all() and (again.df["mode"] == "batch").all()
-    else:  # answered live the first time: served from the cache
-        assert submitted == 1 and again.df["error_kind"].isna().all()
+        stats = c.sim.stats()
+    assert stats["batches"]["batches"] == 2 and again.df["error_kind"].isna().all()
+    assert (again.df["mode"] == "batch").all() and stats["by_api"] == {"batch": 10}
 
 
-def test_lines_missing_from_a_completed_batch_are_errors_not_resent_and_the_batch_stays_open(tmp_path, fast_polls):
+def test_a_404_right_after_the_create_is_waited_out_not_taken_for_a_lost_batch(fast_polls):
+    """Anthropic answers 404 on a retrieve just after the create for batches that then complete
+    (anthropic-sdk-python#1432): the first polls' 404s are waited out and the batch is collected."""
+    with client(batch_s=0.3) as c:
+        calls = flaky(c, POLL, lambda method, url, n: 404 if n <= 6 else None)
+        ev, _ = quiet_evaluate(c, [f"Early 404 {i}" for i in range(4)], ONE, mode="batch", max_tokens=16,
+                               on_batch_failure="live")
+        stats = c.sim.stats()
+    assert calls.counts["GET"] > 6 and ev.df["error_kind"].isna().all() and (ev.df["mode"] == "batch").all()
+    assert stats["by_api"] == {"batch": 4} and stats["batches"]["batches"] == 1
+
+
+def test_lines_missing_from_a_completed_batch_wait_for_a_rerun_then_the_batch_is_closed(tmp_path, fast_polls):
+    """Missing lines are error rows that are not re-sent, and the batch stays open; a re-run reads it again, and
+    when the lines are still missing it closes the batch, so the run after sends those rows again."""
     prompts = [f"Missing line {i}" for i in range(20)]
     with client(cache=str(tmp_path / "c.sqlite"), batch_s=0.3) as c:
         c.sim.set_batch_faults({"drop_lines": 2}, provider="openai")
         ev, _ = quiet_evaluate(c, prompts, ONE, mode="batch", max_tokens=16, on_batch_failure="live")
         stats = c.sim.stats()
-        recorded = c.batches(ev.run_id)
-    errors = ev.df[ev.df["error_kind"].notna()]
-    assert len(errors) == 2 and (errors["error_provider_code"] == "batch_line_missing").all()
-    assert (errors["mode"] == "batch").all() and "chat" not in stats["by_api"]  # not paid again live
-    assert ev.df["error_kind"].isna().sum() == 18
-    assert recorded["collected"].isna().all()  # a re-run reads the batch again
+        assert c.batches(ev.run_id)["collected"].isna().all()  # a re-run reads the batch again
+        errors = ev.df[ev.df["error_kind"].notna()]
+        assert len(errors) == 2 and (errors["error_provider_code"] == "batch_line_missing").all()
+        assert (errors["mode"] == "batch").all() and "chat" not in stats["by_api"]  # not paid again live
+        assert ev.df["error_kind"].isna().sum() == 18
+        second, _ = quiet_evaluate(c, prompts, ONE, mode="batch", max_tokens=16)
+        assert c.batches(ev.run_id)["collected"].notna().all()  # read twice without them: closed
+        assert second.df["error_message"].dropna().str.contains("batch is closed").all()
+        assert second.df["error_kind"].notna().sum() == 2 and c.sim.stats()["batches"]["batches"] == 1
+        c.sim.set_batch_faults(None, provider="openai")
+        third, _ = quiet_evaluate(c, prompts, ONE, mode="batch", max_tokens=16)
+        stats = c.sim.stats()
+    assert third.df["error_kind"].isna().all() and stats["batches"]["batches"] == 2
+    assert stats["by_api"] == {"batch": 22}  # the 2 missing rows, once more, in a batch of their own
 
 
 def test_an_unexpected_failure_while_following_one_batch_leaves_the_others_collected(monkeypatch, fast_polls):

@@ -54,7 +54,7 @@ _MAX_MESSAGE = 2000
 DAY_S = 24 * 3600.0
 #: find(): how far before the create's local start a batch it made may say it was created (clock skew between this
 #: machine and the provider), and how far after (the create's own answer time, up to CALL_TIMEOUT's 600 s, plus skew)
-FIND_BEFORE_S, FIND_AFTER_S = 120.0, 720.0
+FIND_BEFORE_S, FIND_AFTER_S = 30.0, 720.0
 #: find(): the most list pages read (100 batches each) before giving up on older ones
 FIND_PAGES = 20
 #: provider_code of a line the provider's results do not name (batch_runs keys on it: such a batch is not marked

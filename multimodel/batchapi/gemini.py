@@ -13,12 +13,13 @@ names that file as ``input_file_id``, and the results come down from
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 import orjson
 
-from multimodel.batchapi.base import BatchAPIError, BatchLimits, call, call_json
+from multimodel.batchapi.base import BatchAPIError, BatchLimits, Line, call, call_json
 from multimodel.batchapi.openai_files import OpenAIFilesProtocol
 from multimodel.config import ProviderConfig
 from multimodel.results import ResultError
@@ -46,7 +47,19 @@ class GeminiFilesProtocol(OpenAIFilesProtocol):
     """The compatibility layer's Batches over Gemini's native Files API."""
 
     name: ClassVar[str] = "gemini_files"
+    sends_tag: ClassVar[bool] = False  # sent, but not known to come back: find() may fall back on time and size
     limits: ClassVar[dict[str, BatchLimits]] = {"gemini": OpenAIFilesProtocol.limits["gemini"]}
+
+    def made_by(self, obj: dict[str, Any], cfg: ProviderConfig, lines: Sequence[Line], tag: str) -> bool:
+        """The tag where the batch object carries the metadata sent; no source shows Gemini's compatibility layer
+        keeping it, so without it a HEURISTIC like Anthropic's: created in find's window with request_counts.total
+        the number of lines (the caller treats more than one match as ambiguous)."""
+        metadata = obj.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("mm_tag") is not None:
+            return metadata.get("mm_tag") == tag
+        counts = obj.get("request_counts")
+        total = counts.get("total") if isinstance(counts, dict) else None
+        return isinstance(total, int) and not isinstance(total, bool) and total == len(lines)
 
     async def upload(self, cfg: ProviderConfig, transport: Transport, data: bytes) -> str:
         """The resumable upload, in its two calls; the file's resource name (``files/…``). The session URL the
