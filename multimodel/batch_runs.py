@@ -78,6 +78,9 @@ MISSING_RETRY_S = 5.0
 FIND_WAITS_S = (0.0, 2.0, 5.0)
 #: the state of a batch's intent: recorded before the create, replaced by the batch's own record once it exists
 CREATING = "creating"
+#: the recorded state of a batch whose results lacked lines when read: the next run to read it and find them still
+#: missing closes it, so those rows can be sent again
+MISSING_LINES = "missing_lines"
 #: cancel_batches(): how long it waits for the creates in flight to answer, so it can cancel what they made
 INTENT_WAIT_S = 30.0
 
@@ -102,6 +105,7 @@ class Tracked:
     status: BatchStatus | None = None
     failing: str | None = None  # the error kind of the polls failing now (shown while waiting)
     adopted: bool = False  # found recorded in the cache (an earlier process submitted it), not submitted now
+    read_short: bool = False  # an earlier read of its results lacked lines (state MISSING_LINES when adopted)
 
     @property
     def label(self) -> str:
@@ -166,7 +170,8 @@ class BatchRun:
             elif record["state"] == CREATING:
                 intents.append((record, cfg))
             else:
-                self.tracked.append(Tracked(BatchJob.from_dict(record["job"]), cfg, adopted=True))
+                self.tracked.append(Tracked(BatchJob.from_dict(record["job"]), cfg, adopted=True,
+                                            read_short=record["state"] == MISSING_LINES))
             left -= set(record["custom_ids"])
         for record, cfg in intents:
             held = [cid for cid in record["custom_ids"] if cid in self.by_cid]
@@ -392,7 +397,7 @@ class BatchRun:
         """Poll a batch with backoff until it ends, then collect it: each row lands (and is cached if answered).
         Bounded: a run of failed polls (POLL_GIVE_UP non-retryable, POLL_RETRY_GIVE_UP retryable), the provider's
         window and evaluate's deadline each end the wait with error rows; the batch stays recorded for a re-run. A
-        batch the provider answers 404 or 410 for on POLL_GIVE_UP polls in a row is lost (``_lose``)."""
+        batch the provider answers 404 or 410 for, poll after poll, for LOST_AFTER_S is lost (``_lose``)."""
         proto = protocol_for(tracked.cfg)
         assert proto is not None
         delay, failures, retryable, gone_since = POLL_FIRST_S, 0, 0, None
@@ -441,7 +446,7 @@ class BatchRun:
         """Read an ended batch's results (retried on a retryable failure) and land this run's rows. Lines the
         results lack are read once more after MISSING_RETRY_S; the batch is marked collected only when every one of
         its lines landed here (a batch another run shares stays open for it). A batch missing lines stays open for a
-        re-run to read again; when that re-run (it adopted the batch) still finds them missing, the batch is closed
+        re-run to read again (state MISSING_LINES); when that re-run still finds them missing, the batch is closed
         and those rows may be sent again."""
         mine = [cid for cid in tracked.job.custom_ids if cid in self.by_cid]
         rows = await self._read_results(tracked, mine)
@@ -450,16 +455,18 @@ class BatchRun:
         if any(_missing(rows.get(cid)) for cid in mine):
             await asyncio.sleep(MISSING_RETRY_S)
             rows = await self._read_results(tracked, mine, quiet=True) or rows  # a failed re-read keeps the first
-        complete = len(mine) == len(tracked.job.custom_ids)
+        complete, short = len(mine) == len(tracked.job.custom_ids), False
         for cid in mine:
             result, missing = rows.get(cid), _missing(rows.get(cid))
-            if missing and tracked.adopted and result is not None and result.error is not None:
+            if missing and tracked.read_short and result is not None and result.error is not None:
                 result.error.message += "; a second run found it missing too, so the batch is closed and the row " \
                                         "may be sent again"
-            complete = complete and (not missing or tracked.adopted)
-            self._land(cid, result, job=tracked.job, resend=not missing or tracked.adopted)
+            short = short or missing
+            self._land(cid, result, job=tracked.job, resend=not missing or tracked.read_short)
         if self.cache is not None:
             state = tracked.status.provider_status if tracked.status is not None else "ended"
+            if short and not tracked.read_short:
+                state, complete = MISSING_LINES, False
             self.cache.set_batch_state(tracked.job.batch_id, state or "ended", collected=complete)
 
     async def _read_results(self, tracked: Tracked, mine: list[str], quiet: bool = False) -> dict[str, Result] | None:
