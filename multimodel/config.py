@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from multimodel.apis import API_NAMES
 from multimodel.errors import ConfigError
@@ -151,6 +152,10 @@ def build_provider(name: str, entry: dict[str, Any] | None, *, simulated: bool =
     base_url = str(merged["base_url"]).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"provider {name!r}: base_url must start with http:// or https://, got {base_url!r}")
+    if "@" in urlsplit(base_url).netloc:  # the credential itself is not quoted back
+        raise ConfigError(f"provider {name!r}: base_url carries credentials before its host (user:secret@); give the "
+                          "URL without them and the key as api_key (or api_key_env): a URL is shown in errors and "
+                          "stored with batch records, a key is not")
     checked = _check_entry(name, merged)
     return ProviderConfig(
         name=name,

@@ -544,11 +544,9 @@ def test_a_token_in_the_base_url_never_reaches_a_job_record_or_a_message():
                 attempt()
             assert failed.value.error.status == 404 and secret not in failed.value.error.message
             assert "[redacted]" in failed.value.error.message  # the server echoed the query: scrubbed
-    with local_client("openai", f"http://user:{user_secret}@127.0.0.1:9/v1") as c:
-        lines = [("k0", c.prepare("openai/gpt-4.1-mini", "hi"))]
-        with pytest.raises(BatchAPIError) as failed:
-            _submit(c, lines)
-        assert user_secret not in failed.value.error.message
+    with pytest.raises(ConfigError) as refused:  # credentials before the host: refused before anything is sent
+        local_client("openai", f"http://user:{user_secret}@127.0.0.1:9/v1")
+    assert user_secret not in str(refused.value) and "api_key" in str(refused.value)
 
 
 # ---------------------------------------------------------------- the numbers
