@@ -736,6 +736,13 @@ def test_gemini_batches_go_through_the_native_files_api(sim):
     assert r.status_code == 400
     r = HTTP.post(f"{sim.url}/openai/upload/v1beta/files", headers=GKEY)
     assert r.status_code == 404  # Gemini's route only
+    start = {**GKEY, "X-Goog-Upload-Protocol": "resumable", "X-Goog-Upload-Command": "start"}
+    assert HTTP.post(f"{sim.url}/gemini/upload/v1beta/files", headers=start).status_code == 400  # no declared size
+    session = HTTP.post(f"{sim.url}/gemini/upload/v1beta/files",
+                        headers={**start, "X-Goog-Upload-Header-Content-Length": "5"}).headers["X-Goog-Upload-URL"]
+    short = HTTP.post(session, headers={**GKEY, "X-Goog-Upload-Command": "upload, finalize",
+                                        "X-Goog-Upload-Offset": "0"}, content=b"abc")
+    assert short.status_code == 400 and "declared 5" in short.text
     b = HTTP.post(f"{sim.base_url('gemini')}/batches", headers=KEY, json={
         "input_file_id": name, "endpoint": "/v1/chat/completions", "completion_window": "24h"}).json()
     final, _ = poll(sim, "gemini", b["id"])

@@ -321,7 +321,8 @@ class BatchStore:
         self.created: Counter[str] = Counter()  # batches created per provider (a faulted create still made one)
         self.faulted: Counter[str] = Counter()  # batch-API calls (or dropped lines) answered by a fault, per kind
         self._poll_draws: dict[str, random.Random] = {}  # per provider: which retrieves a poll fault answers
-        self._uploads: dict[str, str] = {}  # Gemini's open resumable upload sessions: id -> display name
+        #: Gemini's open resumable upload sessions: id -> (display name, the length the start declared)
+        self._uploads: dict[str, tuple[str, int]] = {}
 
     # ------------------------------------------------------------------ configuration
     def set_faults(self, spec: dict[str, Any] | None, provider: str | None = None) -> None:
@@ -1033,14 +1034,23 @@ class BatchService(BatchStore):
                                                "X-Goog-Upload-Protocol: resumable, X-Goog-Upload-Command: start."))
             meta = await self._body(request, d, 1 << 16) if request.can_read_body else {}
             name = (meta.get("file") or {}).get("display_name") or (meta.get("file") or {}).get("displayName")
+            declared = request.headers.get("X-Goog-Upload-Header-Content-Length", "")
+            if not declared.isdigit():  # the resumable protocol's start names the size (Files API upload reference)
+                raise BatchError(d.bad_request("X-Goog-Upload-Header-Content-Length is required: the number of bytes "
+                                               "the upload will send."))
             sid = self._new_id("upload-")
-            self._uploads[sid] = str(name or "upload")
+            self._uploads[sid] = (str(name or "upload"), int(declared))
             url = f"{_origin(request)}/gemini/upload/v1beta/files?upload_id={sid}&upload_protocol=resumable"
             return web.Response(headers={"X-Goog-Upload-URL": url, "X-Goog-Upload-Status": "active"})
         if upload_id not in self._uploads or command != "upload,finalize":
             raise BatchError(d.bad_request("Unknown upload session, or a command other than 'upload, finalize'."))
+        if request.headers.get("X-Goog-Upload-Offset") != "0":  # one chunk from the start: what a client sends whole
+            raise BatchError(d.bad_request("X-Goog-Upload-Offset must be 0 for an upload sent in one piece."))
         data = await _read_limited(request.content, FLAVORS["gemini"].max_bytes, d.too_large())
-        f = SimFile(self._new_id("files/"), "gemini", "batch", self._uploads.pop(upload_id), data, int(time.time()))
+        name, declared = self._uploads.pop(upload_id)
+        if len(data) != declared:  # finalize with fewer or more bytes than declared is refused [wording INFERRED]
+            raise BatchError(d.bad_request(f"The upload sent {len(data)} bytes but declared {declared}."))
+        f = SimFile(self._new_id("files/"), "gemini", "batch", name, data, int(time.time()))
         self.files[f.id] = f
         return _json({"file": _native_file(f)}, headers={"X-Goog-Upload-Status": "final"})
 
