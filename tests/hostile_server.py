@@ -21,8 +21,6 @@ import contextlib
 import functools
 import json
 import math
-import socket
-import struct
 import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -32,6 +30,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from multimodel.sim.faults import drop_connection
 from tests.loopback import LoopbackServer
 
 # ---------------------------------------------------------------------------------- secrets
@@ -495,14 +494,7 @@ class Ctx:
 
     def reset(self) -> None:
         """Drop the connection with a TCP reset, mid-whatever."""
-        transport = self.request.transport
-        if transport is None:
-            return
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
+        drop_connection(self.request, reset=True)
 
 
 # ---------------------------------------------------------------------------------- the server

@@ -22,14 +22,11 @@ the batches created per provider and the calls a fault answered, per kind.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import math
 import random
 import re
-import socket
-import struct
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,6 +36,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from .faults import drop_connection
 from .plan import SimError
 
 log = logging.getLogger("multimodel.sim")
@@ -734,18 +732,6 @@ def _with_retry_after(e: SimError, seconds: int = 1) -> SimError:
     return SimError(e.status, e.body, e.outcome, {**headers, "retry-after": str(seconds)}, e.reason)
 
 
-def _reset_connection(request: web.Request) -> None:
-    """Drop the connection with an RST (SO_LINGER 0) and no answer: the client sees a reset, not a status."""
-    tr = request.transport
-    if tr is None:
-        return
-    sock = tr.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    tr.abort()
-
-
 # ====================================================================== the handlers
 class BatchService(BatchStore):
     """The Batch APIs' routes: OpenAI's Files + Batches for openai, xai and gemini; Anthropic's Message Batches;
@@ -828,7 +814,7 @@ class BatchService(BatchStore):
         faults = self._fault_for(provider)
         if faults.take("create_reset_after_accept"):
             self.faulted["create_reset_after_accept"] += 1
-            _reset_connection(request)
+            drop_connection(request, reset=True)
             return web.Response()
         if faults.take("create_5xx_after_accept"):
             self.faulted["create_5xx_after_accept"] += 1

@@ -9,7 +9,10 @@ request (then the probabilities, if any, apply).
 
 from __future__ import annotations
 
+import contextlib
 import random
+import socket
+import struct
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,3 +128,19 @@ class Faults:
                 if r < acc:
                     return kind
         return None
+
+
+def drop_connection(request: Any, reset: bool) -> None:
+    """Close an aiohttp request's connection without an answer: an RST (SO_LINGER 0) for a reset, so the client sees
+    a reset and not a status; a FIN otherwise."""
+    tr = request.transport
+    if tr is None:
+        return
+    if reset:
+        sock = tr.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        tr.abort()
+    else:
+        tr.close()

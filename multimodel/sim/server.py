@@ -8,12 +8,9 @@ starts with "invalid", then drops it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import random
-import socket
-import struct
 import time
 from collections import Counter, deque
 from typing import Any
@@ -26,7 +23,7 @@ from .batches import BatchService
 from .catalogue import DIALECTS, SimModel, resolve, retired
 from .dialects import API_DIALECT_CLASSES, DIALECT_CLASSES, Dialect
 from .engine import PrefixCache, analyze, build_plan
-from .faults import FAULT_KINDS, Faults
+from .faults import FAULT_KINDS, Faults, drop_connection
 from .plan import Ctx, Plan, Req, SimError
 from .ratelimit import (
     DEFAULT_RPM,
@@ -607,12 +604,12 @@ class SimServer:
             raise d.overloaded()
         if fault == "connection_reset" or (fault == "stream_disconnect" and not stream):
             rec.outcome = fault
-            _drop(request, reset=fault == "connection_reset")
+            drop_connection(request, reset=fault == "connection_reset")
             return web.Response()
         if fault == "hang":
             rec.outcome = "hang"
             await asyncio.sleep(HANG_S)  # cancelled when the client gives up (handler_cancellation)
-            _drop(request, reset=False)
+            drop_connection(request, reset=False)
             return web.Response()
         return None
 
@@ -686,7 +683,7 @@ class SimServer:
         if outcome == "stream_disconnect":
             rec.outcome = outcome
             rec.status = 200
-            _drop(request, reset=False)
+            drop_connection(request, reset=False)
             return resp
         await resp.write_eof()
         self._finish(rec, outcome, digest)
@@ -864,18 +861,3 @@ def _key_kind(request: web.Request, d: Dialect) -> str:
 
 def _has_key(request: web.Request, d: Dialect) -> bool:
     return _key_kind(request, d) != "missing"
-
-
-def _drop(request: web.Request, reset: bool) -> None:
-    """Close the connection: RST (SO_LINGER 0) for a reset, FIN otherwise."""
-    tr = request.transport
-    if tr is None:
-        return
-    if reset:
-        sock = tr.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        tr.abort()
-    else:
-        tr.close()
