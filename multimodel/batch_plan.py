@@ -64,12 +64,8 @@ def _batch_refusal(slot: Slot) -> str | None:
     proto = protocol_for(req.provider)
     if proto is None:
         return f"{req.provider.name} has no Batch API multimodel knows of"
-    apis = proto.apis_for(req.provider)
-    if req.api.name not in apis:
-        why = f"{req.provider.name}'s Batch API does not carry {req.api.name} requests"
-        if "messages" in apis and req.provider.dialect == "anthropic":
-            why += f" (use anthropic-messages/{req.model_id} to batch them: Message Batches take Messages requests)"
-        return why
+    if req.api.name not in proto.apis_for(req.provider):
+        return proto.api_message(req.provider, req)
     room = proto.limits_for(req.provider).max_bytes - ENVELOPE_BYTES
     if (size := proto.line_bytes(custom_id_for(req.cache_key), req)) > room:
         return f"one request is {size:,} bytes, more than a {req.provider.name} batch holds ({room:,})"

@@ -104,8 +104,7 @@ class Tracked:
     cfg: ProviderConfig
     status: BatchStatus | None = None
     failing: str | None = None  # the error kind of the polls failing now (shown while waiting)
-    adopted: bool = False  # found recorded in the cache (an earlier process submitted it), not submitted now
-    read_short: bool = False  # an earlier read of its results lacked lines (state MISSING_LINES when adopted)
+    read_short: bool = False  # an earlier read of its results lacked lines (recorded state MISSING_LINES)
 
     @property
     def label(self) -> str:
@@ -163,14 +162,14 @@ class BatchRun:
         for record in self.cache.batches(None, open_only=True):
             held = left & set(record["custom_ids"])
             cfg = self.runner.providers.get(record["provider"])
-            if record["collected"] is not None or not held or cfg is None:
+            if not held or cfg is None:
                 continue
             if record["batch_id"] in known:  # followed already: its collect lands these rows too
                 pass
             elif record["state"] == CREATING:
                 intents.append((record, cfg))
             else:
-                self.tracked.append(Tracked(BatchJob.from_dict(record["job"]), cfg, adopted=True,
+                self.tracked.append(Tracked(BatchJob.from_dict(record["job"]), cfg,
                                             read_short=record["state"] == MISSING_LINES))
             left -= set(record["custom_ids"])
         for record, cfg in intents:
@@ -235,7 +234,7 @@ class BatchRun:
         await self._record(job, run_id)
         if self.cache is not None:
             self.cache.drop_batch(intent.batch_id)
-        self.tracked.append(Tracked(job, cfg, adopted=True))
+        self.tracked.append(Tracked(job, cfg))
 
     async def _sort_out(self, cids: set[str]) -> list[str]:
         """Serve the rows answered in the cache, claim the others; those to submit now (claimed or no claim

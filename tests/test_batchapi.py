@@ -554,7 +554,7 @@ def test_apis_and_windows_per_provider():
     with client() as c:
         openai, openrouter = get_protocol("openai_files"), get_protocol("openrouter")
         assert openai.apis_for(c.providers["openai"]) == ("chat", "responses")
-        assert openai.apis_for(c.providers["gemini"]) == ("chat",)
+        assert get_protocol("gemini_files").apis_for(c.providers["gemini"]) == ("chat",)
         assert get_protocol("anthropic").apis_for(c.providers["anthropic-messages"]) == ("messages",)
         assert openai.limits_for(c.providers["openai"]).window_s == 24 * 3600
         assert get_protocol("anthropic").limits_for(c.providers["anthropic-messages"]).window_s == 24 * 3600

@@ -64,8 +64,9 @@ class AnthropicBatchProtocol(BatchProtocol):
     }
 
     def api_message(self, cfg: ProviderConfig, req: PreparedRequest) -> str:
-        return (f"Anthropic's Message Batches take Messages API bodies, not {req.api.name} ones: prepare the requests "
-                f"with providers={{{cfg.name!r}: {{'api': 'messages'}}}} or the built-in 'anthropic-messages/' models")
+        return (f"Anthropic's Message Batches take Messages API bodies, not {req.api.name} ones: use "
+                f"anthropic-messages/{req.model_id} to batch them (or providers="
+                f"{{{cfg.name!r}: {{'api': 'messages'}}}})")
 
     def line_bytes(self, custom_id: str, req: PreparedRequest) -> int:
         return len(orjson.dumps({"custom_id": custom_id, "params": line_body(req)})) + 1

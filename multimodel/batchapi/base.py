@@ -431,14 +431,7 @@ async def call_json(transport: Transport, method: str, url: str, headers: Mappin
                     payload: bytes = b"") -> Any:
     """A Batch API call whose answer is one JSON object."""
     _, _, body = await call(transport, method, url, headers, payload)
-    try:
-        obj = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        obj = None
-    if not isinstance(obj, dict):
-        raise BatchAPIError(ResultError(kind="malformed_response",
-                                        message=f"{method} {display_url(url)}: the answer is not a JSON object"))
-    return obj
+    return _object_of(body, f"{method} {display_url(url)}: the answer is not a JSON object")
 
 
 async def list_page_of(cfg: ProviderConfig, transport: Transport, url: str, after: str | None, *, after_param: str,
@@ -477,9 +470,9 @@ async def jsonl_objects(transport: Transport, url: str, headers: Mapping[str, st
             *whole, tail = (tail + chunk).split(b"\n")
             for raw in whole:
                 if raw.strip():
-                    yield _object_of(raw, shown)
+                    yield _object_of(raw, f"GET {shown}: a results line is not a JSON object: {raw[:200]!r}")
         if tail.strip():
-            yield _object_of(tail, shown)
+            yield _object_of(tail, f"GET {shown}: a results line is not a JSON object: {tail[:200]!r}")
     except TransportError as exc:
         raise BatchAPIError(ResultError(kind="timeout" if exc.kind == "timeout" else "connection",
                                         message=scrub_text(f"GET {shown}: {exc.message}", secrets))) from None
@@ -487,14 +480,14 @@ async def jsonl_objects(transport: Transport, url: str, headers: Mapping[str, st
         resp.close()
 
 
-def _object_of(raw: bytes, url: str) -> dict[str, Any]:
+def _object_of(raw: bytes, why: str) -> dict[str, Any]:
+    """``raw`` as a JSON object; anything else raises BatchAPIError (malformed_response) saying ``why``."""
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError:
         obj = None
     if not isinstance(obj, dict):
-        raise BatchAPIError(ResultError(kind="malformed_response",
-                                        message=f"GET {url}: a results line is not a JSON object: {raw[:200]!r}"))
+        raise BatchAPIError(ResultError(kind="malformed_response", message=why))
     return obj
 
 

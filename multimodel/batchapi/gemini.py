@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from multimodel.batchapi.base import BatchAPIError, BatchLimits, Line, call, call_json
-from multimodel.batchapi.openai_files import OpenAIFilesProtocol
+from multimodel.batchapi.openai_files import MB, OpenAIFilesProtocol
 from multimodel.config import ProviderConfig
 from multimodel.results import ResultError
 from multimodel.transport import Transport
@@ -48,7 +48,13 @@ class GeminiFilesProtocol(OpenAIFilesProtocol):
 
     name: ClassVar[str] = "gemini_files"
     sends_tag: ClassVar[bool] = False  # sent, but not known to come back: find() may fall back on time and size
-    limits: ClassVar[dict[str, BatchLimits]] = {"gemini": OpenAIFilesProtocol.limits["gemini"]}
+    #: chat completions only through this layer [INFERRED, RESEARCH §2]
+    apis: ClassVar[tuple[str, ...]] = ("chat",)
+    #: a batch input file up to 2 GB (apidog.com, secondary); held to OpenAI's 200 MB [INFERRED, RESEARCH §2]
+    limits: ClassVar[dict[str, BatchLimits]] = {
+        "gemini": BatchLimits(50_000, 200 * MB, "Gemini's compatibility layer documents no limit; OpenAI's "
+                                                "[INFERRED, RESEARCH §2]"),
+    }
 
     def made_by(self, obj: dict[str, Any], cfg: ProviderConfig, lines: Sequence[Line], tag: str) -> bool:
         """The tag where the batch object carries the metadata sent; no source shows Gemini's compatibility layer

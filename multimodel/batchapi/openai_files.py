@@ -59,7 +59,7 @@ _LINE_ERROR_KINDS = {"rate_limit_exceeded": "rate_limit", "invalid_request": "ba
 
 
 class OpenAIFilesProtocol(BatchProtocol):
-    """Files + Batches, as OpenAI, xAI and Gemini's compatibility layer serve them."""
+    """Files + Batches, as OpenAI and xAI serve them (Gemini's compatibility layer: batchapi/gemini.py)."""
 
     name: ClassVar[str] = "openai_files"
     apis: ClassVar[tuple[str, ...]] = ("chat", "responses")
@@ -70,12 +70,7 @@ class OpenAIFilesProtocol(BatchProtocol):
         # (inspect_ai _grok_batch.py): OpenAI's are kept [INFERRED, RESEARCH §3]
         "xai": BatchLimits(50_000, 200 * MB, "xAI documents no per-batch limit for its Files route; OpenAI's "
                                              "[INFERRED, RESEARCH §3]"),
-        # a batch input file up to 2 GB (apidog.com, secondary); held to OpenAI's 200 MB [INFERRED, RESEARCH §2]
-        "gemini": BatchLimits(50_000, 200 * MB, "Gemini's compatibility layer documents no limit; OpenAI's "
-                                                "[INFERRED, RESEARCH §2]"),
     }
-    #: the APIs each provider's batch endpoint takes (Gemini's compatibility layer: chat completions [INFERRED])
-    dialect_apis: ClassVar[dict[str, tuple[str, ...]]] = {"gemini": ("chat",)}
     sends_tag: ClassVar[bool] = True
     #: per dialect: whether the cost a batch line reports is the batch charge (kept, cost_source "provider").
     #: xAI: every xAI answer's usage.cost_in_usd_ticks is "the actual amount billed, after all applicable discounts"
@@ -84,11 +79,8 @@ class OpenAIFilesProtocol(BatchProtocol):
     #: "20% off every token type", price_rules.csv as of 2026-11-09; one copy of docs.x.ai/developers/advanced-api-
     #: usage/batch-api says "50% off", another "reduced pricing"; RESEARCH §3). Unknown, so the batch price table
     #: prices xAI's lines (cost_source "batch_price_table"); set True once a live batch shows discounted ticks.
-    #: OpenAI and Gemini report no cost in a line.
-    dialect_reports_cost: ClassVar[dict[str, bool]] = {"openai": False, "xai": False, "gemini": False}
-
-    def apis_for(self, cfg: ProviderConfig) -> tuple[str, ...]:
-        return self.dialect_apis.get(cfg.dialect, self.apis)
+    #: OpenAI reports no cost in a line.
+    dialect_reports_cost: ClassVar[dict[str, bool]] = {"openai": False, "xai": False}
 
     def reports_cost(self, cfg: ProviderConfig) -> bool:
         return self.dialect_reports_cost.get(cfg.dialect, self.reports_batch_cost)

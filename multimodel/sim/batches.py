@@ -60,6 +60,7 @@ class Flavor:
     one_model: bool = True  # "each input file can only include requests to a single model" (OpenAI batch guide)
     one_url: bool = True  # each line's url must be the batch's endpoint (url_mismatch, OpenAI)
     endpoints: tuple[str, ...] = ("/v1/chat/completions", "/v1/responses")
+    keeps_metadata: bool = True  # the batch object returns the create's metadata (OpenAI's Batch object)
 
 
 MB = 1024 * 1024
@@ -74,7 +75,11 @@ FLAVORS: dict[str, Flavor] = {
     # native resource names as ids [INFERRED, RESEARCH §2]; it serves chat
     # completions only here [INFERRED]; its 2 GB file limit (secondary source) is held to OpenAI's 200 MB so the
     # simulator keeps no more than that in memory [INFERRED]
-    "gemini": Flavor("gemini", 50_000, 200 * MB, "batches/", "files/", endpoints=("/v1/chat/completions",)),
+    # metadata: no source read shows the layer's batch object carrying the metadata sent (Google's 2025-09 compat-batch
+    # post and the public clients never read it back; searched 2026-11-29), so it comes back null, the stricter guess:
+    # a client cannot find a Gemini batch by a tag it sent [INFERRED]
+    "gemini": Flavor("gemini", 50_000, 200 * MB, "batches/", "files/", endpoints=("/v1/chat/completions",),
+                     keeps_metadata=False),
 }
 # GEMINI_NO_FILES: what the Gemini OpenAI compatibility layer serves for batches (searched 2026-11-29 in the stored
 # public corpora; ai.google.dev/gemini-api/docs/openai#batch itself was not in them):
@@ -956,10 +961,7 @@ class BatchService(BatchStore):
         if f.purpose != "batch":
             raise BatchError(d.bad_request(f"Invalid 'input_file_id': {f.id} does not have purpose 'batch'.",
                                            param="input_file_id"))
-        # Gemini's compatibility layer: no source read shows its batch object carrying the metadata sent (Google's
-        # 2025-09 compat-batch post and the public clients never read it back; searched 2026-11-29), so it is dropped
-        # (null), the stricter guess: a client cannot find a Gemini batch by a tag it sent [INFERRED]
-        metadata = None if d.name == "gemini" else body.get("metadata")
+        metadata = body.get("metadata") if flavor.keeps_metadata else None
         job = Job(self._new_id(flavor.batch_prefix), d.name, "openai", self._ordinal(d.name), time.time(), [],
                   endpoint=endpoint, input_file_id=f.id, metadata=metadata, raw_input=f.data)
         self._start(job)
@@ -1021,7 +1023,8 @@ class BatchService(BatchStore):
             meta = await self._body(request, d, 1 << 16) if request.can_read_body else {}
             name = (meta.get("file") or {}).get("display_name") or (meta.get("file") or {}).get("displayName")
             declared = request.headers.get("X-Goog-Upload-Header-Content-Length", "")
-            if not declared.isdigit():  # the resumable protocol's start names the size (Files API upload reference)
+            # the resumable start names the size (ai.google.dev Files API upload, read 2026-11-29)
+            if not declared.isdigit():
                 raise BatchError(d.bad_request("X-Goog-Upload-Header-Content-Length is required: the number of bytes "
                                                "the upload will send."))
             sid = self._new_id("upload-")
